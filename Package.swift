@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "lt",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lt-query", targets: ["lt-query"]),
+        .executable(name: "lt-enrich", targets: ["lt-enrich"]),
+        .executable(name: "lt-send", targets: ["lt-send"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "Shared",
+            dependencies: [
+                "CCurl", "CLibPQ", "CSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(name: "lt-query", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "lt-enrich", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "lt-send", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "SharedTests", dependencies: ["Shared"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send"]
+        ),
+    ]
+)

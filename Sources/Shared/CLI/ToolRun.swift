@@ -1,0 +1,30 @@
+import ArgumentParser
+
+/// Runs a tool's body and turns its outcome into the exit status the contract promises:
+/// 0 when every line succeeded, 1 when any did not, 2 for configuration errors, and a quiet
+/// end when the reader of standard output has gone away.
+public enum ToolRun {
+    public static func run(_ diagnostics: Diagnostics, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch is OutputClosed {
+            return
+        } catch let e as LTError {
+            diagnostics.error(e.description)
+            throw ExitCode(e.exitCode)
+        }
+        if diagnostics.hasFailed { throw ExitCode.failure }
+    }
+
+    /// Each input in turn, opened lazily; an input that cannot be opened is an error and the rest go on.
+    public static func forEachInput(_ paths: [String], _ diagnostics: Diagnostics, _ body: (LineReader) throws -> Void) throws {
+        for path in paths {
+            let reader: LineReader
+            do { reader = try LineReader.open(path) } catch let e as LTError {
+                diagnostics.error(e.description)
+                continue
+            }
+            try body(reader)
+        }
+    }
+}

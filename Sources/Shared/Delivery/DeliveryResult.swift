@@ -1,0 +1,46 @@
+/// The final state of one input line in lt-send.
+public enum DeliveryStatus: String, Sendable, CaseIterable {
+    /// The endpoint answered 2xx.
+    case delivered
+    /// Attempts were made and none succeeded (exhausted, permanent error, endpoint gone, interrupted).
+    case failed
+    /// The line could not be sent at all (error record, bad JSON, unknown integration).
+    case rejected
+    /// Not sent because the journal says it was delivered before.
+    case skipped
+}
+
+/// One line of lt-send's output.
+public struct DeliveryResult {
+    public var line: SourceLocation
+    public var id: String?
+    public var integration: String?
+    public var url: String?
+    public var status: DeliveryStatus
+    public var httpStatus: Int?
+    public var attempts = 0
+    public var durationSeconds = 0.0
+    public var error: String?
+    public var learningTime: Bool?
+
+    public init(line: SourceLocation, status: DeliveryStatus) {
+        self.line = line
+        self.status = status
+    }
+
+    public func write(to json: inout JSONBuffer) {
+        json.beginObject()
+        json.key("line"); json.int(line.line)
+        json.key("source"); json.string(line.source)
+        json.key("id"); json.stringOrNull(id)
+        json.key("integration"); json.stringOrNull(integration)
+        json.key("url"); json.stringOrNull(url)
+        json.key("status"); json.string(status.rawValue)
+        json.key("http_status"); if let httpStatus { json.int(httpStatus) } else { json.null() }
+        json.key("attempts"); json.int(attempts)
+        json.key("duration_ms"); json.double((durationSeconds * 1e6).rounded() / 1e3)
+        json.key("error"); json.stringOrNull(error)
+        json.key("learning_time"); if let learningTime { json.bool(learningTime) } else { json.null() }
+        json.endObject()
+    }
+}

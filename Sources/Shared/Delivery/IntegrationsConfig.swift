@@ -1,0 +1,122 @@
+import TOMLKit
+
+/// The `--integrations` file: a TOML table of endpoints by integration name.
+///
+///     default = "skillsoft"              # for lines without an "integration"
+///     [integrations.skillsoft]
+///     url = "https://partner.example/webhooks"
+///     timeout = 30
+///     retries = 3
+///     max_requests_per_minute = 600
+///     headers = { "X-Source" = "openedx" }
+///     auth = { type = "bearer", token_env = "SKILLSOFT_TOKEN" }
+///     signing = { secrets_env = "SKILLSOFT_WEBHOOK_SECRET" }
+///
+/// Secrets are named by environment variable (`*_env`) or file (`*_file`), never written here.
+public struct IntegrationsConfig: Sendable {
+    public var defaultIntegration: String?
+    public var endpoints: [String: Endpoint]
+
+    public init(defaultIntegration: String?, endpoints: [String: Endpoint]) {
+        self.defaultIntegration = defaultIntegration
+        self.endpoints = endpoints
+    }
+
+    public static func load(path: String) throws -> IntegrationsConfig {
+        guard let bytes = FileBytes.read(path) else {
+            throw ConfigError("cannot read the integrations file \(path)", hint: "check the path given to --integrations")
+        }
+        return try parse(String(decoding: bytes, as: UTF8.self), source: path)
+    }
+
+    public static func parse(_ text: String, source: String) throws -> IntegrationsConfig {
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
+            throw ConfigError("\(source):\(e.source.begin.line): \(e.description)", hint: "fix the TOML syntax")
+        }
+        for key in table.keys where key != "default" && key != "integrations" {
+            throw ConfigError("\(source): unknown top-level key \"\(key)\"", hint: "expected default and [integrations.NAME] tables")
+        }
+        let defaultName = table["default"]?.string
+        guard let integrations = table["integrations"]?.table else {
+            throw ConfigError("\(source): no [integrations.NAME] table", hint: "see examples/integrations.toml")
+        }
+        var endpoints: [String: Endpoint] = [:]
+        for name in integrations.keys {
+            guard let t = integrations[name]?.table else {
+                throw ConfigError("\(source): integrations.\(name) is not a table")
+            }
+            endpoints[name] = try endpoint(name, t, source: source)
+        }
+        if let d = defaultName, endpoints[d] == nil {
+            throw ConfigError("\(source): default = \"\(d)\" names no integration", hint: "add [integrations.\(d)] or fix the name")
+        }
+        return IntegrationsConfig(defaultIntegration: defaultName, endpoints: endpoints)
+    }
+
+    private static let secretKeys: Set<String> = ["token", "secret", "secrets", "client_secret", "password", "client_id"]
+
+    private static func endpoint(_ name: String, _ t: TOMLTable, source: String) throws -> Endpoint {
+        let at = "\(source): integrations.\(name)"
+        let known: Set<String> = ["url", "timeout", "retries", "max_requests_per_minute", "headers", "auth", "signing"]
+        for k in t.keys where !known.contains(k) {
+            throw ConfigError("\(at): unknown key \"\(k)\"", hint: "known keys: \(known.sorted().joined(separator: ", "))")
+        }
+        guard let url = t["url"]?.string, url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw ConfigError("\(at): url is missing or not an http(s) URL")
+        }
+        var e = Endpoint(name: name, url: url)
+        if let v = t["timeout"] {
+            guard let timeout = v.double ?? v.int.map(Double.init), (5...300).contains(timeout) else {
+                throw ConfigError("\(at): timeout must be a number of seconds from 5 to 300")
+            }
+            e.timeout = timeout
+        }
+        if let v = t["retries"] {
+            guard let r = v.int, (0...20).contains(r) else { throw ConfigError("\(at): retries must be an integer from 0 to 20") }
+            e.retries = r
+        }
+        if let v = t["max_requests_per_minute"] {
+            guard let r = v.int, r > 0 else { throw ConfigError("\(at): max_requests_per_minute must be a positive integer") }
+            e.maxRequestsPerMinute = r
+        }
+        if let v = t["headers"] {
+            guard let h = v.table else { throw ConfigError("\(at): headers must be a table of strings") }
+            for k in h.keys.sorted() {
+                guard let value = h[k]?.string else { throw ConfigError("\(at): header \(k) must be a string") }
+                e.headers.append((k, value))
+            }
+        }
+        if let v = t["auth"] {
+            guard let a = v.table, let type = a["type"]?.string else { throw ConfigError("\(at): auth needs a type (none, bearer or oauth2)") }
+            try rejectInlineSecrets(a, at: "\(at).auth")
+            switch type {
+            case "none": e.auth = .none
+            case "bearer": e.auth = .bearer(try secret(a, "token", at: "\(at).auth"))
+            case "oauth2":
+                guard let tokenURL = a["token_url"]?.string else { throw ConfigError("\(at).auth: oauth2 needs token_url") }
+                e.auth = .oauth2(tokenURL: tokenURL, clientID: try secret(a, "client_id", at: "\(at).auth"),
+                                 clientSecret: try secret(a, "client_secret", at: "\(at).auth"), scope: a["scope"]?.string)
+            default: throw ConfigError("\(at).auth: unknown type \"\(type)\"", hint: "use none, bearer or oauth2")
+            }
+        }
+        if let v = t["signing"] {
+            guard let s = v.table else { throw ConfigError("\(at): signing must be a table") }
+            try rejectInlineSecrets(s, at: "\(at).signing")
+            e.signingSecrets = try secret(s, "secrets", at: "\(at).signing")
+        }
+        return e
+    }
+
+    private static func rejectInlineSecrets(_ t: TOMLTable, at: String) throws {
+        for k in t.keys where secretKeys.contains(k) {
+            throw ConfigError("\(at): \(k) must not be written in the file", hint: "name its environment variable with \(k)_env or its file with \(k)_file")
+        }
+    }
+
+    private static func secret(_ t: TOMLTable, _ base: String, at: String) throws -> SecretReference {
+        if let env = t["\(base)_env"]?.string { return .environment(env) }
+        if let file = t["\(base)_file"]?.string { return .file(file) }
+        throw ConfigError("\(at): needs \(base)_env or \(base)_file", hint: "secrets are read from an environment variable or a file")
+    }
+}

@@ -1,0 +1,205 @@
+/// A parsed view of one NDJSON line as it passes between the tools; valid while the line's bytes are.
+///
+/// A line is an envelope when its object has a `payload` or an `error` member; any other object
+/// is a bare webhook payload, handled as `{"payload": <it>}`. Only the members the tools need
+/// are located; everything else stays as bytes to be copied on unchanged.
+public struct Envelope {
+    public let json: JSONScanner
+    /// Top-level members of the line (of the payload itself when bare).
+    public let members: [JSONMember]
+    public let isBare: Bool
+    /// The payload's byte range, nil only for an error record without one.
+    public let payload: Range<Int>?
+    public let payloadMembers: [JSONMember]
+    public let error: JSONMember?
+    public let lookup: JSONMember?
+    public let enrichment: JSONMember?
+    public let id: String?
+    public let integration: String?
+    let keyMember: JSONMember?
+
+    /// Parses `bytes`, throwing an ``InputError`` that says what is wrong with the line.
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        let s = JSONScanner(bytes)
+        json = s
+        let doc: Range<Int>
+        do { doc = try s.document() } catch let e as JSONError { throw InputError(e) }
+        guard s.kind(at: doc.lowerBound) == .object else {
+            throw InputError("line is a JSON \(s.kind(at: doc.lowerBound).rawValue), not an object",
+                             hint: "each line must be a JSON object: a webhook payload or an lt envelope")
+        }
+        let top = try s.members(ofObjectAt: doc.lowerBound)
+        members = top
+        var payloadM: JSONMember?, errorM: JSONMember?, lookupM: JSONMember?, enrichM: JSONMember?
+        var idM: JSONMember?, integrationM: JSONMember?, keyM: JSONMember?
+        for m in top {
+            if s.key(of: m, equals: "payload") { payloadM = m }
+            else if s.key(of: m, equals: "error") { errorM = m }
+            else if s.key(of: m, equals: "lookup") { lookupM = m }
+            else if s.key(of: m, equals: "enrichment") { enrichM = m }
+            else if s.key(of: m, equals: "id") { idM = m }
+            else if s.key(of: m, equals: "integration") { integrationM = m }
+            else if s.key(of: m, equals: "key") { keyM = m }
+        }
+        if errorM != nil, s.kind(at: errorM!.valueStart) == .null { errorM = nil }
+        isBare = payloadM == nil && errorM == nil
+        if isBare {
+            payload = doc
+            payloadMembers = top
+            error = nil; lookup = nil; enrichment = nil; id = nil; integration = nil; keyMember = nil
+            return
+        }
+        error = errorM
+        lookup = lookupM
+        enrichment = enrichM
+        keyMember = keyM
+        id = try Envelope.scalarText(s, idM, name: "id")
+        integration = try Envelope.stringValue(s, integrationM, name: "integration")
+        if let p = payloadM {
+            guard s.kind(at: p.valueStart) == .object else {
+                if errorM != nil { payload = nil; payloadMembers = []; return }
+                throw InputError("\"payload\" is a JSON \(s.kind(at: p.valueStart).rawValue), not an object",
+                                 hint: "the payload must be the webhook's JSON object")
+            }
+            payload = p.value
+            payloadMembers = try s.members(ofObjectAt: p.valueStart)
+        } else {
+            payload = nil
+            payloadMembers = []
+        }
+    }
+
+    /// True for an error record from an earlier tool or stage.
+    public var isErrorRecord: Bool { error != nil }
+
+    /// Course completions are the only payloads that get learning time: a payload with a
+    /// `completion` object, or with `event_type` equal to `course_completion`.
+    public var isCourseCompletion: Bool {
+        for m in payloadMembers {
+            if json.key(of: m, equals: "completion"), json.kind(at: m.valueStart) == .object { return true }
+            if json.key(of: m, equals: "event_type"), json.kind(at: m.valueStart) == .string,
+               json.decodeString(m.value) == "course_completion" { return true }
+        }
+        return false
+    }
+
+    /// The payload member named `name`, if any.
+    public func payloadMember(_ name: StaticString) -> JSONMember? {
+        payloadMembers.first { json.key(of: $0, equals: name) }
+    }
+
+    /// The enterprise UUID as written in the key or the payload, without validating it (for flag rules).
+    public var enterpriseID: String? {
+        if let k = keyMember, json.kind(at: k.valueStart) == .object,
+           let m = try? json.member("enterprise_customer_uuid", ofObjectAt: k.valueStart),
+           json.kind(at: m.valueStart) == .string {
+            return json.decodeString(m.value)
+        }
+        guard let e = payloadMember("enterprise"), json.kind(at: e.valueStart) == .object,
+              let m = try? json.member("enterprise_customer_uuid", ofObjectAt: e.valueStart),
+              json.kind(at: m.valueStart) == .string else { return nil }
+        return json.decodeString(m.value)
+    }
+
+    /// The lookup key: from `key` when the envelope has one, else from the payload's
+    /// `user.id`, `course.course_id` and `enterprise.enterprise_customer_uuid`.
+    public func lookupKey() throws -> LookupKey {
+        if let k = keyMember {
+            guard json.kind(at: k.valueStart) == .object else { throw InputError("\"key\" is not an object", hint: "key must be {\"user_id\", \"course_id\", \"enterprise_customer_uuid\"}") }
+            let km = try json.members(ofObjectAt: k.valueStart)
+            func find(_ n: StaticString) -> JSONMember? { km.first { json.key(of: $0, equals: n) } }
+            return try LookupKey.validated(
+                userID: try userID(find("user_id"), field: "key.user_id"),
+                courseID: try stringField(find("course_id"), field: "key.course_id"),
+                enterpriseID: try stringField(find("enterprise_customer_uuid"), field: "key.enterprise_customer_uuid"),
+                from: "key")
+        }
+        func nested(_ outer: StaticString, _ inner: StaticString) throws -> JSONMember? {
+            guard let o = payloadMember(outer) else { return nil }
+            guard json.kind(at: o.valueStart) == .object else {
+                throw InputError("payload.\(outer) is a JSON \(json.kind(at: o.valueStart).rawValue), not an object")
+            }
+            return try json.member(inner, ofObjectAt: o.valueStart)
+        }
+        return try LookupKey.validated(
+            userID: try userID(nested("user", "id"), field: "user.id"),
+            courseID: try stringField(nested("course", "course_id"), field: "course.course_id"),
+            enterpriseID: try stringField(nested("enterprise", "enterprise_customer_uuid"), field: "enterprise.enterprise_customer_uuid"),
+            from: "payload")
+    }
+
+    /// A user id: a JSON integer, or a string of digits (accepted, as some producers quote ids).
+    private func userID(_ m: JSONMember?, field: String) throws -> Int64? {
+        guard let m else { throw InputError("missing \(field)", hint: "every completion needs the learner's numeric user id") }
+        switch json.kind(at: m.valueStart) {
+        case .number:
+            guard let v = JSONNumbers.int64(json, m.value) else {
+                throw InputError("\(field) \(json.text(m.value).prefix(40)) is not an integer", hint: "give a positive whole number")
+            }
+            return v
+        case .string:
+            let text = json.decodeString(m.value)
+            guard !text.isEmpty, text.utf8.allSatisfy({ $0 &- 0x30 < 10 }), let v = Int64(text) else {
+                throw InputError("\(field) \"\(text.prefix(40))\" is not a number", hint: "give a positive whole number")
+            }
+            return v
+        default:
+            throw InputError("\(field) is \(json.kind(at: m.valueStart).rawValue), not an integer", hint: "give a positive whole number")
+        }
+    }
+
+    private func stringField(_ m: JSONMember?, field: String) throws -> String? {
+        guard let m else { throw InputError("missing \(field)") }
+        guard json.kind(at: m.valueStart) == .string else {
+            throw InputError("\(field) is \(json.kind(at: m.valueStart).rawValue), not a string")
+        }
+        return json.decodeString(m.value)
+    }
+
+    private static func stringValue(_ s: JSONScanner, _ m: JSONMember?, name: String) throws -> String? {
+        guard let m, s.kind(at: m.valueStart) != .null else { return nil }
+        guard s.kind(at: m.valueStart) == .string else { throw InputError("\"\(name)\" is not a string") }
+        return s.decodeString(m.value)
+    }
+
+    private static func scalarText(_ s: JSONScanner, _ m: JSONMember?, name: String) throws -> String? {
+        guard let m else { return nil }
+        switch s.kind(at: m.valueStart) {
+        case .string: return s.decodeString(m.value)
+        case .number: return s.text(m.value)
+        case .null: return nil
+        default: throw InputError("\"\(name)\" must be a string or a number")
+        }
+    }
+
+    /// Writes this envelope with member `name` set to `value` (replaced, or added at the end),
+    /// every other member copied byte for byte. A bare payload is wrapped first.
+    public func write(replacing name: StaticString, with value: [UInt8], to out: inout JSONBuffer) {
+        write(replacing: [(name, value)], to: &out)
+    }
+
+    public func write(replacing replacements: [(StaticString, [UInt8])], to out: inout JSONBuffer) {
+        out.beginObject()
+        var done = Array(repeating: false, count: replacements.count)
+        if isBare {
+            out.key("payload")
+            if let r = replacements.firstIndex(where: { $0.0.description == "payload" }) {
+                out.raw(replacements[r].1)
+                done[r] = true
+            } else {
+                out.raw(json.bytes(payload!))
+            }
+        } else {
+            for m in members {
+                if let r = replacements.firstIndex(where: { json.key(of: m, equals: $0.0) }) {
+                    // Duplicate members collapse into the one replacement.
+                    if !done[r] { out.key(replacements[r].0); out.raw(replacements[r].1); done[r] = true }
+                } else {
+                    out.rawMember(json.bytes(m.whole))
+                }
+            }
+        }
+        for (i, (n, v)) in replacements.enumerated() where !done[i] { out.key(n); out.raw(v) }
+        out.endObject()
+    }
+}

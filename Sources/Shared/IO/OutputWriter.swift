@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Raised when the reader of our output has gone away (EPIPE): the tool ends quietly.
+public struct OutputClosed: Error {}
+
+/// A buffered writer on a file descriptor: bytes accumulate in one reused buffer and go out
+/// in large writes, or at once on ``flush()``.
+public final class OutputWriter {
+    private let fd: Int32
+    private let name: String
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    public private(set) var count = 0
+    /// Flush after every line (for interactive outputs and tests of prompt output).
+    public var lineBuffered = false
+
+    public init(fd: Int32 = 1, name: String = "<stdout>", capacity: Int = 1 << 17) {
+        self.fd = fd
+        self.name = name
+        self.capacity = capacity
+        self.buffer = .allocate(capacity: capacity)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Standard output, with SIGPIPE ignored so that a closed pipe surfaces as ``OutputClosed``.
+    public static func standardOutput() -> OutputWriter {
+        signal(SIGPIPE, SIG_IGN)
+        let w = OutputWriter(fd: 1)
+        w.lineBuffered = isatty(1) == 1
+        return w
+    }
+
+    @inline(__always)
+    private func ensure(_ n: Int) throws {
+        if count + n <= capacity { return }
+        try flush()
+        if n > capacity {
+            var c = capacity
+            while c < n { c *= 2 }
+            buffer.deallocate()
+            buffer = .allocate(capacity: c)
+            capacity = c
+        }
+    }
+
+    public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard bytes.count > 0 else { return }
+        try ensure(bytes.count)
+        (buffer + count).update(from: bytes.baseAddress!, count: bytes.count)
+        count += bytes.count
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try write(bytes.bindMemory(to: UInt8.self))
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBufferPointer { try write($0) }
+    }
+
+    public func write(_ text: StaticString) throws {
+        try write(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    public func write(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { try write($0) }
+    }
+
+    @inline(__always)
+    public func write(byte: UInt8) throws {
+        try ensure(1)
+        buffer[count] = byte
+        count += 1
+    }
+
+    /// Ends a line; flushes when line-buffered.
+    public func endLine() throws {
+        try write(byte: 0x0A)
+        if lineBuffered { try flush() }
+    }
+
+    public func flush() throws {
+        var off = 0
+        defer {
+            if off > 0 && off < count { memmove(buffer, buffer + off, count - off) }
+            count -= off
+        }
+        while off < count {
+            let n = Glibc.write(fd, buffer + off, count - off)
+            if n >= 0 { off += n; continue }
+            if errno == EINTR { continue }
+            if errno == EPIPE { off = count; throw OutputClosed() }
+            throw ConfigError("cannot write to \(name): \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,341 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One member of a JSON object, as byte offsets into the scanned text.
+public struct JSONMember {
+    /// Where the member starts (its key's opening quote) and where its value ends.
+    public var start: Int
+    /// The key's text between its quotes, still escaped when `keyHasEscapes`.
+    public var keyStart: Int
+    public var keyEnd: Int
+    public var keyHasEscapes: Bool
+    public var valueStart: Int
+    public var valueEnd: Int
+
+    public var value: Range<Int> { valueStart..<valueEnd }
+    public var whole: Range<Int> { start..<valueEnd }
+}
+
+/// A validating JSON scanner over raw bytes that decodes nothing it is not asked for.
+///
+/// It checks a value against RFC 8259 (including UTF-8 inside strings) and reports where values
+/// start and end, so tools can read a few fields and splice the rest byte for byte. Nesting is
+/// followed without recursion, up to ``maxDepth``.
+public struct JSONScanner {
+    public let base: UnsafePointer<UInt8>
+    public let count: Int
+    public var maxDepth = 512
+
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // An empty buffer may have no base address; any valid pointer will do since count is 0.
+        self.base = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!
+        self.count = bytes.count
+    }
+
+    @inline(__always)
+    public subscript(i: Int) -> UInt8 { base[i] }
+
+    @inline(__always)
+    public func skipWhitespace(_ i: Int) -> Int {
+        var i = i
+        while i < count {
+            let c = base[i]
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { break }
+        }
+        return i
+    }
+
+    /// Validates that the whole text is one JSON value with only whitespace around it; returns its range.
+    public func document() throws -> Range<Int> {
+        let s = skipWhitespace(0)
+        guard s < count else { throw JSONError("empty line; expected a JSON object", at: 0) }
+        let e = try valueEnd(from: s)
+        let after = skipWhitespace(e)
+        guard after == count else { throw JSONError("unexpected text after the JSON value", at: after) }
+        return s..<e
+    }
+
+    /// The members of the object starting at `i` (which must be `{`), validating every value.
+    public func members(ofObjectAt i: Int) throws -> [JSONMember] {
+        guard i < count, base[i] == UInt8(ascii: "{") else { throw JSONError("expected a JSON object", at: i) }
+        var out: [JSONMember] = []
+        var j = skipWhitespace(i + 1)
+        if j < count && base[j] == UInt8(ascii: "}") { return out }
+        while true {
+            guard j < count, base[j] == UInt8(ascii: "\"") else { throw JSONError("expected a string key", at: j) }
+            let (keyEnd, esc) = try stringEnd(from: j)
+            var k = skipWhitespace(keyEnd)
+            guard k < count, base[k] == UInt8(ascii: ":") else { throw JSONError("expected ':' after an object key", at: k) }
+            k = skipWhitespace(k + 1)
+            let vEnd = try valueEnd(from: k)
+            out.append(JSONMember(start: j, keyStart: j + 1, keyEnd: keyEnd - 1, keyHasEscapes: esc, valueStart: k, valueEnd: vEnd))
+            j = skipWhitespace(vEnd)
+            guard j < count else { throw JSONError("unterminated object", at: j) }
+            if base[j] == UInt8(ascii: "}") { return out }
+            guard base[j] == UInt8(ascii: ",") else { throw JSONError("expected ',' or '}' in an object", at: j) }
+            j = skipWhitespace(j + 1)
+        }
+    }
+
+    /// Finds member `name` in the object at `i`, validating the object as a whole.
+    public func member(_ name: StaticString, ofObjectAt i: Int) throws -> JSONMember? {
+        try members(ofObjectAt: i).first { key(of: $0, equals: name) }
+    }
+
+    /// Compares a member's key with `name`, decoding escapes only when the key has any.
+    public func key(of m: JSONMember, equals name: StaticString) -> Bool {
+        if !m.keyHasEscapes {
+            let n = name.utf8CodeUnitCount
+            guard m.keyEnd - m.keyStart == n else { return false }
+            return memcmp(base + m.keyStart, name.utf8Start, n) == 0
+        }
+        return decodeString(m.keyStart - 1..<m.keyEnd + 1) == name.description
+    }
+
+    /// Compares a member's key with a runtime string.
+    public func key(of m: JSONMember, equalsString name: String) -> Bool {
+        if !m.keyHasEscapes {
+            var name = name
+            return name.withUTF8 { n in
+                n.count == m.keyEnd - m.keyStart && (n.count == 0 || memcmp(base + m.keyStart, n.baseAddress!, n.count) == 0)
+            }
+        }
+        return decodeString(m.keyStart - 1..<m.keyEnd + 1) == name
+    }
+
+    /// The end (exclusive) of the value starting at `i`.
+    public func valueEnd(from i: Int) throws -> Int {
+        var i = i
+        // Open containers, innermost last: true for an object, false for an array.
+        var stack: [Bool] = []
+        while true {
+            // A value starts at i.
+            guard i < count else { throw JSONError("unexpected end of line; expected a value", at: i) }
+            switch base[i] {
+            case UInt8(ascii: "\""):
+                i = try stringEnd(from: i).end
+            case UInt8(ascii: "{"):
+                i = skipWhitespace(i + 1)
+                if i < count && base[i] == UInt8(ascii: "}") { i += 1; break }
+                guard stack.count < maxDepth else { throw JSONError("nested deeper than \(maxDepth) levels", at: i) }
+                stack.append(true)
+                i = try keyAndColon(at: i)
+                continue
+            case UInt8(ascii: "["):
+                i = skipWhitespace(i + 1)
+                if i < count && base[i] == UInt8(ascii: "]") { i += 1; break }
+                guard stack.count < maxDepth else { throw JSONError("nested deeper than \(maxDepth) levels", at: i) }
+                stack.append(false)
+                continue
+            case UInt8(ascii: "t"): i = try literal(i, "true")
+            case UInt8(ascii: "f"): i = try literal(i, "false")
+            case UInt8(ascii: "n"): i = try literal(i, "null")
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                i = try numberEnd(from: i)
+            default:
+                throw JSONError("unexpected character; expected a JSON value", at: i)
+            }
+            // A value ended at i: close containers or move to the next element.
+            while true {
+                guard let isObject = stack.last else { return i }
+                i = skipWhitespace(i)
+                guard i < count else { throw JSONError(isObject ? "unterminated object" : "unterminated array", at: i) }
+                let c = base[i]
+                if c == UInt8(ascii: ",") {
+                    i = skipWhitespace(i + 1)
+                    if isObject { i = try keyAndColon(at: i) }
+                    break
+                }
+                if isObject ? c == UInt8(ascii: "}") : c == UInt8(ascii: "]") {
+                    stack.removeLast()
+                    i += 1
+                    continue
+                }
+                throw JSONError(isObject ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array", at: i)
+            }
+        }
+    }
+
+    private func keyAndColon(at i: Int) throws -> Int {
+        guard i < count, base[i] == UInt8(ascii: "\"") else { throw JSONError("expected a string key", at: i) }
+        var j = skipWhitespace(try stringEnd(from: i).end)
+        guard j < count, base[j] == UInt8(ascii: ":") else { throw JSONError("expected ':' after an object key", at: j) }
+        j = skipWhitespace(j + 1)
+        return j
+    }
+
+    private func literal(_ i: Int, _ word: StaticString) throws -> Int {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= count, memcmp(base + i, word.utf8Start, n) == 0 else {
+            throw JSONError("invalid literal; expected true, false or null", at: i)
+        }
+        return i + n
+    }
+
+    /// The end of the number starting at `i`, checked against JSON's number grammar.
+    public func numberEnd(from i: Int) throws -> Int {
+        var j = i
+        if j < count && base[j] == UInt8(ascii: "-") { j += 1 }
+        guard j < count, isDigit(base[j]) else { throw JSONError("invalid number", at: j) }
+        if base[j] == UInt8(ascii: "0") {
+            j += 1
+            if j < count && isDigit(base[j]) { throw JSONError("invalid number: leading zero", at: j) }
+        } else {
+            while j < count && isDigit(base[j]) { j += 1 }
+        }
+        if j < count && base[j] == UInt8(ascii: ".") {
+            j += 1
+            guard j < count, isDigit(base[j]) else { throw JSONError("invalid number: digits expected after '.'", at: j) }
+            while j < count && isDigit(base[j]) { j += 1 }
+        }
+        if j < count && (base[j] == UInt8(ascii: "e") || base[j] == UInt8(ascii: "E")) {
+            j += 1
+            if j < count && (base[j] == UInt8(ascii: "+") || base[j] == UInt8(ascii: "-")) { j += 1 }
+            guard j < count, isDigit(base[j]) else { throw JSONError("invalid number: digits expected in exponent", at: j) }
+            while j < count && isDigit(base[j]) { j += 1 }
+        }
+        return j
+    }
+
+    @inline(__always)
+    private func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
+
+    /// The end (after the closing quote) of the string starting at `i`, and whether it has escapes.
+    public func stringEnd(from i: Int) throws -> (end: Int, hasEscapes: Bool) {
+        var j = i + 1
+        var escapes = false
+        while j < count {
+            let c = base[j]
+            if c == UInt8(ascii: "\"") { return (j + 1, escapes) }
+            if c == UInt8(ascii: "\\") {
+                escapes = true
+                guard j + 1 < count else { break }
+                switch base[j + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    j += 2
+                case UInt8(ascii: "u"):
+                    guard j + 6 <= count, (2..<6).allSatisfy({ hexValue(base[j + $0]) != nil }) else {
+                        throw JSONError("invalid \\u escape in a string", at: j)
+                    }
+                    j += 6
+                default:
+                    throw JSONError("invalid escape in a string", at: j)
+                }
+                continue
+            }
+            if c < 0x20 { throw JSONError("control character in a string; escape it", at: j) }
+            if c < 0x80 { j += 1; continue }
+            j = try utf8SequenceEnd(from: j)
+        }
+        throw JSONError("unterminated string", at: count)
+    }
+
+    /// Validates one multi-byte UTF-8 sequence starting at `j` (rejecting overlong forms and surrogates).
+    private func utf8SequenceEnd(from j: Int) throws -> Int {
+        let c = base[j]
+        let n: Int
+        var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+        switch c {
+        case 0xC2...0xDF: n = 2
+        case 0xE0: n = 3; lo = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: n = 3
+        case 0xED: n = 3; hi = 0x9F
+        case 0xF0: n = 4; lo = 0x90
+        case 0xF1...0xF3: n = 4
+        case 0xF4: n = 4; hi = 0x8F
+        default: throw JSONError("invalid UTF-8 byte 0x\(String(c, radix: 16, uppercase: true)); the line must be UTF-8", at: j)
+        }
+        guard j + n <= count else { throw JSONError("truncated UTF-8 sequence; the line must be UTF-8", at: j) }
+        let c1 = base[j + 1]
+        guard c1 >= lo && c1 <= hi else { throw JSONError("invalid UTF-8 sequence; the line must be UTF-8", at: j) }
+        for k in 2..<n where base[j + k] & 0xC0 != 0x80 {
+            throw JSONError("invalid UTF-8 sequence; the line must be UTF-8", at: j)
+        }
+        return j + n
+    }
+
+    /// Decodes the string whose quoted text occupies `range` (quotes included).
+    public func decodeString(_ range: Range<Int>) -> String {
+        let inner = UnsafeBufferPointer(start: base + range.lowerBound + 1, count: range.count - 2)
+        if inner.isEmpty || memchr(inner.baseAddress!, Int32(UInt8(ascii: "\\")), inner.count) == nil {
+            return String(decoding: inner, as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(inner.count)
+        var j = 0
+        while j < inner.count {
+            let c = inner[j]
+            guard c == UInt8(ascii: "\\") else { out.append(c); j += 1; continue }
+            let e = inner[j + 1]
+            j += 2
+            switch e {
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = hex4(inner, j)
+                j += 4
+                if (0xD800..<0xDC00).contains(scalar), j + 6 <= inner.count, inner[j] == UInt8(ascii: "\\"), inner[j + 1] == UInt8(ascii: "u") {
+                    let low = hex4(inner, j + 2)
+                    if (0xDC00..<0xE000).contains(low) {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        j += 6
+                    }
+                }
+                // A lone surrogate cannot be represented in a Swift string: it becomes U+FFFD.
+                let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                out.append(contentsOf: Array(String(u).utf8))
+            default: out.append(e)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func hex4(_ b: UnsafeBufferPointer<UInt8>, _ j: Int) -> UInt32 {
+        var v: UInt32 = 0
+        for k in 0..<4 { v = v << 4 | UInt32(hexValue(b[j + k]) ?? 0) }
+        return v
+    }
+
+    @inline(__always)
+    private func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// The kind of value at `i`, by its first byte.
+    public func kind(at i: Int) -> JSONKind {
+        guard i < count else { return .invalid }
+        switch base[i] {
+        case UInt8(ascii: "{"): return .object
+        case UInt8(ascii: "["): return .array
+        case UInt8(ascii: "\""): return .string
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
+        case UInt8(ascii: "n"): return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        default: return .invalid
+        }
+    }
+
+    /// The raw text of a range, for messages and numbers.
+    public func text(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
+    }
+
+    public func bytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
+    }
+}
+
+/// JSON value kinds, told apart by a value's first byte.
+public enum JSONKind: String, Sendable {
+    case object, array, string, number, bool, null, invalid
+}

@@ -1,0 +1,17 @@
+/// How lt-query batches, retries and caches; defaults are the command line's.
+public struct LookupOptions: Sendable {
+    /// Most distinct uncached keys resolved in one warehouse round trip.
+    public var batchSize = 500
+    /// Longest a key waits for its batch to fill, in seconds, so a slow stream is not held back.
+    public var batchWindow = 0.02
+    /// Further attempts of a failed batch before its lines are marked unavailable.
+    public var retries = 3
+    /// Delay before the first retry, in seconds; doubled for each further one, with jitter.
+    public var retryDelay = 0.2
+    /// How long the warehouse is left alone after a batch has used up its retries.
+    public var breakerCooldown = 30.0
+    /// Results kept in memory for repeated keys within one run.
+    public var memoryEntries = 200_000
+
+    public init() {}
+}

@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The UTC timestamp forms this project reads and writes (`2026-01-10T00:00:00Z`).
+public enum Timestamps {
+    /// True for `YYYY-MM-DDTHH:MM:SS` with optional fraction and a `Z` or `+00:00` zone.
+    public static func isUTCTimestamp(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count >= 20 else { return false }
+        func digits(_ r: Range<Int>) -> Int? {
+            var v = 0
+            for i in r { let d = u[i] &- 0x30; guard d < 10 else { return nil }; v = v * 10 + Int(d) }
+            return v
+        }
+        guard let _ = digits(0..<4), u[4] == UInt8(ascii: "-"), let mo = digits(5..<7), u[7] == UInt8(ascii: "-"),
+              let d = digits(8..<10), u[10] == UInt8(ascii: "T"), let h = digits(11..<13), u[13] == UInt8(ascii: ":"),
+              let mi = digits(14..<16), u[16] == UInt8(ascii: ":"), let se = digits(17..<19),
+              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, se < 61 else { return false }
+        var i = 19
+        if u[i] == UInt8(ascii: ".") {
+            i += 1
+            let f = i
+            while i < u.count && u[i] &- 0x30 < 10 { i += 1 }
+            guard i > f else { return false }
+        }
+        let zone = String(decoding: u[i...], as: UTF8.self)
+        return zone == "Z" || zone == "+00:00"
+    }
+
+    /// Today's UTC date at midnight, the form `last_updated` takes.
+    public static func todayUTC(now: Double = Timestamps.now()) -> String {
+        var t = time_t(now)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func pad(_ v: Int32, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T00:00:00Z"
+    }
+
+    /// Seconds since the epoch, wall clock.
+    public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Seconds on a monotonic clock, for durations.
+    public static func monotonic() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

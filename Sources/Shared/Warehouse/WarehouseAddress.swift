@@ -1,0 +1,77 @@
+import Foundation
+
+/// Opens the warehouse named by `--warehouse` or `LT_WAREHOUSE`.
+///
+/// - `sqlite:PATH`: the embedded warehouse.
+/// - `postgres://…`, `postgresql://…` or a libpq conninfo (`host=… dbname=…`): through libpq.
+/// - `snowflake://…`: reserved for the Snowflake SQL API.
+public enum WarehouseAddress {
+    public static let environmentVariable = "LT_WAREHOUSE"
+
+    /// The address from the option, else the environment; a configuration error when neither is set.
+    public static func resolve(option: String?, environment: [String: String]) throws -> String {
+        if let option, !option.isEmpty { return option }
+        if let env = environment[environmentVariable], !env.isEmpty { return env }
+        throw ConfigError("no warehouse given",
+                          hint: "pass --warehouse sqlite:PATH or postgres://HOST/DB, or set \(environmentVariable)")
+    }
+
+    public enum Kind: Equatable {
+        case sqlite(path: String)
+        case postgres(conninfo: String)
+        case snowflake(String)
+    }
+
+    public static func kind(of address: String) throws -> Kind {
+        if address.hasPrefix("sqlite:") {
+            var path = String(address.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path.removeFirst(2) }
+            guard !path.isEmpty else { throw ConfigError("sqlite: needs a path", hint: "for example --warehouse sqlite:warehouse.db") }
+            return .sqlite(path: path)
+        }
+        if address.hasPrefix("postgres://") || address.hasPrefix("postgresql://") || address.contains("=") {
+            return .postgres(conninfo: address)
+        }
+        if address.hasPrefix("snowflake://") { return .snowflake(address) }
+        throw ConfigError("--warehouse \(redacted(address)) is not a warehouse address",
+                          hint: "use sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo such as 'host=… dbname=…'")
+    }
+
+    /// The address with any password replaced by `***`, safe to print.
+    public static func redacted(_ address: String) -> String {
+        var s = address
+        // URL form: scheme://user:password@host
+        if let scheme = s.range(of: "://"), let at = s[scheme.upperBound...].firstIndex(of: "@") {
+            let userinfo = s[scheme.upperBound..<at]
+            if let colon = userinfo.firstIndex(of: ":") {
+                s.replaceSubrange(s.index(after: colon)..<at, with: "***")
+            }
+        }
+        // URL query or conninfo: password=…
+        for marker in ["password=", "sslpassword="] {
+            var searchFrom = s.startIndex
+            while let r = s.range(of: marker, options: [], range: searchFrom..<s.endIndex) {
+                var end = r.upperBound
+                if end < s.endIndex && s[end] == "'" {
+                    end = s.index(after: end)
+                    while end < s.endIndex && s[end] != "'" { end = s.index(after: end) }
+                    if end < s.endIndex { end = s.index(after: end) }
+                } else {
+                    while end < s.endIndex && s[end] != " " && s[end] != "&" { end = s.index(after: end) }
+                }
+                s.replaceSubrange(r.upperBound..<end, with: "***")
+                searchFrom = s.index(r.upperBound, offsetBy: 3)
+            }
+        }
+        return s
+    }
+
+    /// Opens the warehouse; configuration problems throw at once.
+    public static func open(_ address: String, spec: TableSpec) throws -> Warehouse {
+        switch try kind(of: address) {
+        case .sqlite(let path): return try SQLiteWarehouse(path: path, spec: spec)
+        case .postgres: throw ConfigError("PostgreSQL warehouses are not built yet", hint: "use sqlite:PATH")
+        case .snowflake: throw ConfigError("Snowflake warehouses are not built yet", hint: "use sqlite:PATH or postgres://")
+        }
+    }
+}

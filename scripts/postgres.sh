@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for tests and benchmarks, in a temporary folder, listening on a
+# free loopback port. PostgreSQL refuses to run as root, so the cluster belongs to the postgres user.
+#
+#   eval "$(scripts/postgres.sh start)"   # exports LT_PG_DIR, LT_PG_PORT and LT_TEST_POSTGRES
+#   scripts/postgres.sh stop "$LT_PG_DIR"
+set -euo pipefail
+
+bindir() {
+    for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && { echo "$d"; return; }; done
+    echo "postgres.sh: no PostgreSQL server found; install the postgresql package" >&2
+    exit 1
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+run_as_postgres() {
+    if [ "$(id -u)" -eq 0 ]; then
+        su postgres -s /bin/bash -c "$*"
+    else
+        bash -c "$*"
+    fi
+}
+
+case "${1:-}" in
+start)
+    bin=$(bindir)
+    dir=$(mktemp -d /tmp/lt-pg.XXXXXX)
+    chmod 755 "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
+    port=$(free_port)
+    run_as_postgres "'$bin/initdb' -D '$dir/data' -U postgres -A trust --no-sync >'$dir/initdb.log' 2>&1"
+    run_as_postgres "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 \
+        -o \"-c listen_addresses=127.0.0.1 -p $port -k '$dir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start >/dev/null"
+    psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt -c "CREATE DATABASE lt_test" >/dev/null
+    echo "export LT_PG_DIR='$dir' LT_PG_PORT='$port' LT_PG_BIN='$bin'"
+    echo "export LT_TEST_POSTGRES='host=127.0.0.1 port=$port dbname=lt_test user=postgres'"
+    ;;
+stop)
+    dir=${2:?usage: postgres.sh stop DIR}
+    bin=$(bindir)
+    [ -d "$dir/data" ] && run_as_postgres "'$bin/pg_ctl' -D '$dir/data' -m immediate -w stop >/dev/null 2>&1" || true
+    rm -rf "$dir"
+    ;;
+*)
+    echo "usage: postgres.sh start | stop DIR" >&2
+    exit 64
+    ;;
+esac

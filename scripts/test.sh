@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone on a fresh Debian machine: installs what is missing,
+# builds, starts the services the tests need (a throwaway PostgreSQL), runs every test, stops them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-system.sh
+
+swift build --build-tests
+export LT_BIN_DIR
+LT_BIN_DIR=$(swift build --show-bin-path)
+
+eval "$(scripts/postgres.sh start)"
+trap 'scripts/postgres.sh stop "$LT_PG_DIR"' EXIT
+
+# Tests that need a service fail, rather than skip, when it is missing.
+export LT_TEST_REQUIRE_SERVICES=1
+swift test --skip-build --disable-xctest
