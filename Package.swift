@@ -24,16 +24,19 @@ let package = Package(
                 "CCurl", "CLibPQ", "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .executableTarget(name: "lt-query", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "lt-enrich", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "lt-send", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // libFuzzer targets; scripts/fuzz.sh builds them with -sanitize=fuzzer, plain builds replay a corpus.
+        .executableTarget(name: "lt-fuzz-envelope", dependencies: ["Shared"]),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send"]
+            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt-fuzz-envelope"]
         ),
     ]
 )

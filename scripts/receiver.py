@@ -3,7 +3,12 @@
 
 It records every request as one JSON line (path, headers, body) in --record, and answers
 according to --mode, or per path with a prefix: /status/410/..., /status/500/..., /slow/2/...,
-/retry-after/1/..., /close/..., /flaky/N/... (N failures with 500 before a 200 per webhook-id).
+/retry-after/1/..., /close/..., /flaky/N/... (N failures with 500 before a 200 per webhook-id),
+/redirect/... (302 elsewhere), /auth/... (200 only with a bearer token issued by /token, else 401).
+/token is an OAuth2 client-credentials endpoint: it checks grant_type and, when --client-id and
+--client-secret are given, the credentials, and issues tokens tok-1, tok-2, ... valid --token-ttl
+seconds; with --revoke-first-token, /auth/ refuses tok-1 as if it had been revoked.
+With --tls-cert and --tls-key it serves https.
 Once listening it writes its port to --port-file, so callers wait on that file, not on a sleep.
 """
 import argparse
@@ -11,12 +16,14 @@ import json
 import os
 import signal
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
 attempts = {}
+tokens = []
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -34,18 +41,28 @@ class Handler(BaseHTTPRequestHandler):
             "headers": {k.lower(): v for k, v in self.headers.items()},
             "body": body.decode("utf-8", "replace"),
         }
-        with lock:
-            with open(self.server.record_path, "a") as f:
-                f.write(json.dumps(record) + "\n")
+        # Written once the answer is known, with its status ("answered"; 0 for a dropped connection).
+        self.record = record
         parts = [p for p in self.path.split("/") if p]
         mode = self.server.mode
-        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok"):
+        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token"):
             mode = parts[0]
-        if mode == "status":
+        if mode == "token":
+            self.token(body)
+        elif mode == "auth":
+            given = self.headers.get("Authorization", "")
+            with lock:
+                valid = [t for t in tokens if not (self.server.revoke_first and t == "tok-1")]
+            self.answer(200 if given.startswith("Bearer ") and given[7:] in valid else 401)
+        elif mode == "redirect":
+            self.answer(302, {"Location": "/ok/elsewhere"})
+        elif mode == "status":
             self.answer(int(parts[1]))
         elif mode == "slow":
+            # Recorded on arrival, so that tests can see a request that is still in flight.
+            self.write_record(200)
             time.sleep(float(parts[1]))
-            self.answer(200)
+            self.answer(200, recorded=True)
         elif mode == "retry-after":
             key = self.headers.get("webhook-id", "")
             with lock:
@@ -62,12 +79,42 @@ class Handler(BaseHTTPRequestHandler):
                 attempts[key] = n + 1
             self.answer(500 if n < int(parts[1]) else 200)
         elif mode == "close":
+            self.write_record(0)
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
         else:
             self.answer(self.server.status)
 
-    def answer(self, status, headers=None):
+    def token(self, body):
+        from urllib.parse import parse_qs
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        if form.get("grant_type") != "client_credentials":
+            self.answer(400)
+            return
+        if self.server.client_id and (form.get("client_id") != self.server.client_id
+                                      or form.get("client_secret") != self.server.client_secret):
+            self.answer(401)
+            return
+        with lock:
+            token = "tok-%d" % (len(tokens) + 1)
+            tokens.append(token)
+        payload = json.dumps({"access_token": token, "token_type": "Bearer", "expires_in": self.server.token_ttl}).encode()
+        self.write_record(200)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def write_record(self, status):
+        self.record["answered"] = status
+        with lock:
+            with open(self.server.record_path, "a") as f:
+                f.write(json.dumps(self.record) + "\n")
+
+    def answer(self, status, headers=None, recorded=False):
+        if not recorded:
+            self.write_record(status)
         payload = b'{"ok": true}' if status < 300 else b'{"error": "test receiver"}'
         self.send_response(status)
         for k, v in (headers or {}).items():
@@ -87,12 +134,28 @@ def main():
     ap.add_argument("--record", required=True)
     ap.add_argument("--status", type=int, default=200)
     ap.add_argument("--mode", default="ok")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--client-id")
+    ap.add_argument("--client-secret")
+    ap.add_argument("--token-ttl", type=int, default=3600)
+    ap.add_argument("--revoke-first-token", action="store_true")
     args = ap.parse_args()
+    # A deep listen backlog: lt-send opens many connections at once, and the default 5 drops SYNs.
+    ThreadingHTTPServer.request_queue_size = 256
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.record_path = args.record
     server.status = args.status
     server.mode = args.mode
+    server.client_id = args.client_id
+    server.client_secret = args.client_secret
+    server.token_ttl = args.token_ttl
+    server.revoke_first = args.revoke_first_token
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     open(args.record, "a").close()
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:

@@ -10,9 +10,19 @@ swift build --build-tests
 export LT_BIN_DIR
 LT_BIN_DIR=$(swift build --show-bin-path)
 
+export LT_TEST_SNOWFLAKE_PYTHON
+LT_TEST_SNOWFLAKE_PYTHON=$(scripts/snowflake-venv.sh)
+
 eval "$(scripts/postgres.sh start)"
 trap 'scripts/postgres.sh stop "$LT_PG_DIR"' EXIT
 
 # Tests that need a service fail, rather than skip, when it is missing.
 export LT_TEST_REQUIRE_SERVICES=1
+# The reliability scenarios leave their figures here; scripts/reliability-report.py turns them into docs.
+export LT_RELIABILITY_REPORT
+LT_RELIABILITY_REPORT=$(mktemp /tmp/lt-reliability.XXXXXX)
 swift test --skip-build --disable-xctest
+python3 scripts/reliability-report.py "$LT_RELIABILITY_REPORT" >/dev/null || true
+
+# Bounded fuzzing of the line reader and envelope parser over the committed corpus.
+scripts/fuzz.sh 30

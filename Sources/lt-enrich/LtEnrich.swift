@@ -4,18 +4,26 @@ import Shared
 
 @main
 struct LtEnrich: ParsableCommand {
+    /// Parses `--stats=json` too, which the parser cannot take as an optional value.
+    static func main() { main(InputOptions.normalized(Array(CommandLine.arguments.dropFirst()))) }
+
     static let configuration = CommandConfiguration(
         commandName: "lt-enrich",
         abstract: "Merge looked-up learning time into course-completion payloads.",
         discussion: """
             Reads lt-query's envelopes and writes one envelope per input line, in input order. A course \
-            completion whose lookup is found with a positive total gets "learning_time" \
-            {total_seconds, total_hours, last_updated} spliced into its payload; every other byte of the \
-            payload is kept as it came. Enrichment is off unless --flag on or \
-            ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT=true. Error records pass through.
+            completion (a payload with a "completion" object, or "event_type": "course_completion") whose \
+            lookup is found with a positive total gets "learning_time" {total_seconds, total_hours, \
+            last_updated} spliced into its payload; every other byte of the payload is kept as it came, \
+            and "enrichment" says what was done and why. Error records pass through unchanged.
 
-            Example:
-              lt-query --flag on < completions.ndjson | lt-enrich --flag on | lt-send --integrations integrations.toml
+            Enrichment is off unless turned on, by the first of: --flag on|off, --rollout FILE, \
+            $LT_ROLLOUT_FILE, $ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT. A rollout file is re-read when it \
+            changes, so editing it takes effect within a second without a restart (docs/rollout.md).
+
+            Examples:
+              lt-query < completions.ndjson | lt-enrich --rollout rollout.json | lt-send …
+              lt-enrich --flag on --field completion.learning_time --format seconds
 
             Exit status: 0 when every line was handled, 1 when any line was not, 2 for configuration errors.
             """,
@@ -23,36 +31,38 @@ struct LtEnrich: ParsableCommand {
 
     @OptionGroup var io: InputOptions
 
-    @Option(help: "Enrichment flag, on or off; overrides $\(EnrichmentFlag.environmentVariable) (default off).")
-    var flag: String?
+    @OptionGroup var flagOptions: FlagOptions
 
-    @Option(help: "Where the value goes in the payload, as a dotted path (upstream uses completion.learning_time).")
+    @Option(help: "Where the value goes in the payload, as a dotted path; missing parent objects are created (upstream uses completion.learning_time).")
     var field = "learning_time"
 
-    @Option(help: "What is written: object ({total_seconds, total_hours, last_updated}) or seconds (an integer).")
-    var format = "object"
+    @Option(help: "What is written: object ({total_seconds, total_hours, last_updated}) or seconds (the integer alone).")
+    var format: EnrichOptions.Format = .object
 
     @Flag(help: "Turn lines whose lookup is unavailable into error records instead of sending them without learning time.")
     var requireLearningTime = false
 
-    @Flag(help: "Write bare payloads instead of envelopes.")
+    @Flag(help: "Write bare payloads instead of envelopes (error records still pass through as they are).")
     var unwrap = false
+
+    func validate() throws {
+        do { _ = try EnrichOptions.parseField(field) } catch let e as LTError { throw ValidationError(e.description) }
+    }
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-enrich")
         try ToolRun.run(diagnostics) {
             var options = EnrichOptions()
             options.field = try EnrichOptions.parseField(field)
-            guard let f = EnrichOptions.Format(rawValue: format) else {
-                throw ConfigError("--format \(format) is not object or seconds")
-            }
-            options.format = f
+            options.format = format
             options.requireLearningTime = requireLearningTime
             options.unwrap = unwrap
-            let flagSetting = try EnrichmentFlag.resolve(option: flag, environment: ProcessInfo.processInfo.environment)
-            let enricher = Enricher(flag: flagSetting, options: options, diagnostics: diagnostics, output: OutputWriter.standardOutput())
-            defer { if io.stats { diagnostics.raw(enricher.stats.summary()) } }
+            let flag = try flagOptions.resolve(environment: ProcessInfo.processInfo.environment, diagnostics: diagnostics)
+            let enricher = Enricher(flag: flag, options: options, diagnostics: diagnostics, output: OutputWriter.standardOutput())
+            defer { io.report(enricher.stats, diagnostics) }
             try ToolRun.forEachInput(io.paths, diagnostics) { try enricher.run($0) }
         }
     }
 }
+
+extension EnrichOptions.Format: ExpressibleByArgument {}

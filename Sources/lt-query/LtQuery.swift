@@ -4,6 +4,9 @@ import Shared
 
 @main
 struct LtQuery: ParsableCommand {
+    /// Parses `--stats=json` too, which the parser cannot take as an optional value.
+    static func main() { main(InputOptions.normalized(Array(CommandLine.arguments.dropFirst()))) }
+
     static let configuration = CommandConfiguration(
         commandName: "lt-query",
         abstract: "Look up learners' total learning time for webhook payloads.",
@@ -14,9 +17,19 @@ struct LtQuery: ParsableCommand {
             JSON objects become error records that flow on. Keys are answered from the file cache, \
             then from the warehouse in batches.
 
+            Warehouses: sqlite:PATH (read-only), or PostgreSQL and compatible engines through libpq \
+            (postgres://…, postgresql://… or a conninfo such as 'host=db dbname=analytics'), so PG* \
+            variables, ~/.pgpass, service= and sslmode work as for psql.
+
+            The cache (one SQLite file in the cache folder, shared safely by concurrent runs) is \
+            maintained with: --cache-show KEY (repeatable; KEY is learning_time:USER:COURSE:ENTERPRISE), \
+            --cache-stats, and --cache-purge expired|all. These print JSON lines and read no input.
+
             Example:
               lt-query --warehouse sqlite:warehouse.db --flag on < completions.ndjson | lt-enrich | lt-send --url https://…
+              LT_WAREHOUSE='host=db.internal dbname=analytics' lt-query --table BI.LEARNING_TIME --stats < completions.ndjson
               lt-query --warehouse sqlite:warehouse.db --user 12345 --course course-v1:edX+DemoX+Demo_Course --enterprise <uuid>
+              lt-query --cache-show learning_time:12345:course-v1:edX+DemoX+Demo_Course:a1b2c3d4-e5f6-7890-abcd-ef1234567890
 
             Exit status: 0 when every line was handled, 1 when any line was not, 2 for configuration errors.
             """,
@@ -37,15 +50,20 @@ struct LtQuery: ParsableCommand {
     @Option(help: "Longest a key waits for its batch to fill (such as 20ms).") var batchWindow = "20ms"
     @Option(help: "Further attempts of a failed batch before its lines are marked unavailable.") var retries = LookupOptions().retries
     @Option(help: "Delay before the first retry (doubled for each further one, with jitter).") var retryDelay = "200ms"
-    @Option(help: "How long the warehouse is left alone after a batch used up its retries.") var breakerCooldown = "30s"
+    @Option(help: "How long the warehouse is left alone after a batch used up its retries; then one probe batch decides.") var breakerCooldown = "30s"
+    @Option(help: "Longest a PostgreSQL query may run before the server cancels it.") var statementTimeout = "30s"
 
     @Option(help: "Cache folder. Default: $LT_CACHE_DIR, else $XDG_CACHE_HOME/lt, else ~/.cache/lt.") var cacheDir: String?
     @Flag(help: "Do not read or write the cache.") var noCache = false
     @Option(help: "How long a found value stays cached.") var ttl = "3600s"
     @Option(help: "How long a 'no data' result stays cached.") var negativeTtl = "3600s"
+    @Option(help: ArgumentHelp("Print what the cache holds for KEY (learning_time:USER:COURSE:ENTERPRISE) and exit; repeatable.", valueName: "key"))
+    var cacheShow: [String] = []
+    @Flag(help: "Print the cache's entry counts and size and exit.") var cacheStats = false
+    @Option(help: ArgumentHelp("Delete expired entries, or all entries, from the cache and exit.", valueName: "expired|all"))
+    var cachePurge: String?
 
-    @Option(help: "Enrichment flag, on or off; overrides $\(EnrichmentFlag.environmentVariable). Lines it turns off are marked skipped and not looked up.")
-    var flag: String?
+    @OptionGroup var flagOptions: FlagOptions
 
     @Option(help: "Ad-hoc lookup: the learner's user id.") var user: Int64?
     @Option(help: "Ad-hoc lookup: the course run key.") var course: String?
@@ -60,6 +78,10 @@ struct LtQuery: ParsableCommand {
         if explain && user == nil { throw ValidationError("--explain needs --user, --course and --enterprise") }
         if batchSize < 1 || batchSize > 10_000 { throw ValidationError("--batch-size must be from 1 to 10000") }
         if retries < 0 { throw ValidationError("--retries cannot be negative") }
+        if let p = cachePurge, p != "expired" && p != "all" { throw ValidationError("--cache-purge takes expired or all") }
+        let maintenance = [!cacheShow.isEmpty, cacheStats, cachePurge != nil].filter { $0 }.count
+        if maintenance > 1 { throw ValidationError("use one of --cache-show, --cache-stats and --cache-purge at a time") }
+        if maintenance == 1 && (noCache || user != nil) { throw ValidationError("cache maintenance does not go with --no-cache or an ad-hoc lookup") }
     }
 
     func run() throws {
@@ -79,25 +101,37 @@ struct LtQuery: ParsableCommand {
             options.retries = retries
             options.retryDelay = try DurationText.parse(retryDelay, option: "--retry-delay")
             options.breakerCooldown = try DurationText.parse(breakerCooldown, option: "--breaker-cooldown")
-            let address = try WarehouseAddress.resolve(option: warehouse, environment: env)
-            _ = try WarehouseAddress.kind(of: address)
+            let timeout = try DurationText.parse(statementTimeout, option: "--statement-timeout")
             let cache = noCache ? nil : LookupCache(
                 directory: CacheLocation.directory(option: cacheDir, environment: env),
                 ttl: try DurationText.parse(ttl, option: "--ttl"),
                 negativeTTL: try DurationText.parse(negativeTtl, option: "--negative-ttl"),
                 diagnostics: diagnostics)
-            let flagSetting = try EnrichmentFlag.resolve(option: flag, environment: env)
             let output = OutputWriter.standardOutput()
+
+            if let cache, !cacheShow.isEmpty || cacheStats || cachePurge != nil {
+                let maintenance = CacheMaintenance(cache: cache)
+                let now = Timestamps.now()
+                if cacheStats { try output.write(try maintenance.stats(now: now)) }
+                if let p = cachePurge { try output.write(try maintenance.purge(all: p == "all", now: now)) }
+                if !cacheShow.isEmpty { try output.write(maintenance.show(try cacheShow.map(CacheMaintenance.key), now: now)) }
+                try output.flush()
+                return
+            }
+
+            let address = try WarehouseAddress.resolve(option: warehouse, environment: env)
+            _ = try WarehouseAddress.kind(of: address)
+            let flagSetting = try flagOptions.resolve(environment: env, diagnostics: diagnostics)
 
             if let user, let course, let enterprise {
                 let key = try LookupKey.validated(userID: user, courseID: course, enterpriseID: enterprise, from: "command-line")
+                let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: timeout)
                 if explain {
-                    let w = try WarehouseAddress.open(address, spec: spec)
                     try output.write(w.explain([key]))
                     try output.flush()
                     return
                 }
-                let adHoc = AdHocLookup(address: address, spec: spec, cache: cache, options: options, diagnostics: diagnostics)
+                let adHoc = AdHocLookup(warehouse: w, cache: cache, diagnostics: diagnostics)
                 try output.write(try adHoc.record(for: key))
                 try output.endLine()
                 try output.flush()
@@ -105,15 +139,13 @@ struct LtQuery: ParsableCommand {
             }
 
             // A bad address or a missing table is fatal at start-up; a warehouse that is down is not.
-            var opened: Warehouse?
-            do { opened = try WarehouseAddress.open(address, spec: spec) } catch let e as WarehouseError {
-                if e.exitCode == 2 { throw e }
+            let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: timeout)
+            do { try w.verify() } catch let e as WarehouseError where e.exitCode != 2 {
                 diagnostics.warning("\(e.description); lookups will be retried as lines arrive")
             }
-            let pipeline = LookupPipeline(
-                warehouse: { if let w = opened { return w }; opened = try WarehouseAddress.open(address, spec: spec); return opened! },
-                cache: cache, flag: flagSetting, options: options, diagnostics: diagnostics, output: output)
-            defer { if io.stats { diagnostics.raw(pipeline.stats.summary()) } }
+            let pipeline = LookupPipeline(warehouse: w, cache: cache, flag: flagSetting, options: options,
+                                          diagnostics: diagnostics, output: output)
+            defer { io.report(pipeline.stats, diagnostics) }
             try ToolRun.forEachInput(io.paths, diagnostics) { try pipeline.run($0) }
         }
     }

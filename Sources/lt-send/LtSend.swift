@@ -4,20 +4,42 @@ import Shared
 
 @main
 struct LtSend: ParsableCommand {
+    /// Parses `--stats=json` too, which the parser cannot take as an optional value.
+    static func main() { main(InputOptions.normalized(Array(CommandLine.arguments.dropFirst()))) }
+
     static let configuration = CommandConfiguration(
         commandName: "lt-send",
         abstract: "POST webhook payloads to integration partners and report each delivery.",
         discussion: """
             Reads envelopes (or bare payloads) and POSTs each payload, byte for byte, to its endpoint: \
             --url for all lines, or the integration named by the envelope's "integration" in the \
-            --integrations file. Writes one result per input line: line, id, integration, url, status \
-            (delivered, failed, rejected, skipped), http_status, attempts, duration_ms, error, learning_time. \
-            Lines not delivered go to the --dead-letter file as they arrived, ready to be fed back.
+            --integrations file. Many requests are in flight at once; a line waiting to be retried \
+            never holds up the others.
+
+            Writes one result per input line as soon as that line is final, so results may come out \
+            of input order: each carries its line, source and id. Fields: line, source, id, integration, \
+            url, status (delivered, failed, rejected, skipped), http_status, attempts, duration_ms, \
+            error, learning_time.
+
+            Lines not delivered go to the --dead-letter file as they arrived, ready to be fed back. \
+            With --journal, the ids of confirmed deliveries are appended and synced; a re-run with the \
+            same journal reports lines already delivered as skipped and does not send them again.
+
+            SIGINT or SIGTERM: no more input is read, transfers in flight get --grace to finish, the \
+            rest is dead-lettered as interrupted, and lt-send exits 130 or 143.
+
+            Safety: https only unless --allow-http; TLS verified (--cacert for a private CA); redirects \
+            not followed. The address actually connected to must be public unless --allow-private or \
+            --allow-address allows it (behind HTTPS_PROXY, that is the proxy's address). libcurl's \
+            HTTPS_PROXY and NO_PROXY apply. Secrets come from environment variables or files named in \
+            the integrations file and are never printed, --verbose and --dry-run included.
 
             Example:
-              lt-query < completions.ndjson | lt-enrich | lt-send --integrations integrations.toml --dead-letter failed.ndjson > results.ndjson
+              lt-query < completions.ndjson | lt-enrich | lt-send --integrations integrations.toml \\
+                --journal sent.journal --dead-letter failed.ndjson > results.ndjson
 
-            Exit status: 0 when every line was delivered, 1 when any was not, 2 for configuration errors.
+            Exit status: 0 when every line was delivered or skipped as already delivered, 1 when any \
+            was not, 2 for configuration errors, 64 for usage errors.
             """,
         version: LTVersion.current)
 
@@ -26,16 +48,31 @@ struct LtSend: ParsableCommand {
     @Option(help: "Send every line to this URL.") var url: String?
     @Option(help: "TOML file mapping integration names to endpoints (see examples/integrations.toml).") var integrations: String?
     @Option(help: "Append lines that were not delivered to this file, as they arrived.") var deadLetter: String?
+    @Option(help: "Record delivered ids in this file and skip ids already in it.") var journal: String?
     @Option(help: "Further attempts after the first for retryable failures.") var retries = 3
-    @Option(help: "Explicit delays before each retry, such as 30s,60s,120s.") var retrySchedule: String?
-    @Option(help: "Seconds one attempt may take, with --url.") var timeout = "30s"
+    @Option(help: "Explicit delays before each retry, such as 30s,60s,120s (exponential with jitter otherwise).") var retrySchedule: String?
+    @Option(help: "Longest time a line may spend from its first attempt to its last, such as 10m.") var maxElapsed: String?
+    @Option(help: "Longest Retry-After honoured; longer ones are cut to this.") var maxRetryAfter = "5m"
+    @Option(help: "Time one attempt may take, with --url.") var timeout = "30s"
+    @Option(help: "Transfers in flight at once.") var concurrency = 16
+    @Option(help: "Transfers in flight at once to one host (default: --concurrency).") var perHost: Int?
+    @Option(help: "Requests per second over all endpoints, evenly spaced.") var rate: Double?
+    @Option(help: "Failed attempts in a row that open an endpoint's circuit breaker (0: never).") var breakerFailures = 5
+    @Option(help: "How long an open circuit breaker fails lines fast before a probe.") var breakerCooldown = "30s"
+    @Option(help: "Time in-flight transfers get to finish after SIGINT or SIGTERM.") var grace = "5s"
     @Option(help: "CA certificates file for https endpoints.") var cacert: String?
     @Flag(help: "Allow plain http endpoints (for test receivers).") var allowHttp = false
-    @Flag(help: "Allow endpoints on loopback, private and link-local addresses.") var allowPrivate = false
+    @Flag(help: "Allow destinations on loopback, private, link-local and reserved addresses.") var allowPrivate = false
+    @Option(help: "Allow this network (such as 10.20.0.0/16) although it is private; may be repeated.") var allowAddress: [String] = []
+    @Flag(help: "Print each request (method, url, headers with secrets masked, body) as a JSON line instead of sending it.") var dryRun = false
 
     func validate() throws {
         if (url == nil) == (integrations == nil) { throw ValidationError("give exactly one of --url and --integrations") }
         if retries < 0 || retries > 20 { throw ValidationError("--retries must be from 0 to 20") }
+        if concurrency < 1 || concurrency > 1024 { throw ValidationError("--concurrency must be from 1 to 1024") }
+        if let perHost, perHost < 1 { throw ValidationError("--per-host must be at least 1") }
+        if let rate, !(rate > 0) { throw ValidationError("--rate must be a positive number of requests per second") }
+        if breakerFailures < 0 { throw ValidationError("--breaker-failures must be 0 or more") }
     }
 
     func run() throws {
@@ -45,20 +82,32 @@ struct LtSend: ParsableCommand {
             options.url = url
             options.integrations = try integrations.map { try IntegrationsConfig.load(path: $0) }
             options.deadLetterPath = deadLetter
+            options.journalPath = journal
             options.allowHTTP = allowHttp
             options.allowPrivate = allowPrivate
-            options.caCertPath = cacert
+            options.transport.caCertPath = cacert
+            options.transport.allowedNetworks = try allowAddress.map { try AddressGuard.Network($0) }
             options.timeout = try DurationText.parse(timeout, option: "--timeout")
             options.retry.retries = retries
             if let retrySchedule { options.retry.schedule = try DurationText.parseList(retrySchedule, option: "--retry-schedule") }
+            options.retry.maxRetryAfter = try DurationText.parse(maxRetryAfter, option: "--max-retry-after")
+            options.maxElapsed = try maxElapsed.map { try DurationText.parse($0, option: "--max-elapsed") }
+            options.concurrency = concurrency
+            options.perHost = perHost ?? concurrency
+            options.window = max(256, concurrency * 8)
+            options.rate = rate
+            options.breakerFailures = breakerFailures
+            options.breakerCooldown = try DurationText.parse(breakerCooldown, option: "--breaker-cooldown")
+            options.grace = try DurationText.parse(grace, option: "--grace")
+            options.dryRun = dryRun
             let sender = try Sender(options: options, environment: ProcessInfo.processInfo.environment,
                                     diagnostics: diagnostics, output: OutputWriter.standardOutput())
             defer {
-                if io.stats {
-                    diagnostics.raw(DeliveryStatus.allCases.map { "\($0.rawValue)=\(sender.counts[$0, default: 0])" }.joined(separator: " "))
-                }
+                io.report(sender.stats, diagnostics)
             }
             try ToolRun.forEachInput(io.paths, diagnostics) { try sender.run($0) }
+            try sender.finish()
+            if let status = sender.signalExitStatus { throw ExitCode(status) }
         }
     }
 }

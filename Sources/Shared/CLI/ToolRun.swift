@@ -5,6 +5,10 @@ import ArgumentParser
 /// end when the reader of standard output has gone away.
 public enum ToolRun {
     public static func run(_ diagnostics: Diagnostics, _ body: () throws -> Void) throws {
+        defer {
+            diagnostics.progress?.clear()
+            Metrics.shared.flush()
+        }
         do {
             try body()
         } catch is OutputClosed {
@@ -24,6 +28,7 @@ public enum ToolRun {
                 diagnostics.error(e.description)
                 continue
             }
+            reader.progress = diagnostics.progress
             try body(reader)
         }
     }

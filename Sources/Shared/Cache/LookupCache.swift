@@ -8,6 +8,12 @@ public struct CachedLookup: Sendable, Equatable {
     public var totalSeconds: Int64?
     public var lastUpdated: String
     public var expiresAt: Double
+
+    /// The lookup record a cache hit produces.
+    public var result: LookupResult {
+        totalSeconds.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: lastUpdated, source: .cache) }
+            ?? LookupResult(status: .notFound, lastUpdated: lastUpdated, source: .cache)
+    }
 }
 
 /// The file cache shared by every lt-query process on the machine: one SQLite file in WAL mode
@@ -22,11 +28,16 @@ public final class LookupCache {
     public private(set) var isEnabled = true
     private var writable = true
     private var repaired = false
-    private var connection: SQLiteConnection?
+    private(set) var connection: SQLiteConnection?
     private var selectStatement: SQLiteConnection.Statement?
     private var upsertStatement: SQLiteConnection.Statement?
     private let diagnostics: Diagnostics?
-    private var random = SystemRandomNumberGenerator()
+    private var random = JitterGenerator()
+    private var readsInTransaction = 0
+    private var lastUpdatedSeen = ""
+    private var pendingWrites: [PendingWrite] = []
+    private static let writesPerTransaction = 32_768
+    private static let readsPerTransaction = 2048
 
     /// Time to live for found values and for "no data" results, in seconds.
     public var ttl: Double
@@ -43,25 +54,61 @@ public final class LookupCache {
         open()
     }
 
+    /// Marks the file as this cache's (SQLite's application_id), so a foreign SQLite file is recognised.
+    static let applicationID: Int32 = 0x6C74_6331  // "ltc1"
+
     private func open() {
-        do {
-            try makeDirectory(directory)
-            let c = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-            try c.execute("PRAGMA busy_timeout = 5000")
-            try c.execute("PRAGMA journal_mode = WAL")
-            try c.execute("PRAGMA synchronous = NORMAL")
-            try c.execute("""
-                CREATE TABLE IF NOT EXISTS lookups (key TEXT PRIMARY KEY, total INTEGER, last_updated TEXT NOT NULL,
-                expires_at REAL NOT NULL) WITHOUT ROWID
-                """)
-            selectStatement = try c.prepare("SELECT total, last_updated, expires_at FROM lookups WHERE key = ?")
-            upsertStatement = try c.prepare("INSERT OR REPLACE INTO lookups (key, total, last_updated, expires_at) VALUES (?, ?, ?, ?)")
-            connection = c
-        } catch let e as SQLiteConnection.Failure {
-            handle(e, while: "opening")
-        } catch {
-            disable("cannot use the cache folder \(directory): \(error)")
+        // Processes that create the file at the same moment can meet SQLITE_BUSY where SQLite does not
+        // call the busy handler (switching to WAL); such a collision passes within milliseconds.
+        var attempt = 0
+        while true {
+            do {
+                try openOnce()
+                return
+            } catch let e as SQLiteConnection.Failure where e.code & 0xFF == SQLITE_BUSY && attempt < 100 {
+                attempt += 1
+                Clock.sleep(seconds: 0.01 * Double.random(in: 0.5...1.5))
+            } catch let e as SQLiteConnection.Failure {
+                handle(e, while: "opening")
+                return
+            } catch {
+                disable("cannot use the cache folder \(directory): \(error)")
+                return
+            }
         }
+    }
+
+    private func openOnce() throws {
+        try makeDirectory(directory)
+        let c = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        try c.execute("PRAGMA busy_timeout = 5000")
+        try c.execute("PRAGMA journal_mode = WAL")
+        // No fsync: the cache is disposable, and a file damaged by a power cut is detected and rebuilt.
+        // With fsync, random-order writes of a cold backfill cost more than the warehouse itself.
+        try c.execute("PRAGMA synchronous = OFF")
+        // Lookups at random over millions of entries: read pages through a bounded memory map
+        // instead of a read() per page; both limits keep memory flat however large the file grows.
+        try c.execute("PRAGMA mmap_size = 16777216")
+        try c.execute("PRAGMA cache_size = -8192")
+        let id = try c.prepare("PRAGMA application_id")
+        let appID = try id.step() ? Int32(truncatingIfNeeded: id.int64(0)) : 0
+        id.reset()
+        let tables = try c.prepare("SELECT count(*) FROM sqlite_schema")
+        let tableCount = try tables.step() ? tables.int64(0) : 0
+        tables.reset()
+        if appID != Self.applicationID && tableCount > 0 {
+            throw SQLiteConnection.Failure(code: SQLITE_NOTADB, message: "it is not an lt cache (foreign schema)")
+        }
+        try c.execute("""
+            BEGIN IMMEDIATE;
+            CREATE TABLE IF NOT EXISTS lookups (key TEXT PRIMARY KEY, total INTEGER, last_updated TEXT NOT NULL,
+            expires_at REAL NOT NULL) WITHOUT ROWID;
+            PRAGMA application_id = \(Self.applicationID);
+            COMMIT
+            """)
+        selectStatement = try c.prepare("SELECT total, last_updated, expires_at FROM lookups WHERE key = ?")
+        upsertStatement = try c.prepare("INSERT OR REPLACE INTO lookups (key, total, last_updated, expires_at) VALUES (?, ?, ?, ?)")
+        connection = c
     }
 
     private func makeDirectory(_ dir: String) throws {
@@ -76,7 +123,10 @@ public final class LookupCache {
         }
     }
 
+    deinit { flush() }
+
     private func disable(_ why: String) {
+        readsInTransaction = 0
         if isEnabled {
             diagnostics?.warning("\(why); going on without the cache", at: nil)
         }
@@ -87,9 +137,17 @@ public final class LookupCache {
     }
 
     /// Deletes a damaged cache file and starts again, once per run.
-    private func handle(_ e: SQLiteConnection.Failure, while doing: String) {
-        if e.isCorrupt && !repaired {
+    func handle(_ e: SQLiteConnection.Failure, while doing: String) {
+        // While opening, a schema that does not fit (SQLITE_ERROR) is a foreign file too.
+        if e.code & 0xFF == SQLITE_BUSY && doing != "opening" {
+            // Another process held the file past the busy timeout: skip this read or write, keep the cache.
+            diagnostics?.warnOnce("cache-busy", "the cache \(path) was busy for over 5 s; some results were not cached")
+            return
+        }
+        let foreign = e.isCorrupt || (doing == "opening" && e.code & 0xFF == SQLITE_ERROR)
+        if foreign && !repaired {
             repaired = true
+            readsInTransaction = 0
             diagnostics?.warning("the cache file \(path) is damaged (\(e.message)); rebuilding it", at: nil)
             selectStatement = nil
             upsertStatement = nil
@@ -103,12 +161,17 @@ public final class LookupCache {
 
     /// The entry for `key` if present and not expired.
     public func get(_ key: LookupKey, now: Double) -> CachedLookup? {
-        guard isEnabled, let s = selectStatement else { return nil }
+        guard isEnabled, let s = selectStatement, let c = connection else { return nil }
+        if readsInTransaction >= Self.readsPerTransaction { endReads() }
         s.reset()
         s.bind(1, key.cacheKey)
         do {
+            // Reads share one read transaction for a while: taking and dropping SQLite's file lock
+            // for each key costs more than the lookup itself.
+            if readsInTransaction == 0 { try c.execute("BEGIN") }
+            readsInTransaction += 1
             guard try s.step() else { return nil }
-            let entry = CachedLookup(totalSeconds: s.isNull(0) ? nil : s.int64(0), lastUpdated: s.string(1), expiresAt: s.double(2))
+            let entry = CachedLookup(totalSeconds: s.isNull(0) ? nil : s.int64(0), lastUpdated: lastUpdatedText(s), expiresAt: s.double(2))
             s.reset()
             return entry.expiresAt > now ? entry : nil
         } catch let e as SQLiteConnection.Failure {
@@ -119,17 +182,50 @@ public final class LookupCache {
     }
 
     /// Stores results in one transaction; `totals[key] == nil` records "no data".
+    /// The `last_updated` column, reusing the previous String when the text is the same (it
+    /// nearly always is: one date per day), to spare an allocation per hit.
+    private func lastUpdatedText(_ s: SQLiteConnection.Statement) -> String {
+        if s.text(1, equals: lastUpdatedSeen) { return lastUpdatedSeen }
+        lastUpdatedSeen = s.string(1)
+        return lastUpdatedSeen
+    }
+
+    /// Ends the shared read transaction, so that this process sees others' writes and does not hold back checkpoints.
+    public func endReads() {
+        guard readsInTransaction > 0 else { return }
+        readsInTransaction = 0
+        selectStatement?.reset()
+        try? connection?.execute("COMMIT")
+    }
+
+    /// Stores results; `total == nil` records "no data". Writes are gathered and committed together
+    /// (see ``flush()``): a backfill's keys land all over the file, and one transaction per batch
+    /// would rewrite the same pages again and again.
     public func put(_ entries: [(LookupKey, Int64?)], lastUpdated: String, now: Double) {
-        guard isEnabled, writable, let c = connection, let s = upsertStatement, !entries.isEmpty else { return }
+        guard isEnabled, writable, connection != nil, !entries.isEmpty else { return }
+        for (key, total) in entries {
+            let life = (total == nil ? negativeTTL : ttl) * (1 - jitter * Double.random(in: 0..<1, using: &random))
+            pendingWrites.append(PendingWrite(key: key.cacheKey, total: total, lastUpdated: lastUpdated, expiresAt: now + life))
+        }
+        if pendingWrites.count >= Self.writesPerTransaction { flush() }
+    }
+
+    /// Commits the gathered writes in key order, in one transaction. Called when the input pauses,
+    /// at the end of a run, and when enough writes have gathered.
+    public func flush() {
+        endReads()
+        guard !pendingWrites.isEmpty else { return }
+        defer { pendingWrites.removeAll(keepingCapacity: true) }
+        guard isEnabled, writable, let c = connection, let s = upsertStatement else { return }
+        pendingWrites.sort { $0.key < $1.key }
         do {
             try c.execute("BEGIN IMMEDIATE")
-            for (key, total) in entries {
-                let life = (total == nil ? negativeTTL : ttl) * (1 - jitter * Double.random(in: 0..<1, using: &random))
+            for w in pendingWrites {
                 s.reset()
-                s.bind(1, key.cacheKey)
-                if let total { s.bind(2, total) } else { s.bindNull(2) }
-                s.bind(3, lastUpdated)
-                s.bind(4, now + life)
+                s.bind(1, w.key)
+                if let total = w.total { s.bind(2, total) } else { s.bindNull(2) }
+                s.bind(3, w.lastUpdated)
+                s.bind(4, w.expiresAt)
                 _ = try s.step()
             }
             s.reset()
@@ -145,5 +241,31 @@ public final class LookupCache {
                 handle(e, while: "writing")
             }
         } catch {}
+    }
+
+    private struct PendingWrite {
+        var key: String
+        var total: Int64?
+        var lastUpdated: String
+        var expiresAt: Double
+    }
+}
+
+/// SplitMix64: a fast generator for expiry jitter, seeded once from the system generator
+/// (the system one asks the kernel for every number, which shows at tens of thousands of writes a second).
+struct JitterGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init() {
+        var system = SystemRandomNumberGenerator()
+        state = system.next()
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

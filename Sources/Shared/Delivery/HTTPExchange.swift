@@ -25,6 +25,10 @@ public struct HTTPResponse: Sendable {
     public var transportError: String?
     /// True when the transfer failed by timing out.
     public var timedOut = false
+    /// True for a transport error another attempt will not cure (TLS trust, refused address, bad URL).
+    public var permanent = false
+    /// How long the attempt took, in seconds.
+    public var seconds = 0.0
 
     public init(status: Int, retryAfter: String? = nil, body: [UInt8] = [], transportError: String? = nil) {
         self.status = status

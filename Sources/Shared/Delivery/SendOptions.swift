@@ -4,14 +4,34 @@ public struct SendOptions: Sendable {
     public var url: String?
     public var integrations: IntegrationsConfig?
     public var allowHTTP = false
-    public var allowPrivate = false
     public var deadLetterPath: String?
+    public var journalPath: String?
     public var retry = RetryPolicy()
+    /// Seconds a line may spend from its first attempt to its last; nil for no limit.
+    public var maxElapsed: Double?
+    /// Seconds one attempt may take, with `url`.
     public var timeout = 30.0
-    public var caCertPath: String?
-    public var userAgent = "lt-send/\(LTVersion.current)"
+    public var transport = TransportSettings()
+    /// Transfers in flight at once, and on one host (`scheme://host:port`).
+    public var concurrency = 16
+    public var perHost = 16
+    /// Lines read but not final at once: reading stops while this many wait (memory stays bounded).
+    public var window = 256
+    /// Requests per second over all endpoints, paced evenly; nil for no limit.
+    public var rate: Double?
+    public var breakerFailures = 5
+    public var breakerCooldown = 30.0
+    /// Seconds in-flight transfers get to finish after SIGINT or SIGTERM.
+    public var grace = 5.0
+    /// Print each request instead of sending it.
+    public var dryRun = false
 
     public init() {}
+
+    public var allowPrivate: Bool {
+        get { transport.allowPrivate }
+        set { transport.allowPrivate = newValue }
+    }
 }
 
 /// The project's version, printed by `--version` and sent in User-Agent headers.

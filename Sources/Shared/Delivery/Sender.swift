@@ -1,34 +1,64 @@
-/// lt-send's core: routes each line to its endpoint, POSTs the payload bytes as they arrived,
-/// retries what is worth retrying and writes one result per input line.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// lt-send's core: an event loop on one thread around a libcurl multi handle.
+///
+/// Each line is routed to its endpoint and its payload POSTed byte for byte, with many transfers
+/// in flight (`concurrency`, and `perHost` per `scheme://host:port`). A line that must wait (retry
+/// backoff, `Retry-After`, a rate-limit slot, a breaker probe) waits on a timer while the others
+/// move. Results are written as soon as a line is final, so they may come out of input order: each
+/// carries its `line` (and `source`) and `id`. Input is read only while fewer than `window` lines
+/// are waiting or in flight, so memory stays bounded whatever the input's size.
+///
+/// Delivered ids reach the journal (synced) before their results are written; lines that are not
+/// delivered go to the dead-letter file as they arrived.
 public final class Sender {
     private let options: SendOptions
-    private let environment: [String: String]
     private let diagnostics: Diagnostics
     private let output: OutputWriter
     private let deadLetter: AppendFile?
-    private let client = CurlEasy()
-    private var signers: [String: WebhookSigner] = [:]
-    private var tokens: [String: String] = [:]
-    private var gone: Set<String> = []
-    private var json = JSONBuffer(capacity: 1024)
-    public private(set) var counts: [DeliveryStatus: Int] = [:]
+    private let journal: DeliveryJournal?
+    private let multi: CurlMulti
+    private let signals: StopSignals
+    private var pool: [CurlTransfer] = []
+    private var endpoints: [String: EndpointState] = [:]
+    private var urlEndpoint: EndpointState?
+    private var ready = FIFO<PendingDelivery>()
+    private var timers = TimerQueue<PendingDelivery>()
+    private var hostWaiting: [String: FIFO<PendingDelivery>] = [:]
+    private var hostInFlight: [String: Int] = [:]
+    private var globalLimiter: PacedLimiter?
+    /// Lines read and not final yet.
+    private var pending = 0
+    /// With a journal, the ids of lines of this run not final yet, so a repeated id is sent once.
+    private var inRun: [String: SourceLocation] = [:]
+    private var batch = JSONBuffer(capacity: 1 << 16)
+    private var stopDeadline: Double?
+    public private(set) var stats = DeliveryStats()
 
     public init(options: SendOptions, environment: [String: String], diagnostics: Diagnostics, output: OutputWriter) throws {
         self.options = options
-        self.environment = environment
         self.diagnostics = diagnostics
         self.output = output
-        client.caCertPath = options.caCertPath
+        signals = StopSignals()
         deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0) }
-        for e in endpoints {
-            try checkScheme(e.url, what: "integration \(e.name)")
-            if let ref = e.signingSecrets { signers[e.name] = try WebhookSigner(secrets: ref.resolve(environment)) }
-            if case .bearer(let ref) = e.auth { tokens[e.name] = try ref.resolve(environment) }
+        journal = try options.journalPath.map { try DeliveryJournal(path: $0) }
+        multi = CurlMulti(maxConnections: options.concurrency * 2)
+        globalLimiter = options.rate.map { PacedLimiter(perSecond: $0) }
+        if let url = options.url {
+            try checkScheme(url, what: "--url")
+            var e = Endpoint(name: "--url", url: url)
+            e.timeout = options.timeout
+            urlEndpoint = try EndpointState(e, options: options, environment: environment, transport: options.transport)
         }
-        if let url = options.url { try checkScheme(url, what: "--url") }
+        for e in options.integrations.map({ Array($0.endpoints.values) }) ?? [] {
+            try checkScheme(e.url, what: "integration \(e.name)")
+            if case .oauth2(let tokenURL, _, _, _) = e.auth { try checkScheme(tokenURL, what: "integration \(e.name)'s token_url") }
+            endpoints[e.name] = try EndpointState(e, options: options, environment: environment, transport: options.transport)
+        }
+        for e in endpoints.values { e.secrets.forEach(diagnostics.redact) }
     }
-
-    private var endpoints: [Endpoint] { options.integrations.map { Array($0.endpoints.values) } ?? [] }
 
     private func checkScheme(_ url: String, what: String) throws {
         if url.hasPrefix("https://") { return }
@@ -41,36 +71,80 @@ public final class Sender {
         throw ConfigError("\(what) is not an http(s) URL")
     }
 
+    /// The exit status owed to a stop signal (130 for SIGINT, 143 for SIGTERM), once one arrived.
+    public var signalExitStatus: Int32? { signals.exitStatus }
+
+    /// Reads `reader` to its end (or to a stop signal) while deliveries go on; lines still under
+    /// way when it ends are finished by the next ``run(_:)`` or by ``finish()``.
     public func run(_ reader: LineReader) throws {
-        reader.onWouldBlock = { [unowned self] in try? self.output.flush() }
-        while let line = try reader.next() {
-            let result = deliver(line)
-            counts[result.status, default: 0] += 1
-            json.removeAll()
-            result.write(to: &json)
-            try output.write(json.bytes)
-            try output.endLine()
+        guard stopDeadline == nil else { return }
+        try loop(reader)
+    }
+
+    /// Waits for every line under way to become final, and writes the last results.
+    public func finish() throws {
+        try loop(nil)
+    }
+
+    // MARK: - Event loop
+
+    private func loop(_ reader: LineReader?) throws {
+        var inputEnded = reader == nil
+        while true {
+            var now = Timestamps.monotonic()
+            if stopDeadline == nil, signals.check() { beginStop(now) }
+            if let reader, !inputEnded, stopDeadline == nil {
+                // A bounded number per turn, so transfers keep moving while a fast input streams in.
+                var taken = 0
+                while pending < options.window && taken < 256, reader.waitForInput(milliseconds: 0) {
+                    guard let line = try reader.next() else { inputEnded = true; break }
+                    accept(line, now)
+                    taken += 1
+                }
+            }
+            while let p = timers.popDue(now: now) { ready.append(p) }
+            dispatch(now)
+            let finished = multi.perform()
+            now = Timestamps.monotonic()
+            for (t, r) in finished { complete(t, r, now) }
+            if let deadline = stopDeadline, now >= deadline { abortInFlight(now) }
+            // Commit before starting more, so at most `concurrency` lines are ever sent but unrecorded.
+            try commit()
+            dispatch(now)
+            try commit()
+            if reader != nil && inputEnded { return }
+            if pending == 0 && (reader == nil || stopDeadline != nil) { return }
+
+            var timeout = 100.0 // ms; also how soon a stop signal is noticed
+            if let due = timers.nextDue { timeout = min(timeout, (due - now) * 1000) }
+            if !ready.isEmpty && multi.inFlight < options.concurrency { timeout = 0 }
+            if let deadline = stopDeadline { timeout = min(timeout, (deadline - now) * 1000) }
+            var fds: [Int32] = []
+            if let reader, !inputEnded, stopDeadline == nil, pending < options.window {
+                if reader.hasBufferedLine { timeout = 0 } else { fds.append(reader.fileDescriptor) }
+            }
+            if timeout > 0 || multi.inFlight > 0 {
+                _ = multi.wait(fds: fds, milliseconds: Int(max(0, timeout).rounded(.up)))
+            }
         }
+    }
+
+    /// Writes the results of this turn; the journal is synced first, so a reported delivery is recorded.
+    private func commit() throws {
+        if let journal, journal.hasUnsynced {
+            do { try journal.sync() } catch {
+                throw DeliveryError("cannot write the journal \(journal.path): \(error)", hint: "free disk space or fix permissions, then re-run with the same journal")
+            }
+        }
+        guard !batch.bytes.isEmpty else { return }
+        try output.write(batch.bytes)
+        batch.removeAll()
         try output.flush()
     }
 
-    private func reject(_ line: InputLine, _ message: String, id: String? = nil, integration: String? = nil) -> DeliveryResult {
-        diagnostics.error("rejected: \(message)", at: line.location)
-        var r = DeliveryResult(line: line.location, status: .rejected)
-        r.id = id
-        r.integration = integration
-        r.error = message
-        deadLetter(line)
-        return r
-    }
+    // MARK: - Lines in
 
-    private func deadLetter(_ line: InputLine) {
-        do { try deadLetter?.appendLine(line.bytes) } catch {
-            diagnostics.error("cannot write the dead-letter file: \(error)", at: line.location)
-        }
-    }
-
-    private func deliver(_ line: InputLine) -> DeliveryResult {
+    private func accept(_ line: InputLine, _ now: Double) {
         let envelope: Envelope
         do {
             if let total = line.truncatedFrom { throw InputError("line is \(total) bytes long, over the limit") }
@@ -87,81 +161,291 @@ public final class Sender {
             return reject(line, "the envelope has no payload", id: envelope.id, integration: envelope.integration)
         }
         let id = WebhookID.make(for: envelope)
-        let endpoint: Endpoint
-        if let url = options.url {
-            var e = Endpoint(name: envelope.integration ?? "default", url: url)
-            e.timeout = options.timeout
+        let endpoint: EndpointState
+        if let e = urlEndpoint {
             endpoint = e
         } else {
             let name = envelope.integration ?? options.integrations?.defaultIntegration
-            guard let name, let e = options.integrations?.endpoints[name] else {
-                let known = options.integrations?.endpoints.keys.sorted().joined(separator: ", ") ?? ""
+            guard let name, let e = endpoints[name] else {
+                let known = endpoints.keys.sorted().joined(separator: ", ")
                 return reject(line, envelope.integration.map { "unknown integration \"\($0)\" (known: \(known))" }
                               ?? "the line names no integration and the integrations file sets no default",
                               id: id, integration: envelope.integration)
             }
             endpoint = e
         }
-        var result = DeliveryResult(line: line.location, status: .failed)
-        result.id = id
-        result.integration = options.url == nil ? endpoint.name : envelope.integration
-        result.url = endpoint.url
-        result.learningTime = learningTimeIncluded(envelope)
-        if gone.contains(endpoint.name) {
-            result.error = "endpoint answered 410 Gone earlier in this run"
-            deadLetter(line)
-            diagnostics.error("not sent: \(result.error!)", at: line.location)
-            return result
+        let integration = urlEndpoint == nil ? endpoint.name : envelope.integration
+        if let journal {
+            if journal.contains(id) {
+                return skip(line, id: id, integration: integration, url: endpoint.endpoint.url, reason: "delivered in an earlier run (journal \(journal.path))")
+            }
+            if let first = inRun[id] {
+                return skip(line, id: id, integration: integration, url: endpoint.endpoint.url, reason: "same id as \(first), which is under way")
+            }
         }
-        let body = Array(envelope.json.bytes(payload))
-        var policy = options.retry
-        if let r = endpoint.retries { policy.retries = r }
-        let started = Timestamps.monotonic()
-        var attempt = 0
-        while true {
-            attempt += 1
-            var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", options.userAgent)]
-            headers.append(contentsOf: endpoint.headers)
-            if let token = tokens[endpoint.name] { headers.append(("Authorization", "Bearer \(token)")) }
-            if let signer = signers[endpoint.name] {
-                headers.append(contentsOf: signer.headers(id: id, timestamp: Int(Timestamps.now()), body: body))
-            } else {
-                headers.append(("webhook-id", id))
-            }
-            let response = client.post(HTTPRequest(url: endpoint.url, headers: headers, body: body, timeout: endpoint.timeout))
-            result.attempts = attempt
-            result.httpStatus = response.status == 0 ? nil : response.status
-            let verdict = RetryPolicy.classify(response)
-            switch verdict {
-            case .delivered:
-                result.status = .delivered
-                result.error = nil
-                result.durationSeconds = Timestamps.monotonic() - started
-                return result
-            case .gone:
-                gone.insert(endpoint.name)
-                result.error = "endpoint answered 410 Gone; its remaining lines are dead-lettered"
-            case .permanent:
-                result.error = "endpoint answered \(response.status), which is not retried"
-            case .retry:
-                result.error = response.transportError ?? "endpoint answered \(response.status)"
-            }
-            if verdict != .retry || attempt > policy.retries {
-                if verdict == .retry { result.error! += " (gave up after \(attempt) attempts)" }
-                result.durationSeconds = Timestamps.monotonic() - started
-                diagnostics.error("not delivered to \(endpoint.name): \(result.error!)", at: line.location)
-                deadLetter(line)
-                return result
-            }
-            let wait = policy.delay(beforeRetry: attempt, retryAfter: response.retryAfter, now: Timestamps.now(), random: Double.random(in: 0...1))
-            diagnostics.info("attempt \(attempt) to \(endpoint.name) failed (\(result.error!)); retrying in \(Int(wait * 1000)) ms", at: line.location)
-            Clock.sleep(seconds: wait)
-        }
+        let p = PendingDelivery(location: line.location, line: Array(line.bytes), body: Array(envelope.json.bytes(payload)),
+                                id: id, endpoint: endpoint, integration: integration, learningTime: learningTimeIncluded(envelope))
+        if options.dryRun { return describe(p) }
+        if journal != nil { inRun[id] = line.location }
+        pending += 1
+        ready.append(p)
+    }
+
+    private func reject(_ line: InputLine, _ message: String, id: String? = nil, integration: String? = nil) {
+        diagnostics.error("rejected: \(message)", at: line.location)
+        var r = DeliveryResult(line: line.location, status: .rejected)
+        r.id = id
+        r.integration = integration
+        r.error = message
+        writeDeadLetter(Array(line.bytes), at: line.location)
+        emit(r, endpoint: nil)
+    }
+
+    private func skip(_ line: InputLine, id: String, integration: String?, url: String, reason: String) {
+        diagnostics.info("skipped: \(reason)", at: line.location)
+        var r = DeliveryResult(line: line.location, status: .skipped)
+        r.id = id
+        r.integration = integration
+        r.url = url
+        r.error = reason
+        emit(r, endpoint: integration)
     }
 
     private func learningTimeIncluded(_ envelope: Envelope) -> Bool? {
         guard let e = envelope.enrichment, envelope.json.kind(at: e.valueStart) == .object,
               let m = try? envelope.json.member("learning_time", ofObjectAt: e.valueStart) else { return nil }
         return envelope.json.text(m.value) == "true"
+    }
+
+    // MARK: - Attempts
+
+    private func dispatch(_ now: Double) {
+        while multi.inFlight < options.concurrency, let p = ready.popFirst() {
+            start(p, now)
+        }
+    }
+
+    /// Sends `p` now, or parks it (timer, host queue), or fails it fast (gone, breaker open, interrupted).
+    private func start(_ p: PendingDelivery, _ now: Double) {
+        let ep = p.endpoint
+        if stopDeadline != nil { return finish(p, .failed, "interrupted before delivery (\(signalName))", now) }
+        if let at = ep.goneAt { return finish(p, .failed, "endpoint \(ep.name) answered 410 Gone (at \(at)); not sent", now) }
+        if !p.probe {
+            switch ep.breaker.admit(now: now) {
+            case .send: break
+            case .probe: p.probe = true
+            case .wait: return timers.push(p, due: now + 0.05)
+            case .reject:
+                return finish(p, .failed, "circuit breaker open for \(ep.name) after \(ep.breaker.threshold) failed attempts in a row; not sent", now)
+            }
+        }
+        if !p.paced && (globalLimiter != nil || ep.limiter != nil) {
+            var t = now
+            if let g = globalLimiter { t = max(t, g.earliest(now: now)) }
+            if let l = ep.limiter { t = max(t, l.earliest(now: now)) }
+            globalLimiter?.take(at: t)
+            ep.limiter?.take(at: t)
+            p.paced = true
+            if t > now { return timers.push(p, due: t) }
+        }
+        if hostInFlight[ep.host, default: 0] >= options.perHost {
+            hostWaiting[ep.host, default: FIFO()].append(p)
+            return
+        }
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        headers.append(contentsOf: ep.endpoint.headers)
+        if let token = ep.bearer { headers.append(("Authorization", "Bearer \(token)")) }
+        if let oauth = ep.oauth {
+            do {
+                let token = try oauth.token(now: Timestamps.monotonic())
+                p.tokenUsed = token
+                headers.append(("Authorization", "Bearer \(token)"))
+            } catch {
+                p.attempts += 1
+                if p.attempts == 1 { p.started = now }
+                return retryOrFail(p, "\(error)", retryAfter: nil, now)
+            }
+        }
+        if let signer = ep.signer {
+            headers.append(contentsOf: signer.headers(id: p.id, timestamp: Int(Timestamps.now()), body: p.body))
+        } else {
+            headers.append(("webhook-id", p.id))
+        }
+        let t = pool.popLast() ?? CurlTransfer(settings: options.transport)
+        t.prepare(HTTPRequest(url: ep.endpoint.url, headers: headers, body: p.body, timeout: ep.endpoint.timeout))
+        t.owner = p
+        p.attempts += 1
+        if p.attempts == 1 { p.started = now }
+        p.paced = false
+        hostInFlight[ep.host, default: 0] += 1
+        multi.add(t)
+    }
+
+    private func complete(_ t: CurlTransfer, _ r: HTTPResponse, _ now: Double) {
+        let p = t.owner as! PendingDelivery
+        t.owner = nil
+        pool.append(t)
+        let ep = p.endpoint
+        releaseHost(ep.host)
+        stats.attempt(endpoint: ep.name, httpStatus: r.status, seconds: r.seconds)
+        p.httpStatus = r.status == 0 ? nil : r.status
+        let wasProbe = p.probe
+        p.probe = false
+        if r.status == 401, let oauth = ep.oauth, !p.refreshedToken, let used = p.tokenUsed {
+            // A token revoked or expired early: fetch a fresh one and try again, once.
+            p.refreshedToken = true
+            oauth.invalidate(used)
+            diagnostics.info("\(ep.name) answered 401; fetching a new OAuth2 token and trying again", at: p.location)
+            ready.append(p)
+            if wasProbe { p.probe = true }
+            return
+        }
+        let verdict: RetryPolicy.Verdict = r.permanent ? .permanent : RetryPolicy.classify(r)
+        ep.breaker.record(healthy: r.status > 0 && r.status < 500 && r.status != 408, now: now)
+        switch verdict {
+        case .delivered:
+            journal?.record(p.id)
+            finish(p, .delivered, nil, now)
+        case .gone:
+            ep.goneAt = p.location
+            finish(p, .failed, "endpoint answered 410 Gone; its remaining lines are dead-lettered", now)
+            failWaiting(for: ep, "endpoint \(ep.name) answered 410 Gone (at \(p.location)); not sent", now)
+        case .permanent:
+            finish(p, .failed, r.transportError ?? "endpoint answered \(r.status), which is not retried", now)
+        case .retry:
+            retryOrFail(p, r.transportError ?? "endpoint answered \(r.status)", retryAfter: r.retryAfter, now)
+        }
+    }
+
+    private func retryOrFail(_ p: PendingDelivery, _ error: String, retryAfter: String?, _ now: Double) {
+        let ep = p.endpoint
+        if stopDeadline != nil { return finish(p, .failed, "\(error); interrupted before another attempt (\(signalName))", now) }
+        if p.attempts > ep.policy.retries {
+            return finish(p, .failed, "\(error) (gave up after \(p.attempts) attempts)", now)
+        }
+        let delay = ep.policy.delay(beforeRetry: p.attempts, retryAfter: retryAfter, now: Timestamps.now(), random: Double.random(in: 0...1))
+        if let budget = options.maxElapsed, now + delay - p.started > budget {
+            return finish(p, .failed, "\(error) (gave up after \(p.attempts) attempts: the next would start past --max-elapsed)", now)
+        }
+        diagnostics.info("attempt \(p.attempts) to \(ep.name) failed (\(error)); retrying in \(Int(delay * 1000)) ms", at: p.location)
+        timers.push(p, due: now + delay)
+    }
+
+    private func releaseHost(_ host: String) {
+        hostInFlight[host, default: 1] -= 1
+        if let next = hostWaiting[host]?.popFirst() { ready.append(next) }
+    }
+
+    /// Fails at once every waiting line of an endpoint that answered 410.
+    private func failWaiting(for ep: EndpointState, _ reason: String, _ now: Double) {
+        for p in timers.removeAll(where: { $0.endpoint === ep }) { finish(p, .failed, reason, now) }
+        var keep = FIFO<PendingDelivery>()
+        for p in ready.drain() { if p.endpoint === ep { finish(p, .failed, reason, now) } else { keep.append(p) } }
+        ready = keep
+        for p in hostWaiting[ep.host]?.drain() ?? [] {
+            if p.endpoint === ep { finish(p, .failed, reason, now) } else { hostWaiting[ep.host]!.append(p) }
+        }
+    }
+
+    // MARK: - Stopping
+
+    private var signalName: String { signals.received == SIGINT ? "SIGINT" : "SIGTERM" }
+
+    /// Stops reading; lines not in flight are dead-lettered as interrupted, in-flight ones get `grace` seconds.
+    private func beginStop(_ now: Double) {
+        stopDeadline = now + options.grace
+        diagnostics.warning("\(signalName) received: no more input is read; \(multi.inFlight) transfers in flight get \(options.grace) s to finish")
+        let reason = "interrupted before delivery (\(signalName))"
+        for p in timers.drain() { finish(p, .failed, reason, now) }
+        for p in ready.drain() { finish(p, .failed, reason, now) }
+        for host in Array(hostWaiting.keys) {
+            for p in hostWaiting[host]!.drain() { finish(p, .failed, reason, now) }
+        }
+    }
+
+    private func abortInFlight(_ now: Double) {
+        for t in multi.transfers {
+            multi.remove(t)
+            let p = t.owner as! PendingDelivery
+            t.owner = nil
+            releaseHost(p.endpoint.host)
+            finish(p, .failed, "interrupted while in flight (\(signalName)); the endpoint may have received it", now)
+        }
+    }
+
+    // MARK: - Results out
+
+    private func finish(_ p: PendingDelivery, _ status: DeliveryStatus, _ error: String?, _ now: Double) {
+        pending -= 1
+        if journal != nil { inRun[p.id] = nil }
+        var r = DeliveryResult(line: p.location, status: status)
+        r.id = p.id
+        r.integration = p.integration
+        r.url = p.endpoint.endpoint.url
+        r.httpStatus = p.httpStatus
+        r.attempts = p.attempts
+        r.durationSeconds = p.attempts > 0 ? now - p.started : 0
+        r.error = error
+        r.learningTime = p.learningTime
+        let tags = [("integration", p.endpoint.name), ("status", status.rawValue)]
+        Metrics.shared.histogram("webhook.delivery.latency", r.durationSeconds * 1000, tags: tags)
+        Metrics.shared.histogram("webhook.delivery.attempts", Double(p.attempts), tags: tags)
+        Metrics.shared.histogram("webhook.enrichment.task.duration", (now - p.received) * 1000, tags: tags)
+        Metrics.shared.gauge("webhook.enrichment.task.queued", Double(pending))
+        if status == .delivered {
+            let name = p.learningTime == true ? "webhook.delivery.success_with_learning_time" : "webhook.delivery.success_without_learning_time"
+            Metrics.shared.increment(name, tags: [("integration", p.endpoint.name)])
+            diagnostics.info("delivered to \(p.endpoint.name) (\(p.httpStatus ?? 0), attempt \(p.attempts))", at: p.location)
+        } else {
+            diagnostics.error("not delivered to \(p.endpoint.name): \(error ?? "")", at: p.location)
+            writeDeadLetter(p.line, at: p.location)
+        }
+        emit(r, endpoint: p.endpoint.name)
+    }
+
+    private func emit(_ r: DeliveryResult, endpoint: String?) {
+        stats.line(r.status, endpoint: endpoint)
+        r.write(to: &batch)
+        batch.raw([0x0A])
+    }
+
+    private func writeDeadLetter(_ line: [UInt8], at location: SourceLocation) {
+        do { try deadLetter?.appendLine(line) } catch {
+            diagnostics.error("cannot write the dead-letter file: \(error)", at: location)
+        }
+    }
+
+    // MARK: - Dry run
+
+    /// Writes the request `p` would make, secrets masked, instead of sending it.
+    private func describe(_ p: PendingDelivery) {
+        let ep = p.endpoint
+        var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", options.transport.userAgent)]
+        headers.append(contentsOf: ep.endpoint.headers)
+        switch ep.endpoint.auth {
+        case .none: break
+        case .bearer: headers.append(("Authorization", "Bearer ***"))
+        case .oauth2(let tokenURL, _, _, _): headers.append(("Authorization", "Bearer *** (OAuth2 token from \(tokenURL))"))
+        }
+        if let signer = ep.signer {
+            for (name, value) in signer.headers(id: p.id, timestamp: Int(Timestamps.now()), body: p.body) {
+                headers.append((name, name == "webhook-signature" ? "v1,***" : value))
+            }
+        } else {
+            headers.append(("webhook-id", p.id))
+        }
+        batch.beginObject()
+        batch.key("line"); batch.int(p.location.line)
+        batch.key("source"); batch.string(p.location.source)
+        batch.key("id"); batch.string(p.id)
+        batch.key("dry_run"); batch.bool(true)
+        batch.key("method"); batch.string("POST")
+        batch.key("url"); batch.string(ep.endpoint.url)
+        batch.key("headers"); batch.beginObject()
+        for (name, value) in headers { batch.key(name); batch.string(value) }
+        batch.endObject()
+        batch.key("body"); batch.raw(p.body)
+        batch.endObject()
+        batch.raw([0x0A])
     }
 }

@@ -55,6 +55,14 @@ public enum WebhookID {
         } else {
             digest = SHA256.hash(data: [UInt8]())
         }
-        return "msg_" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        // A table lookup: String(format:) per byte was a third of lt-send's CPU time in a backfill.
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = Array("msg_".utf8)
+        text.reserveCapacity(36)
+        for b in digest.prefix(16) {
+            text.append(hex[Int(b >> 4)])
+            text.append(hex[Int(b & 15)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

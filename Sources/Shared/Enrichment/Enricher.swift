@@ -9,12 +9,30 @@ public final class Enricher {
     private var out = JSONBuffer(capacity: 8192)
     private var payloadBytes: [UInt8] = []
     private var valueBytes: [UInt8] = []
+    private let fieldText: String
+    /// Each `--field` part as a JSON string literal followed by `:`, escaped once.
+    private let fieldKeys: [[UInt8]]
+
+    /// `{"learning_time":true}`, and the same with `false` and each reason, made once.
+    private static let enrichedMarker = Array(#"{"learning_time":true}"#.utf8)
+    private var omittedMarkers: [OmissionReason: [UInt8]] = [:]
 
     public init(flag: EnrichmentFlag, options: EnrichOptions, diagnostics: Diagnostics, output: OutputWriter) {
         self.flag = flag
         self.options = options
         self.diagnostics = diagnostics
         self.output = output
+        self.fieldText = options.field.joined(separator: ".")
+        self.fieldKeys = options.field.map { part in
+            var key: [UInt8] = []
+            JSONBuffer.appendEscaped(part, to: &key)
+            key.append(UInt8(ascii: ":"))
+            return key
+        }
+        for reason in OmissionReason.allCases {
+            omittedMarkers[reason] = Array(#"{"learning_time":false,"reason":"\#(reason.rawValue)"}"#.utf8)
+        }
+        if flag.diagnostics == nil { flag.diagnostics = diagnostics }
         if flag.isOffForAll {
             diagnostics.warning("enrichment is off (\(flag.origin)); payloads pass through without learning time")
         }
@@ -55,61 +73,102 @@ public final class Enricher {
     }
 
     /// Why a payload goes out without learning time, or nil when it gets it.
-    private func omission(_ envelope: Envelope, _ lookup: LookupResult?) -> String? {
-        guard envelope.isCourseCompletion else { return "not_completion" }
-        guard flag.isEnabled(enterprise: envelope.enterpriseID, integration: envelope.integration) else { return "flag_off" }
-        guard let lookup else { return "no_lookup" }
-        guard lookup.status == .found else { return lookup.status.rawValue }
-        guard let t = lookup.totalSeconds, t > 0 else { return "zero_total" }
+    private func omission(_ envelope: Envelope, _ lookup: LookupResult?) -> OmissionReason? {
+        guard envelope.isCourseCompletion else { return .notCompletion }
+        guard flag.isEnabled(envelope) else { return .flagOff }
+        guard let lookup else { return .noLookup }
+        switch lookup.status {
+        case .found: break
+        case .notFound: return .notFound
+        case .unavailable: return .unavailable
+        case .skipped: return .skipped
+        case .invalid: return .invalid
+        }
+        guard let t = lookup.totalSeconds, t > 0 else { return .zeroTotal }
         return nil
     }
 
     private func enrich(_ envelope: Envelope, at location: SourceLocation) throws {
         let s = envelope.json
         let lookup = try envelope.lookup.map { try LookupResult.parse(s, objectAt: $0.valueStart) }
+        if let lookup, lookup.status == .found, lookup.totalSeconds == nil {
+            throw InputError("lookup is found but has no total_seconds", hint: "let lt-query write the lookup member")
+        }
         if let reason = omission(envelope, lookup) {
-            if reason == LookupStatus.unavailable.rawValue && options.requireLearningTime {
+            if reason == .unavailable && options.requireLearningTime {
                 throw InputError("learning time is unavailable (\(lookup?.error ?? "warehouse error")) and --require-learning-time is set",
                                  hint: "re-run this line from the dead-letter file once the warehouse is back")
             }
-            stats.omitted[reason, default: 0] += 1
-            try write(envelope, payload: nil, enrichment: Array("{\"learning_time\":false,\"reason\":\"\(reason)\"}".utf8))
+            stats.omitted[reason.rawValue, default: 0] += 1
+            Metrics.shared.increment("webhook.enrichment.omitted", tags: [("reason", reason.rawValue)])
+            try write(envelope, payload: nil, enrichment: omittedMarkers[reason]!)
             return
         }
         let total = lookup!.totalSeconds!
         valueBytes.removeAll(keepingCapacity: true)
         switch options.format {
         case .seconds:
-            valueBytes.append(contentsOf: String(total).utf8)
+            valueBytes.appendDecimal(total)
         case .object:
-            valueBytes.append(contentsOf: "{\"total_seconds\":\(total),\"total_hours\":\(LearningHours.text(totalSeconds: total)),\"last_updated\":".utf8)
-            if let date = lookup!.lastUpdated { JSONBuffer.appendEscaped(date, to: &valueBytes) } else { valueBytes.append(contentsOf: "null".utf8) }
+            valueBytes.append(contentsOf: #"{"total_seconds":"#.utf8)
+            valueBytes.appendDecimal(total)
+            valueBytes.append(contentsOf: #","total_hours":"#.utf8)
+            LearningHours.append(totalSeconds: total, to: &valueBytes)
+            valueBytes.append(contentsOf: #","last_updated":"#.utf8)
+            if let date = lookup!.lastUpdated {
+                // A checked UTC timestamp: digits and -:.+TZ only, nothing to escape.
+                valueBytes.append(UInt8(ascii: "\""))
+                valueBytes.append(contentsOf: date.utf8)
+                valueBytes.append(UInt8(ascii: "\""))
+            } else {
+                valueBytes.append(contentsOf: "null".utf8)
+            }
             valueBytes.append(UInt8(ascii: "}"))
         }
         payloadBytes.removeAll(keepingCapacity: true)
-        let replaced = try splice(s, object: envelope.payload!, path: options.field[...], into: &payloadBytes)
+        let replaced = try splice(s, object: envelope.payload!, members: envelope.payloadMembers, path: options.field[...], into: &payloadBytes)
         if replaced {
-            diagnostics.warning("payload already had \(options.field.joined(separator: ".")); replaced it", at: location)
+            diagnostics.warning("payload already had \(fieldText); replaced it", at: location)
         }
         stats.enriched += 1
-        try write(envelope, payload: payloadBytes, enrichment: Array("{\"learning_time\":true}".utf8))
+        Metrics.shared.increment("webhook.enrichment.enriched")
+        try write(envelope, payload: payloadBytes, enrichment: Enricher.enrichedMarker)
     }
 
+    /// Writes the line: the envelope with `payload` (when given) and `enrichment` replaced in place
+    /// or added at the end, every other member copied as it came; or, with `--unwrap`, the payload alone.
     private func write(_ envelope: Envelope, payload: [UInt8]?, enrichment: [UInt8]) throws {
+        let s = envelope.json
         if options.unwrap {
-            if let payload { out.raw(payload) } else { out.raw(envelope.json.bytes(envelope.payload!)) }
+            if let payload { out.raw(payload) } else { out.raw(s.bytes(envelope.payload!)) }
             return
         }
-        var replacements: [(StaticString, [UInt8])] = []
-        if let payload { replacements.append(("payload", payload)) }
-        replacements.append(("enrichment", enrichment))
-        envelope.write(replacing: replacements, to: &out)
+        out.beginObject()
+        var wroteEnrichment = false
+        if envelope.isBare {
+            out.key("payload")
+            if let payload { out.raw(payload) } else { out.raw(s.bytes(envelope.payload!)) }
+        } else {
+            var wrotePayload = false
+            for m in envelope.members {
+                if payload != nil && s.key(of: m, equals: "payload") {
+                    // Duplicate members collapse into the one replacement.
+                    if !wrotePayload { out.key("payload"); out.raw(payload!); wrotePayload = true }
+                } else if s.key(of: m, equals: "enrichment") {
+                    if !wroteEnrichment { out.key("enrichment"); out.raw(enrichment); wroteEnrichment = true }
+                } else {
+                    out.rawMember(s.bytes(m.whole))
+                }
+            }
+        }
+        if !wroteEnrichment { out.key("enrichment"); out.raw(enrichment) }
+        out.endObject()
     }
 
     /// Copies the object at `object` with `valueBytes` set at `path`, creating missing parents.
     /// Returns true when a value was already there and got replaced.
-    private func splice(_ s: JSONScanner, object: Range<Int>, path: ArraySlice<String>, into dest: inout [UInt8]) throws -> Bool {
-        let members = try s.members(ofObjectAt: object.lowerBound)
+    private func splice(_ s: JSONScanner, object: Range<Int>, members: [JSONMember], path: ArraySlice<String>,
+                        into dest: inout [UInt8]) throws -> Bool {
         let name = path.first!
         // With duplicate keys, the last one is what most parsers keep, so that is the one replaced.
         if let m = members.last(where: { s.key(of: $0, equalsString: name) }) {
@@ -119,10 +178,11 @@ public final class Enricher {
                 dest.append(contentsOf: valueBytes)
             } else {
                 guard s.kind(at: m.valueStart) == .object else {
-                    throw InputError("cannot write \(options.field.joined(separator: ".")): \(name) is a JSON \(s.kind(at: m.valueStart).rawValue), not an object",
+                    throw InputError("cannot write \(fieldText): \(name) is a JSON \(s.kind(at: m.valueStart).rawValue), not an object",
                                      hint: "choose another --field")
                 }
-                replaced = try splice(s, object: m.value, path: path.dropFirst(), into: &dest)
+                replaced = try splice(s, object: m.value, members: try s.members(ofObjectAt: m.valueStart),
+                                      path: path.dropFirst(), into: &dest)
             }
             dest.append(contentsOf: s.bytes(m.valueEnd..<object.upperBound))
             return replaced
@@ -130,10 +190,10 @@ public final class Enricher {
         let insertAt = members.last?.valueEnd ?? object.lowerBound + 1
         dest.append(contentsOf: s.bytes(object.lowerBound..<insertAt))
         if !members.isEmpty { dest.append(UInt8(ascii: ",")) }
-        for (i, part) in path.enumerated() {
-            if i > 0 { dest.append(UInt8(ascii: "{")) }
-            JSONBuffer.appendEscaped(part, to: &dest)
-            dest.append(UInt8(ascii: ":"))
+        // `path` is a slice of `options.field`, so its indices are those of `fieldKeys`.
+        for i in path.indices {
+            if i > path.startIndex { dest.append(UInt8(ascii: "{")) }
+            dest.append(contentsOf: fieldKeys[i])
         }
         dest.append(contentsOf: valueBytes)
         for _ in 1..<path.count { dest.append(UInt8(ascii: "}")) }

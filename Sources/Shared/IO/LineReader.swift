@@ -20,6 +20,13 @@ public final class LineReader {
     public let sourceName: String
     public private(set) var lineNumber = 0
     public var onWouldBlock: (() -> Void)?
+    /// Counts lines and bytes for a live progress line, when there is one.
+    public var progress: ProgressLine? {
+        didSet {
+            var st = stat()
+            if let progress, fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG { progress.totalBytes = Int(st.st_size) }
+        }
+    }
     public let maxLineLength: Int
 
     private let fd: Int32
@@ -54,6 +61,9 @@ public final class LineReader {
         buffer.deallocate()
         if ownsFD { close(fd) }
     }
+
+    /// The descriptor read from, for callers that wait on several things at once (lt-send's event loop).
+    public var fileDescriptor: Int32 { fd }
 
     /// True when a whole line is already buffered, so `next()` will not block.
     public var hasBufferedLine: Bool {
@@ -98,6 +108,7 @@ public final class LineReader {
             if e - s >= 3 && buffer[s] == 0xEF && buffer[s + 1] == 0xBB && buffer[s + 2] == 0xBF { s += 3 }
         }
         if e > s && buffer[e - 1] == 0x0D { e -= 1 }
+        progress?.count(lineBytes: consumedTo - start)
         start = consumedTo
         return InputLine(bytes: UnsafeBufferPointer(start: buffer + s, count: e - s),
                          location: SourceLocation(source: sourceName, line: lineNumber),

@@ -10,8 +10,8 @@ public struct LookupOptions: Sendable {
     public var retryDelay = 0.2
     /// How long the warehouse is left alone after a batch has used up its retries.
     public var breakerCooldown = 30.0
-    /// Results kept in memory for repeated keys within one run.
-    public var memoryEntries = 200_000
+    /// Results kept in memory for repeated keys within one run (reserved up front, then emptied when full).
+    public var memoryEntries = 65_536
 
     public init() {}
 }

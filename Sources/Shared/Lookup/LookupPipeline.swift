@@ -1,8 +1,10 @@
 /// lt-query's core: reads envelopes, resolves their keys from memory, the file cache and then
 /// the warehouse in batches, and writes each line with its `lookup` record, in input order.
+///
+/// A line whose answer is known at once and has nothing queued ahead of it is written straight
+/// from the reused buffer; only lines that wait for a batch keep a copy of their output prefix.
 public final class LookupPipeline {
-    private let warehouse: () throws -> Warehouse
-    private var openedWarehouse: Warehouse?
+    private let warehouse: Warehouse
     private let cache: LookupCache?
     private let flag: EnrichmentFlag
     private let options: LookupOptions
@@ -10,24 +12,26 @@ public final class LookupPipeline {
     private let output: OutputWriter
     public private(set) var stats = LookupStats()
 
-    /// A line waiting for its batch: its output up to the lookup value, and its key.
+    /// A line waiting for its batch (or behind one): its output up to the lookup value, and its key.
     private struct Pending {
         var prefix: [UInt8]
         var key: LookupKey?
         var result: LookupResult?
+        /// False for lines that are written whole (error records), without a lookup member.
+        var hasLookup: Bool
     }
 
     private var queue: [Pending] = []
     private var queueHead = 0
-    private var batch: [LookupKey: Void] = [:]
+    private var batch: Set<LookupKey> = []
     private var batchOrder: [LookupKey] = []
     private var batchDeadline = 0.0
     private var memory: [LookupKey: LookupResult] = [:]
-    private var breakerOpenUntil = 0.0
+    private var breaker: WarehouseBreaker
     private var scratch = JSONBuffer(capacity: 4096)
 
-    /// `warehouse` is opened on first use, so that a run answered wholly from the cache never connects.
-    public init(warehouse: @escaping () throws -> Warehouse, cache: LookupCache?, flag: EnrichmentFlag,
+    /// A PostgreSQL `warehouse` connects on first use, so a run answered from the cache never connects.
+    public init(warehouse: Warehouse, cache: LookupCache?, flag: EnrichmentFlag,
                 options: LookupOptions, diagnostics: Diagnostics, output: OutputWriter) {
         self.warehouse = warehouse
         self.cache = cache
@@ -35,11 +39,14 @@ public final class LookupPipeline {
         self.options = options
         self.diagnostics = diagnostics
         self.output = output
+        breaker = WarehouseBreaker(cooldown: options.breakerCooldown)
     }
 
     /// Processes every line of `reader`, flushing results whenever the input pauses.
     public func run(_ reader: LineReader) throws {
         reader.onWouldBlock = { [unowned self] in
+            // Idle: let other processes' writes in and their checkpoints finish.
+            self.cache?.flush()
             try? self.emitReady()
             try? self.output.flush()
         }
@@ -59,6 +66,10 @@ public final class LookupPipeline {
 
     /// Resolves what is still pending and writes it out.
     public func finish() throws {
+        defer {
+            cache?.flush()
+            Metrics.shared.gauge("webhook.learning_time.cache.hit_rate", stats.hitRate)
+        }
         try resolveBatch()
         try emitReady()
         try output.flush()
@@ -77,40 +88,61 @@ public final class LookupPipeline {
             diagnostics.error(e.description, at: line.location)
             scratch.removeAll()
             ErrorRecord.make(tool: diagnostics.tool, location: line.location, error: e, line: line, into: &scratch)
-            enqueue(Pending(prefix: scratch.bytes, key: nil, result: nil), complete: true)
+            try writeWhole(scratch.bytes)
             return
         }
         if envelope.isErrorRecord {
             stats.errors += 1
             diagnostics.markFailed()
-            enqueue(Pending(prefix: Array(line.bytes), key: nil, result: nil), complete: true)
+            try writeWhole(Array(line.bytes))
             return
         }
-        var pending = Pending(prefix: prefix(envelope), key: nil, result: nil)
+        var key: LookupKey?
+        var result: LookupResult?
         if !envelope.isCourseCompletion {
-            pending.result = LookupResult(status: .skipped, reason: "not_completion")
+            result = LookupResult(status: .skipped, reason: "not_completion")
         } else if !flag.isEnabled(enterprise: envelope.enterpriseID, integration: envelope.integration) {
-            pending.result = LookupResult(status: .skipped, reason: "flag_off")
+            result = LookupResult(status: .skipped, reason: "flag_off")
         } else {
             do {
-                let key = try envelope.lookupKey()
-                pending.key = key
-                pending.result = cached(key)
-                if pending.result == nil, batch.updateValue((), forKey: key) == nil {
+                let k = try envelope.lookupKey()
+                key = k
+                result = cached(k)
+                if result == nil, batch.insert(k).inserted {
                     if batchOrder.isEmpty { batchDeadline = Timestamps.monotonic() + options.batchWindow }
-                    batchOrder.append(key)
+                    batchOrder.append(k)
                 }
             } catch let e as LTError {
                 diagnostics.error(e.description, at: line.location)
-                pending.result = LookupResult(status: .invalid, error: e.description)
+                result = LookupResult(status: .invalid, error: e.description)
             }
         }
-        enqueue(pending, complete: pending.result != nil)
+        writePrefix(envelope)
+        if let result, queueHead == queue.count {
+            // Nothing waits ahead of this line: write it now, from the reused buffer.
+            stats.byStatus[result.status, default: 0] += 1
+            result.write(to: &scratch)
+            scratch.endObject()
+            try output.write(scratch.bytes)
+            try output.endLine()
+        } else {
+            queue.append(Pending(prefix: scratch.bytes, key: key, result: result, hasLookup: true))
+        }
         if batchOrder.count >= options.batchSize { try resolveBatch() }
     }
 
-    /// The line's output up to where the lookup value goes: `{…members…,"lookup":`.
-    private func prefix(_ envelope: Envelope) -> [UInt8] {
+    /// A line written as it is (an error record), in its place in the order.
+    private func writeWhole(_ bytes: [UInt8]) throws {
+        if queueHead == queue.count {
+            try output.write(bytes)
+            try output.endLine()
+        } else {
+            queue.append(Pending(prefix: bytes, key: nil, result: nil, hasLookup: false))
+        }
+    }
+
+    /// Puts the line's output up to where the lookup value goes in `scratch`: `{…members…,"lookup":`.
+    private func writePrefix(_ envelope: Envelope) {
         scratch.removeAll()
         scratch.beginObject()
         if envelope.isBare {
@@ -121,18 +153,16 @@ public final class LookupPipeline {
             }
         }
         scratch.key("lookup")
-        return scratch.bytes
     }
 
     private func cached(_ key: LookupKey) -> LookupResult? {
         if let r = memory[key] { stats.cacheHits += 1; return r }
         guard let cache, cache.isEnabled else { return nil }
         if let entry = cache.get(key, now: Timestamps.now()) {
+            // Not remembered in memory: the file cache answers a repeat nearly as fast, and a warm
+            // backfill of distinct keys would only churn the table.
             stats.cacheHits += 1
-            let r = entry.totalSeconds.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: entry.lastUpdated, source: .cache) }
-                ?? LookupResult(status: .notFound, lastUpdated: entry.lastUpdated, source: .cache)
-            remember(key, r)
-            return r
+            return entry.result
         }
         stats.cacheMisses += 1
         return nil
@@ -140,19 +170,15 @@ public final class LookupPipeline {
 
     private func remember(_ key: LookupKey, _ r: LookupResult) {
         if memory.count >= options.memoryEntries { memory.removeAll(keepingCapacity: true) }
+        if memory.capacity == 0 { memory.reserveCapacity(options.memoryEntries) }
         memory[key] = r
-    }
-
-    private func enqueue(_ p: Pending, complete: Bool) {
-        queue.append(p)
-        if complete && queue.count - queueHead == 1 { try? emitReady() }
     }
 
     /// Writes out every line at the front of the queue whose lookup is known.
     private func emitReady() throws {
         while queueHead < queue.count {
             let p = queue[queueHead]
-            if p.key != nil && p.result == nil { break }
+            if p.hasLookup && p.result == nil { break }
             try output.write(p.prefix)
             if let r = p.result {
                 stats.byStatus[r.status, default: 0] += 1
@@ -181,52 +207,81 @@ public final class LookupPipeline {
         try emitReady()
     }
 
+    private func unavailable(_ keys: [LookupKey], _ message: String) -> [LookupKey: LookupResult] {
+        Metrics.shared.increment("webhook.learning_time.query.failure", by: Double(keys.count))
+        let r = LookupResult(status: .unavailable, error: message)
+        return Dictionary(uniqueKeysWithValues: keys.map { ($0, r) })
+    }
+
     private func lookUp(_ keys: [LookupKey]) -> [LookupKey: LookupResult] {
-        let now = Timestamps.now()
-        if now < breakerOpenUntil {
-            let r = LookupResult(status: .unavailable, error: "warehouse circuit open after repeated failures; retrying after the cooldown")
-            return Dictionary(uniqueKeysWithValues: keys.map { ($0, r) })
+        let decision = breaker.decide(now: Timestamps.monotonic())
+        if decision == .failFast {
+            stats.failedFast += 1
+            return unavailable(keys, "the warehouse failed repeatedly; not asking it again until --breaker-cooldown has passed")
         }
-        var attempt = 0
+        let attempts = decision == .probe ? 1 : options.retries + 1
         var delay = options.retryDelay
-        while true {
+        for attempt in 1...attempts {
             let started = Timestamps.monotonic()
             do {
-                let w = try openedWarehouse ?? warehouse()
-                openedWarehouse = w
                 stats.roundTrips += 1
-                let totals = try w.totals(for: keys)
-                stats.roundTripSeconds.append(Timestamps.monotonic() - started)
-                let today = Timestamps.todayUTC(now: now)
-                var out: [LookupKey: LookupResult] = [:]
-                var toCache: [(LookupKey, Int64?)] = []
-                for k in keys {
-                    let t = totals[k]
-                    let r = t.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: today, source: .warehouse) }
-                        ?? LookupResult(status: .notFound, lastUpdated: today, source: .warehouse)
-                    out[k] = r
-                    remember(k, r)
-                    toCache.append((k, t))
-                }
-                cache?.put(toCache, lastUpdated: today, now: now)
-                return out
+                let totals = try warehouse.totals(for: keys)
+                let seconds = Timestamps.monotonic() - started
+                stats.roundTripSeconds.append(seconds)
+                breaker.succeeded()
+                let found = keys.reduce(0) { $0 + (totals[$1] != nil ? 1 : 0) }
+                Metrics.shared.histogram("webhook.learning_time.query.duration", seconds * 1000)
+                Metrics.shared.increment("webhook.learning_time.query.success", by: Double(found), tags: [("status", "found")])
+                Metrics.shared.increment("webhook.learning_time.query.success", by: Double(keys.count - found), tags: [("status", "not_found")])
+                Metrics.shared.gauge("webhook.learning_time.cache.hit_rate", stats.hitRate)
+                Metrics.shared.gauge("webhook.enrichment.task.queued", Double(queue.count - queueHead))
+                return answers(keys, totals)
             } catch let e as LTError {
-                if e.exitCode == 2 || attempt >= options.retries {
-                    diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable after \(attempt + 1) attempts)")
-                    if e.exitCode != 2 { breakerOpenUntil = Timestamps.now() + options.breakerCooldown }
-                    let r = LookupResult(status: .unavailable, error: e.description)
-                    return Dictionary(uniqueKeysWithValues: keys.map { ($0, r) })
+                if e.exitCode == 2 {
+                    // Retrying a configuration mistake cannot help, and it says nothing about the warehouse's health.
+                    diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable)")
+                    return unavailable(keys, e.description)
+                }
+                if attempt == attempts {
+                    breaker.failed(now: Timestamps.monotonic())
+                    let what = decision == .probe ? "the probe after the cooldown failed" : "after \(attempts) attempts"
+                    diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable \(what); "
+                                      + "failing fast for \(options.breakerCooldown) s)")
+                    return unavailable(keys, e.description)
                 }
                 diagnostics.warning("\(e.description); retrying in \(Int(delay * 1000)) ms")
-                openedWarehouse = nil
-                let jittered = delay * Double.random(in: 0.8...1.2)
-                Clock.sleep(seconds: jittered)
+                Clock.sleep(seconds: delay * Double.random(in: 0.8...1.2))
                 delay *= 2
-                attempt += 1
             } catch {
-                let r = LookupResult(status: .unavailable, error: "\(error)")
-                return Dictionary(uniqueKeysWithValues: keys.map { ($0, r) })
+                return unavailable(keys, "\(error)")
             }
         }
+        return unavailable(keys, "no attempt was made")
+    }
+
+    /// Lookup records for a batch's answer, stored in memory and in the file cache.
+    private func answers(_ keys: [LookupKey], _ totals: [LookupKey: Int64]) -> [LookupKey: LookupResult] {
+        let now = Timestamps.now()
+        let today = Timestamps.todayUTC(now: now)
+        var out: [LookupKey: LookupResult] = [:]
+        out.reserveCapacity(keys.count)
+        var toCache: [(LookupKey, Int64?)] = []
+        toCache.reserveCapacity(keys.count)
+        for k in keys {
+            let t = totals[k]
+            if let t, t < 0 {
+                let message = "the warehouse total for \(k) is \(t) seconds, which is negative"
+                diagnostics.error("\(message); check the rows of that key in the warehouse")
+                out[k] = LookupResult(status: .unavailable, error: message)
+                continue
+            }
+            let r = t.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: today, source: .warehouse) }
+                ?? LookupResult(status: .notFound, lastUpdated: today, source: .warehouse)
+            out[k] = r
+            remember(k, r)
+            toCache.append((k, t))
+        }
+        cache?.put(toCache, lastUpdated: today, now: now)
+        return out
     }
 }

@@ -7,6 +7,8 @@ public struct LookupStats {
     public var cacheMisses = 0
     public var batches = 0
     public var roundTrips = 0
+    /// Batches answered `unavailable` without asking, while the circuit breaker was open.
+    public var failedFast = 0
     public var roundTripSeconds: [Double] = []
 
     public init() {}
@@ -21,14 +23,14 @@ public struct LookupStats {
         func pct(_ p: Double) -> String {
             guard !sorted.isEmpty else { return "-" }
             let v = sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-            return String(Int((v * 1000).rounded())) + "ms"
+            return String((v * 10_000).rounded() / 10) + "ms"
         }
         let rate = Int((hitRate * 100).rounded())
         return """
             lines: \(lines)  errors: \(errors)
             lookups: \(statuses)
             cache: hits=\(cacheHits) misses=\(cacheMisses) hit_rate=\(rate)%
-            warehouse: batches=\(batches) round_trips=\(roundTrips) p50=\(pct(0.5)) p95=\(pct(0.95)) p99=\(pct(0.99))
+            warehouse: batches=\(batches) round_trips=\(roundTrips) failed_fast=\(failedFast) latency p50=\(pct(0.5)) p95=\(pct(0.95)) p99=\(pct(0.99))
             """
     }
 }

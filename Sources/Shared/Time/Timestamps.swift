@@ -37,6 +37,17 @@ public enum Timestamps {
         return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T00:00:00Z"
     }
 
+    /// `2026-01-10T15:30:00.123Z`, for log records.
+    public static func iso8601(_ seconds: Double) -> String {
+        var t = time_t(seconds)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func pad(_ v: Int32, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+        let millis = Int32((seconds - Double(Int(seconds))) * 1000)
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
+            + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(millis, 3))Z"
+    }
+
     /// Seconds since the epoch, wall clock.
     public static func now() -> Double {
         var ts = timespec()

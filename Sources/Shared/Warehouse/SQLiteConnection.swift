@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Owns one sqlite3 handle and turns its result codes into errors; nothing else sees a C pointer.
 public final class SQLiteConnection {
@@ -82,6 +85,14 @@ public final class SQLiteConnection {
         public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
         public func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }
         public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(stmt, column) == SQLITE_NULL }
+        /// True when the column's text is exactly `text`, compared without building a String.
+        public func text(_ column: Int32, equals text: String) -> Bool {
+            guard let p = sqlite3_column_text(stmt, column) else { return false }
+            let n = Int(sqlite3_column_bytes(stmt, column))
+            var text = text
+            return text.withUTF8 { u in u.count == n && (n == 0 || memcmp(u.baseAddress!, p, n) == 0) }
+        }
+
         public func string(_ column: Int32) -> String {
             guard let p = sqlite3_column_text(stmt, column) else { return "" }
             return String(cString: p)

@@ -31,6 +31,9 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
+    /// The table was checked when the file was opened.
+    public func verify() {}
+
     private var tableName: String { SQLiteWarehouse.tableName(spec) }
 
     private static func tableName(_ spec: TableSpec) -> String { String(spec.table.split(separator: ".").last!) }
@@ -67,6 +70,10 @@ public final class SQLiteWarehouse: Warehouse {
             stmt.reset()
             return out
         } catch let e as SQLiteConnection.Failure {
+            if e.message.contains("integer overflow") {
+                throw WarehouseError.misconfigured("a total in \(tableName) does not fit in 64 bits: \(e.message)",
+                                                   hint: "check that --seconds-column names a column of whole seconds")
+            }
             throw WarehouseError.queryFailed(e.message)
         }
     }

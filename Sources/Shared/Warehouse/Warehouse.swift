@@ -10,6 +10,16 @@ public protocol Warehouse: AnyObject {
 
     /// The query and its bound values, for `--explain`, without running it.
     func explain(_ keys: [LookupKey]) -> String
+
+    /// Checks now that the table and columns can be read, so that a configuration mistake stops
+    /// the tool at start-up (``WarehouseError/misconfigured(_:hint:)``); a warehouse that cannot be
+    /// reached throws ``WarehouseError/unavailable(_:)``, which callers may ride out.
+    func verify() throws
+}
+
+extension Warehouse {
+    /// Warehouses that check their table when they are opened need nothing more.
+    public func verify() throws {}
 }
 
 /// Why the warehouse could not answer.

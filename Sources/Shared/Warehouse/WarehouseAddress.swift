@@ -29,10 +29,10 @@ public enum WarehouseAddress {
             guard !path.isEmpty else { throw ConfigError("sqlite: needs a path", hint: "for example --warehouse sqlite:warehouse.db") }
             return .sqlite(path: path)
         }
+        if address.hasPrefix("snowflake://") { return .snowflake(address) }
         if address.hasPrefix("postgres://") || address.hasPrefix("postgresql://") || address.contains("=") {
             return .postgres(conninfo: address)
         }
-        if address.hasPrefix("snowflake://") { return .snowflake(address) }
         throw ConfigError("--warehouse \(redacted(address)) is not a warehouse address",
                           hint: "use sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo such as 'host=… dbname=…'")
     }
@@ -66,12 +66,17 @@ public enum WarehouseAddress {
         return s
     }
 
-    /// Opens the warehouse; configuration problems throw at once.
-    public static func open(_ address: String, spec: TableSpec) throws -> Warehouse {
+    /// Opens the warehouse; configuration problems throw at once. A PostgreSQL warehouse connects
+    /// on first use (or ``Warehouse/verify()``).
+    public static func open(_ address: String, spec: TableSpec, statementTimeout: Double = 30) throws -> Warehouse {
         switch try kind(of: address) {
         case .sqlite(let path): return try SQLiteWarehouse(path: path, spec: spec)
-        case .postgres: throw ConfigError("PostgreSQL warehouses are not built yet", hint: "use sqlite:PATH")
-        case .snowflake: throw ConfigError("Snowflake warehouses are not built yet", hint: "use sqlite:PATH or postgres://")
+        case .postgres(let conninfo): return try PostgresWarehouse(address: conninfo, spec: spec, statementTimeout: statementTimeout)
+        case .snowflake(let address):
+            let env = ProcessInfo.processInfo.environment
+            let account = try SnowflakeAccount.parse(address, environment: env)
+            return SnowflakeWarehouse(account: account, auth: try SnowflakeAuth.fromEnvironment(env, account: account),
+                                      spec: spec, statementTimeout: statementTimeout)
         }
     }
 }

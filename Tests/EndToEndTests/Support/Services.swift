@@ -18,18 +18,34 @@ enum Services {
     }
 }
 
+extension Services {
+    /// The Python of the virtual environment holding snowduck and PyJWT, from `LT_TEST_SNOWFLAKE_PYTHON`.
+    static func snowflakePython() -> String? {
+        if let p = ProcessInfo.processInfo.environment["LT_TEST_SNOWFLAKE_PYTHON"], !p.isEmpty { return p }
+        if required {
+            Issue.record("LT_TEST_SNOWFLAKE_PYTHON is not set although the test command requires services")
+        } else {
+            print("skipped: needs the snowduck virtual environment; run scripts/test.sh, which makes one")
+        }
+        return nil
+    }
+}
+
 /// The recording HTTP receiver (scripts/receiver.py) on 127.0.0.1, stopped when released.
+/// `arguments` pass on its further options (`--tls-cert`, `--client-id`, `--token-ttl`, ...).
 final class Receiver {
     let process = Process()
     let port: Int
     let recordPath: String
+    let scheme: String
 
-    init(in dir: Workdir, mode: String = "ok", status: Int = 200) throws {
+    init(in dir: Workdir, mode: String = "ok", status: Int = 200, arguments: [String] = []) throws {
+        scheme = arguments.contains("--tls-cert") ? "https" : "http"
         let portFile = dir.file("receiver-\(UUID().uuidString).port")
         recordPath = dir.file("receiver-\(UUID().uuidString).ndjson")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", Tool.packageRoot + "/scripts/receiver.py", "--port-file", portFile,
-                             "--record", recordPath, "--mode", mode, "--status", String(status)]
+                             "--record", recordPath, "--mode", mode, "--status", String(status)] + arguments
         try process.run()
         // Wait for the port file, which the receiver writes only once it is listening.
         let deadline = Date().addingTimeInterval(20)
@@ -46,7 +62,7 @@ final class Receiver {
         process.waitUntilExit()
     }
 
-    func url(_ path: String = "/hook") -> String { "http://127.0.0.1:\(port)\(path)" }
+    func url(_ path: String = "/hook") -> String { "\(scheme)://127.0.0.1:\(port)\(path)" }
 
     /// Requests received so far, in order.
     func requests() throws -> [[String: Any]] {

@@ -8,7 +8,10 @@ struct ToolOutput {
     var status: Int32
 
     /// Standard output split into lines (without the final empty one).
-    var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast(stdout.hasSuffix("\n") ? 1 : 0).map(String.init) }
+    var lines: [String] {
+        guard !stdout.isEmpty else { return [] }
+        return stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast(stdout.hasSuffix("\n") ? 1 : 0).map(String.init)
+    }
 
     /// Each stdout line parsed as a JSON object.
     func records() throws -> [[String: Any]] {
@@ -67,6 +70,7 @@ enum Tool {
         environment["PATH"] = binDir + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         environment.removeValue(forKey: "ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT")
         environment.removeValue(forKey: "LT_WAREHOUSE")
+        environment.removeValue(forKey: "LT_ROLLOUT_FILE")
         for (k, v) in env { environment[k] = v }
         p.environment = environment
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }

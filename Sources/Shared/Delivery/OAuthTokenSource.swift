@@ -1,0 +1,76 @@
+/// OAuth2 client credentials for one endpoint: POSTs `grant_type=client_credentials` with the
+/// client id and secret to the token URL, and caches the token until 60 s before `expires_in`.
+///
+/// The token request is made on the event loop's thread and blocks it for its duration, which
+/// happens once per token lifetime (or after a 401).
+public final class OAuthTokenSource {
+    private let tokenURL: String
+    private let form: [UInt8]
+    private let timeout: Double
+    private let transfer: CurlTransfer
+    private var token: String?
+    private var validUntil = 0.0
+    /// Token requests made so far, for `--stats`.
+    public private(set) var requests = 0
+
+    public init(tokenURL: String, clientID: String, clientSecret: String, scope: String?, timeout: Double, settings: TransportSettings) {
+        self.tokenURL = tokenURL
+        var fields = [("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", clientSecret)]
+        if let scope { fields.append(("scope", scope)) }
+        form = Array(fields.map { "\(OAuthTokenSource.formEncode($0.0))=\(OAuthTokenSource.formEncode($0.1))" }.joined(separator: "&").utf8)
+        self.timeout = timeout
+        transfer = CurlTransfer(settings: settings)
+    }
+
+    /// A valid access token, from the cache or fetched now.
+    public func token(now: Double) throws -> String {
+        if let token, now < validUntil { return token }
+        requests += 1
+        transfer.prepare(HTTPRequest(url: tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+                                     body: form, timeout: timeout))
+        let r = transfer.perform()
+        guard r.status == 200 else {
+            throw DeliveryError("the OAuth2 token endpoint answered \(r.transportError ?? String(r.status))",
+                                hint: "check token_url and the client credentials")
+        }
+        let (access, expiresIn) = try OAuthTokenSource.parse(r.body)
+        token = access
+        // Cached until 60 s before it expires; a shorter lifetime is used once.
+        validUntil = expiresIn.map { now + Double($0) - 60 } ?? now + 3600
+        return access
+    }
+
+    /// Forgets `used` after the endpoint answered 401 to it, so the next request fetches a new one.
+    public func invalidate(_ used: String) {
+        if token == used { token = nil }
+    }
+
+    static func parse(_ body: [UInt8]) throws -> (String, Int64?) {
+        try body.withUnsafeBufferPointer { b in
+            let s = JSONScanner(b)
+            guard let doc = try? s.document(), s.kind(at: doc.lowerBound) == .object,
+                  let m = try? s.member("access_token", ofObjectAt: doc.lowerBound), s.kind(at: m.valueStart) == .string else {
+                throw DeliveryError("the OAuth2 token endpoint's answer has no access_token", hint: "check token_url")
+            }
+            let expires = (try? s.member("expires_in", ofObjectAt: doc.lowerBound)).flatMap { $0 }
+            return (s.decodeString(m.value), expires.flatMap { JSONNumbers.int64(s, $0.value) })
+        }
+    }
+
+    private static func formEncode(_ s: String) -> String {
+        var out = ""
+        for c in s.utf8 {
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(c))
+            default:
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                out += "%"
+                out.unicodeScalars.append(hex[Int(c >> 4)])
+                out.unicodeScalars.append(hex[Int(c & 15)])
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,140 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Owns one libpq connection (`PGconn`) and turns libpq's results into Swift values and errors;
+/// nothing else sees a C pointer.
+///
+/// The address is handed to libpq as given (URL or conninfo), so PG* environment variables,
+/// `~/.pgpass`, `service=` entries and `sslmode` work as they do for psql.
+public final class PostgresConnection {
+    private let conn: OpaquePointer
+
+    /// Why a call failed: libpq's message and, for errors the server reported, the SQLSTATE.
+    public struct Failure: Error, CustomStringConvertible {
+        public let message: String
+        public let sqlState: String?
+        /// True when the connection itself is gone (or never came up), so the next call must reconnect.
+        public let connectionLost: Bool
+        public var description: String { sqlState.map { "\(message) (SQLSTATE \($0))" } ?? message }
+
+        /// The table, schema or a column does not exist, or the role may not read it: retrying will not help.
+        public var isSchemaProblem: Bool {
+            guard let s = sqlState else { return false }
+            return ["42P01", "42703", "3F000", "42501", "0A000", "42883", "42804"].contains(s)
+        }
+    }
+
+    /// Checks a URL or conninfo string without connecting; libpq's own message on failure.
+    public static func checkAddress(_ address: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(address, &err) else {
+            let message = err.map { String(cString: $0).oneLine } ?? "cannot parse the connection string"
+            if let err { PQfreemem(err) }
+            throw Failure(message: message, sqlState: nil, connectionLost: true)
+        }
+        PQconninfoFree(options)
+    }
+
+    /// Connects (blocking). `fallbackTimeout` is the connect timeout when neither the address
+    /// nor `PGCONNECT_TIMEOUT` gives one.
+    public init(address: String, fallbackTimeout: Int = 10) throws {
+        // With expand_dbname, later keywords override earlier ones, so the address (last) wins.
+        var keywords = ["fallback_application_name"]
+        var values = ["lt-query"]
+        if getenv("PGCONNECT_TIMEOUT") == nil {
+            keywords.append("connect_timeout")
+            values.append(String(fallbackTimeout))
+        }
+        keywords.append("dbname")
+        values.append(address)
+        let handle: OpaquePointer? = withCStringArray(keywords) { k in
+            withCStringArray(values) { v in PQconnectdbParams(k, v, 1) }
+        }
+        guard let handle else { throw Failure(message: "out of memory", sqlState: nil, connectionLost: true) }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(handle)).oneLine
+            PQfinish(handle)
+            throw Failure(message: message, sqlState: nil, connectionLost: true)
+        }
+        conn = handle
+        PQsetClientEncoding(conn, "UTF8")
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// False once the server has gone away; the owner should open a new connection.
+    public var isHealthy: Bool { PQstatus(conn) == CONNECTION_OK }
+
+    /// Runs SQL without parameters or results (SET, CREATE …).
+    public func execute(_ sql: String) throws {
+        let result = PQexec(conn, sql)
+        defer { PQclear(result) }
+        try check(result, expecting: PGRES_COMMAND_OK)
+    }
+
+    /// Prepares `sql` under `name` for ``query(prepared:_:)``.
+    public func prepare(_ name: String, _ sql: String, parameterCount: Int32) throws {
+        let result = PQprepare(conn, name, sql, parameterCount, nil)
+        defer { PQclear(result) }
+        try check(result, expecting: PGRES_COMMAND_OK)
+    }
+
+    /// Runs a prepared statement with text parameters and hands each row's text columns
+    /// (nil for NULL) to `row`, without copying the result set.
+    public func query(prepared name: String, _ parameters: [String], row: (Rows, Int32) throws -> Void) throws {
+        let result: OpaquePointer? = withCStringArray(parameters) { p in
+            PQexecPrepared(conn, name, Int32(parameters.count), p, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        try check(result, expecting: PGRES_TUPLES_OK)
+        let rows = Rows(result: result!)
+        for r in 0..<PQntuples(result) { try row(rows, r) }
+    }
+
+    /// Read access to a result's cells while it is alive.
+    public struct Rows {
+        let result: OpaquePointer
+
+        public func isNull(_ row: Int32, _ column: Int32) -> Bool { PQgetisnull(result, row, column) != 0 }
+        public func string(_ row: Int32, _ column: Int32) -> String { String(cString: PQgetvalue(result, row, column)) }
+
+        /// The cell as an integer, without building a String; nil when it is not a whole number that fits.
+        public func int64(_ row: Int32, _ column: Int32) -> Int64? {
+            guard let p = PQgetvalue(result, row, column) else { return nil }
+            let length = Int(PQgetlength(result, row, column))
+            return p.withMemoryRebound(to: UInt8.self, capacity: length) { u in
+                JSONNumbers.parseDigits(UnsafeBufferPointer(start: u, count: length))
+            }
+        }
+    }
+
+    private func check(_ result: OpaquePointer?, expecting: ExecStatusType) throws {
+        guard let result else {
+            throw Failure(message: String(cString: PQerrorMessage(conn)).oneLine, sqlState: nil, connectionLost: !isHealthy)
+        }
+        let status = PQresultStatus(result)
+        guard status == expecting else {
+            let message = String(cString: PQresultErrorMessage(result)).oneLine
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            throw Failure(message: message.isEmpty ? String(cString: PQresStatus(status)) : message,
+                          sqlState: state, connectionLost: !isHealthy)
+        }
+    }
+}
+
+extension String {
+    /// libpq's messages span lines ("…failed: Connection refused\n\tIs the server running…"); a diagnostic is one line.
+    fileprivate var oneLine: String {
+        split(whereSeparator: { $0 == "\n" || $0 == "\t" }).map { $0.trimmed(" ") }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+/// Calls `body` with the strings as a NULL-terminated array of C strings that live for the call.
+private func withCStringArray<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var owned: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    defer { for p in owned { free(p) } }
+    owned.append(nil)
+    return body(owned.map { UnsafePointer($0) })
+}

@@ -1,0 +1,127 @@
+/// A warehouse that speaks the PostgreSQL protocol (PostgreSQL, Citus, Redshift, CockroachDB,
+/// YugabyteDB), through libpq.
+///
+/// One connection per process, opened on first use and opened again after it is lost. Each batch
+/// is one execution of a prepared statement that binds the keys as three arrays and unnests them
+/// into a join, so the number of keys never changes the SQL text and values are never spliced in.
+public final class PostgresWarehouse: Warehouse {
+    public let displayName: String
+    private let address: String
+    private let spec: TableSpec
+    private let statementTimeout: Double
+    private var connection: PostgresConnection?
+    private static let statementName = "lt_totals"
+
+    /// Checks the address without connecting; a malformed one is a configuration error.
+    public init(address: String, spec: TableSpec, statementTimeout: Double = 30) throws {
+        displayName = WarehouseAddress.redacted(address)
+        do { try PostgresConnection.checkAddress(address) } catch let e as PostgresConnection.Failure {
+            throw WarehouseError.misconfigured("--warehouse \(displayName) is not a valid PostgreSQL address: \(e.message)",
+                                               hint: "use postgres://USER@HOST:PORT/DB or a conninfo such as 'host=… dbname=…'")
+        }
+        self.address = address
+        self.spec = spec
+        self.statementTimeout = statementTimeout
+    }
+
+    /// The batch query: `$1` user ids, `$2` course keys, `$3` enterprise UUIDs; one row per key
+    /// with rows, identified by its 1-based position in the arrays.
+    var sql: String {
+        """
+        SELECT k.i, SUM(t.\(spec.secondsColumn)) \
+        FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS k(u, c, e, i) \
+        JOIN \(spec.table) t ON t.\(spec.userColumn) = k.u AND t.\(spec.courseColumn) = k.c \
+        AND t.\(spec.enterpriseColumn) = k.e \
+        GROUP BY k.i
+        """
+    }
+
+    /// Connects and prepares the query now, so that a missing table or column is reported at start-up.
+    public func verify() throws {
+        _ = try connected()
+    }
+
+    private func connected() throws -> PostgresConnection {
+        if let c = connection, c.isHealthy { return c }
+        connection = nil
+        do {
+            let c = try PostgresConnection(address: address)
+            try c.execute("SET statement_timeout = \(Int((statementTimeout * 1000).rounded()))")
+            try c.prepare(Self.statementName, sql, parameterCount: 3)
+            connection = c
+            return c
+        } catch let e as PostgresConnection.Failure {
+            throw error(e)
+        }
+    }
+
+    private func error(_ e: PostgresConnection.Failure) -> WarehouseError {
+        if e.isSchemaProblem {
+            return .misconfigured("cannot query \(spec.table) on \(displayName): \(e.message)",
+                                  hint: "check --table and the column options against the warehouse's schema, and the role's rights")
+        }
+        if e.connectionLost { connection = nil; return .unavailable("\(displayName): \(e.message)") }
+        return .queryFailed(e.description)
+    }
+
+    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
+        guard !keys.isEmpty else { return [:] }
+        let c = try connected()
+        var out: [LookupKey: Int64] = [:]
+        out.reserveCapacity(keys.count)
+        do {
+            try c.query(prepared: Self.statementName, Self.arrays(keys)) { rows, r in
+                guard let i = rows.int64(r, 0), i >= 1, i <= keys.count else { return }
+                if rows.isNull(r, 1) { return }
+                guard let total = rows.int64(r, 1) else {
+                    throw WarehouseError.misconfigured(
+                        "the total for \(keys[Int(i) - 1]) is \(rows.string(r, 1).prefix(40)), not a whole number of seconds that fits in 64 bits",
+                        hint: "check that --seconds-column names a column of whole seconds")
+                }
+                out[keys[Int(i) - 1]] = total
+            }
+        } catch let e as PostgresConnection.Failure {
+            throw error(e)
+        }
+        return out
+    }
+
+    public func explain(_ keys: [LookupKey]) -> String {
+        let a = Self.arrays(keys)
+        return sql + "\n-- $1 = '\(a[0])'\n-- $2 = '\(a[1])'\n-- $3 = '\(a[2])'\n"
+    }
+
+    /// The keys as PostgreSQL array literals in text form: `{1,2}`, `{"a","b"}` with `"` and `\` escaped.
+    static func arrays(_ keys: [LookupKey]) -> [String] {
+        var users: [UInt8] = [UInt8(ascii: "{")]
+        var courses: [UInt8] = [UInt8(ascii: "{")]
+        var enterprises: [UInt8] = [UInt8(ascii: "{")]
+        users.reserveCapacity(keys.count * 8)
+        courses.reserveCapacity(keys.count * 40)
+        enterprises.reserveCapacity(keys.count * 40)
+        for (n, k) in keys.enumerated() {
+            if n > 0 {
+                users.append(UInt8(ascii: ","))
+                courses.append(UInt8(ascii: ","))
+                enterprises.append(UInt8(ascii: ","))
+            }
+            users.append(contentsOf: String(k.userID).utf8)
+            appendQuoted(k.courseID, to: &courses)
+            appendQuoted(k.enterpriseID, to: &enterprises)
+        }
+        users.append(UInt8(ascii: "}"))
+        courses.append(UInt8(ascii: "}"))
+        enterprises.append(UInt8(ascii: "}"))
+        return [String(decoding: users, as: UTF8.self), String(decoding: courses, as: UTF8.self),
+                String(decoding: enterprises, as: UTF8.self)]
+    }
+
+    private static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for c in s.utf8 {
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+            out.append(c)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Shared
+
+/// libFuzzer target for the line reader, the JSON scanner and the envelope parser: any bytes,
+/// split into lines as lt-query reads them, must either parse or fail with a typed error, and an
+/// envelope written back after parsing must be valid JSON again.
+///
+/// Built with `-sanitize=fuzzer -DFUZZING` (scripts/fuzz.sh); without FUZZING it is a replay
+/// driver that runs the same check over the files named on its command line.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzEnvelope(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    FuzzEnvelope.check(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}
+
+enum FuzzEnvelope {
+    static func check(_ input: UnsafeBufferPointer<UInt8>) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        // Small inputs fit the pipe buffer, so writing before reading cannot block.
+        let chunk = min(input.count, 60_000)
+        if chunk > 0 { _ = write(fds[1], input.baseAddress!, chunk) }
+        close(fds[1])
+        let reader = LineReader(fd: fds[0], sourceName: "<fuzz>", chunkSize: 16, maxLineLength: 4096)
+        defer { close(fds[0]) }
+        var lines = 0
+        while let line = try? reader.next() {
+            lines += 1
+            precondition(line.location.line == lines, "line numbers must count every line")
+            precondition(line.bytes.count <= 4096 || line.truncatedFrom != nil, "an overlong line must be cut")
+            precondition(line.truncatedFrom != nil || memchr(line.bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!, 0x0A, line.bytes.count) == nil || line.bytes.isEmpty,
+                         "a line must not contain a newline")
+            guard line.truncatedFrom == nil else { continue }
+            let accepted = (try? JSONScanner(line.bytes).document()) != nil
+            do {
+                let envelope = try Envelope(line.bytes)
+                precondition(accepted, "an envelope parsed from invalid JSON")
+                _ = envelope.isCourseCompletion
+                _ = try? envelope.lookupKey()
+                var out = JSONBuffer()
+                envelope.write(replacing: "lookup", with: Array(#"{"status":"skipped"}"#.utf8), to: &out)
+                out.bytes.withUnsafeBufferPointer { b in
+                    precondition((try? JSONScanner(b).document()) != nil, "an envelope written back is not valid JSON")
+                }
+            } catch is InputError {
+            } catch {
+                preconditionFailure("untyped error \(error)")
+            }
+        }
+    }
+}
+
+#if FUZZING
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<Int32>,
+                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
+
+/// SwiftPM links executables with `main` aliased to `<module>_main`, so that symbol hands over
+/// to libFuzzer's driver.
+@_cdecl("lt_fuzz_envelope_main")
+func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var argc = argc
+    var argv = argv
+    return runFuzzerDriver(&argc, &argv) { fuzzEnvelope($0, $1) }
+}
+#else
+@main
+struct ReplayCorpus {
+    static func main() throws {
+        var count = 0
+        for path in CommandLine.arguments.dropFirst() {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: path).map { path + "/" + $0 }) ?? [path]
+            for file in files {
+                let data = try Data(contentsOf: URL(fileURLWithPath: file))
+                data.withUnsafeBytes { FuzzEnvelope.check($0.bindMemory(to: UInt8.self)) }
+                count += 1
+            }
+        }
+        print("replayed \(count) inputs")
+    }
+}
+#endif

@@ -1,0 +1,79 @@
+import Testing
+@testable import Shared
+
+/// The parts of the PostgreSQL warehouse that need no server: array literals, SQL text, addresses.
+@Suite struct PostgresWarehouseTests {
+    @Test func arrayLiteralsEscapeQuotesAndBackslashes() {
+        let keys = [LookupKey(userID: 1, courseID: #"course-v1:a"b\c;%+é"#, enterpriseID: "a1b2c3d4-e5f6-7890-abcd-ef1234567890"),
+                    LookupKey(userID: 22, courseID: "x,y{z}", enterpriseID: "f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f")]
+        let a = PostgresWarehouse.arrays(keys)
+        #expect(a[0] == "{1,22}")
+        #expect(a[1] == #"{"course-v1:a\"b\\c;%+é","x,y{z}"}"#)
+        #expect(a[2] == #"{"a1b2c3d4-e5f6-7890-abcd-ef1234567890","f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f"}"#)
+    }
+
+    @Test func sqlUsesTheConfiguredNamesUnquotedAndOnlyParameters() throws {
+        var spec = TableSpec()
+        spec.table = "analytics.LEARNING_TIME"
+        spec.courseColumn = "COURSERUN_KEY"
+        let w = try PostgresWarehouse(address: "host=127.0.0.1 dbname=x", spec: spec)
+        #expect(w.sql.contains("JOIN analytics.LEARNING_TIME t ON t.USER_ID = k.u AND t.COURSERUN_KEY = k.c"))
+        #expect(w.sql.contains("unnest($1::bigint[], $2::text[], $3::text[])"))
+        let explained = w.explain([LookupKey(userID: 7, courseID: "c'1", enterpriseID: "e")])
+        #expect(explained.contains("-- $1 = '{7}'"))
+        #expect(!w.sql.contains("c'1"))
+    }
+
+    @Test func malformedAddressIsAConfigurationError() {
+        #expect(throws: WarehouseError.self) { try PostgresWarehouse(address: "host=127.0.0.1 nosuchoption=1", spec: TableSpec()) }
+        do {
+            _ = try PostgresWarehouse(address: "postgres://u:secret@h:notaport/db?bogus=1", spec: TableSpec())
+            Issue.record("accepted a bad address")
+        } catch let e as WarehouseError {
+            #expect(e.exitCode == 2)
+            #expect(!e.description.contains("secret"))
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test func unreachableServerIsUnavailableNotMisconfigured() throws {
+        // Port 1 on loopback refuses at once.
+        let w = try PostgresWarehouse(address: "host=127.0.0.1 port=1 dbname=x connect_timeout=2", spec: TableSpec())
+        do {
+            _ = try w.totals(for: [LookupKey(userID: 1, courseID: "c", enterpriseID: "e")])
+            Issue.record("a closed port answered")
+        } catch let e as WarehouseError {
+            guard case .unavailable = e else { Issue.record("expected unavailable, got \(e)"); return }
+            #expect(e.exitCode == 1)
+        }
+    }
+}
+
+@Suite struct WarehouseAddressTests {
+    @Test func kinds() throws {
+        #expect(try WarehouseAddress.kind(of: "sqlite:/tmp/w.db") == .sqlite(path: "/tmp/w.db"))
+        #expect(try WarehouseAddress.kind(of: "sqlite:///tmp/w.db") == .sqlite(path: "/tmp/w.db"))
+        #expect(try WarehouseAddress.kind(of: "postgres://db/x") == .postgres(conninfo: "postgres://db/x"))
+        #expect(try WarehouseAddress.kind(of: "service=warehouse") == .postgres(conninfo: "service=warehouse"))
+        #expect(throws: ConfigError.self) { try WarehouseAddress.kind(of: "mysql://db/x") }
+        #expect(throws: ConfigError.self) { try WarehouseAddress.kind(of: "sqlite:") }
+    }
+
+    @Test func passwordsAreRedacted() {
+        #expect(WarehouseAddress.redacted("postgres://bob:hunter2@db:5432/x") == "postgres://bob:***@db:5432/x")
+        #expect(WarehouseAddress.redacted("host=db password=hunter2 dbname=x") == "host=db password=*** dbname=x")
+        #expect(WarehouseAddress.redacted("host=db password='a b c' dbname=x") == "host=db password=*** dbname=x")
+        #expect(WarehouseAddress.redacted("postgres://db/x?sslmode=require&password=hunter2") == "postgres://db/x?sslmode=require&password=***")
+    }
+
+    @Test func identifiersAreStrict() {
+        var spec = TableSpec()
+        #expect(throws: Never.self) { try spec.validate() }
+        for bad in ["LEARNING TIME", "x;drop", "\"q\"", "a..b", "1abc", "", "a.b.c.d"] {
+            spec.table = bad
+            #expect(throws: ConfigError.self, "\(bad)") { try spec.validate() }
+        }
+        spec = TableSpec()
+        spec.courseColumn = "a.b"
+        #expect(throws: ConfigError.self) { try spec.validate() }
+    }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Checks the invariant of a delivery run: nothing lost, nothing sent twice but what a kill caught.
+
+    check-delivery.py --input IN --results R1 [R2 …] --dead-letter DL --received REC [--kills N]
+
+IN is what lt-send read (one line per webhook), R1… the result files of each run in order (a run
+killed part-way leaves a partial one; the last run must be whole), DL the dead-letter file shared by
+the runs, REC the receiver's record of requests (JSON lines with headers). It checks that:
+  - the last run wrote exactly one result per input line;
+  - every line is delivered (delivered, or skipped as delivered earlier) or dead-lettered;
+  - every delivered line's webhook id reached the receiver;
+  - ids received more than once are counted (re-sent at kills); with --kills 0 there must be none.
+It prints a JSON summary and exits 1 when the invariant is broken.
+"""
+import argparse
+import collections
+import json
+import sys
+
+
+def read_json_lines(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--input", required=True)
+    ap.add_argument("--results", nargs="+", required=True)
+    ap.add_argument("--dead-letter", required=True)
+    ap.add_argument("--received", nargs="+", required=True)
+    ap.add_argument("--kills", type=int, default=0)
+    args = ap.parse_args()
+
+    with open(args.input, encoding="utf-8", errors="replace") as f:
+        lines_in = sum(1 for _ in f)
+    runs = [read_json_lines(p) for p in args.results]
+    last = runs[-1]
+    problems = []
+    by_line = collections.Counter(r["line"] for r in last)
+    if sorted(by_line) != list(range(1, lines_in + 1)) or any(c != 1 for c in by_line.values()):
+        problems.append(f"last run: {len(last)} results for {lines_in} lines, or a line reported twice")
+    try:
+        with open(args.dead_letter, encoding="utf-8", errors="replace") as f:
+            dead = [l.rstrip("\n") for l in f if l.strip()]
+    except FileNotFoundError:
+        dead = []
+    with open(args.input, encoding="utf-8", errors="replace") as f:
+        inputs = [l.rstrip("\n") for l in f]
+    dead_set = set(dead)
+    received = []
+    for path in args.received:
+        received += read_json_lines(path)
+    # Only requests the receiver accepted count as received (a 500 before a success is a retry).
+    ids = collections.Counter(r["headers"].get("webhook-id") for r in received if 200 <= r.get("answered", 200) < 300)
+
+    delivered = 0
+    undelivered = 0
+    for r in last:
+        if r["status"] == "delivered" or r["status"] == "skipped":
+            delivered += 1
+            if ids[r["id"]] == 0:
+                problems.append(f"line {r['line']}: reported {r['status']} but id {r['id']} never reached the receiver")
+        else:
+            undelivered += 1
+            if inputs[r["line"] - 1] not in dead_set:
+                problems.append(f"line {r['line']}: {r['status']} but not in the dead-letter file")
+    duplicates = sum(c - 1 for c in ids.values() if c > 1)
+    if args.kills == 0 and duplicates:
+        problems.append(f"{duplicates} webhooks received twice without any kill")
+    summary = {"lines_in": lines_in, "delivered": delivered, "dead_lettered": len(dead), "undelivered": undelivered,
+               "received": len(received), "duplicates": duplicates, "kills": args.kills,
+               "runs": len(runs), "problems": problems}
+    print(json.dumps(summary))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds lt in release mode and installs the three tools, their man pages and their bash, zsh
+# and fish completions under PREFIX (default /usr/local):
+#   scripts/install.sh                     # /usr/local/bin, /usr/local/share/man/man1, …
+#   PREFIX=$HOME/.local scripts/install.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+prefix=${PREFIX:-/usr/local}
+tools=(lt-query lt-enrich lt-send)
+
+scripts/setup-system.sh
+swift build -c release
+bin=$(swift build -c release --show-bin-path)
+
+install -d "$prefix/bin" "$prefix/share/man/man1" "$prefix/share/bash-completion/completions" \
+    "$prefix/share/zsh/site-functions" "$prefix/share/fish/vendor_completions.d"
+man=$(mktemp -d)
+trap 'rm -rf "$man"' EXIT
+for tool in "${tools[@]}"; do
+    install -m 755 "$bin/$tool" "$prefix/bin/$tool"
+    "$bin/$tool" --generate-completion-script bash > "$prefix/share/bash-completion/completions/$tool"
+    "$bin/$tool" --generate-completion-script zsh > "$prefix/share/zsh/site-functions/_$tool"
+    "$bin/$tool" --generate-completion-script fish > "$prefix/share/fish/vendor_completions.d/$tool.fish"
+done
+# Man pages from the argument definitions (swift-argument-parser's generate-manual plugin).
+swift package --allow-writing-to-directory "$man" generate-manual --configuration release --output-directory "$man" >/dev/null
+for page in "$man"/*.1; do install -m 644 "$page" "$prefix/share/man/man1/"; done
+echo "installed ${tools[*]} into $prefix/bin, man pages into $prefix/share/man/man1, completions for bash, zsh and fish"
