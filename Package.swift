@@ -33,10 +33,11 @@ let package = Package(
         .executableTarget(name: "lt-send", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // libFuzzer targets; scripts/fuzz.sh builds them with -sanitize=fuzzer, plain builds replay a corpus.
         .executableTarget(name: "lt-fuzz-envelope", dependencies: ["Shared"]),
+        .executableTarget(name: "lt-fuzz-splice", dependencies: ["Shared"]),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt-fuzz-envelope"]
+            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt-fuzz-envelope", "lt-fuzz-splice"]
         ),
     ]
 )

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets for a bounded time over the committed seed corpus.
-#   scripts/fuzz.sh [SECONDS_PER_TARGET]     (default 20; the test command uses the default)
+#   scripts/fuzz.sh [SECONDS_PER_TARGET [TARGET…]]   (default 20 s, targets envelope and splice)
 # Longer runs: scripts/fuzz.sh 3600. New findings are written to fuzz/findings/; add a minimized
 # input to fuzz/corpus/<target>/ once fixed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
+shift || true
+targets=("${@:-envelope}")
+[ $# -gt 0 ] || targets=(envelope splice)
 scratch=.build-fuzz
-swift build --scratch-path "$scratch" --product lt-fuzz-envelope \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >&2
+for target in "${targets[@]}"; do
+    swift build --scratch-path "$scratch" --product lt-fuzz-$target \
+        -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >&2
+done
 bin=$(swift build --scratch-path "$scratch" --show-bin-path)
 mkdir -p fuzz/findings
-for target in envelope; do
+for target in "${targets[@]}"; do
     work=$(mktemp -d)
     cp fuzz/corpus/$target/* "$work/"
     echo "fuzz: lt-fuzz-$target for ${seconds}s" >&2

@@ -25,4 +25,4 @@ swift test --skip-build --disable-xctest
 python3 scripts/reliability-report.py "$LT_RELIABILITY_REPORT" >/dev/null || true
 
 # Bounded fuzzing of the line reader and envelope parser over the committed corpus.
-scripts/fuzz.sh 30
+scripts/fuzz.sh 20 envelope

@@ -60,6 +60,7 @@ struct LtEnrich: ParsableCommand {
             let flag = try flagOptions.resolve(environment: ProcessInfo.processInfo.environment, diagnostics: diagnostics)
             let enricher = Enricher(flag: flag, options: options, diagnostics: diagnostics, output: OutputWriter.standardOutput())
             defer { io.report(enricher.stats, diagnostics) }
+            io.reportPeriodically(diagnostics) { enricher.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try enricher.run($0) }
         }
     }

@@ -7,8 +7,10 @@ import Shared
 ///
 /// Built with `-sanitize=fuzzer -DFUZZING` (scripts/fuzz.sh); without FUZZING it is a replay
 /// driver that runs the same check over the files named on its command line.
+#if FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzEnvelope(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+#endif
+func fuzzEnvelope(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     FuzzEnvelope.check(UnsafeBufferPointer(start: data, count: size))
     return 0
 }

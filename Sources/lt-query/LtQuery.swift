@@ -146,6 +146,7 @@ struct LtQuery: ParsableCommand {
             let pipeline = LookupPipeline(warehouse: w, cache: cache, flag: flagSetting, options: options,
                                           diagnostics: diagnostics, output: output)
             defer { io.report(pipeline.stats, diagnostics) }
+            io.reportPeriodically(diagnostics) { pipeline.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try pipeline.run($0) }
         }
     }

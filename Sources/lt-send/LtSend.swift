@@ -102,9 +102,8 @@ struct LtSend: ParsableCommand {
             options.dryRun = dryRun
             let sender = try Sender(options: options, environment: ProcessInfo.processInfo.environment,
                                     diagnostics: diagnostics, output: OutputWriter.standardOutput())
-            defer {
-                io.report(sender.stats, diagnostics)
-            }
+            defer { io.report(sender.stats, diagnostics) }
+            io.reportPeriodically(diagnostics) { sender.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try sender.run($0) }
             try sender.finish()
             if let status = sender.signalExitStatus { throw ExitCode(status) }

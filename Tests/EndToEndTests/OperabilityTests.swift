@@ -95,6 +95,15 @@ import Testing
         #expect(!pipe.stderr.contains("lines/s"))
     }
 
+    @Test func statsIntervalPrintsSummariesDuringTheRun() throws {
+        let input = (1...3000).map { "{\"n\":\($0)}" }.joined(separator: "\n") + "\n"
+        let out = try Tool.run("lt-enrich", ["--stats=json", "--stats-interval", "0.000001"], stdin: input)
+        let summaries = out.stderr.split(separator: "\n").filter { $0.hasPrefix("{\"tool\":\"lt-enrich\"") }
+        // One every 256 lines while running (the clock is checked that often), and the final one.
+        #expect(summaries.count >= 10)
+        #expect(summaries.last?.contains("\"lines\":3000") == true)
+    }
+
     @Test func statsComeAsJSONToo() throws {
         let out = try Tool.run("lt-enrich", ["--flag", "on", "--stats=json"], stdin: "{\"a\":1}\nbad\n")
         let last = try #require(out.stderr.split(separator: "\n").last)

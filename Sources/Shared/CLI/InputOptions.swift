@@ -18,6 +18,9 @@ public struct InputOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Say more on standard error: one line per lookup or delivery.")
     public var verbose = false
 
+    @Option(help: "With --stats, also print the summary every this many seconds during the run.")
+    public var statsInterval: Double?
+
     @Option(help: "Diagnostics format on standard error: human or json (one object per event).")
     public var logFormat: LogFormat = .human
 
@@ -51,6 +54,7 @@ public struct InputOptions: ParsableArguments {
             throw ValidationError("--metrics must be statsd://HOST:PORT")
         }
         if metricsInterval <= 0 { throw ValidationError("--metrics-interval must be positive") }
+        if let statsInterval, statsInterval <= 0 { throw ValidationError("--stats-interval must be positive") }
     }
 
     /// The run's diagnostics, with its format, level, progress line and metrics set up.

@@ -6,6 +6,12 @@ public protocol RunSummary {
 }
 
 extension InputOptions {
+    /// With `--stats --stats-interval N`, prints the current summary every N seconds while lines flow.
+    public func reportPeriodically(_ diagnostics: Diagnostics, _ summary: @escaping () -> RunSummary) {
+        guard stats, let statsInterval else { return }
+        diagnostics.periodic = PeriodicReport(interval: statsInterval) { self.report(summary(), diagnostics) }
+    }
+
     /// Prints `summary` on stderr when `--stats` was given, in the format asked for.
     public func report(_ summary: RunSummary, _ diagnostics: Diagnostics) {
         guard stats else { return }
@@ -16,6 +22,31 @@ extension InputOptions {
             var json = JSONBuffer()
             summary.writeJSON(to: &json)
             diagnostics.raw(String(decoding: json.bytes, as: UTF8.self))
+        }
+    }
+}
+
+/// Runs an action every `interval` seconds, checked as lines are read (cheaply: the clock is
+/// read once every 256 lines).
+public final class PeriodicReport {
+    private let interval: Double
+    private let action: () -> Void
+    private var next: Double
+    private var lines = 0
+
+    public init(interval: Double, action: @escaping () -> Void) {
+        self.interval = interval
+        self.action = action
+        next = Timestamps.monotonic() + interval
+    }
+
+    public func lineRead() {
+        lines += 1
+        guard lines & 255 == 0 else { return }
+        let now = Timestamps.monotonic()
+        if now >= next {
+            next = now + interval
+            action()
         }
     }
 }

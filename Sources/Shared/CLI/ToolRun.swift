@@ -29,6 +29,7 @@ public enum ToolRun {
                 continue
             }
             reader.progress = diagnostics.progress
+            reader.periodic = diagnostics.periodic
             try body(reader)
         }
     }

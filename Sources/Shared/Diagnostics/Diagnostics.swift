@@ -53,6 +53,8 @@ public final class Diagnostics {
     public private(set) var warningCount = 0
     /// The live progress line, when stderr is a terminal; cleared before anything is written.
     public var progress: ProgressLine?
+    /// Periodic `--stats` summaries (`--stats-interval`), ticked by the line reader.
+    public var periodic: PeriodicReport?
     private var said: Set<String> = []
     private var secrets: [String] = []
     private let fd: Int32

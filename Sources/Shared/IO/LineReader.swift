@@ -9,6 +9,12 @@ public struct InputLine {
     public let location: SourceLocation
     /// Set when the line was longer than the reader's limit: `bytes` then holds only its start.
     public let truncatedFrom: Int?
+
+    public init(bytes: UnsafeBufferPointer<UInt8>, location: SourceLocation, truncatedFrom: Int? = nil) {
+        self.bytes = bytes
+        self.location = location
+        self.truncatedFrom = truncatedFrom
+    }
 }
 
 /// Reads NDJSON from a file descriptor in large chunks and hands out lines without copying.
@@ -20,6 +26,8 @@ public final class LineReader {
     public let sourceName: String
     public private(set) var lineNumber = 0
     public var onWouldBlock: (() -> Void)?
+    /// Ticked once per line, for periodic summaries.
+    public var periodic: PeriodicReport?
     /// Counts lines and bytes for a live progress line, when there is one.
     public var progress: ProgressLine? {
         didSet {
@@ -109,6 +117,7 @@ public final class LineReader {
         }
         if e > s && buffer[e - 1] == 0x0D { e -= 1 }
         progress?.count(lineBytes: consumedTo - start)
+        periodic?.lineRead()
         start = consumedTo
         return InputLine(bytes: UnsafeBufferPointer(start: buffer + s, count: e - s),
                          location: SourceLocation(source: sourceName, line: lineNumber),
