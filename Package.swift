@@ -32,8 +32,9 @@ let package = Package(
         .executableTarget(name: "lt-enrich", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "lt-send", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // libFuzzer targets; scripts/fuzz.sh builds them with -sanitize=fuzzer, plain builds replay a corpus.
-        .executableTarget(name: "lt-fuzz-envelope", dependencies: ["Shared"]),
-        .executableTarget(name: "lt-fuzz-splice", dependencies: ["Shared"]),
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "lt-fuzz-envelope", dependencies: ["Shared", "FuzzDriver"]),
+        .executableTarget(name: "lt-fuzz-splice", dependencies: ["Shared", "FuzzDriver"]),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(
             name: "EndToEndTests",

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets for a bounded time over the committed seed corpus.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET [TARGET…]]   (default 20 s, targets envelope and splice)
-# Longer runs: scripts/fuzz.sh 3600. New findings are written to fuzz/findings/; add a minimized
-# input to fuzz/corpus/<target>/ once fixed.
+# Longer runs: scripts/fuzz.sh 3600. A finding is written to fuzz/findings/ and the run fails;
+# add a minimized copy to fuzz/corpus/<target>/ once fixed (`lt-fuzz-<target> -minimize_crash=1 FILE`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
-targets=("${@:-envelope}")
-[ $# -gt 0 ] || targets=(envelope splice)
+targets=(envelope splice)
+[ $# -eq 0 ] || targets=("$@")
 scratch=.build-fuzz
 for target in "${targets[@]}"; do
     swift build --scratch-path "$scratch" --product lt-fuzz-$target \
@@ -16,12 +16,24 @@ for target in "${targets[@]}"; do
 done
 bin=$(swift build --scratch-path "$scratch" --show-bin-path)
 mkdir -p fuzz/findings
+# Swift's crash handler would start swift-backtrace, which waits for a symbolizer long after
+# libFuzzer has written the finding; libFuzzer and ASan print their own stack.
+export SWIFT_BACKTRACE=enable=no
+status=0
 for target in "${targets[@]}"; do
     work=$(mktemp -d)
+    log=$(mktemp)
     cp fuzz/corpus/$target/* "$work/"
     echo "fuzz: lt-fuzz-$target for ${seconds}s" >&2
-    "$bin/lt-fuzz-$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-        -artifact_prefix=fuzz/findings/$target- -print_final_stats=1 "$work" 2>&1 | tail -n 12 >&2
-    rm -rf "$work"
+    if "$bin/lt-fuzz-$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix=fuzz/findings/$target- -print_final_stats=1 "$work" >"$log" 2>&1; then
+        grep -E '^(Done|stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb))' "$log" >&2 || true
+    else
+        status=1
+        grep -v '^ *0x[0-9a-f]*,' "$log" | tail -n 60 >&2
+        echo "fuzz: lt-fuzz-$target found a failing input; it is in fuzz/findings/" >&2
+    fi
+    rm -rf "$work" "$log"
 done
-echo "fuzz: no crashes"
+[ $status -eq 0 ] && echo "fuzz: no crashes"
+exit $status

@@ -22,7 +22,11 @@ for tool in "${tools[@]}"; do
     "$bin/$tool" --generate-completion-script zsh > "$prefix/share/zsh/site-functions/_$tool"
     "$bin/$tool" --generate-completion-script fish > "$prefix/share/fish/vendor_completions.d/$tool.fish"
 done
-# Man pages from the argument definitions (swift-argument-parser's generate-manual plugin).
-swift package --allow-writing-to-directory "$man" generate-manual --configuration release --output-directory "$man" >/dev/null
+# Man pages from the argument definitions, by swift-argument-parser's generate-manual tool. Run
+# on each tool rather than through the package plugin, which would also run the fuzz targets.
+swift build -c release --product generate-manual
+for tool in "${tools[@]}"; do
+    "$bin/generate-manual" "$bin/$tool" --output-directory "$man"
+done
 for page in "$man"/*.1; do install -m 644 "$page" "$prefix/share/man/man1/"; done
 echo "installed ${tools[*]} into $prefix/bin, man pages into $prefix/share/man/man1, completions for bash, zsh and fish"

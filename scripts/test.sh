@@ -24,5 +24,5 @@ LT_RELIABILITY_REPORT=$(mktemp /tmp/lt-reliability.XXXXXX)
 swift test --skip-build --disable-xctest
 python3 scripts/reliability-report.py "$LT_RELIABILITY_REPORT" >/dev/null || true
 
-# Bounded fuzzing of the line reader and envelope parser over the committed corpus.
-scripts/fuzz.sh 20 envelope
+# Bounded fuzzing over the committed corpus: the line reader and envelope parser, then the splice.
+scripts/fuzz.sh 25 envelope splice

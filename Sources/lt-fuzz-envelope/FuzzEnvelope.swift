@@ -1,4 +1,5 @@
 import Foundation
+import FuzzDriver
 import Shared
 
 /// libFuzzer target for the line reader, the JSON scanner and the envelope parser: any bytes,
@@ -7,14 +8,6 @@ import Shared
 ///
 /// Built with `-sanitize=fuzzer -DFUZZING` (scripts/fuzz.sh); without FUZZING it is a replay
 /// driver that runs the same check over the files named on its command line.
-#if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-#endif
-func fuzzEnvelope(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
-    FuzzEnvelope.check(UnsafeBufferPointer(start: data, count: size))
-    return 0
-}
-
 enum FuzzEnvelope {
     static func check(_ input: UnsafeBufferPointer<UInt8>) {
         var fds: [Int32] = [0, 0]
@@ -53,33 +46,19 @@ enum FuzzEnvelope {
 }
 
 #if FUZZING
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<Int32>,
-                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
+@_cdecl("LLVMFuzzerTestOneInput")
+func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    FuzzEnvelope.check(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}
 
-/// SwiftPM links executables with `main` aliased to `<module>_main`, so that symbol hands over
-/// to libFuzzer's driver.
 @_cdecl("lt_fuzz_envelope_main")
 func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var argc = argc
-    var argv = argv
-    return runFuzzerDriver(&argc, &argv) { fuzzEnvelope($0, $1) }
+    FuzzDriver.run(argc, argv, testOneInput)
 }
 #else
 @main
 struct ReplayCorpus {
-    static func main() throws {
-        var count = 0
-        for path in CommandLine.arguments.dropFirst() {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: path).map { path + "/" + $0 }) ?? [path]
-            for file in files {
-                let data = try Data(contentsOf: URL(fileURLWithPath: file))
-                data.withUnsafeBytes { FuzzEnvelope.check($0.bindMemory(to: UInt8.self)) }
-                count += 1
-            }
-        }
-        print("replayed \(count) inputs")
-    }
+    static func main() throws { try FuzzDriver.replay(FuzzEnvelope.check) }
 }
 #endif

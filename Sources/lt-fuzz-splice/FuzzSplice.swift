@@ -1,4 +1,5 @@
 import Foundation
+import FuzzDriver
 import Shared
 
 /// libFuzzer target for lt-enrich's splice: any payload object, with a found lookup, comes out
@@ -6,23 +7,63 @@ import Shared
 /// when the payload is not a completion).
 ///
 /// Built with `-sanitize=fuzzer -DFUZZING` (scripts/fuzz.sh); without FUZZING it replays files.
-#if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-#endif
-func fuzzSplice(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
-    FuzzSplice.check(UnsafeBufferPointer(start: data, count: size))
-    return 0
-}
-
 enum FuzzSplice {
-    static func check(_ payload: UnsafeBufferPointer<UInt8>) {
-        guard payload.count < 60_000, let doc = try? JSONScanner(payload).document(),
-              JSONScanner(payload).kind(at: doc.lowerBound) == .object else { return }
+    static func check(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // Small enough that the output line fits a pipe buffer, so writing before reading cannot block.
+        guard bytes.count < 32_000 else { return }
+        // A line never holds a newline; in valid JSON one can only be whitespace, so a space keeps the meaning.
+        let input = bytes.map { $0 == 0x0A ? 0x20 : $0 }
+        let object: Range<Int>? = input.withUnsafeBufferPointer { b in
+            guard let doc = try? JSONScanner(b).document(), JSONScanner(b).kind(at: doc.lowerBound) == .object else { return nil }
+            return doc
+        }
+        guard let object else { return }
+        // Whitespace around the payload belongs to the envelope line, not to the payload value.
+        let payload = Array(input[object])
         let total = Int64(payload.count) * 37 + 1
-        var line = Array(#"{"payload":"#.utf8) + Array(payload)
+        var line = Array(#"{"payload":"#.utf8) + payload
         line += Array(#","lookup":{"status":"found","total_seconds":\#(total),"last_updated":"2026-01-10T00:00:00Z"}}"#.utf8)
+        let out = enrich(line)
+        let value = Array(#"{"total_seconds":\#(total),"total_hours":\#(LearningHours.text(totalSeconds: total)),"last_updated":"2026-01-10T00:00:00Z"}"#.utf8)
+        out.withUnsafeBufferPointer { o in
+            let s = JSONScanner(o)
+            guard let range = try? s.document(), let members = try? s.members(ofObjectAt: range.lowerBound) else {
+                preconditionFailure("output is not a JSON object: \(String(decoding: o, as: UTF8.self))")
+            }
+            guard let p = members.first(where: { s.key(of: $0, equals: "payload") }) else {
+                precondition(members.contains { s.key(of: $0, equals: "error") }, "neither payload nor error in the output")
+                return
+            }
+            let sent = Array(s.bytes(p.value))
+            if sent == payload { return }
+            precondition(sent == expected(payload: payload, value: value, sent: sent),
+                         "splice changed more than learning_time: \(String(decoding: sent, as: UTF8.self))")
+        }
+    }
+
+    /// What the payload must look like after the splice: an existing top-level `learning_time`
+    /// (the last one, under any escaping of its key) gets its value replaced in place; otherwise
+    /// removing the new member and its comma from `sent` must give the payload back.
+    static func expected(payload: [UInt8], value: [UInt8], sent: [UInt8]) -> [UInt8] {
+        payload.withUnsafeBufferPointer { b in
+            let s = JSONScanner(b)
+            let members = (try? s.members(ofObjectAt: 0)) ?? []
+            if let m = members.last(where: { s.key(of: $0, equalsString: "learning_time") }) {
+                return Array(payload[..<m.valueStart]) + value + Array(payload[m.valueEnd...])
+            }
+            let inserted = Array(#""learning_time":"#.utf8) + value
+            guard let at = find(inserted, in: sent) else { return [] }
+            var restored = sent
+            restored.removeSubrange(at..<(at + inserted.count))
+            if !members.isEmpty { restored.remove(at: at - 1) }
+            return restored == payload ? sent : restored
+        }
+    }
+
+    /// Runs the line through lt-enrich's Enricher with the flag on and returns its one output line.
+    static func enrich(_ line: [UInt8]) -> [UInt8] {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { return }
+        precondition(pipe(&fds) == 0, "pipe: \(errno)")
         defer { close(fds[0]) }
         let output = OutputWriter(fd: fds[1], name: "<fuzz>")
         let flag = EnrichmentFlag(rules: RolloutRules(enabled: true), origin: "fuzz")
@@ -39,71 +80,32 @@ enum FuzzSplice {
             if n <= 0 { break }
             out += chunk[0..<n]
         }
-        precondition(out.last == 0x0A, "one output line")
+        precondition(out.last == 0x0A && out.firstIndex(of: 0x0A) == out.count - 1, "exactly one output line")
         out.removeLast()
-        out.withUnsafeBufferPointer { o in
-            let s = JSONScanner(o)
-            guard let range = try? s.document(), let members = try? s.members(ofObjectAt: range.lowerBound) else {
-                preconditionFailure("output is not a JSON object: \(String(decoding: o, as: UTF8.self))")
-            }
-            guard let p = members.first(where: { s.key(of: $0, equals: "payload") }) else {
-                precondition(members.contains { s.key(of: $0, equals: "error") }, "neither payload nor error in the output")
-                return
-            }
-            let sent = Array(s.bytes(p.value))
-            let inserted = Array(#""learning_time":{"total_seconds":\#(total),"total_hours":\#(LearningHours.text(totalSeconds: total)),"last_updated":"2026-01-10T00:00:00Z"}"#.utf8)
-            if sent == Array(payload) { return }
-            // Otherwise exactly one member was added: removing it (and its comma) gives the input back.
-            guard let at = find(inserted, in: sent) else {
-                // A payload that already had the member gets it replaced: nothing more to compare.
-                precondition(find(Array(#""learning_time""#.utf8), in: Array(payload)) != nil || payload.contains(0x5C),
-                             "payload changed without the new member")
-                return
-            }
-            var restored = sent
-            restored.removeSubrange(at..<(at + inserted.count))
-            if at > 0 && restored[at - 1] == UInt8(ascii: ",") { restored.remove(at: at - 1) }
-            else if at < restored.count && restored[at] == UInt8(ascii: ",") { restored.remove(at: at) }
-            precondition(restored == Array(payload) || find(Array(#""learning_time""#.utf8), in: Array(payload)) != nil,
-                         "splice changed other bytes: \(String(decoding: sent, as: UTF8.self))")
-        }
+        return out
     }
 
     static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
-        guard needle.count <= hay.count else { return nil }
-        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle { return i }
+        guard !needle.isEmpty, needle.count <= hay.count else { return nil }
+        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && hay[i..<(i + needle.count)].elementsEqual(needle) { return i }
         return nil
     }
 }
 
 #if FUZZING
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<Int32>,
-                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
+@_cdecl("LLVMFuzzerTestOneInput")
+func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    FuzzSplice.check(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}
 
-/// SwiftPM links executables with `main` aliased to `<module>_main`, so that symbol hands over
-/// to libFuzzer's driver.
 @_cdecl("lt_fuzz_splice_main")
 func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var argc = argc
-    var argv = argv
-    return runFuzzerDriver(&argc, &argv) { fuzzSplice($0, $1) }
+    FuzzDriver.run(argc, argv, testOneInput)
 }
 #else
 @main
 struct ReplayCorpus {
-    static func main() throws {
-        var count = 0
-        for path in CommandLine.arguments.dropFirst() {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: path).map { path + "/" + $0 }) ?? [path]
-            for file in files {
-                let data = try Data(contentsOf: URL(fileURLWithPath: file))
-                data.withUnsafeBytes { FuzzSplice.check($0.bindMemory(to: UInt8.self)) }
-                count += 1
-            }
-        }
-        print("replayed \(count) inputs")
-    }
+    static func main() throws { try FuzzDriver.replay(FuzzSplice.check) }
 }
 #endif

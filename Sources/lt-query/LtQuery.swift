@@ -51,7 +51,7 @@ struct LtQuery: ParsableCommand {
     @Option(help: "Further attempts of a failed batch before its lines are marked unavailable.") var retries = LookupOptions().retries
     @Option(help: "Delay before the first retry (doubled for each further one, with jitter).") var retryDelay = "200ms"
     @Option(help: "How long the warehouse is left alone after a batch used up its retries; then one probe batch decides.") var breakerCooldown = "30s"
-    @Option(help: "Longest a PostgreSQL query may run before the server cancels it.") var statementTimeout = "30s"
+    @Option(help: "Longest a PostgreSQL query may run before the server cancels it; with no answer at all after half as long again (at least 1s more), lt-query drops the connection.") var statementTimeout = "30s"
 
     @Option(help: "Cache folder. Default: $LT_CACHE_DIR, else $XDG_CACHE_HOME/lt, else ~/.cache/lt.") var cacheDir: String?
     @Flag(help: "Do not read or write the cache.") var noCache = false

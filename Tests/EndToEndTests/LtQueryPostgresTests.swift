@@ -183,6 +183,32 @@ import Testing
         #expect((got.first?["error"] as? String)?.contains("statement timeout") == true, "\(got)")
     }
 
+    @Test func aServerThatStopsAnsweringIsGivenUpAndTheNextConnectionWorks() throws {
+        guard let pg = Services.postgres() else { return }
+        let schema = try Schema(pg, rows: F.awkwardRows)
+        let app = "lt-query-frozen-" + schema.name
+        // A different key each time: lt-query remembers answers in memory even without the file cache.
+        let lines = [F.completion(user: 1, course: "course-v1:edX+DemoX+Demo_Course"), F.completion(user: 3, course: "course-v1:Écolé+Ünï+2026"),
+                     F.completion(user: 2, course: #"course-v1:it's "quoted";%+x"#)]
+        let query = try Interactive("lt-query", ["--warehouse", pg + " application_name=" + app, "--table", schema.table,
+                                                 "--no-cache", "--flag", "on", "--batch-window", "1ms", "--statement-timeout", "200ms",
+                                                 "--retries", "0", "--breaker-cooldown", "0s"])
+        #expect(try query.ask(lines[0]).contains(#""status":"found""#))
+        // Freeze the backend serving lt-query: its kernel keeps the connection open, nothing answers,
+        // and the server's statement_timeout cannot fire.
+        let pid = try #require(pid_t(try schema.psql("SELECT pid FROM pg_stat_activity WHERE application_name = '\(app)'")
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        try #require(kill(pid, SIGSTOP) == 0)
+        defer { kill(pid, SIGCONT) }
+        let frozen = try query.ask(lines[1])
+        #expect(frozen.contains(#""status":"unavailable""#), "\(frozen)")
+        #expect(frozen.contains("did not answer within 1.2s"), "200ms plus the margin for the server's own answer: \(frozen)")
+        kill(pid, SIGCONT)
+        #expect(try query.ask(lines[2]).contains(#""status":"found""#), "a new connection after the abandoned one")
+        let (status, _) = try query.finish()
+        #expect(status == 1)
+    }
+
     @Test func adHocLookupExplainAndRedactedPassword() throws {
         guard let pg = Services.postgres() else { return }
         let schema = try Schema(pg, rows: F.awkwardRows)

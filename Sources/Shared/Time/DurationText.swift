@@ -15,4 +15,11 @@ public enum DurationText {
     public static func parseList(_ text: String, option: String) throws -> [Double] {
         try text.split(separator: ",").map { try parse(String($0), option: option) }
     }
+
+    /// A duration the way `parse` reads it back: `250ms`, `1.5s`, `30s`.
+    public static func format(_ seconds: Double) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+        let tenths = (seconds * 10).rounded()
+        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))s" : "\(tenths / 10)s"
+    }
 }

@@ -10,6 +10,12 @@ import Glibc
 /// `~/.pgpass`, `service=` entries and `sslmode` work as they do for psql.
 public final class PostgresConnection {
     private let conn: OpaquePointer
+    /// Longest to wait for the server's answer to one call. The server's `statement_timeout`
+    /// normally ends a slow query first; this covers a server that stopped answering while its
+    /// kernel keeps the connection open (a frozen host, a stuck proxy), where nothing else would.
+    public var answerTimeout: Double = 60
+    /// Set when a call gave up waiting: the protocol state is unknown, so the connection is done.
+    private var abandoned = false
 
     /// Why a call failed: libpq's message and, for errors the server reported, the SQLSTATE.
     public struct Failure: Error, CustomStringConvertible {
@@ -47,6 +53,10 @@ public final class PostgresConnection {
             keywords.append("connect_timeout")
             values.append(String(fallbackTimeout))
         }
+        // A server that vanishes without closing the connection (a partition, a dead host) is
+        // noticed within about a minute instead of the kernel's two hours.
+        keywords += ["keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count"]
+        values += ["1", "30", "10", "3"]
         keywords.append("dbname")
         values.append(address)
         let handle: OpaquePointer? = withCStringArray(keywords) { k in
@@ -65,18 +75,18 @@ public final class PostgresConnection {
     deinit { PQfinish(conn) }
 
     /// False once the server has gone away; the owner should open a new connection.
-    public var isHealthy: Bool { PQstatus(conn) == CONNECTION_OK }
+    public var isHealthy: Bool { !abandoned && PQstatus(conn) == CONNECTION_OK }
 
     /// Runs SQL without parameters or results (SET, CREATE …).
     public func execute(_ sql: String) throws {
-        let result = PQexec(conn, sql)
+        let result = try answer(to: PQsendQuery(conn, sql))
         defer { PQclear(result) }
         try check(result, expecting: PGRES_COMMAND_OK)
     }
 
     /// Prepares `sql` under `name` for ``query(prepared:_:)``.
     public func prepare(_ name: String, _ sql: String, parameterCount: Int32) throws {
-        let result = PQprepare(conn, name, sql, parameterCount, nil)
+        let result = try answer(to: PQsendPrepare(conn, name, sql, parameterCount, nil))
         defer { PQclear(result) }
         try check(result, expecting: PGRES_COMMAND_OK)
     }
@@ -84,9 +94,10 @@ public final class PostgresConnection {
     /// Runs a prepared statement with text parameters and hands each row's text columns
     /// (nil for NULL) to `row`, without copying the result set.
     public func query(prepared name: String, _ parameters: [String], row: (Rows, Int32) throws -> Void) throws {
-        let result: OpaquePointer? = withCStringArray(parameters) { p in
-            PQexecPrepared(conn, name, Int32(parameters.count), p, nil, nil, 0)
+        let sent = withCStringArray(parameters) { p in
+            PQsendQueryPrepared(conn, name, Int32(parameters.count), p, nil, nil, 0)
         }
+        let result = try answer(to: sent)
         defer { PQclear(result) }
         try check(result, expecting: PGRES_TUPLES_OK)
         let rows = Rows(result: result!)
@@ -106,6 +117,40 @@ public final class PostgresConnection {
             let length = Int(PQgetlength(result, row, column))
             return p.withMemoryRebound(to: UInt8.self, capacity: length) { u in
                 JSONNumbers.parseDigits(UnsafeBufferPointer(start: u, count: length))
+            }
+        }
+    }
+
+    /// Waits, at most ``answerTimeout``, for the results of the command just sent (`sent` is the
+    /// PQsend… return value) and returns the one that decides: the first error, else the last.
+    private func answer(to sent: Int32) throws -> OpaquePointer? {
+        guard sent == 1 else {
+            throw Failure(message: String(cString: PQerrorMessage(conn)).oneLine, sqlState: nil, connectionLost: !isHealthy)
+        }
+        let deadline = Timestamps.monotonic() + answerTimeout
+        var decisive: OpaquePointer?
+        while true {
+            while PQisBusy(conn) == 1 {
+                let left = deadline - Timestamps.monotonic()
+                guard left > 0 else {
+                    abandoned = true
+                    PQclear(decisive)
+                    throw Failure(message: "the server did not answer within \(DurationText.format(answerTimeout))",
+                                  sqlState: nil, connectionLost: true)
+                }
+                var p = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+                _ = poll(&p, 1, Int32(min(left * 1000, 1000).rounded(.up)))
+                guard PQconsumeInput(conn) == 1 else {
+                    PQclear(decisive)
+                    throw Failure(message: String(cString: PQerrorMessage(conn)).oneLine, sqlState: nil, connectionLost: true)
+                }
+            }
+            guard let r = PQgetResult(conn) else { return decisive }
+            if let d = decisive, PQresultStatus(d) == PGRES_FATAL_ERROR {
+                PQclear(r)
+            } else {
+                PQclear(decisive)
+                decisive = r
             }
         }
     }

@@ -46,6 +46,8 @@ public final class PostgresWarehouse: Warehouse {
         connection = nil
         do {
             let c = try PostgresConnection(address: address)
+            // Past the server's own timeout, with room for its answer to arrive.
+            c.answerTimeout = statementTimeout + max(1, statementTimeout / 2)
             try c.execute("SET statement_timeout = \(Int((statementTimeout * 1000).rounded()))")
             try c.prepare(Self.statementName, sql, parameterCount: 3)
             connection = c

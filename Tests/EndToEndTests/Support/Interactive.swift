@@ -1,22 +1,22 @@
 import Foundation
 
-/// A tool kept running with its standard input open, fed one line at a time; each answer is
-/// awaited before the next line goes in. A watchdog kills a tool that stops answering, so a
-/// broken tool fails the test instead of hanging it.
+/// A tool kept running with its standard input open, fed one line at a time while its output and
+/// stderr are read as they come. Every wait has a deadline, so a tool that stops answering fails
+/// the test instead of hanging it; a tool still running when the test ends is killed.
 final class Interactive {
     let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
-    private let errors = Pipe()
-    private var pending = Data()
-    private let errBox = DataBox()
-    private let errDone = DispatchGroup()
+    private let input = Pipe(), output = Pipe(), errors = Pipe()
+    private var pendingOut: [UInt8] = []
+    private var outputEnded = false
+    private(set) var stderr = ""
 
-    init(_ tool: String, _ args: [String], env: [String: String] = [:], timeout: Double = 120) throws {
+    /// Starts `tool` with the test environment minus the enrichment flag and rollout file, plus `env`.
+    init(_ tool: String, _ args: [String], env: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: Tool.path(tool))
         process.arguments = args
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT")
+        environment.removeValue(forKey: "LT_ROLLOUT_FILE")
         for (k, v) in env { environment[k] = v }
         process.environment = environment
         process.standardInput = input
@@ -24,37 +24,89 @@ final class Interactive {
         process.standardError = errors
         signal(SIGPIPE, SIG_IGN)
         try process.run()
-        let errors = errors, box = errBox
-        DispatchQueue.global().async(group: errDone) { box.data = errors.fileHandleForReading.readDataToEndOfFile() }
-        let p = process
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
     }
 
-    /// Writes `line` and returns the next output line, or nil if the tool ended.
-    func ask(_ line: String) throws -> String? {
+    deinit {
+        try? input.fileHandleForWriting.close()
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    func send(_ line: String) throws {
         try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
-        return nextLine()
     }
 
-    func nextLine() -> String? {
-        while !pending.contains(0x0A) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { return nil }
-            pending.append(chunk)
+    /// Writes `line` and returns the tool's answer to it.
+    func ask(_ line: String) throws -> String {
+        try send(line)
+        return try nextLine()
+    }
+
+    /// Waits for data on stdout or stderr for up to `milliseconds`; collects what came.
+    private func pump(milliseconds: Int32) {
+        var fds = [pollfd(fd: outputEnded ? -1 : output.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: errors.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+        guard poll(&fds, 2, milliseconds) > 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        if fds[0].revents != 0 {
+            let n = read(fds[0].fd, &buffer, buffer.count)
+            if n > 0 { pendingOut.append(contentsOf: buffer[0..<n]) } else { outputEnded = true }
         }
-        let nl = pending.firstIndex(of: 0x0A)!
-        let line = String(decoding: pending[pending.startIndex..<nl], as: UTF8.self)
-        pending = Data(pending[(nl + 1)...])
-        return line
+        if fds[1].revents != 0 {
+            let n = read(fds[1].fd, &buffer, buffer.count)
+            if n > 0 { stderr += String(decoding: buffer[0..<n], as: UTF8.self) }
+        }
     }
 
-    /// Closes the input and waits for the tool; returns its exit status and stderr.
+    /// The next output line, waiting up to `seconds` for it; throws when the tool ended or stayed silent.
+    func nextLine(within seconds: Double = 30) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let nl = pendingOut.firstIndex(of: 0x0A) {
+                let line = String(decoding: pendingOut[..<nl], as: UTF8.self)
+                pendingOut.removeSubrange(...nl)
+                return line
+            }
+            if outputEnded { throw TestFailure("the tool ended its output; stderr: \(stderr)") }
+            pump(milliseconds: 100)
+        }
+        throw TestFailure("no output line within \(seconds) s; stderr: \(stderr)")
+    }
+
+    /// Feeds `line` until its answer satisfies `condition` (for settings the tool picks up within
+    /// a moment, so a few lines may still follow the old one); between tries it waits on stderr.
+    func sendUntil(_ line: String, within seconds: Double = 10, _ condition: (String) -> Bool) throws -> (answer: String, sent: Int) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var sent = 0
+        while Date() < deadline {
+            sent += 1
+            let answer = try ask(line)
+            if condition(answer) { return (answer, sent) }
+            pump(milliseconds: 50)
+        }
+        throw TestFailure("condition not met within \(seconds) s; stderr: \(stderr)")
+    }
+
+    /// Waits up to 10 s for stderr to contain `text`.
+    func awaitStderr(_ text: String) -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while !stderr.contains(text) && Date() < deadline { pump(milliseconds: 100) }
+        return stderr.contains(text)
+    }
+
+    /// Closes the input and waits for the tool; returns its exit status and all of its stderr.
     func finish() throws -> (Int32, String) {
         try input.fileHandleForWriting.close()
-        _ = output.fileHandleForReading.readDataToEndOfFile()
-        errDone.wait()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            pump(milliseconds: 100)
+            if outputEnded && !process.isRunning { break }
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: errBox.data, as: UTF8.self))
+        let rest = errors.fileHandleForReading.readDataToEndOfFile()
+        stderr += String(decoding: rest, as: UTF8.self)
+        return (process.terminationStatus, stderr)
     }
 }
 
@@ -68,7 +120,7 @@ enum ReliabilityReport {
             h.write(Data(line.utf8))
             h.closeFile()
         } else {
-            FileManager.default.createFile(atPath: path, contents: Data(line.utf8))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(line.utf8))
         }
     }
 }
