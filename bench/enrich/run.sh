@@ -23,8 +23,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 echo "building lt-enrich (release, --scratch-path $SCRATCH)" >&2
-swift build -c release --scratch-path "$SCRATCH" --product lt-enrich >/dev/null
-BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/lt-enrich
+BIN=$(scripts/build-release.sh "$SCRATCH" lt-enrich 2>/dev/null)/lt-enrich
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

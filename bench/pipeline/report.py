@@ -171,7 +171,7 @@ replace every figure.
     LT_BIN_DIR=.build/release bench/pipeline/run.sh        # binaries already built
 
 It installs what is missing (nginx-light, wrk, time, jq; requests and psycopg2-binary from PyPI),
-builds the tools in release mode, starts PostgreSQL, nginx and a Python receiver on 127.0.0.1,
+builds the tools in release mode with the Swift runtime linked in (`scripts/build-release.sh`, as `scripts/install.sh` does), starts PostgreSQL, nginx and a Python receiver on 127.0.0.1,
 tears them down on exit, prints the table and rewrites this file. `bench/README.md` lists every knob.
 
 ## What each figure means

@@ -64,8 +64,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 if [ -z "${LT_BIN_DIR:-}" ]; then
     say "building release binaries in $SCRATCH"
-    swift build -c release --scratch-path "$SCRATCH" >&2
-    LT_BIN_DIR=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+    LT_BIN_DIR=$(scripts/build-release.sh "$SCRATCH")
 fi
 BIN=$(cd "$LT_BIN_DIR" && pwd)
 for t in lt-query lt-enrich lt-send; do [ -x "$BIN/$t" ] || { echo "bench: $BIN/$t is missing" >&2; exit 2; }; done

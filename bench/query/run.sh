@@ -19,8 +19,7 @@ E1=f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f
 
 [ -x /usr/bin/time ] || { apt-get install -y -qq time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }; }
 echo "building lt-query (release)..." >&2
-swift build -c release --scratch-path .build-q --product lt-query >&2
-BIN=$(swift build -c release --scratch-path .build-q --show-bin-path)
+BIN=$(scripts/build-release.sh .build-q lt-query)
 
 eval "$(scripts/postgres.sh start)"
 work=$(mktemp -d /tmp/lt-bench-query.XXXXXX)

@@ -27,8 +27,7 @@ fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 echo "bench: building lt-send (release)" >&2
-swift build -c release --scratch-path .build-s --product lt-send >&2
-LT_SEND="$(swift build -c release --scratch-path .build-s --show-bin-path)/lt-send"
+LT_SEND="$(scripts/build-release.sh .build-s lt-send)/lt-send"
 
 tmp=$(mktemp -d /tmp/lt-bench-send.XXXXXX)
 cleanup() {

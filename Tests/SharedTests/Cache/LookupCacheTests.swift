@@ -15,7 +15,7 @@ import Testing
 
     func diagnostics(_ dir: String) -> (Diagnostics, String) {
         let log = dir + ".log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let fd = open(log, O_WRONLY | O_APPEND)
         return (Diagnostics(tool: "lt-query", fd: fd), log)
     }

@@ -74,4 +74,17 @@ import Testing
         #expect(obj["n"] as? Int == -5)
         #expect((obj["a"] as? [Any])?.count == 2)
     }
+
+    /// Escapes, multi-byte characters and control characters at every offset in a long string.
+    @Test func longStringsWithSpecialBytesAtEveryOffset() throws {
+        for offset in 0..<20 {
+            let plain = String(repeating: "x", count: offset)
+            for special in [#"\n"#, "é", #"\""#, "\u{1F600}"] {
+                let text = #"{"k":""# + plain + special + plain + #""}"#
+                #expect(try scan(text) { try $0.document() }.count == text.utf8.count)
+            }
+            let control = #"{"k":""# + plain + "\u{1}" + plain + #""}"#
+            #expect(throws: JSONError.self) { try scan(control) { try $0.document() } }
+        }
+    }
 }
