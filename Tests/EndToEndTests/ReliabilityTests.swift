@@ -156,33 +156,77 @@ import Testing
         let withLT = results.filter { $0["learning_time"] as? Bool == true }.count
         #expect(withLT == 100)
         ReliabilityTests.recordFigures("PostgreSQL stopped for 50 lines of a 150-line stream, then started", summary)
+
+        // The same lookups under --require-learning-time: the outage's lines are dead-lettered instead.
+        let strict = try Workdir()
+        let strictReceiver = try Receiver(in: strict)
+        let enriched = strict.file("enriched.ndjson")
+        let strictRun = try Tool.shell("""
+            lt-enrich --flag on --require-learning-time < "$1" > "$2"
+            lt-send --url "$3" --allow-http --allow-private --dead-letter "$4" < "$2" > "$5"
+            """, args: ["", input, enriched, strictReceiver.url(), strict.file("dead.ndjson"), strict.file("results.ndjson")])
+        #expect(strictRun.status == 1, "lines without learning time fail the run: \(strictRun.stderr.suffix(300))")
+        let strictSummary = try Self.check(strict, input: enriched, results: [strict.file("results.ndjson")], received: [strictReceiver.recordPath])
+        #expect(strictSummary["delivered"] as? Int == 100)
+        #expect(strictSummary["dead_lettered"] as? Int == 50)
+        ReliabilityTests.recordFigures("the same outage under --require-learning-time", strictSummary)
     }
 
-    @Test func cacheFolderDeletedFilledWithGarbageAndMadeUnusable() throws {
+    @Test func cacheFolderMadeReadOnlyDeletedFilledWithGarbageAndMadeUnusable() throws {
         let dir = try Workdir()
-        let db = try dir.sqliteWarehouse(PipelineTests.warehouseSQL)
+        var sql = (try String(contentsOfFile: Tool.packageRoot + "/examples/warehouse.sql", encoding: .utf8))
+            .components(separatedBy: "INSERT")[0]
+        for u in 1...60 {
+            sql += "INSERT INTO LEARNING_TIME VALUES (\(u), 'course-v1:edX+R+\(u % 7)', '\(Self.enterprise)', '2026-01-01', \(60 * u));\n"
+        }
+        let db = try dir.sqliteWarehouse(sql)
         let cache = dir.file("cache")
-        let query = try Interactive("lt-query", ["--warehouse", "sqlite:\(db)", "--cache-dir", cache, "--flag", "on", "--batch-window", "1ms"])
+        // Root ignores permissions, so lt-query runs as nobody, in a folder nobody owns.
+        let asNobody = getuid() == 0
+        if asNobody { chown(dir.path, 65534, 65534) }
+        chmod(dir.path, 0o755)
+        let args = ["--warehouse", "sqlite:\(db)", "--cache-dir", cache, "--flag", "on", "--batch-window", "1ms"]
+        let query = asNobody
+            ? try Interactive("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Tool.path("lt-query")] + args)
+            : try Interactive("lt-query", args)
         var found = 0
-        func feed(_ n: Int) throws {
-            for _ in 0..<n {
-                let answer = try query.ask(PipelineTests.completion)
-                if answer.contains("\"status\":\"found\"") { found += 1 }
+        var next = 0
+        // Ten learners never seen before, so each goes to the warehouse and is written to the cache.
+        func feed() throws {
+            for _ in 0..<10 {
+                next += 1
+                let answer = try query.ask(Self.completion(next))
+                if answer.contains(#""status":"found""#) && answer.contains(#""total_seconds":\#(60 * next)"#) { found += 1 }
             }
         }
-        try feed(10)
+        let files = { (try? FileManager.default.contentsOfDirectory(atPath: cache).map { cache + "/" + $0 }) ?? [] }
+        try feed()
+        // Read-only folder and files.
+        for f in files() { chmod(f, 0o444) }
+        chmod(cache, 0o555)
+        try feed()
+        chmod(cache, 0o755)
+        for f in files() { chmod(f, 0o644) }
+        // Deleted.
         try FileManager.default.removeItem(atPath: cache)
-        try feed(10)
-        if FileManager.default.fileExists(atPath: cache + "/lookups.sqlite") {
-            try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: cache + "/lookups.sqlite"))
-        }
-        try feed(10)
+        try feed()
+        // Garbage: the cache file replaced by junk (as a copy or an editor would), junk files beside it.
+        try #require(FileManager.default.fileExists(atPath: cache + "/lookups.sqlite"), "lt-query made the cache again")
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: cache + "/lookups.sqlite"), options: .atomic)
+        try Data(repeating: 0x00, count: 4096).write(to: URL(fileURLWithPath: cache + "/lookups.sqlite-journal"))
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: cache + "/junk.txt"))
+        if asNobody { for f in files() { chown(f, 65534, 65534) } }
+        try feed()
+        // The folder replaced by a file.
         try? FileManager.default.removeItem(atPath: cache)
         try Data("not a folder".utf8).write(to: URL(fileURLWithPath: cache))
-        try feed(10)
+        try feed()
         let (status, stderr) = try query.finish()
         #expect(status == 0, "\(stderr)")
-        #expect(found == 40)
+        #expect(found == 50, "every line answered from the warehouse with its own total: \(stderr)")
+        // Both noticed: the deleted cache started anew, the replaced one left alone for the rest of the run.
+        #expect(stderr.contains("was deleted during the run; starting a new one"), "\(stderr)")
+        #expect(stderr.contains("was replaced during the run; going on without the cache"), "\(stderr)")
     }
 
     @Test func slowConsumerGetsEveryLineAndAClosedPipeEndsEachToolQuietly() throws {

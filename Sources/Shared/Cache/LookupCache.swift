@@ -36,6 +36,8 @@ public final class LookupCache {
     private var readsInTransaction = 0
     private var lastUpdatedSeen = ""
     private var pendingWrites: [PendingWrite] = []
+    /// Device and inode of the file the connection has open, to notice it deleted or replaced.
+    private var openedFile: (device: UInt64, inode: UInt64)?
     /// Bigger transactions touch each page of the file fewer times over a backfill, and cost
     /// about 170 bytes of memory per write until the commit.
     private static let writesPerTransaction = 8_192
@@ -111,6 +113,7 @@ public final class LookupCache {
         selectStatement = try c.prepare("SELECT total, last_updated, expires_at FROM lookups WHERE key = ?")
         upsertStatement = try c.prepare("INSERT OR REPLACE INTO lookups (key, total, last_updated, expires_at) VALUES (?, ?, ?, ?)")
         connection = c
+        openedFile = fileIdentity()
     }
 
     private func makeDirectory(_ dir: String) throws {
@@ -217,6 +220,7 @@ public final class LookupCache {
     public func flush() {
         endReads()
         guard !pendingWrites.isEmpty else { return }
+        reopenIfReplaced()
         defer { pendingWrites.removeAll(keepingCapacity: true) }
         guard isEnabled, writable, let c = connection, let s = upsertStatement else { return }
         pendingWrites.sort { $0.key < $1.key }
@@ -243,6 +247,33 @@ public final class LookupCache {
                 handle(e, while: "writing")
             }
         } catch {}
+    }
+
+    private func fileIdentity() -> (device: UInt64, inode: UInt64)? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (UInt64(st.st_dev), UInt64(st.st_ino))
+    }
+
+    /// A cache file deleted or replaced under a running process (a cleanup, `rm -rf ~/.cache`)
+    /// would otherwise take this run's writes into a file nobody can open again. Gone with its
+    /// folder or its WAL files, a new cache is started; replaced by another file, or gone while
+    /// its WAL files stay (SQLite would lay the old WAL over a new file), the run goes on without.
+    private func reopenIfReplaced() {
+        guard isEnabled, connection != nil, let opened = openedFile else { return }
+        let current = fileIdentity()
+        if let current, current == opened { return }
+        selectStatement = nil
+        upsertStatement = nil
+        connection = nil
+        openedFile = nil
+        let leftovers = ["-wal", "-shm"].contains { access(path + $0, F_OK) == 0 }
+        if current == nil && !leftovers {
+            diagnostics?.warning("the cache file \(path) was deleted during the run; starting a new one", at: nil)
+            open()
+        } else {
+            disable("the cache file \(path) was \(current == nil ? "deleted" : "replaced") during the run")
+        }
     }
 
     private struct PendingWrite {

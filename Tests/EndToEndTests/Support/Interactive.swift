@@ -10,9 +10,10 @@ final class Interactive {
     private var outputEnded = false
     private(set) var stderr = ""
 
-    /// Starts `tool` with the test environment minus the enrichment flag and rollout file, plus `env`.
+    /// Starts `tool` (one of lt's, or an absolute path) with the test environment minus the
+    /// enrichment flag and rollout file, plus `env`.
     init(_ tool: String, _ args: [String], env: [String: String] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: Tool.path(tool))
+        process.executableURL = URL(fileURLWithPath: tool.hasPrefix("/") ? tool : Tool.path(tool))
         process.arguments = args
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT")
