@@ -27,7 +27,7 @@ public final class LookupPipeline {
     private var batchOrder: [LookupKey] = []
     private var batchDeadline = 0.0
     private var memory: [LookupKey: LookupResult] = [:]
-    private var breaker: WarehouseBreaker
+    private var breaker: CircuitBreaker
     private var scratch = JSONBuffer(capacity: 4096)
 
     /// A PostgreSQL `warehouse` connects on first use, so a run answered from the cache never connects.
@@ -39,7 +39,8 @@ public final class LookupPipeline {
         self.options = options
         self.diagnostics = diagnostics
         self.output = output
-        breaker = WarehouseBreaker(cooldown: options.breakerCooldown)
+        // A batch that used up its retries is failure enough to open it.
+        breaker = CircuitBreaker(threshold: 1, cooldown: options.breakerCooldown)
     }
 
     /// Processes every line of `reader`, flushing results whenever the input pauses.
@@ -214,12 +215,15 @@ public final class LookupPipeline {
     }
 
     private func lookUp(_ keys: [LookupKey]) -> [LookupKey: LookupResult] {
-        let decision = breaker.decide(now: Timestamps.monotonic())
-        if decision == .failFast {
+        let admission = breaker.admit(now: Timestamps.monotonic())
+        if admission == .reject {
             stats.failedFast += 1
             return unavailable(keys, "the warehouse failed repeatedly; not asking it again until --breaker-cooldown has passed")
         }
-        let attempts = decision == .probe ? 1 : options.retries + 1
+        // One batch at a time here, so `.wait` only follows a probe that ended in a configuration
+        // error (no verdict on the warehouse): this batch is the probe again.
+        let probing = admission == .probe || admission == .wait
+        let attempts = probing ? 1 : options.retries + 1
         var delay = options.retryDelay
         for attempt in 1...attempts {
             let started = Timestamps.monotonic()
@@ -228,7 +232,7 @@ public final class LookupPipeline {
                 let totals = try warehouse.totals(for: keys)
                 let seconds = Timestamps.monotonic() - started
                 stats.roundTripSeconds.append(seconds)
-                breaker.succeeded()
+                breaker.record(healthy: true, now: Timestamps.monotonic())
                 let found = keys.reduce(0) { $0 + (totals[$1] != nil ? 1 : 0) }
                 Metrics.shared.histogram("webhook.learning_time.query.duration", seconds * 1000)
                 Metrics.shared.increment("webhook.learning_time.query.success", by: Double(found), tags: [("status", "found")])
@@ -243,8 +247,8 @@ public final class LookupPipeline {
                     return unavailable(keys, e.description)
                 }
                 if attempt == attempts {
-                    breaker.failed(now: Timestamps.monotonic())
-                    let what = decision == .probe ? "the probe after the cooldown failed" : "after \(attempts) attempts"
+                    breaker.record(healthy: false, now: Timestamps.monotonic())
+                    let what = probing ? "the probe after the cooldown failed" : "after \(attempts) attempts"
                     diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable \(what); "
                                       + "failing fast for \(options.breakerCooldown) s)")
                     return unavailable(keys, e.description)

@@ -1,6 +1,7 @@
-/// Stops hammering an endpoint that keeps failing: after `threshold` failed attempts in a row it
-/// opens, and the endpoint's lines fail fast for `cooldown` seconds; then one probe goes out,
-/// and its outcome closes the breaker or opens it again.
+/// Stops hammering a service that keeps failing (a partner's endpoint in lt-send, the warehouse
+/// in lt-query): after `threshold` failed attempts in a row it opens, and work for that service
+/// fails fast for `cooldown` seconds; then one probe goes out, and its outcome closes the breaker
+/// or opens it again.
 public struct CircuitBreaker: Sendable {
     public enum State: Equatable, Sendable {
         case closed
@@ -14,7 +15,7 @@ public struct CircuitBreaker: Sendable {
         case send
         /// Send it as the probe that decides whether the breaker closes.
         case probe
-        /// Fail the line now: the endpoint is failing.
+        /// Fail it now: the service is failing.
         case reject
         /// Try again shortly: a probe is in flight.
         case wait
@@ -42,7 +43,8 @@ public struct CircuitBreaker: Sendable {
         }
     }
 
-    /// Records an attempt's outcome: `healthy` when the endpoint answered sensibly (2xx or a 4xx).
+    /// Records an attempt's outcome: `healthy` when the service answered sensibly (for an
+    /// endpoint, a 2xx or a 4xx).
     public mutating func record(healthy: Bool, now: Double) {
         if healthy {
             failures = 0
