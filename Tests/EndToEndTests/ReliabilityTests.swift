@@ -72,8 +72,11 @@ import Testing
         let count = 1500
         let input = try dir.write("input.ndjson", (1...count).map { Self.completion($0, id: "kill-\($0)") }.joined(separator: "\n") + "\n")
         var resultFiles: [String] = []
-        // Three runs killed with SIGKILL once they have reported a given number of lines, then one to the end.
-        for (run, killAfter) in [150, 300, 450, Int.max].enumerated() {
+        // Three runs killed with SIGKILL once they have reported a random number of lines, then one to
+        // the end. Lines skipped as already delivered count too, so each point lies past the last.
+        var reached = 0
+        let killPoints = (0..<3).map { _ in reached += Int.random(in: 60...400); return reached }
+        for (run, killAfter) in (killPoints + [Int.max]).enumerated() {
             let results = dir.file("results-\(run).ndjson")
             resultFiles.append(results)
             let p = Process()
@@ -89,11 +92,12 @@ import Testing
             p.waitUntilExit()
         }
         let summary = try Self.check(dir, input: input, results: resultFiles, received: [receiver.recordPath], kills: 3)
-        #expect(summary["delivered"] as? Int == count)
+        #expect(summary["delivered"] as? Int == count, "killed after \(killPoints) results")
         // Only transfers in flight at a kill are sent again: at most 16 (the concurrency) per kill.
-        #expect(summary["duplicates"] as? Int == 0)
-        #expect((summary["resent_at_kills"] as? Int ?? 99) <= 3 * 16)
-        ReliabilityTests.recordFigures("lt-send killed with SIGKILL three times, resumed with its journal", summary)
+        #expect(summary["duplicates"] as? Int == 0, "killed after \(killPoints) results")
+        #expect((summary["resent_at_kills"] as? Int ?? 99) <= 3 * 16, "killed after \(killPoints) results")
+        let points = killPoints.map(String.init)
+        ReliabilityTests.recordFigures("lt-send killed with SIGKILL three times (after \(points[0]), \(points[1]) and \(points[2]) results), resumed with its journal", summary)
     }
 
     @Test func warehouseStoppedMidStreamAndStartedAgain() throws {
@@ -191,11 +195,13 @@ import Testing
             : try Interactive("lt-query", args)
         var found = 0
         var next = 0
+        var answers: [String] = []
         // Ten learners never seen before, so each goes to the warehouse and is written to the cache.
         func feed() throws {
             for _ in 0..<10 {
                 next += 1
-                let answer = try query.ask(Self.completion(next))
+                let answer = try query.ask(Self.completion(next, id: "cache-\(next)"))
+                answers.append(answer)
                 if answer.contains(#""status":"found""#) && answer.contains(#""total_seconds":\#(60 * next)"#) { found += 1 }
             }
         }
@@ -227,22 +233,43 @@ import Testing
         // Both noticed: the deleted cache started anew, the replaced one left alone for the rest of the run.
         #expect(stderr.contains("was deleted during the run; starting a new one"), "\(stderr)")
         #expect(stderr.contains("was replaced during the run; going on without the cache"), "\(stderr)")
+        // The rest of the pipeline: every line delivered with its learning time.
+        let delivery = try Workdir()
+        let receiver = try Receiver(in: delivery)
+        let input = try delivery.write("input.ndjson", answers.joined(separator: "\n") + "\n")
+        let sent = try Tool.shell("lt-enrich --flag on < \"$1\" | lt-send --url \"$2\" --allow-http --allow-private --dead-letter \"$3\" > \"$4\"",
+                                  args: ["", input, receiver.url(), delivery.file("dead.ndjson"), delivery.file("results.ndjson")])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let summary = try Self.check(delivery, input: input, results: [delivery.file("results.ndjson")], received: [receiver.recordPath])
+        let withLT = try ToolOutput(stdout: delivery.read("results.ndjson"), stderr: "", status: 0).records()
+            .filter { $0["learning_time"] as? Bool == true }.count
+        #expect(withLT == 50)
+        ReliabilityTests.recordFigures("cache folder made read-only, deleted, replaced by junk, replaced by a file, during one lt-query run", summary)
     }
 
     @Test func slowConsumerGetsEveryLineAndAClosedPipeEndsEachToolQuietly() throws {
         let dir = try Workdir()
         let db = try dir.sqliteWarehouse(PipelineTests.warehouseSQL)
-        let input = try dir.write("input.ndjson", String(repeating: PipelineTests.completion + "\n", count: 20_000))
+        let count = 3000
+        let input = try dir.write("input.ndjson", (1...count).map { Self.completion($0, id: "slow-\($0)") }.joined(separator: "\n") + "\n")
+        // The whole pipeline into a reader that pauses every 300 results, so every pipe fills up.
+        let receiver = try Receiver(in: dir)
         let slow = try Tool.shell("""
-            lt-query --warehouse "sqlite:$1" --no-cache --flag on < "$2" | lt-enrich --flag on \
+            lt-query --warehouse "sqlite:$1" --no-cache --flag on < "$2" | lt-enrich --flag on | tee "$3" \\
+              | lt-send --url "$4" --allow-http --allow-private --dead-letter "$5" \\
               | python3 -c 'import sys, time
             n = 0
-            for line in sys.stdin:
-                n += 1
-                if n % 1000 == 0: time.sleep(0.05)
-            print(n)'
-            """, args: ["", db, input])
-        #expect(slow.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "20000")
+            with open(sys.argv[1], "w") as out:
+                for line in sys.stdin:
+                    out.write(line)
+                    n += 1
+                    if n % 300 == 0: time.sleep(0.05)
+            print(n)' "$6"
+            """, args: ["", db, input, dir.file("enriched.ndjson"), receiver.url(), dir.file("dead.ndjson"), dir.file("results.ndjson")])
+        #expect(slow.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(count), "\(slow.stderr.suffix(300))")
+        let summary = try Self.check(dir, input: dir.file("enriched.ndjson"), results: [dir.file("results.ndjson")], received: [receiver.recordPath])
+        #expect(summary["delivered"] as? Int == count)
+        ReliabilityTests.recordFigures("slow consumer: results read with a pause every 300 lines", summary)
         for tool in ["lt-query --warehouse sqlite:\(db) --no-cache", "lt-enrich", "lt-send --dry-run --url https://partner.example/hook"] {
             let closed = try Tool.shell("set -o pipefail; \(tool) < \"$1\" | head -n 1 > /dev/null; echo \"status ${PIPESTATUS[0]}\"",
                                         args: ["", input])
