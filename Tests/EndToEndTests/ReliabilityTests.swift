@@ -26,6 +26,24 @@ import Testing
         return summary
     }
 
+    /// Sends lt-query's output lines on through `lt-enrich --flag on` (plus `enrichArguments`) and
+    /// lt-send to a receiver of their own, and checks the invariant on what lt-send read. Returns the
+    /// checker's summary, how many lines went out with learning time, and lt-send's exit status.
+    static func deliver(_ lookups: [String], enrichArguments: String = "") throws -> (summary: [String: Any], withLearningTime: Int, status: Int32) {
+        let dir = try Workdir()
+        let receiver = try Receiver(in: dir)
+        let input = try dir.write("lookups.ndjson", lookups.joined(separator: "\n") + "\n")
+        let enriched = dir.file("enriched.ndjson")
+        let run = try Tool.shell("""
+            lt-enrich --flag on \(enrichArguments) < "$1" > "$2"
+            lt-send --url "$3" --allow-http --allow-private --dead-letter "$4" < "$2" > "$5"
+            """, args: ["", input, enriched, receiver.url(), dir.file("dead.ndjson"), dir.file("results.ndjson")])
+        let summary = try check(dir, input: enriched, results: [dir.file("results.ndjson")], received: [receiver.recordPath])
+        let withLearningTime = try ToolOutput(stdout: dir.read("results.ndjson"), stderr: "", status: 0).records()
+            .filter { $0["learning_time"] as? Bool == true }.count
+        return (summary, withLearningTime, run.status)
+    }
+
     @Test func receiverFlappingAcrossSeveralEndpoints() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
@@ -150,30 +168,17 @@ import Testing
         #expect(statuses[50..<100].allSatisfy { $0 == "unavailable" })
         #expect(statuses[100..<150].allSatisfy { $0 == "found" })
         // Those envelopes through the rest of the pipeline: every line delivered, the outage's without learning time.
-        let receiver = try Receiver(in: dir)
-        let input = try dir.write("input.ndjson", outputs.joined(separator: "\n") + "\n")
-        let sent = try Tool.shell("lt-enrich --flag on < \"$1\" | lt-send --url \"$2\" --allow-http --allow-private --dead-letter \"$3\" > \"$4\"",
-                                  args: ["", input, receiver.url(), dir.file("dead.ndjson"), dir.file("results.ndjson")])
-        #expect(sent.status == 0, "\(sent.stderr)")
-        let summary = try Self.check(dir, input: input, results: [dir.file("results.ndjson")], received: [receiver.recordPath])
-        let results = try ToolOutput(stdout: dir.read("results.ndjson"), stderr: "", status: 0).records()
-        let withLT = results.filter { $0["learning_time"] as? Bool == true }.count
-        #expect(withLT == 100)
-        ReliabilityTests.recordFigures("PostgreSQL stopped for 50 lines of a 150-line stream, then started", summary)
-
+        let lenient = try Self.deliver(outputs)
+        #expect(lenient.status == 0)
+        #expect(lenient.summary["delivered"] as? Int == 150)
+        #expect(lenient.withLearningTime == 100)
+        ReliabilityTests.recordFigures("PostgreSQL stopped for 50 lines of a 150-line stream, then started", lenient.summary)
         // The same lookups under --require-learning-time: the outage's lines are dead-lettered instead.
-        let strict = try Workdir()
-        let strictReceiver = try Receiver(in: strict)
-        let enriched = strict.file("enriched.ndjson")
-        let strictRun = try Tool.shell("""
-            lt-enrich --flag on --require-learning-time < "$1" > "$2"
-            lt-send --url "$3" --allow-http --allow-private --dead-letter "$4" < "$2" > "$5"
-            """, args: ["", input, enriched, strictReceiver.url(), strict.file("dead.ndjson"), strict.file("results.ndjson")])
-        #expect(strictRun.status == 1, "lines without learning time fail the run: \(strictRun.stderr.suffix(300))")
-        let strictSummary = try Self.check(strict, input: enriched, results: [strict.file("results.ndjson")], received: [strictReceiver.recordPath])
-        #expect(strictSummary["delivered"] as? Int == 100)
-        #expect(strictSummary["dead_lettered"] as? Int == 50)
-        ReliabilityTests.recordFigures("the same outage under --require-learning-time", strictSummary)
+        let strict = try Self.deliver(outputs, enrichArguments: "--require-learning-time")
+        #expect(strict.status == 1, "lines without learning time fail the run")
+        #expect(strict.summary["delivered"] as? Int == 100)
+        #expect(strict.summary["dead_lettered"] as? Int == 50)
+        ReliabilityTests.recordFigures("the same outage under --require-learning-time", strict.summary)
     }
 
     @Test func cacheFolderMadeReadOnlyDeletedFilledWithGarbageAndMadeUnusable() throws {
@@ -234,17 +239,10 @@ import Testing
         #expect(stderr.contains("was deleted during the run; starting a new one"), "\(stderr)")
         #expect(stderr.contains("was replaced during the run; going on without the cache"), "\(stderr)")
         // The rest of the pipeline: every line delivered with its learning time.
-        let delivery = try Workdir()
-        let receiver = try Receiver(in: delivery)
-        let input = try delivery.write("input.ndjson", answers.joined(separator: "\n") + "\n")
-        let sent = try Tool.shell("lt-enrich --flag on < \"$1\" | lt-send --url \"$2\" --allow-http --allow-private --dead-letter \"$3\" > \"$4\"",
-                                  args: ["", input, receiver.url(), delivery.file("dead.ndjson"), delivery.file("results.ndjson")])
-        #expect(sent.status == 0, "\(sent.stderr)")
-        let summary = try Self.check(delivery, input: input, results: [delivery.file("results.ndjson")], received: [receiver.recordPath])
-        let withLT = try ToolOutput(stdout: delivery.read("results.ndjson"), stderr: "", status: 0).records()
-            .filter { $0["learning_time"] as? Bool == true }.count
-        #expect(withLT == 50)
-        ReliabilityTests.recordFigures("cache folder made read-only, deleted, replaced by junk, replaced by a file, during one lt-query run", summary)
+        let delivered = try Self.deliver(answers)
+        #expect(delivered.status == 0)
+        #expect(delivered.withLearningTime == 50)
+        ReliabilityTests.recordFigures("cache folder made read-only, deleted, replaced by junk, replaced by a file, during one lt-query run", delivered.summary)
     }
 
     @Test func slowConsumerGetsEveryLineAndAClosedPipeEndsEachToolQuietly() throws {
