@@ -32,7 +32,7 @@ public final class LookupCache {
     private var selectStatement: SQLiteConnection.Statement?
     private var upsertStatement: SQLiteConnection.Statement?
     private let diagnostics: Diagnostics?
-    private var random = JitterGenerator()
+    private var random = SplitMix64()
     private var readsInTransaction = 0
     private var lastUpdatedSeen = ""
     private var pendingWrites: [PendingWrite] = []
@@ -281,24 +281,5 @@ public final class LookupCache {
         var total: Int64?
         var lastUpdated: String
         var expiresAt: Double
-    }
-}
-
-/// SplitMix64: a fast generator for expiry jitter, seeded once from the system generator
-/// (the system one asks the kernel for every number, which shows at tens of thousands of writes a second).
-struct JitterGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init() {
-        var system = SystemRandomNumberGenerator()
-        state = system.next()
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -8,11 +8,17 @@ enum Services {
 
     /// libpq conninfo of the throwaway PostgreSQL server, from `LT_TEST_POSTGRES`.
     static func postgres() -> String? {
-        if let c = ProcessInfo.processInfo.environment["LT_TEST_POSTGRES"], !c.isEmpty { return c }
+        setting("LT_TEST_POSTGRES", skipped: "needs PostgreSQL; run scripts/test.sh, which starts one")
+    }
+
+    /// The environment variable `name`, or nil with a test failure (when services are required)
+    /// or a note that the test did not run.
+    static func setting(_ name: String, skipped: String) -> String? {
+        if let value = ProcessInfo.processInfo.environment[name], !value.isEmpty { return value }
         if required {
-            Issue.record("LT_TEST_POSTGRES is not set although the test command requires services")
+            Issue.record("\(name) is not set although the test command requires services")
         } else {
-            print("skipped: needs PostgreSQL; run scripts/test.sh, which starts one")
+            print("skipped: \(skipped)")
         }
         return nil
     }
@@ -21,13 +27,7 @@ enum Services {
 extension Services {
     /// The Python of the virtual environment holding snowduck and PyJWT, from `LT_TEST_SNOWFLAKE_PYTHON`.
     static func snowflakePython() -> String? {
-        if let p = ProcessInfo.processInfo.environment["LT_TEST_SNOWFLAKE_PYTHON"], !p.isEmpty { return p }
-        if required {
-            Issue.record("LT_TEST_SNOWFLAKE_PYTHON is not set although the test command requires services")
-        } else {
-            print("skipped: needs the snowduck virtual environment; run scripts/test.sh, which makes one")
-        }
-        return nil
+        setting("LT_TEST_SNOWFLAKE_PYTHON", skipped: "needs the snowduck virtual environment; run scripts/test.sh, which makes one")
     }
 }
 
