@@ -1,6 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
 let package = Package(
     name: "lt",
     platforms: [.macOS(.v13)],
@@ -22,20 +24,25 @@ let package = Package(
             name: "Shared",
             dependencies: [
                 "CCurl", "CLibPQ", "CSQLite",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .executableTarget(name: "lt-query", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "lt-enrich", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "lt-send", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The command line (option groups, typed arguments, exit status); Shared knows nothing of it.
+        .target(
+            name: "LTCommandLine",
+            dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "lt-query", dependencies: ["Shared", "LTCommandLine", argumentParser]),
+        .executableTarget(name: "lt-enrich", dependencies: ["Shared", "LTCommandLine", argumentParser]),
+        .executableTarget(name: "lt-send", dependencies: ["Shared", "LTCommandLine", argumentParser]),
         // libFuzzer targets; scripts/fuzz.sh builds them with -sanitize=fuzzer, plain builds replay a corpus.
         .target(name: "FuzzDriver"),
         .executableTarget(name: "lt-fuzz-envelope", dependencies: ["Shared", "FuzzDriver"]),
         .executableTarget(name: "lt-fuzz-splice", dependencies: ["Shared", "FuzzDriver"]),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
+        .testTarget(name: "LTCommandLineTests", dependencies: ["LTCommandLine", "Shared", argumentParser]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt-fuzz-envelope", "lt-fuzz-splice"]

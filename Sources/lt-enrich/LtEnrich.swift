@@ -1,11 +1,11 @@
 import ArgumentParser
+import LTCommandLine
 import Foundation
 import Shared
 
 @main
 struct LtEnrich: ParsableCommand {
-    /// Parses `--stats=json` too, which the parser cannot take as an optional value.
-    static func main() { main(InputOptions.normalized(Array(CommandLine.arguments.dropFirst()))) }
+    static func main() { runAsTool() }
 
     static let configuration = CommandConfiguration(
         commandName: "lt-enrich",
@@ -22,48 +22,28 @@ struct LtEnrich: ParsableCommand {
             changes, so editing it takes effect within a second without a restart (docs/rollout.md).
 
             Examples:
-              lt-query < completions.ndjson | lt-enrich --rollout rollout.json | lt-send …
+              lt-query < completions.ndjson | lt-enrich --rollout rollout.json \\
+                | lt-send …
               lt-enrich --flag on --field completion.learning_time --format seconds
 
-            Exit status: 0 when every line was handled, 1 when any line was not, 2 for configuration errors.
+            Exit status: 0 when every line was handled, 1 when any line was not, 2 for configuration \
+            errors, 64 for usage errors, 74 when a file or stream cannot be read or written.
             """,
-        version: LTVersion.current)
+        version: LTVersion.report)
 
     @OptionGroup var io: InputOptions
-
     @OptionGroup var flagOptions: FlagOptions
-
-    @Option(help: "Where the value goes in the payload, as a dotted path; missing parent objects are created (upstream uses completion.learning_time).")
-    var field = "learning_time"
-
-    @Option(help: "What is written: object ({total_seconds, total_hours, last_updated}) or seconds (the integer alone).")
-    var format: EnrichOptions.Format = .object
-
-    @Flag(help: "Turn lines whose lookup is unavailable into error records instead of sending them without learning time.")
-    var requireLearningTime = false
-
-    @Flag(help: "Write bare payloads instead of envelopes (error records still pass through as they are).")
-    var unwrap = false
-
-    func validate() throws {
-        do { _ = try EnrichOptions.parseField(field) } catch let e as LTError { throw ValidationError(e.description) }
-    }
+    @OptionGroup var enrich: EnrichArguments
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-enrich")
         try ToolRun.run(diagnostics) {
-            var options = EnrichOptions()
-            options.field = try EnrichOptions.parseField(field)
-            options.format = format
-            options.requireLearningTime = requireLearningTime
-            options.unwrap = unwrap
             let flag = try flagOptions.resolve(environment: ProcessInfo.processInfo.environment, diagnostics: diagnostics)
-            let enricher = Enricher(flag: flag, options: options, diagnostics: diagnostics, output: OutputWriter.standardOutput())
+            let enricher = Enricher(flag: flag, options: try enrich.enrichOptions(), diagnostics: diagnostics,
+                                    output: OutputWriter.standardOutput())
             defer { io.report(enricher.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { enricher.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try enricher.run($0) }
         }
     }
 }
-
-extension EnrichOptions.Format: ExpressibleByArgument {}

@@ -1,11 +1,11 @@
 import ArgumentParser
+import LTCommandLine
 import Foundation
 import Shared
 
 @main
 struct LtSend: ParsableCommand {
-    /// Parses `--stats=json` too, which the parser cannot take as an optional value.
-    static func main() { main(InputOptions.normalized(Array(CommandLine.arguments.dropFirst()))) }
+    static func main() { runAsTool() }
 
     static let configuration = CommandConfiguration(
         commandName: "lt-send",
@@ -34,73 +34,26 @@ struct LtSend: ParsableCommand {
             HTTPS_PROXY and NO_PROXY apply. Secrets come from environment variables or files named in \
             the integrations file and are never printed, --verbose and --dry-run included.
 
-            Example:
-              lt-query < completions.ndjson | lt-enrich | lt-send --integrations integrations.toml \\
-                --journal sent.journal --dead-letter failed.ndjson > results.ndjson
+            Examples:
+              lt-query < completions.ndjson | lt-enrich | lt-send \\
+                --integrations integrations.toml --journal sent.journal \\
+                --dead-letter failed.ndjson > results.ndjson
+              lt-send --url https://hooks.example.com/lt -H X-Partner-Id:42 \\
+                --bearer-env PARTNER_TOKEN < enriched.ndjson
 
             Exit status: 0 when every line was delivered or skipped as already delivered, 1 when any \
-            was not, 2 for configuration errors, 64 for usage errors.
+            was not, 2 for configuration errors, 64 for usage errors, 74 when a file or stream cannot \
+            be read or written.
             """,
-        version: LTVersion.current)
+        version: LTVersion.report)
 
     @OptionGroup var io: InputOptions
-
-    @Option(help: "Send every line to this URL.") var url: String?
-    @Option(help: "TOML file mapping integration names to endpoints (see examples/integrations.toml).") var integrations: String?
-    @Option(help: "Append lines that were not delivered to this file, as they arrived.") var deadLetter: String?
-    @Option(help: "Record delivered ids in this file and skip ids already in it.") var journal: String?
-    @Option(help: "Further attempts after the first for retryable failures.") var retries = 3
-    @Option(help: "Explicit delays before each retry, such as 30s,60s,120s (exponential with jitter otherwise).") var retrySchedule: String?
-    @Option(help: "Longest time a line may spend from its first attempt to its last, such as 10m.") var maxElapsed: String?
-    @Option(help: "Longest Retry-After honoured; longer ones are cut to this.") var maxRetryAfter = "5m"
-    @Option(help: "Time one attempt may take, with --url.") var timeout = "30s"
-    @Option(help: "Transfers in flight at once.") var concurrency = 16
-    @Option(help: "Transfers in flight at once to one host (default: --concurrency).") var perHost: Int?
-    @Option(help: "Requests per second over all endpoints, evenly spaced.") var rate: Double?
-    @Option(help: "Failed attempts in a row that open an endpoint's circuit breaker (0: never).") var breakerFailures = 5
-    @Option(help: "How long an open circuit breaker fails lines fast before a probe.") var breakerCooldown = "30s"
-    @Option(help: "Time in-flight transfers get to finish after SIGINT or SIGTERM.") var grace = "5s"
-    @Option(help: "CA certificates file for https endpoints.") var cacert: String?
-    @Flag(help: "Allow plain http endpoints (for test receivers).") var allowHttp = false
-    @Flag(help: "Allow destinations on loopback, private, link-local and reserved addresses.") var allowPrivate = false
-    @Option(help: "Allow this network (such as 10.20.0.0/16) although it is private; may be repeated.") var allowAddress: [String] = []
-    @Flag(help: "Print each request (method, url, headers with secrets masked, body) as a JSON line instead of sending it.") var dryRun = false
-
-    func validate() throws {
-        if (url == nil) == (integrations == nil) { throw ValidationError("give exactly one of --url and --integrations") }
-        if retries < 0 || retries > 20 { throw ValidationError("--retries must be from 0 to 20") }
-        if concurrency < 1 || concurrency > 1024 { throw ValidationError("--concurrency must be from 1 to 1024") }
-        if let perHost, perHost < 1 { throw ValidationError("--per-host must be at least 1") }
-        if let rate, !(rate > 0) { throw ValidationError("--rate must be a positive number of requests per second") }
-        if breakerFailures < 0 { throw ValidationError("--breaker-failures must be 0 or more") }
-    }
+    @OptionGroup var send: SendArguments
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-send")
         try ToolRun.run(diagnostics) {
-            var options = SendOptions()
-            options.url = url
-            options.integrations = try integrations.map { try IntegrationsConfig.load(path: $0) }
-            options.deadLetterPath = deadLetter
-            options.journalPath = journal
-            options.allowHTTP = allowHttp
-            options.allowPrivate = allowPrivate
-            options.transport.caCertPath = cacert
-            options.transport.allowedNetworks = try allowAddress.map { try AddressGuard.Network($0) }
-            options.timeout = try DurationText.parse(timeout, option: "--timeout")
-            options.retry.retries = retries
-            if let retrySchedule { options.retry.schedule = try DurationText.parseList(retrySchedule, option: "--retry-schedule") }
-            options.retry.maxRetryAfter = try DurationText.parse(maxRetryAfter, option: "--max-retry-after")
-            options.maxElapsed = try maxElapsed.map { try DurationText.parse($0, option: "--max-elapsed") }
-            options.concurrency = concurrency
-            options.perHost = perHost ?? concurrency
-            options.window = max(256, concurrency * 8)
-            options.rate = rate
-            options.breakerFailures = breakerFailures
-            options.breakerCooldown = try DurationText.parse(breakerCooldown, option: "--breaker-cooldown")
-            options.grace = try DurationText.parse(grace, option: "--grace")
-            options.dryRun = dryRun
-            let sender = try Sender(options: options, environment: ProcessInfo.processInfo.environment,
+            let sender = try Sender(options: try send.sendOptions(), environment: ProcessInfo.processInfo.environment,
                                     diagnostics: diagnostics, output: OutputWriter.standardOutput())
             defer { io.report(sender.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { sender.stats }

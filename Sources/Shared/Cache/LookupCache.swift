@@ -123,7 +123,7 @@ public final class LookupCache {
         for part in dir.split(separator: "/") {
             built += "/" + part
             if mkdir(built, 0o700) != 0 && errno != EEXIST {
-                throw ConfigError("\(String(cString: strerror(errno))) creating \(built)")
+                throw IOError(.writing, "\(String(cString: strerror(errno))) creating \(built)")
             }
         }
     }

@@ -2,6 +2,10 @@
 public struct SendOptions: Sendable {
     /// Send every line here instead of routing by integration.
     public var url: String?
+    /// With `url`: further request headers (`-H`), checked by ``HeaderField``.
+    public var urlHeaders: [(String, String)] = []
+    /// With `url`: the environment variable holding a bearer token (`--bearer-env`).
+    public var urlBearerEnvironment: String?
     public var integrations: IntegrationsConfig?
     public var allowHTTP = false
     public var deadLetterPath: String?
@@ -32,9 +36,4 @@ public struct SendOptions: Sendable {
         get { transport.allowPrivate }
         set { transport.allowPrivate = newValue }
     }
-}
-
-/// The project's version, printed by `--version` and sent in User-Agent headers.
-public enum LTVersion {
-    public static let current = "0.1.0"
 }

@@ -50,6 +50,8 @@ public final class Sender {
             try checkScheme(url, what: "--url")
             var e = Endpoint(name: "--url", url: url)
             e.timeout = options.timeout
+            e.headers = options.urlHeaders
+            if let variable = options.urlBearerEnvironment { e.auth = .bearer(.environment(variable)) }
             urlEndpoint = try EndpointState(e, options: options, environment: environment, transport: options.transport)
         }
         for e in options.integrations.map({ Array($0.endpoints.values) }) ?? [] {

@@ -77,7 +77,7 @@ public final class EnrichmentFlag {
         return EnrichmentFlag(enabled: false, origin: "\(environmentVariable) is not set (default off)")
     }
 
-    static func parse(_ text: String) -> Bool? {
+    public static func parse(_ text: String) -> Bool? {
         switch text.lowercased() {
         case "1", "true", "on", "yes", "enabled": true
         case "0", "false", "off", "no", "disabled": false

@@ -12,7 +12,7 @@ public final class AppendFile {
         self.path = path
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw ConfigError("cannot open \(path) for appending: \(String(cString: strerror(errno)))", hint: "check the path and its permissions")
+            throw IOError(.appending, "cannot open \(path) for appending: \(String(cString: strerror(errno)))", hint: "check the path and its permissions")
         }
     }
 
@@ -26,7 +26,7 @@ public final class AppendFile {
             var off = 0
             while off < b.count {
                 let n = write(fd, b.baseAddress! + off, b.count - off)
-                if n < 0 { if errno == EINTR { continue }; throw ConfigError("cannot write \(path): \(String(cString: strerror(errno)))") }
+                if n < 0 { if errno == EINTR { continue }; throw IOError(.appending, "cannot write \(path): \(String(cString: strerror(errno)))") }
                 off += n
             }
         }

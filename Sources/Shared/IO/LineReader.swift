@@ -60,7 +60,7 @@ public final class LineReader {
         if path == "-" { return LineReader(fd: 0, sourceName: "<stdin>") }
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw ConfigError("cannot open \(path): \(String(cString: strerror(errno)))", hint: "check the path and its permissions")
+            throw IOError(.reading, "cannot open \(path): \(String(cString: strerror(errno)))", hint: "check the path and its permissions")
         }
         return LineReader(fd: fd, sourceName: path, ownsFD: true)
     }
@@ -185,7 +185,7 @@ public final class LineReader {
                 _ = poll(&p, 1, -1)
                 continue
             }
-            throw ConfigError("cannot read \(sourceName): \(String(cString: strerror(errno)))")
+            throw IOError(.reading, "cannot read \(sourceName): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -94,7 +94,7 @@ public final class OutputWriter {
             if n >= 0 { off += n; continue }
             if errno == EINTR { continue }
             if errno == EPIPE { off = count; throw OutputClosed() }
-            throw ConfigError("cannot write to \(name): \(String(cString: strerror(errno)))")
+            throw IOError(.writing, "cannot write to \(name): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -33,7 +33,7 @@ public struct AdHocLookup {
                     cache?.put([(key, total)], lastUpdated: today, now: now)
                     cache?.flush()
                 }
-            } catch let e as WarehouseError where e.exitCode != 2 {
+            } catch let e as WarehouseError where e.kind != .configuration {
                 diagnostics.error(e.description)
                 result = LookupResult(status: .unavailable, error: e.description)
             }

@@ -241,7 +241,7 @@ public final class LookupPipeline {
                 Metrics.shared.gauge("webhook.enrichment.task.queued", Double(queue.count - queueHead))
                 return answers(keys, totals)
             } catch let e as LTError {
-                if e.exitCode == 2 {
+                if e.kind == .configuration {
                     // Retrying a configuration mistake cannot help, and it says nothing about the warehouse's health.
                     diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable)")
                     return unavailable(keys, e.description)

@@ -13,7 +13,7 @@ struct PrometheusFile {
     func write(_ text: String) throws {
         let tmp = path + ".tmp.\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ConfigError("cannot write \(tmp): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw IOError(.writing, "cannot write \(tmp): \(String(cString: strerror(errno)))") }
         var text = text
         let ok = text.withUTF8 { b -> Bool in
             var off = 0
@@ -27,7 +27,7 @@ struct PrometheusFile {
         close(fd)
         guard ok, rename(tmp, path) == 0 else {
             unlink(tmp)
-            throw ConfigError("cannot write \(path): \(String(cString: strerror(errno)))")
+            throw IOError(.writing, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
     }
 

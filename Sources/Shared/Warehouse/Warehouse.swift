@@ -46,9 +46,9 @@ public enum WarehouseError: LTError {
         }
     }
 
-    public var exitCode: Int32 {
-        if case .misconfigured = self { return 2 }
-        return 1
+    public var kind: ErrorKind {
+        if case .misconfigured = self { return .configuration }
+        return .unavailable
     }
 }
 

@@ -60,7 +60,7 @@ import Testing
             _ = try EnrichmentFlag.resolve(option: nil, environment: [Self.fileVar: "/nonexistent/rollout.json"])
             Issue.record("no error")
         } catch let e as RolloutError {
-            #expect(e.exitCode == 2)
+            #expect(e.kind == .configuration)
         } catch { Issue.record("\(error)") }
     }
 

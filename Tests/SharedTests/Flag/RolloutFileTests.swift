@@ -61,7 +61,7 @@ import Testing
         let f = try Scratch()
         #expect(throws: RolloutError.self) { try RolloutFile(path: f.path) }
         do { _ = try RolloutFile(path: f.path) } catch let e as RolloutError {
-            #expect(e.exitCode == 2)
+            #expect(e.kind == .configuration)
             #expect(e.message.contains("does not exist"))
         }
         try f.write(#"{"enabled": true, "percent": 150}"#)

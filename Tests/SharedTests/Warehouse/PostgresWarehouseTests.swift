@@ -30,7 +30,7 @@ import Testing
             _ = try PostgresWarehouse(address: "postgres://u:secret@h:notaport/db?bogus=1", spec: TableSpec())
             Issue.record("accepted a bad address")
         } catch let e as WarehouseError {
-            #expect(e.exitCode == 2)
+            #expect(e.kind == .configuration)
             #expect(!e.description.contains("secret"))
         } catch { Issue.record("\(error)") }
     }
@@ -43,7 +43,7 @@ import Testing
             Issue.record("a closed port answered")
         } catch let e as WarehouseError {
             guard case .unavailable = e else { Issue.record("expected unavailable, got \(e)"); return }
-            #expect(e.exitCode == 1)
+            #expect(e.kind == .unavailable)
         }
     }
 }

@@ -1,8 +1,9 @@
 import ArgumentParser
+import Shared
 
-/// Runs a tool's body and turns its outcome into the exit status the contract promises:
-/// 0 when every line succeeded, 1 when any did not, 2 for configuration errors, and a quiet
-/// end when the reader of standard output has gone away.
+/// Runs a tool's body and turns its outcome into the exit status the contract promises
+/// (``ExitStatus``): 0 when every line succeeded, 1 when any did not, the status of the error's
+/// kind when one stopped the run, and a quiet end when the reader of standard output has gone away.
 public enum ToolRun {
     public static func run(_ diagnostics: Diagnostics, _ body: () throws -> Void) throws {
         defer {
@@ -15,7 +16,7 @@ public enum ToolRun {
             return
         } catch let e as LTError {
             diagnostics.error(e.description)
-            throw ExitCode(e.exitCode)
+            throw ExitCode(ExitStatus.of(e.kind))
         }
         if diagnostics.hasFailed { throw ExitCode.failure }
     }

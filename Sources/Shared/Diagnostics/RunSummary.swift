@@ -5,27 +5,6 @@ public protocol RunSummary {
     func writeJSON(to json: inout JSONBuffer)
 }
 
-extension InputOptions {
-    /// With `--stats --stats-interval N`, prints the current summary every N seconds while lines flow.
-    public func reportPeriodically(_ diagnostics: Diagnostics, _ summary: @escaping () -> RunSummary) {
-        guard stats, let statsInterval else { return }
-        diagnostics.periodic = PeriodicReport(interval: statsInterval) { self.report(summary(), diagnostics) }
-    }
-
-    /// Prints `summary` on stderr when `--stats` was given, in the format asked for.
-    public func report(_ summary: RunSummary, _ diagnostics: Diagnostics) {
-        guard stats else { return }
-        switch statsFormat {
-        case .text:
-            diagnostics.raw(summary.textLines.map { "\(diagnostics.tool): \($0)" }.joined(separator: "\n"))
-        case .json:
-            var json = JSONBuffer()
-            summary.writeJSON(to: &json)
-            diagnostics.raw(String(decoding: json.bytes, as: UTF8.self))
-        }
-    }
-}
-
 /// Runs an action every `interval` seconds, checked as lines are read (cheaply: the clock is
 /// read once every 256 lines).
 public final class PeriodicReport {

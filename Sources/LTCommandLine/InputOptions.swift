@@ -1,15 +1,18 @@
 import ArgumentParser
+import Shared
 import Foundation
 
 /// Options every tool shares: its inputs, how much it says and how, progress and metrics.
 public struct InputOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("NDJSON files to read, in order; '-' or none means standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("NDJSON files to read, in order; '-' or none means standard input.", valueName: "file"),
+              completion: .file())
     public var files: [String] = []
 
     @Flag(name: .long, help: "Print a summary of the run on standard error at the end (--stats=json for JSON).")
     public var stats = false
 
-    @Option(name: .long, help: ArgumentHelp("Summary format: text or json.", visibility: .hidden))
+    @Option(name: .long, help: ArgumentHelp("Summary format: text or json.", visibility: .hidden),
+            completion: .list(StatsFormat.allCases.map(\.rawValue)))
     public var statsFormat: StatsFormat = .text
 
     @Flag(name: [.short, .long], help: "Say less on standard error: errors only.")
@@ -18,13 +21,16 @@ public struct InputOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Say more on standard error: one line per lookup or delivery.")
     public var verbose = false
 
-    @Option(help: "With --stats, also print the summary every this many seconds during the run.")
-    public var statsInterval: Double?
+    @Option(help: ArgumentHelp("With --stats, also print the summary this often during the run (such as 10s).",
+                               valueName: "duration"))
+    public var statsInterval: DurationArgument?
 
-    @Option(help: "Diagnostics format on standard error: human or json (one object per event).")
+    @Option(help: "Diagnostics format on standard error: human or json (one object per event).",
+            completion: .list(LogFormat.allCases.map(\.rawValue)))
     public var logFormat: LogFormat = .human
 
-    @Option(help: "Least severe diagnostics shown: debug, info, warning or error.")
+    @Option(help: "Least severe diagnostics shown: debug, info, warning or error.",
+            completion: .list(DiagnosticLevel.allCases.map(\.name)))
     public var logLevel: DiagnosticLevel?
 
     @Flag(help: "No live progress line, even when standard error is a terminal.")
@@ -33,16 +39,17 @@ public struct InputOptions: ParsableArguments {
     @Option(help: "Send DogStatsD metrics over UDP to statsd://HOST:PORT. Default: $LT_METRICS.")
     public var metrics: String?
 
-    @Option(help: "Write metrics in the Prometheus text format to this file (atomically), for node_exporter's textfile collector.")
+    @Option(help: "Write metrics in the Prometheus text format to this file (atomically), for node_exporter's textfile collector.",
+            completion: .file())
     public var metricsFile: String?
 
-    @Option(help: "How often the metrics file is rewritten during a run, in seconds.")
-    public var metricsInterval: Double = 15
+    @Option(help: ArgumentHelp("How often the metrics file is rewritten during a run.", valueName: "duration"))
+    public var metricsInterval = DurationArgument(seconds: 15)
 
     public init() {}
 
     /// The summary formats of `--stats`.
-    public enum StatsFormat: String, ExpressibleByArgument, Sendable {
+    public enum StatsFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
         case text, json
     }
 
@@ -53,8 +60,8 @@ public struct InputOptions: ParsableArguments {
         if let m = metrics ?? ProcessInfo.processInfo.environment["LT_METRICS"], !m.isEmpty, !m.hasPrefix("statsd://") {
             throw ValidationError("--metrics must be statsd://HOST:PORT")
         }
-        if metricsInterval <= 0 { throw ValidationError("--metrics-interval must be positive") }
-        if let statsInterval, statsInterval <= 0 { throw ValidationError("--stats-interval must be positive") }
+        if metricsInterval.seconds <= 0 { throw ValidationError("--metrics-interval must be positive") }
+        if let statsInterval, statsInterval.seconds <= 0 { throw ValidationError("--stats-interval must be positive") }
     }
 
     /// The run's diagnostics, with its format, level, progress line and metrics set up.
@@ -67,21 +74,12 @@ public struct InputOptions: ParsableArguments {
         let statsd = metrics ?? env["LT_METRICS"].flatMap { $0.isEmpty ? nil : $0 }
         if statsd != nil || metricsFile != nil {
             do {
-                try Metrics.shared.configure(statsd: statsd, file: metricsFile, interval: metricsInterval, diagnostics: d)
+                try Metrics.shared.configure(statsd: statsd, file: metricsFile, interval: metricsInterval.seconds, diagnostics: d)
             } catch {
                 d.warning("metrics are off: \(error)")
             }
         }
         return d
-    }
-}
-
-extension LogFormat: ExpressibleByArgument {}
-
-extension DiagnosticLevel: ExpressibleByArgument {
-    public init?(argument: String) {
-        guard let level = DiagnosticLevel.allCases.first(where: { $0.name == argument.lowercased() }) else { return nil }
-        self = level
     }
 }
 

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+/// lt-send's own options; ``sendOptions()`` turns them into the core's settings. Each default is
+/// the core's (`SendOptions()`), declared once there.
+public struct SendArguments: ParsableArguments {
+    private static let defaults = SendOptions()
+
+    @Option(help: ArgumentHelp("Send every line to this URL.", valueName: "url"))
+    public var url: HTTPURLArgument?
+    @Option(help: "TOML file mapping integration names to endpoints (see examples/integrations.toml).",
+            completion: .file())
+    public var integrations: String?
+    @Option(name: [.customShort("H"), .long],
+            help: ArgumentHelp("With --url, add this request header; may be repeated.", valueName: "name:value"))
+    public var header: [HeaderArgument] = []
+    @Option(help: ArgumentHelp("With --url, send 'Authorization: Bearer' with the token in this environment variable.",
+                               valueName: "variable"))
+    public var bearerEnv: String?
+    @Option(help: "Append lines that were not delivered to this file, as they arrived.", completion: .file())
+    public var deadLetter: String?
+    @Option(help: "Record delivered ids in this file and skip ids already in it.", completion: .file())
+    public var journal: String?
+    @Option(help: "Further attempts after the first for retryable failures.")
+    public var retries = defaults.retry.retries
+    @Option(help: ArgumentHelp("Explicit delays before each retry, such as 30s,60s,120s (exponential with jitter otherwise).",
+                               valueName: "durations"))
+    public var retrySchedule: DurationListArgument?
+    @Option(help: ArgumentHelp("Longest time a line may spend from its first attempt to its last, such as 10m.",
+                               valueName: "duration"))
+    public var maxElapsed: DurationArgument?
+    @Option(help: ArgumentHelp("Longest Retry-After honoured; longer ones are cut to this.", valueName: "duration"))
+    public var maxRetryAfter = DurationArgument(seconds: defaults.retry.maxRetryAfter)
+    @Option(help: ArgumentHelp("Time one attempt may take, with --url.", valueName: "duration"))
+    public var timeout = DurationArgument(seconds: defaults.timeout)
+    @Option(help: "Transfers in flight at once.")
+    public var concurrency = defaults.concurrency
+    @Option(help: "Transfers in flight at once to one host (default: --concurrency).")
+    public var perHost: Int?
+    @Option(help: "Requests per second over all endpoints, evenly spaced.")
+    public var rate: Double?
+    @Option(help: "Failed attempts in a row that open an endpoint's circuit breaker (0: never).")
+    public var breakerFailures = defaults.breakerFailures
+    @Option(help: ArgumentHelp("How long an open circuit breaker fails lines fast before a probe.", valueName: "duration"))
+    public var breakerCooldown = DurationArgument(seconds: defaults.breakerCooldown)
+    @Option(help: ArgumentHelp("Time in-flight transfers get to finish after SIGINT or SIGTERM.", valueName: "duration"))
+    public var grace = DurationArgument(seconds: defaults.grace)
+    @Option(help: "CA certificates file for https endpoints.", completion: .file())
+    public var cacert: String?
+    @Flag(help: "Allow plain http endpoints (for test receivers).")
+    public var allowHttp = false
+    @Flag(help: "Allow destinations on loopback, private, link-local and reserved addresses.")
+    public var allowPrivate = false
+    @Option(help: ArgumentHelp("Allow this network (such as 10.20.0.0/16) although it is private; may be repeated.",
+                               valueName: "network"))
+    public var allowAddress: [AddressGuard.Network] = []
+    @Flag(help: "Print each request (method, url, headers with secrets masked, body) as a JSON line instead of sending it.")
+    public var dryRun = false
+
+    public init() {}
+
+    public func validate() throws {
+        if (url == nil) == (integrations == nil) { throw ValidationError("give exactly one of --url and --integrations") }
+        if url == nil && (!header.isEmpty || bearerEnv != nil) {
+            throw ValidationError("--header and --bearer-env go with --url; the integrations file sets headers and auth")
+        }
+        if bearerEnv != nil, let h = header.first(where: { $0.name.lowercased() == "authorization" }) {
+            throw ValidationError("--header \(h.name) and --bearer-env both set Authorization; give one")
+        }
+        if retries < 0 || retries > 20 { throw ValidationError("--retries must be from 0 to 20") }
+        if concurrency < 1 || concurrency > 1024 { throw ValidationError("--concurrency must be from 1 to 1024") }
+        if let perHost, perHost < 1 { throw ValidationError("--per-host must be at least 1") }
+        if let rate, !(rate > 0) { throw ValidationError("--rate must be a positive number of requests per second") }
+        if breakerFailures < 0 { throw ValidationError("--breaker-failures must be 0 or more") }
+    }
+
+    /// The core's settings from these options; reading the integrations file may throw a configuration error.
+    public func sendOptions() throws -> SendOptions {
+        var options = SendOptions()
+        options.url = url?.text
+        options.urlHeaders = header.map { ($0.name, $0.value) }
+        options.urlBearerEnvironment = bearerEnv
+        options.integrations = try integrations.map { try IntegrationsConfig.load(path: $0) }
+        options.deadLetterPath = deadLetter
+        options.journalPath = journal
+        options.allowHTTP = allowHttp
+        options.allowPrivate = allowPrivate
+        options.transport.caCertPath = cacert
+        options.transport.allowedNetworks = allowAddress
+        options.timeout = timeout.seconds
+        options.retry.retries = retries
+        if let retrySchedule { options.retry.schedule = retrySchedule.seconds }
+        options.retry.maxRetryAfter = maxRetryAfter.seconds
+        options.maxElapsed = maxElapsed?.seconds
+        options.concurrency = concurrency
+        options.perHost = perHost ?? concurrency
+        options.window = max(256, concurrency * 8)
+        options.rate = rate
+        options.breakerFailures = breakerFailures
+        options.breakerCooldown = breakerCooldown.seconds
+        options.grace = grace.seconds
+        options.dryRun = dryRun
+        return options
+    }
+}
+
+/// A `NAME:VALUE` request header from `-H`, checked by ``HeaderField`` as the parser reads it.
+public struct HeaderArgument: ExpressibleByArgument, Sendable, Equatable {
+    public let name: String
+    public let value: String
+
+    public init?(argument: String) {
+        guard let colon = argument.firstIndex(of: ":") else { return nil }
+        name = String(argument[..<colon]).trimmingCharacters(in: [" ", "\t"])
+        value = String(argument[argument.index(after: colon)...]).trimmingCharacters(in: [" ", "\t"])
+        // Authorization is checked against --bearer-env in SendArguments.validate().
+        guard (try? HeaderField.validate(name: name, value: value, hasAuth: false)) != nil else { return nil }
+    }
+}
