@@ -3,40 +3,6 @@ import Foundation
 import Glibc
 #endif
 
-/// Where a line came from: the input's name (`<stdin>` or a path) and its 1-based line number.
-public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
-    public var source: String
-    public var line: Int
-
-    public init(source: String, line: Int) {
-        self.source = source
-        self.line = line
-    }
-
-    public var description: String { "\(source):\(line)" }
-}
-
-/// Severity of a diagnostic; ordered so that a threshold filters the less severe.
-public enum DiagnosticLevel: Int, Sendable, Comparable, CaseIterable {
-    case debug, info, warning, error
-
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
-
-    public var name: String {
-        switch self {
-        case .debug: "debug"
-        case .info: "info"
-        case .warning: "warning"
-        case .error: "error"
-        }
-    }
-}
-
-/// How diagnostics are written: lines for people, or one JSON object per event for log pipelines.
-public enum LogFormat: String, Sendable, CaseIterable {
-    case human, json
-}
-
 /// The one place diagnostics go through: every message is prefixed with the tool's name and,
 /// when it concerns an input line, its location (`lt-query: error (at <stdin>:17): …`), or, with
 /// `--log-format json`, written as `{"timestamp", "level", "logger", "message", "location", …context}`.

@@ -42,7 +42,7 @@ public struct LookupKey: Hashable, Sendable, CustomStringConvertible {
         return LookupKey(userID: userID, courseID: courseID, enterpriseID: enterpriseID)
     }
 
-    /// True for the canonical 8-4-4-4-12 hexadecimal form.
+    /// True for the canonical 8-4-4-4-12 hexadecimal form, either case: the one UUID check (keys, rollout files).
     public static func isUUID(_ s: String) -> Bool {
         let u = Array(s.utf8)
         guard u.count == 36 else { return false }

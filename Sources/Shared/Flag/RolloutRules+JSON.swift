@@ -38,7 +38,7 @@ extension RolloutRules {
                         let end = try s.stringEnd(from: i).end
                         let text = s.decodeString(i..<end)
                         if name.hasPrefix("enterprises") {
-                            guard isUUID(text) else { throw fail("holds \"\(text)\", which is not an enterprise UUID", "use the 8-4-4-4-12 form") }
+                            guard LookupKey.isUUID(text) else { throw fail("holds \"\(text)\", which is not an enterprise UUID", "use the 8-4-4-4-12 form") }
                             names.insert(text.lowercased())
                         } else {
                             names.insert(text)
@@ -78,19 +78,5 @@ extension RolloutRules {
         for (i, c) in fraction.utf8.enumerated() { hundredths += Int(c - UInt8(ascii: "0")) * (i == 0 ? 10 : 1) }
         guard hundredths <= 10000 else { throw fail("is \(text), outside 0 to 100", hint) }
         return hundredths
-    }
-
-    /// The `8-4-4-4-12` form of hexadecimal digits, either case.
-    static func isUUID(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        guard u.count == 36 else { return false }
-        for (i, c) in u.enumerated() {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
-                if c != UInt8(ascii: "-") { return false }
-            } else if !(c &- 0x30 < 10 || (c | 0x20) &- 0x61 < 6) {
-                return false
-            }
-        }
-        return true
     }
 }

@@ -1,0 +1,29 @@
+/// Why the warehouse could not answer.
+public enum WarehouseError: LTError {
+    /// The connection could not be made or was lost; worth retrying.
+    case unavailable(String)
+    /// The query ran and failed (timeout, permission); worth retrying.
+    case queryFailed(String)
+    /// A configuration that cannot work (bad URL, missing table): retrying will not help.
+    case misconfigured(String, hint: String)
+
+    public var message: String {
+        switch self {
+        case .unavailable(let m): "warehouse unavailable: \(m)"
+        case .queryFailed(let m): "warehouse query failed: \(m)"
+        case .misconfigured(let m, _): m
+        }
+    }
+
+    public var hint: String {
+        switch self {
+        case .misconfigured(_, let h): h
+        default: ""
+        }
+    }
+
+    public var kind: ErrorKind {
+        if case .misconfigured = self { return .configuration }
+        return .unavailable
+    }
+}
