@@ -33,8 +33,8 @@ import Testing
         return (out, try F.lookups(out))
     }
 
-    @Test func totalsMatchPsqlSumsForRandomKeys() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func totalsMatchPsqlSumsForRandomKeys() throws {
+        let pg = try Services.postgres()
         var rng = SystemRandomNumberGenerator()
         let courses = ["course-v1:X+C1", "course-v1:X+C2", #"course-v1:it's "q";%+é"#, "course-v1:\\back"]
         var rows: [(Int64, String, String, Int64?)] = []
@@ -66,8 +66,8 @@ import Testing
         #expect(missing > 0 && missing < keys.count)
     }
 
-    @Test func awkwardSumsAndUnquotedIdentifiersFoldToLowerCase() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func awkwardSumsAndUnquotedIdentifiersFoldToLowerCase() throws {
+        let pg = try Services.postgres()
         let schema = try Schema(pg, rows: F.awkwardRows)
         // The table was created unquoted (lower case in the catalogue); upper-case options still find it.
         #expect(try schema.psql("SELECT count(*) FROM information_schema.columns WHERE table_schema = '\(schema.name)' AND column_name = 'user_id'") == "1\n")
@@ -86,8 +86,8 @@ import Testing
         }
     }
 
-    @Test func missingTableOrColumnStopsAtStartUp() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func missingTableOrColumnStopsAtStartUp() throws {
+        let pg = try Services.postgres()
         let schema = try Schema(pg, rows: [])
         let table = try Tool.run("lt-query", ["--warehouse", pg, "--table", schema.name + ".NOPE"], stdin: F.completion(user: 1, course: "c"))
         #expect(table.status == 2)
@@ -113,8 +113,8 @@ import Testing
         #expect(probing.stderr.contains("probe"))
     }
 
-    @Test func recoversWhenTheServerComesBackAndWhenTheConnectionIsLost() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func recoversWhenTheServerComesBackAndWhenTheConnectionIsLost() throws {
+        let pg = try Services.postgres()
         let schema = try Schema(pg, rows: F.awkwardRows)
         let dir = try Workdir()
         let pgPort = pg.split(separator: " ").first { $0.hasPrefix("port=") }.map { String($0.dropFirst(5)) } ?? "5432"
@@ -172,8 +172,8 @@ import Testing
         #expect(out.stderr.contains("round_trips=5"), "1 + 1 attempts while down, the probe, the lost connection, the reconnection")
     }
 
-    @Test func statementTimeoutCancelsASlowQuery() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func statementTimeoutCancelsASlowQuery() throws {
+        let pg = try Services.postgres()
         let schema = try Schema(pg, rows: F.awkwardRows)
         try schema.psql("CREATE VIEW \(schema.name).SLOW AS SELECT * FROM \(schema.table) WHERE pg_sleep(0.2) IS NOT NULL")
         let (out, got) = try lookups(pg, schema, F.completion(user: 1, course: "course-v1:edX+DemoX+Demo_Course") + "\n",
@@ -183,8 +183,8 @@ import Testing
         #expect((got.first?["error"] as? String)?.contains("statement timeout") == true, "\(got)")
     }
 
-    @Test func aServerThatStopsAnsweringIsGivenUpAndTheNextConnectionWorks() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func aServerThatStopsAnsweringIsGivenUpAndTheNextConnectionWorks() throws {
+        let pg = try Services.postgres()
         let schema = try Schema(pg, rows: F.awkwardRows)
         let app = "lt-query-frozen-" + schema.name
         // A different key each time: lt-query remembers answers in memory even without the file cache.
@@ -209,8 +209,8 @@ import Testing
         #expect(status == 1)
     }
 
-    @Test func adHocLookupExplainAndRedactedPassword() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func adHocLookupExplainAndRedactedPassword() throws {
+        let pg = try Services.postgres()
         let schema = try Schema(pg, rows: F.awkwardRows)
         let port = pg.split(separator: " ").first { $0.hasPrefix("port=") }.map { String($0.dropFirst(5)) } ?? "5432"
         // Trust authentication ignores the password; it must still never be echoed.

@@ -78,8 +78,8 @@ import Testing
         return #"{"user":{"id":\#(user)},"course":{"course_id":"\#(c)"},"completion":{},"enterprise":{"enterprise_customer_uuid":"\#(Self.enterprise)"}}"#
     }
 
-    @Test func foundTotalsNoRowsAndTheSignedToken() throws {
-        guard let python = Services.snowflakePython() else { return }
+    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote)) func foundTotalsNoRowsAndTheSignedToken() throws {
+        let python = try Services.snowflakePython()
         let sf = try StandIn(python: python)
         let input = [completion(12345, "course-v1:edX+DemoX+Demo_Course"), completion(23456, "course-v1:O'Reilly+SQL;--+2026"),
                      completion(99999, "course-v1:edX+DemoX+Demo_Course")].joined(separator: "\n") + "\n"
@@ -110,8 +110,8 @@ import Testing
         #expect(body["role"] as? String == "LT_READER")
     }
 
-    @Test func resultsOverSeveralPartitions() throws {
-        guard let python = Services.snowflakePython() else { return }
+    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote)) func resultsOverSeveralPartitions() throws {
+        let python = try Services.snowflakePython()
         let sf = try StandIn(python: python, partitionSize: 1)
         let input = [completion(12345, "course-v1:edX+DemoX+Demo_Course"), completion(34567, "course-v1:edX+DemoX+Demo_Course"),
                      completion(45678, "course-v1:edX+DemoX+Demo_Course")].joined(separator: "\n") + "\n"
@@ -123,8 +123,8 @@ import Testing
         #expect(partitionGets.count == 2)
     }
 
-    @Test func aSQLErrorIsAConfigurationErrorWithSnowflakesMessage() throws {
-        guard let python = Services.snowflakePython() else { return }
+    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote)) func aSQLErrorIsAConfigurationErrorWithSnowflakesMessage() throws {
+        let python = try Services.snowflakePython()
         let sf = try StandIn(python: python)
         let out = try Tool.run("lt-query", ["--warehouse", sf.address, "--table", "PROD.BUSINESS_INTELLIGENCE.NO_SUCH_TABLE",
                                             "--no-cache", "--flag", "on"],

@@ -118,8 +118,8 @@ import Testing
         ReliabilityTests.recordFigures("lt-send killed with SIGKILL three times (after \(points[0]), \(points[1]) and \(points[2]) results), resumed with its journal", summary)
     }
 
-    @Test func warehouseStoppedMidStreamAndStartedAgain() throws {
-        guard Services.postgres() != nil else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func warehouseStoppedMidStreamAndStartedAgain() throws {
+        _ = try Services.postgres()
         let dir = try Workdir()
         // A cluster of this test's own, so that stopping it disturbs no other test.
         // Through system(3): a server started from a Foundation Process child leaves waitUntilExit hanging.

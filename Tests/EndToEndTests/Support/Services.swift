@@ -1,34 +1,37 @@
 import Foundation
 import Testing
 
-/// Services the test command starts (scripts/test.sh). Under that command a missing service is a
-/// test failure; under a plain `swift test` the tests that need it record why they did not run.
+/// Services the test command starts (scripts/test.sh). A test that needs one declares it with
+/// `.enabled(if: Services.hasPostgres)`: it is skipped, and reported as skipped, under a plain
+/// `swift test` without the service; under the test command (`LT_TEST_REQUIRE_SERVICES=1`) it
+/// always runs, so a missing service is a failure, never a silent pass.
 enum Services {
     static var required: Bool { ProcessInfo.processInfo.environment["LT_TEST_REQUIRE_SERVICES"] == "1" }
 
+    static var hasPostgres: Bool { isAvailable("LT_TEST_POSTGRES") }
+    static var hasSnowflake: Bool { isAvailable("LT_TEST_SNOWFLAKE_PYTHON") }
+
     /// libpq conninfo of the throwaway PostgreSQL server, from `LT_TEST_POSTGRES`.
-    static func postgres() -> String? {
-        setting("LT_TEST_POSTGRES", skipped: "needs PostgreSQL; run scripts/test.sh, which starts one")
+    static func postgres() throws -> String { try setting("LT_TEST_POSTGRES") }
+
+    /// The Python of the virtual environment holding snowduck and PyJWT, from `LT_TEST_SNOWFLAKE_PYTHON`.
+    static func snowflakePython() throws -> String { try setting("LT_TEST_SNOWFLAKE_PYTHON") }
+
+    /// True when the service's variable is set, and always when the test command requires services.
+    static func isAvailable(_ name: String) -> Bool {
+        required || !(ProcessInfo.processInfo.environment[name] ?? "").isEmpty
     }
 
-    /// The environment variable `name`, or nil with a test failure (when services are required)
-    /// or a note that the test did not run.
-    static func setting(_ name: String, skipped: String) -> String? {
+    /// The environment variable `name`; a test failure when it is missing.
+    static func setting(_ name: String) throws -> String {
         if let value = ProcessInfo.processInfo.environment[name], !value.isEmpty { return value }
-        if required {
-            Issue.record("\(name) is not set although the test command requires services")
-        } else {
-            print("skipped: \(skipped)")
-        }
-        return nil
+        throw TestFailure("\(name) is not set although the test command requires services; run scripts/test.sh")
     }
 }
 
 extension Services {
-    /// The Python of the virtual environment holding snowduck and PyJWT, from `LT_TEST_SNOWFLAKE_PYTHON`.
-    static func snowflakePython() -> String? {
-        setting("LT_TEST_SNOWFLAKE_PYTHON", skipped: "needs the snowduck virtual environment; run scripts/test.sh, which makes one")
-    }
+    static let postgresNote: Comment = "needs PostgreSQL (LT_TEST_POSTGRES); run scripts/test.sh, which starts one"
+    static let snowflakeNote: Comment = "needs the snowduck virtual environment (LT_TEST_SNOWFLAKE_PYTHON); run scripts/test.sh"
 }
 
 /// The recording HTTP receiver (scripts/receiver.py) on 127.0.0.1, stopped when released.
