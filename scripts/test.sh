@@ -26,3 +26,7 @@ python3 scripts/reliability-report.py "$LT_RELIABILITY_REPORT" >/dev/null || tru
 
 # Bounded fuzzing over the committed corpus: the line reader and envelope parser, then the splice.
 scripts/fuzz.sh 25 envelope splice
+
+# Formatting last, so that a stray space does not hide the test results; fix with
+# swift format format -i --recursive Sources Tests (settings in .swift-format).
+swift format lint --strict --recursive Sources Tests

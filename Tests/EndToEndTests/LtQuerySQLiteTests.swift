@@ -91,7 +91,8 @@ import Testing
         for (line, _) in invalid { input += line + "\n" + good + "\n" }
         for (line, _) in broken { input += line + "\n" }
         input += good + "\r\n"                   // CRLF ending
-        input += F.completion(user: "1", course: "course-v1:edX+DemoX+Demo_Course")  // digits as a string, and no final newline
+        // Digits as a string, and no final newline.
+        input += F.completion(user: "1", course: "course-v1:edX+DemoX+Demo_Course")
         let out = try Tool.run("lt-query", ["--warehouse", "sqlite:" + db, "--no-cache", "--flag", "on"], stdin: input)
         #expect(out.status == 1)
         // The 1e400 payload is passed on as it came, which JSONSerialization cannot read back.

@@ -27,16 +27,16 @@ public enum ErrorRecord {
         let s = envelope.json
         var parts: [String] = []
         if s.kind(at: e.valueStart) == .object, let members = try? s.members(ofObjectAt: e.valueStart) {
-            var tool = "", where_ = "", message = ""
+            var tool = "", origin = "", message = ""
             var line = ""
             for m in members {
                 if s.key(of: m, equals: "tool"), s.kind(at: m.valueStart) == .string { tool = s.decodeString(m.value) }
-                if s.key(of: m, equals: "source"), s.kind(at: m.valueStart) == .string { where_ = s.decodeString(m.value) }
+                if s.key(of: m, equals: "source"), s.kind(at: m.valueStart) == .string { origin = s.decodeString(m.value) }
                 if s.key(of: m, equals: "line"), s.kind(at: m.valueStart) == .number { line = s.text(m.value) }
                 if s.key(of: m, equals: "message"), s.kind(at: m.valueStart) == .string { message = s.decodeString(m.value) }
             }
             if !tool.isEmpty { parts.append(tool) }
-            if !where_.isEmpty { parts.append("at \(where_):\(line)") }
+            if !origin.isEmpty { parts.append("at \(origin):\(line)") }
             return parts.isEmpty ? message : "\(parts.joined(separator: " ")): \(message)"
         }
         return s.kind(at: e.valueStart) == .string ? s.decodeString(e.value) : s.text(e.value)
