@@ -87,6 +87,7 @@ public struct SendArguments: ParsableArguments {
         options.allowHTTP = allowHttp
         options.allowPrivate = allowPrivate
         options.transport.caCertPath = cacert
+        options.transport.inheritCertificateAuthorities(from: ProcessInfo.processInfo.environment)
         options.transport.allowedNetworks = allowAddress
         options.timeout = timeout.seconds
         options.retry.retries = retries

@@ -36,7 +36,7 @@ final class EndpointState {
         case .oauth2(let tokenURL, let clientID, let clientSecret, let scope):
             bearer = nil
             let id = try resolve(clientID), secret = try resolve(clientSecret)
-            oauth = options.dryRun ? nil : OAuthTokenSource(
+            oauth = options.dryRun ? nil : try OAuthTokenSource(
                 tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope, timeout: endpoint.timeout, settings: transport)
         }
         self.secrets = secrets.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }).map(String.init) }

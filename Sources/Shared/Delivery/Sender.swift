@@ -44,7 +44,7 @@ public final class Sender {
         signals = StopSignals()
         deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0) }
         journal = try options.journalPath.map { try DeliveryJournal(path: $0) }
-        multi = CurlMulti(maxConnections: options.concurrency * 2)
+        multi = try CurlMulti(maxConnections: options.concurrency * 2)
         globalLimiter = options.rate.map { PacedLimiter(perSecond: $0) }
         if let url = options.url {
             try checkScheme(url, what: "--url")
@@ -273,8 +273,18 @@ public final class Sender {
         } else {
             headers.append(("webhook-id", p.id))
         }
-        let t = pool.popLast() ?? CurlTransfer(settings: options.transport)
-        t.prepare(HTTPRequest(url: ep.endpoint.url, headers: headers, body: p.body, timeout: ep.endpoint.timeout))
+        let t: CurlTransfer
+        do {
+            t = try pool.popLast() ?? CurlTransfer(settings: options.transport)
+            do { try t.prepare(HTTPRequest(url: ep.endpoint.url, headers: headers, body: p.body, timeout: ep.endpoint.timeout)) } catch {
+                pool.append(t)
+                throw error
+            }
+        } catch {
+            p.attempts += 1
+            if p.attempts == 1 { p.started = now }
+            return finish(p, .failed, "\(error)", now)
+        }
         t.owner = p
         p.attempts += 1
         if p.attempts == 1 { p.started = now }
