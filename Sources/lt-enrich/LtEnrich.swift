@@ -51,14 +51,16 @@ struct LtEnrich: ParsableCommand {
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-enrich")
-        try ToolRun.run(diagnostics) {
+        let metrics = io.metrics(tool: "lt-enrich", diagnostics: diagnostics)
+        try ToolRun.run(diagnostics, metrics: metrics) {
             var options = EnrichOptions()
             options.field = try EnrichOptions.parseField(field)
             options.format = format
             options.requireLearningTime = requireLearningTime
             options.unwrap = unwrap
             let flag = try flagOptions.resolve(environment: ProcessInfo.processInfo.environment, diagnostics: diagnostics)
-            let enricher = Enricher(flag: flag, options: options, diagnostics: diagnostics, output: OutputWriter.standardOutput())
+            let enricher = Enricher(flag: flag, options: options, diagnostics: diagnostics, metrics: metrics,
+                                    output: OutputWriter.standardOutput())
             defer { io.report(enricher.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { enricher.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try enricher.run($0) }

@@ -86,8 +86,9 @@ struct LtQuery: ParsableCommand {
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-query")
+        let metrics = io.metrics(tool: "lt-query", diagnostics: diagnostics)
         let env = ProcessInfo.processInfo.environment
-        try ToolRun.run(diagnostics) {
+        try ToolRun.run(diagnostics, metrics: metrics) {
             var spec = TableSpec()
             spec.table = table
             spec.userColumn = userColumn
@@ -138,13 +139,17 @@ struct LtQuery: ParsableCommand {
                 return
             }
 
+            if flagSetting.isOffForAll {
+                diagnostics.warning("enrichment is off (\(flagSetting.origin)); completions are not looked up",
+                                    hint: "pass --flag on, or set ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT=true")
+            }
             // A bad address or a missing table is fatal at start-up; a warehouse that is down is not.
             let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: timeout)
             do { try w.verify() } catch let e as WarehouseError where e.exitCode != 2 {
                 diagnostics.warning("\(e.description); lookups will be retried as lines arrive")
             }
             let pipeline = LookupPipeline(warehouse: w, cache: cache, flag: flagSetting, options: options,
-                                          diagnostics: diagnostics, output: output)
+                                          diagnostics: diagnostics, metrics: metrics, output: output)
             defer { io.report(pipeline.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { pipeline.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try pipeline.run($0) }

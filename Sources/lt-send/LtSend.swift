@@ -77,7 +77,8 @@ struct LtSend: ParsableCommand {
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-send")
-        try ToolRun.run(diagnostics) {
+        let metrics = io.metrics(tool: "lt-send", diagnostics: diagnostics)
+        try ToolRun.run(diagnostics, metrics: metrics) {
             var options = SendOptions()
             options.url = url
             options.integrations = try integrations.map { try IntegrationsConfig.load(path: $0) }
@@ -101,7 +102,7 @@ struct LtSend: ParsableCommand {
             options.grace = try DurationText.parse(grace, option: "--grace")
             options.dryRun = dryRun
             let sender = try Sender(options: options, environment: ProcessInfo.processInfo.environment,
-                                    diagnostics: diagnostics, output: OutputWriter.standardOutput())
+                                    diagnostics: diagnostics, metrics: metrics, output: OutputWriter.standardOutput())
             defer { io.report(sender.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { sender.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try sender.run($0) }

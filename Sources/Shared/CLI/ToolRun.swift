@@ -4,17 +4,18 @@ import ArgumentParser
 /// 0 when every line succeeded, 1 when any did not, 2 for configuration errors, and a quiet
 /// end when the reader of standard output has gone away.
 public enum ToolRun {
-    public static func run(_ diagnostics: Diagnostics, _ body: () throws -> Void) throws {
+    public static func run(_ diagnostics: Diagnostics, metrics: Metrics? = nil, _ body: () throws -> Void) throws {
         defer {
             diagnostics.progress?.clear()
-            Metrics.shared.flush()
+            diagnostics.reportRepeats()
+            metrics?.flush()
         }
         do {
             try body()
         } catch is OutputClosed {
             return
         } catch let e as LTError {
-            diagnostics.error(e.description)
+            diagnostics.error(e)
             throw ExitCode(e.exitCode)
         }
         if diagnostics.hasFailed { throw ExitCode.failure }
@@ -25,11 +26,18 @@ public enum ToolRun {
         for path in paths {
             let reader: LineReader
             do { reader = try LineReader.open(path) } catch let e as LTError {
-                diagnostics.error(e.description)
+                diagnostics.error(e)
                 continue
             }
-            reader.progress = diagnostics.progress
-            reader.periodic = diagnostics.periodic
+            let progress = diagnostics.progress, periodic = diagnostics.periodic
+            progress?.totalBytes = reader.regularFileSize
+            if progress != nil || periodic != nil {
+                reader.onLine = { bytes in
+                    progress?.count(lineBytes: bytes)
+                    periodic?.lineRead()
+                }
+            }
+            if let periodic { reader.tick = (periodic.waitMilliseconds, periodic.tick) }
             try body(reader)
         }
     }
