@@ -114,8 +114,10 @@ import Testing
     }
 
     @Test func statsIntervalPrintsOnTimeWhenInputTrickles() throws {
+        let dir = try Workdir()
+        let receiver = try Receiver(in: dir)
         for (tool, args) in [("lt-enrich", ["--flag", "on"]),
-                             ("lt-send", ["--url", "http://127.0.0.1:9/x", "--allow-http", "--allow-private", "--dry-run"])] {
+                             ("lt-send", ["--url", receiver.url(), "--allow-http", "--allow-private"])] {
             let t = try Interactive(tool, args + ["--stats", "--stats-interval", "0.2"])
             _ = try t.ask(#"{"payload":{"a":1}}"#)
             // One line only, and no more input: the summary must come by the clock, not by the next line.

@@ -21,7 +21,7 @@ import Testing
         let names = Set(metrics.map(\.name))
         for expected in ["webhook.learning_time.query.duration", "webhook.learning_time.query.success",
                          "webhook.learning_time.cache.hit_rate", "webhook.delivery.success_with_learning_time",
-                         "webhook.delivery.success_without_learning_time", "webhook.delivery.latency",
+                         "webhook.delivery.success_enrollment", "webhook.delivery.latency",
                          "webhook.delivery.attempts", "webhook.enrichment.task.duration"] {
             #expect(names.contains(expected), "no \(expected) in \(names.sorted())")
         }
