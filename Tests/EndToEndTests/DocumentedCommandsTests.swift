@@ -5,10 +5,11 @@ import Testing
 /// later edits stay tested, run as written in a scratch folder holding a copy of examples/, on a
 /// SQLite warehouse and against a receiver on 127.0.0.1.
 @Suite struct DocumentedCommandsTests {
-    /// One indented block: its commands, and for a `$ ` transcript the output lines it shows.
+    /// One indented block: its commands, and for a `$ ` transcript the output lines shown after each.
     struct Block {
         var commands: [String]
-        var shown: [String]
+        var shown: [[String]]
+        var isTranscript: Bool { !shown.isEmpty }
     }
 
     /// Blocks that are not run here, each with the reason; any other block is run.
@@ -39,7 +40,12 @@ import Testing
             if g.contains(where: { $0.hasPrefix("$ ") }) {
                 var b = Block(commands: [], shown: [])
                 for line in g {
-                    if line.hasPrefix("$ ") { b.commands.append(String(line.dropFirst(2))) } else { b.shown.append(line) }
+                    if line.hasPrefix("$ ") {
+                        b.commands.append(String(line.dropFirst(2)))
+                        b.shown.append([])
+                    } else if !b.shown.isEmpty {
+                        b.shown[b.shown.count - 1].append(line)
+                    }
                 }
                 blocks.append(b)
             } else if let first = g.first, !first.hasPrefix("{"),
@@ -86,12 +92,12 @@ import Testing
             // Each block starts with an empty cache, so the figures it shows do not depend on the blocks before it.
             script += "echo '::block \(i)' >&2\nexport LT_CACHE_DIR=\"$PWD/cache-\(i)\"\n"
             for (j, command) in runnable.enumerated() {
-                if block.shown.isEmpty {
+                if !block.isTranscript {
                     script += command + "\n"
                 } else {
                     // What the command prints on stderr (where --stats goes) is kept for the shape check below.
                     script += "echo '::transcript \(transcripts.count)' >&2\n{ \(command); } 2>&1 | cat >&2\n"
-                    transcripts.append((command, j == block.commands.count - 1 ? block.shown : []))
+                    transcripts.append((command, block.shown[j]))
                 }
             }
             ran += 1
