@@ -176,7 +176,7 @@ public final class Diagnostics {
         let n = repeats[kind]!.count
         if n == repeatsShown + 1 && !toldAboutRepeats {
             toldAboutRepeats = true
-            write(record(.warning, "a warning or error seen \(repeatsShown) times is counted from now on, not shown; "
+            write(record(.info, "a problem seen \(repeatsShown) times is counted from now on, not shown; "
                          + "the counts come at the end", hint: "", at: nil, context: [:]))
         }
         return n <= repeatsShown
