@@ -3,7 +3,7 @@
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libpq-dev libsqlite3-dev sqlite3 postgresql postgresql-client python3 python3-pip python3-venv curl jq openssl pkg-config binutils)
+packages=(libcurl4-openssl-dev libpq-dev libsqlite3-dev sqlite3 postgresql postgresql-client python3 python3-pip python3-venv curl jq openssl pkg-config binutils prometheus-node-exporter)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

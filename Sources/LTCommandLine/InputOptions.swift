@@ -36,8 +36,11 @@ public struct InputOptions: ParsableArguments {
     @Flag(help: "No live progress line, even when standard error is a terminal.")
     public var noProgress = false
 
-    @Option(help: "Send DogStatsD metrics over UDP to statsd://HOST:PORT. Default: $LT_METRICS.")
+    @Option(help: "Send DogStatsD metrics over UDP to statsd://HOST:PORT. Default: $LT_METRICS, else $DD_AGENT_HOST:$DD_DOGSTATSD_PORT.")
     public var metrics: String?
+
+    @Option(help: ArgumentHelp("Tag every metric with key:value (DogStatsD tag, Prometheus label); repeatable.", valueName: "key:value"))
+    public var metricsTag: [String] = []
 
     @Option(help: "Write metrics in the Prometheus text format to this file (atomically), for node_exporter's textfile collector.",
             completion: .file())
@@ -60,26 +63,36 @@ public struct InputOptions: ParsableArguments {
         if let m = metrics ?? ProcessInfo.processInfo.environment["LT_METRICS"], !m.isEmpty, !m.hasPrefix("statsd://") {
             throw ValidationError("--metrics must be statsd://HOST:PORT")
         }
+        for tag in metricsTag {
+            do { _ = try MetricsSettings.parseTag(tag, from: "--metrics-tag") } catch let e as LTError {
+                throw ValidationError(e.description)
+            }
+        }
         if metricsInterval.seconds <= 0 { throw ValidationError("--metrics-interval must be positive") }
         if let statsInterval, statsInterval.seconds <= 0 { throw ValidationError("--stats-interval must be positive") }
     }
 
-    /// The run's diagnostics, with its format, level, progress line and metrics set up.
+    /// The run's diagnostics, with its format, level and progress line set up.
     public func diagnostics(tool: String) -> Diagnostics {
         let env = ProcessInfo.processInfo.environment
         let level = logLevel ?? (quiet ? .error : verbose ? .info : .warning)
         let d = Diagnostics(tool: tool, threshold: level)
         d.format = logFormat
         d.progress = ProgressLine.make(tool: tool, wanted: !noProgress && logFormat == .human, environment: env)
-        let statsd = metrics ?? env["LT_METRICS"].flatMap { $0.isEmpty ? nil : $0 }
-        if statsd != nil || metricsFile != nil {
-            do {
-                try Metrics.shared.configure(statsd: statsd, file: metricsFile, interval: metricsInterval.seconds, diagnostics: d)
-            } catch {
-                d.warning("metrics are off: \(error)")
-            }
-        }
         return d
+    }
+
+    /// The run's metrics sink, as the options and the environment (`LT_METRICS`, `DD_*`) ask.
+    public func metrics(tool: String, diagnostics: Diagnostics) -> Metrics {
+        do {
+            let settings = try MetricsSettings.resolve(statsd: metrics, file: metricsFile, interval: metricsInterval.seconds,
+                                                       tags: metricsTag, environment: ProcessInfo.processInfo.environment)
+            for problem in settings.ignored { diagnostics.warning("\(problem); the tag is left out") }
+            return Metrics.make(tool: tool, settings: settings, diagnostics: diagnostics)
+        } catch {
+            diagnostics.warning("metrics are off: \(error)")
+            return Metrics(tool: tool)
+        }
     }
 }
 

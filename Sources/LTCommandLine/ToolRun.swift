@@ -5,17 +5,18 @@ import Shared
 /// (``ExitStatus``): 0 when every line succeeded, 1 when any did not, the status of the error's
 /// kind when one stopped the run, and a quiet end when the reader of standard output has gone away.
 public enum ToolRun {
-    public static func run(_ diagnostics: Diagnostics, _ body: () throws -> Void) throws {
+    public static func run(_ diagnostics: Diagnostics, metrics: Metrics? = nil, _ body: () throws -> Void) throws {
         defer {
             diagnostics.progress?.clear()
-            Metrics.shared.flush()
+            diagnostics.reportRepeats()
+            metrics?.flush()
         }
         do {
             try body()
         } catch is OutputClosed {
             return
         } catch let e as LTError {
-            diagnostics.error(e.description)
+            diagnostics.error(e)
             throw ExitCode(ExitStatus.of(e.kind))
         }
         if diagnostics.hasFailed { throw ExitCode.failure }
@@ -26,11 +27,18 @@ public enum ToolRun {
         for path in paths {
             let reader: LineReader
             do { reader = try LineReader.open(path) } catch let e as LTError {
-                diagnostics.error(e.description)
+                diagnostics.error(e)
                 continue
             }
-            reader.progress = diagnostics.progress
-            reader.periodic = diagnostics.periodic
+            let progress = diagnostics.progress, periodic = diagnostics.periodic
+            progress?.totalBytes = reader.regularFileSize
+            if progress != nil || periodic != nil {
+                reader.onLine = { bytes in
+                    progress?.count(lineBytes: bytes)
+                    periodic?.lineRead()
+                }
+            }
+            if let periodic { reader.tick = (periodic.waitMilliseconds, periodic.tick) }
             try body(reader)
         }
     }

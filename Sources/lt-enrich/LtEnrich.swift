@@ -37,9 +37,10 @@ struct LtEnrich: ParsableCommand {
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-enrich")
-        try ToolRun.run(diagnostics) {
+        let metrics = io.metrics(tool: "lt-enrich", diagnostics: diagnostics)
+        try ToolRun.run(diagnostics, metrics: metrics) {
             let flag = try flagOptions.resolve(environment: ProcessInfo.processInfo.environment, diagnostics: diagnostics)
-            let enricher = Enricher(flag: flag, options: try enrich.enrichOptions(), diagnostics: diagnostics,
+            let enricher = Enricher(flag: flag, options: try enrich.enrichOptions(), diagnostics: diagnostics, metrics: metrics,
                                     output: OutputWriter.standardOutput())
             defer { io.report(enricher.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { enricher.stats }

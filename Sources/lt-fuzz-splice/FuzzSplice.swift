@@ -67,7 +67,8 @@ enum FuzzSplice {
         defer { close(fds[0]) }
         let output = OutputWriter(fd: fds[1], name: "<fuzz>")
         let flag = EnrichmentFlag(rules: RolloutRules(enabled: true), origin: "fuzz")
-        let enricher = Enricher(flag: flag, options: EnrichOptions(), diagnostics: Diagnostics(tool: "fuzz", threshold: .error, fd: -1), output: output)
+        let enricher = Enricher(flag: flag, options: EnrichOptions(), diagnostics: Diagnostics(tool: "fuzz", threshold: .error, fd: -1),
+                                metrics: Metrics(tool: "fuzz"), output: output)
         line.withUnsafeBufferPointer { b in
             try? enricher.process(InputLine(bytes: b, location: SourceLocation(source: "<fuzz>", line: 1)))
         }

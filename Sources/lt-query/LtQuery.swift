@@ -55,8 +55,9 @@ struct LtQuery: ParsableCommand {
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-query")
+        let metrics = io.metrics(tool: "lt-query", diagnostics: diagnostics)
         let env = ProcessInfo.processInfo.environment
-        try ToolRun.run(diagnostics) {
+        try ToolRun.run(diagnostics, metrics: metrics) {
             let spec = try warehouse.tableSpec()
             let cache = self.cache.open(environment: env, diagnostics: diagnostics)
             let output = OutputWriter.standardOutput()
@@ -69,13 +70,17 @@ struct LtQuery: ParsableCommand {
                 return try adHoc.run(key, warehouse: w, cache: cache, diagnostics: diagnostics, output: output)
             }
 
+            if flag.isOffForAll {
+                diagnostics.warning("enrichment is off (\(flag.origin)); completions are not looked up",
+                                    hint: "pass --flag on, or set ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT=true")
+            }
             // A bad address or a missing table is fatal at start-up; a warehouse that is down is not.
             let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: lookup.statementTimeout.seconds)
             do { try w.verify() } catch let e as WarehouseError where e.kind != .configuration {
                 diagnostics.warning("\(e.description); lookups will be retried as lines arrive")
             }
             let pipeline = LookupPipeline(warehouse: w, cache: cache, flag: flag, options: lookup.lookupOptions(),
-                                          diagnostics: diagnostics, output: output)
+                                          diagnostics: diagnostics, metrics: metrics, output: output)
             defer { io.report(pipeline.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { pipeline.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try pipeline.run($0) }

@@ -52,9 +52,10 @@ struct LtSend: ParsableCommand {
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-send")
-        try ToolRun.run(diagnostics) {
+        let metrics = io.metrics(tool: "lt-send", diagnostics: diagnostics)
+        try ToolRun.run(diagnostics, metrics: metrics) {
             let sender = try Sender(options: try send.sendOptions(), environment: ProcessInfo.processInfo.environment,
-                                    diagnostics: diagnostics, output: OutputWriter.standardOutput())
+                                    diagnostics: diagnostics, metrics: metrics, output: OutputWriter.standardOutput())
             defer { io.report(sender.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { sender.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try sender.run($0) }

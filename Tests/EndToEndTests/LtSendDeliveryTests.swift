@@ -171,9 +171,10 @@ import Testing
         let out = try Tool.run("lt-send", ["--url", receiver.url("/ok/x"), "--allow-http", "--allow-private", "--stats"],
                                stdin: SendFixtures.lines(3) + "oops\n")
         #expect(out.status == 1)
-        #expect(out.stderr.contains("lines=4 delivered=3 failed=0 rejected=1 skipped=0 attempts=3"))
+        #expect(out.stderr.contains("lt-send: lines: 4  errors: 1"))
+        #expect(out.stderr.contains("deliveries: delivered=3 failed=0 rejected=1 skipped=0 attempts=3"))
         #expect(out.stderr.contains("endpoint --url: delivered=3"))
         #expect(out.stderr.contains("http: 200=3"))
-        #expect(out.stderr.contains("latency_ms p50="))
+        #expect(out.stderr.contains("latency: p50="))
     }
 }

@@ -118,7 +118,7 @@ import Testing
         let db = try dir.sqliteWarehouse(Self.warehouseSQL)
         let out = try Tool.shell("""
             set -o pipefail
-            yes "$1" | head -n 100000 | lt-query --warehouse "sqlite:$2" --no-cache | head -n 1 >/dev/null
+            yes "$1" | head -n 100000 | lt-query --warehouse "sqlite:$2" --no-cache --flag on | head -n 1 >/dev/null
             echo "status ${PIPESTATUS[2]}"
             """, args: ["", Self.completion, db])
         #expect(out.stdout.contains("status 0"))

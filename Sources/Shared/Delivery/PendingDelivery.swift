@@ -10,6 +10,8 @@ final class PendingDelivery {
     /// The integration named in the result.
     let integration: String?
     let learningTime: Bool?
+    /// A course completion, as opposed to an enrollment or other event, for the delivery metrics.
+    let isCompletion: Bool
     var attempts = 0
     /// Monotonic time the line was read, for the task duration metric.
     let received = Timestamps.monotonic()
@@ -25,7 +27,7 @@ final class PendingDelivery {
     var httpStatus: Int?
 
     init(location: SourceLocation, line: [UInt8], body: [UInt8], id: String, endpoint: EndpointState,
-         integration: String?, learningTime: Bool?) {
+         integration: String?, learningTime: Bool?, isCompletion: Bool = true) {
         self.location = location
         self.line = line
         self.body = body
@@ -33,5 +35,6 @@ final class PendingDelivery {
         self.endpoint = endpoint
         self.integration = integration
         self.learningTime = learningTime
+        self.isCompletion = isCompletion
     }
 }

@@ -16,6 +16,7 @@ import Glibc
 public final class Sender {
     private let options: SendOptions
     private let diagnostics: Diagnostics
+    private let metrics: Metrics
     private let output: OutputWriter
     private let deadLetter: AppendFile?
     private let journal: DeliveryJournal?
@@ -37,9 +38,11 @@ public final class Sender {
     private var stopDeadline: Double?
     public private(set) var stats = DeliveryStats()
 
-    public init(options: SendOptions, environment: [String: String], diagnostics: Diagnostics, output: OutputWriter) throws {
+    public init(options: SendOptions, environment: [String: String], diagnostics: Diagnostics, metrics: Metrics,
+                output: OutputWriter) throws {
         self.options = options
         self.diagnostics = diagnostics
+        self.metrics = metrics
         self.output = output
         signals = StopSignals()
         deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0) }
@@ -186,10 +189,12 @@ public final class Sender {
             }
         }
         let p = PendingDelivery(location: line.location, line: Array(line.bytes), body: Array(envelope.json.bytes(payload)),
-                                id: id, endpoint: endpoint, integration: integration, learningTime: learningTimeIncluded(envelope))
+                                id: id, endpoint: endpoint, integration: integration, learningTime: learningTimeIncluded(envelope),
+                                isCompletion: envelope.isCourseCompletion)
         if options.dryRun { return describe(p) }
         if journal != nil { inRun[id] = line.location }
         pending += 1
+        metrics.increment(.taskQueued)
         ready.append(p)
     }
 
@@ -400,13 +405,15 @@ public final class Sender {
         r.error = error
         r.learningTime = p.learningTime
         let tags = [("integration", p.endpoint.name), ("status", status.rawValue)]
-        Metrics.shared.histogram("webhook.delivery.latency", r.durationSeconds * 1000, tags: tags)
-        Metrics.shared.histogram("webhook.delivery.attempts", Double(p.attempts), tags: tags)
-        Metrics.shared.histogram("webhook.enrichment.task.duration", (now - p.received) * 1000, tags: tags)
-        Metrics.shared.gauge("webhook.enrichment.task.queued", Double(pending))
+        metrics.observe(.deliveryLatency, r.durationSeconds, tags: tags)
+        metrics.observe(.deliveryAttempts, Double(p.attempts), tags: tags)
+        metrics.observe(.taskDuration, now - p.received, tags: tags)
+        metrics.gauge(.taskBacklog, Double(pending))
         if status == .delivered {
-            let name = p.learningTime == true ? "webhook.delivery.success_with_learning_time" : "webhook.delivery.success_without_learning_time"
-            Metrics.shared.increment(name, tags: [("integration", p.endpoint.name)])
+            // Only completions count toward the with/without split the specification alerts on.
+            let name: Metric = !p.isCompletion ? .successEnrollment
+                : p.learningTime == true ? .successWithLearningTime : .successWithoutLearningTime
+            metrics.increment(name, tags: [("integration", p.endpoint.name)])
             diagnostics.info("delivered to \(p.endpoint.name) (\(p.httpStatus ?? 0), attempt \(p.attempts))", at: p.location)
         } else {
             diagnostics.error("not delivered to \(p.endpoint.name): \(error ?? "")", at: p.location)

@@ -5,11 +5,15 @@ import Glibc
 
 /// The one place diagnostics go through: every message is prefixed with the tool's name and,
 /// when it concerns an input line, its location (`lt-query: error (at <stdin>:17): …`), or, with
-/// `--log-format json`, written as `{"timestamp", "level", "logger", "message", "location", …context}`.
+/// `--log-format json`, written as `{"timestamp", "level", "logger", "message", "hint", "source",
+/// "line", "context": {…}}`.
 ///
 /// Errors set a sticky failure flag, so a tool reports and continues, and its exit status at
 /// the end says whether every line succeeded. Every registered secret is masked in everything
-/// written here, whatever its origin.
+/// written here, whatever its origin. Unless the level asks for every record (`--verbose`, or
+/// `--log-level info` or `debug`), the same warning or error repeated is shown a few times, then
+/// counted, and the counts are written at the end (``reportRepeats()``), so a run over a million
+/// bad lines stays readable.
 public final class Diagnostics {
     public let tool: String
     public var threshold: DiagnosticLevel
@@ -19,11 +23,24 @@ public final class Diagnostics {
     public private(set) var warningCount = 0
     /// The live progress line, when stderr is a terminal; cleared before anything is written.
     public var progress: ProgressLine?
-    /// Periodic `--stats` summaries (`--stats-interval`), ticked by the line reader.
+    /// Periodic `--stats` summaries (`--stats-interval`).
     public var periodic: PeriodicReport?
+    /// How many records of one kind are shown before the rest are only counted.
+    public var repeatsShown = 5
     private var said: Set<String> = []
     private var secrets: [String] = []
     private let fd: Int32
+    private var repeats: [String: Repeat] = [:]
+    /// Records not shown whose kind found no room in `repeats` (bounded against hostile input).
+    private var overflow = 0
+    private var toldAboutRepeats = false
+    private static let maxKinds = 1000
+
+    private struct Repeat {
+        var level: DiagnosticLevel
+        var message: String
+        var count: Int
+    }
 
     public init(tool: String, threshold: DiagnosticLevel = .warning, fd: Int32 = 2) {
         self.tool = tool
@@ -37,23 +54,28 @@ public final class Diagnostics {
     }
 
     /// Reports an error and marks the run as failed.
-    public func error(_ message: String, at location: SourceLocation? = nil, context: [String: String] = [:]) {
+    public func error(_ message: String, hint: String = "", at location: SourceLocation? = nil, context: LogContext = [:]) {
         hasFailed = true
         errorCount += 1
-        emit(.error, message, at: location, context: context)
+        emit(.error, message, hint: hint, at: location, context: context)
     }
 
-    public func warning(_ message: String, at location: SourceLocation? = nil, context: [String: String] = [:]) {
+    /// Reports `error` (its message and hint apart) and marks the run as failed.
+    public func error(_ error: LTError, at location: SourceLocation? = nil, context: LogContext = [:]) {
+        self.error(error.message, hint: error.hint, at: location, context: context)
+    }
+
+    public func warning(_ message: String, hint: String = "", at location: SourceLocation? = nil, context: LogContext = [:]) {
         warningCount += 1
-        emit(.warning, message, at: location, context: context)
+        emit(.warning, message, hint: hint, at: location, context: context)
     }
 
-    public func info(_ message: String, at location: SourceLocation? = nil, context: [String: String] = [:]) {
-        emit(.info, message, at: location, context: context)
+    public func info(_ message: String, at location: SourceLocation? = nil, context: LogContext = [:]) {
+        emit(.info, message, hint: "", at: location, context: context)
     }
 
-    public func debug(_ message: String, at location: SourceLocation? = nil, context: [String: String] = [:]) {
-        emit(.debug, message, at: location, context: context)
+    public func debug(_ message: String, at location: SourceLocation? = nil, context: LogContext = [:]) {
+        emit(.debug, message, hint: "", at: location, context: context)
     }
 
     /// True when messages of `level` are written, so callers can skip building costly ones.
@@ -73,14 +95,60 @@ public final class Diagnostics {
         write(mask(text.hasSuffix("\n") ? text : text + "\n"))
     }
 
-    private func emit(_ level: DiagnosticLevel, _ message: String, at location: SourceLocation?, context: [String: String]) {
+    /// Writes how many records of each repeated kind were counted and not shown; called at the end of a run.
+    public func reportRepeats() {
+        for r in repeats.values.sorted(by: { $0.message < $1.message }) where r.count > repeatsShown {
+            let hidden = r.count - repeatsShown
+            write(record(r.level, "\(hidden) more like \"\(r.message)\" not shown", hint: "pass --verbose to see each one",
+                         at: nil, context: ["repeated": .int(Int64(hidden))]))
+        }
+        if overflow > 0 {
+            write(record(.warning, "\(overflow) more warnings and errors of other kinds not shown",
+                         hint: "pass --verbose to see each one", at: nil, context: ["repeated": .int(Int64(overflow))]))
+        }
+        repeats.removeAll()
+        overflow = 0
+    }
+
+    private func emit(_ level: DiagnosticLevel, _ message: String, hint: String, at location: SourceLocation?,
+                      context: LogContext) {
         guard level >= threshold else { return }
-        var text: String
+        if level >= .warning && threshold >= .warning && !shouldShow(level, message) { return }
+        write(record(level, message, hint: hint, at: location, context: context))
+    }
+
+    /// Counts a warning or error by its kind (its text with each run of digits blanked); false once that kind
+    /// was shown enough.
+    private func shouldShow(_ level: DiagnosticLevel, _ message: String) -> Bool {
+        var kind = "\(level.rawValue)"
+        for c in message.prefix(200) where !(c.isNumber && kind.last == "#") { kind.append(c.isNumber ? "#" : c) }
+        if repeats[kind] == nil {
+            guard repeats.count < Diagnostics.maxKinds else { overflow += 1; return false }
+            repeats[kind] = Repeat(level: level, message: message, count: 0)
+        }
+        repeats[kind]!.count += 1
+        let n = repeats[kind]!.count
+        if n == repeatsShown + 1 && !toldAboutRepeats {
+            toldAboutRepeats = true
+            write(record(.info, "a problem seen \(repeatsShown) times is counted from now on, not shown; "
+                         + "the counts come at the end", hint: "", at: nil, context: [:]))
+        }
+        return n <= repeatsShown
+    }
+
+    private func record(_ level: DiagnosticLevel, _ message: String, hint: String, at location: SourceLocation?,
+                        context: LogContext) -> String {
         switch format {
         case .human:
-            text = "\(tool): \(level.name)"
+            var text = "\(tool): \(level.name)"
             if let location { text += " (at \(location))" }
-            text += ": \(message)\n"
+            text += ": \(message)"
+            if !hint.isEmpty { text += "; \(hint)" }
+            if !context.isEmpty {
+                text += " (" + context.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\(Diagnostics.text($0.value))" }
+                    .joined(separator: " ") + ")"
+            }
+            return mask(text + "\n")
         case .json:
             var json = JSONBuffer(capacity: 256)
             json.beginObject()
@@ -88,12 +156,34 @@ public final class Diagnostics {
             json.key("level"); json.string(level.name.uppercased())
             json.key("logger"); json.string(tool)
             json.key("message"); json.string(message)
-            if let location { json.key("location"); json.string(location.description) }
-            for (k, v) in context.sorted(by: { $0.key < $1.key }) { json.key(k); json.string(v) }
+            if !hint.isEmpty { json.key("hint"); json.string(hint) }
+            if let location {
+                json.key("source"); json.string(location.source)
+                json.key("line"); json.int(location.line)
+            }
+            if !context.isEmpty {
+                json.key("context"); json.beginObject()
+                for (k, v) in context.sorted(by: { $0.key < $1.key }) {
+                    json.key(k)
+                    switch v {
+                    case .string(let s): json.string(s)
+                    case .int(let i): json.int(Int(i))
+                    case .double(let d): json.double(d)
+                    }
+                }
+                json.endObject()
+            }
             json.endObject()
-            text = String(decoding: json.bytes, as: UTF8.self) + "\n"
+            return mask(String(decoding: json.bytes, as: UTF8.self) + "\n")
         }
-        write(mask(text))
+    }
+
+    private static func text(_ v: LogValue) -> String {
+        switch v {
+        case .string(let s): s
+        case .int(let i): String(i)
+        case .double(let d): String(d)
+        }
     }
 
     private func mask(_ text: String) -> String {
@@ -103,6 +193,7 @@ public final class Diagnostics {
     }
 
     private func write(_ text: String) {
+        guard !text.isEmpty else { return }
         progress?.clear()
         var text = text
         text.withUTF8 { buf in

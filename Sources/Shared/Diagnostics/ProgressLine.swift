@@ -4,7 +4,9 @@ import Glibc
 
 /// A live line on a terminal's stderr for long runs: lines done, rate, and for a regular file
 /// of known size, percent and time left. Redrawn at most five times a second; cleared before
-/// any diagnostic is written and at the end. Never shown when stderr is not a terminal.
+/// any diagnostic is written and at the end. Never shown when stderr is not a terminal, nor when
+/// standard output is a pipe: in `lt-query | lt-enrich | lt-send` on one terminal only the last tool
+/// (whose output goes to the terminal or a file) draws, so the three never overwrite each other.
 public final class ProgressLine {
     private let tool: String
     private let fd: Int32
@@ -23,10 +25,13 @@ public final class ProgressLine {
         self.dim = dim
     }
 
-    /// A progress line when stderr is a terminal and it is wanted, else nil.
+    /// A progress line when stderr is a terminal, stdout is not a pipe or socket, and it is wanted, else nil.
     /// `NO_COLOR` (any value) turns off the dim styling.
-    public static func make(tool: String, wanted: Bool, environment: [String: String], fd: Int32 = 2) -> ProgressLine? {
+    public static func make(tool: String, wanted: Bool, environment: [String: String], fd: Int32 = 2,
+                            outputFD: Int32 = 1) -> ProgressLine? {
         guard wanted, isatty(fd) == 1 else { return nil }
+        var st = stat()
+        if fstat(outputFD, &st) == 0 && (st.st_mode & S_IFMT == S_IFIFO || st.st_mode & S_IFMT == S_IFSOCK) { return nil }
         return ProgressLine(tool: tool, fd: fd, dim: environment["NO_COLOR"] == nil && environment["TERM"] != "dumb")
     }
 

@@ -5,8 +5,8 @@ extension EnrichStats: RunSummary {
         json.beginObject()
         json.key("tool"); json.string("lt-enrich")
         json.key("lines"); json.int(lines)
-        json.key("enriched"); json.int(enriched)
         json.key("errors"); json.int(errors)
+        json.key("enriched"); json.int(enriched)
         json.key("omitted"); json.beginObject()
         for (reason, n) in omitted.sorted(by: { $0.key < $1.key }) { json.key(reason); json.int(n) }
         json.endObject()

@@ -4,6 +4,7 @@ public final class Enricher {
     private let flag: EnrichmentFlag
     private let options: EnrichOptions
     private let diagnostics: Diagnostics
+    private let metrics: Metrics
     private let output: OutputWriter
     public private(set) var stats = EnrichStats()
     private var out = JSONBuffer(capacity: 8192)
@@ -17,10 +18,12 @@ public final class Enricher {
     private static let enrichedMarker = Array(#"{"learning_time":true}"#.utf8)
     private var omittedMarkers: [OmissionReason: [UInt8]] = [:]
 
-    public init(flag: EnrichmentFlag, options: EnrichOptions, diagnostics: Diagnostics, output: OutputWriter) {
+    public init(flag: EnrichmentFlag, options: EnrichOptions, diagnostics: Diagnostics, metrics: Metrics,
+                output: OutputWriter) {
         self.flag = flag
         self.options = options
         self.diagnostics = diagnostics
+        self.metrics = metrics
         self.output = output
         self.fieldText = options.field.joined(separator: ".")
         self.fieldKeys = options.field.map { part in
@@ -57,6 +60,7 @@ public final class Enricher {
             if envelope.isErrorRecord {
                 stats.errors += 1
                 diagnostics.markFailed()
+                if diagnostics.isOn(.info) { diagnostics.info("error record passed on", at: line.location) }
                 try output.write(line.bytes)
                 try output.endLine()
                 return
@@ -64,7 +68,7 @@ public final class Enricher {
             try enrich(envelope, at: line.location)
         } catch let e as LTError {
             stats.errors += 1
-            diagnostics.error(e.description, at: line.location)
+            diagnostics.error(e, at: line.location)
             out.removeAll()
             ErrorRecord.make(tool: diagnostics.tool, location: line.location, error: e, line: line, into: &out)
         }
@@ -100,7 +104,10 @@ public final class Enricher {
                                  hint: "re-run this line from the dead-letter file once the warehouse is back")
             }
             stats.omitted[reason.rawValue, default: 0] += 1
-            Metrics.shared.increment("webhook.enrichment.omitted", tags: [("reason", reason.rawValue)])
+            metrics.increment(.omitted, tags: [("reason", reason.rawValue)])
+            if diagnostics.isOn(.info) {
+                diagnostics.info("passed on without learning time", at: location, context: ["reason": .string(reason.rawValue)])
+            }
             try write(envelope, payload: nil, enrichment: omittedMarkers[reason]!)
             return
         }
@@ -131,7 +138,11 @@ public final class Enricher {
             diagnostics.warning("payload already had \(fieldText); replaced it", at: location)
         }
         stats.enriched += 1
-        Metrics.shared.increment("webhook.enrichment.enriched")
+        metrics.increment(.enriched)
+        if diagnostics.isOn(.info) {
+            diagnostics.info("learning time added", at: location,
+                             context: ["total_seconds": .int(total), "field": .string(fieldText)])
+        }
         try write(envelope, payload: payloadBytes, enrichment: Enricher.enrichedMarker)
     }
 

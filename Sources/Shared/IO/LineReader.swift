@@ -26,15 +26,11 @@ public final class LineReader {
     public let sourceName: String
     public private(set) var lineNumber = 0
     public var onWouldBlock: (() -> Void)?
-    /// Ticked once per line, for periodic summaries.
-    public var periodic: PeriodicReport?
-    /// Counts lines and bytes for a live progress line, when there is one.
-    public var progress: ProgressLine? {
-        didSet {
-            var st = stat()
-            if let progress, fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG { progress.totalBytes = Int(st.st_size) }
-        }
-    }
+    /// Runs for every line handed out, with the bytes it took in the input (terminator included).
+    public var onLine: ((Int) -> Void)?
+    /// Runs at least every `milliseconds` while the reader waits for input, and at each check for it,
+    /// so time-driven work (periodic summaries) happens on time when input only trickles in.
+    public var tick: (milliseconds: Int32, action: () -> Void)?
     public let maxLineLength: Int
 
     private let fd: Int32
@@ -70,6 +66,12 @@ public final class LineReader {
         if ownsFD { close(fd) }
     }
 
+    /// The input's size when it is a regular file, for progress in percent.
+    public var regularFileSize: Int? {
+        var st = stat()
+        return fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFREG ? Int(st.st_size) : nil
+    }
+
     /// The descriptor read from, for callers that wait on several things at once (lt-send's event loop).
     public var fileDescriptor: Int32 { fd }
 
@@ -80,6 +82,7 @@ public final class LineReader {
 
     /// Waits up to `milliseconds` for input to arrive; true when `next()` can proceed without waiting.
     public func waitForInput(milliseconds: Int32) -> Bool {
+        tick?.action()
         if eof || hasBufferedLine { return true }
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let r = poll(&p, 1, milliseconds)
@@ -116,8 +119,7 @@ public final class LineReader {
             if e - s >= 3 && buffer[s] == 0xEF && buffer[s + 1] == 0xBB && buffer[s + 2] == 0xBF { s += 3 }
         }
         if e > s && buffer[e - 1] == 0x0D { e -= 1 }
-        progress?.count(lineBytes: consumedTo - start)
-        periodic?.lineRead()
+        onLine?(consumedTo - start)
         start = consumedTo
         return InputLine(bytes: UnsafeBufferPointer(start: buffer + s, count: e - s),
                          location: SourceLocation(source: sourceName, line: lineNumber),
@@ -174,6 +176,10 @@ public final class LineReader {
         if let onWouldBlock {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&p, 1, 0) == 0 { onWouldBlock() }
+        }
+        if let tick {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while poll(&p, 1, tick.milliseconds) == 0 { tick.action() }
         }
         while true {
             let n = read(fd, buffer + end, capacity - end)

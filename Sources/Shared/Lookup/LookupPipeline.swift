@@ -9,8 +9,11 @@ public final class LookupPipeline {
     private let flag: EnrichmentFlag
     private let options: LookupOptions
     private let diagnostics: Diagnostics
+    private let metrics: Metrics
     private let output: OutputWriter
     public private(set) var stats = LookupStats()
+    /// Lines already counted in the `task.queued` metric.
+    private var linesReported = 0
 
     /// A line waiting for its batch (or behind one): its output up to the lookup value, and its key.
     private struct Pending {
@@ -32,12 +35,13 @@ public final class LookupPipeline {
 
     /// A PostgreSQL `warehouse` connects on first use, so a run answered from the cache never connects.
     public init(warehouse: Warehouse, cache: LookupCache?, flag: EnrichmentFlag,
-                options: LookupOptions, diagnostics: Diagnostics, output: OutputWriter) {
+                options: LookupOptions, diagnostics: Diagnostics, metrics: Metrics, output: OutputWriter) {
         self.warehouse = warehouse
         self.cache = cache
         self.flag = flag
         self.options = options
         self.diagnostics = diagnostics
+        self.metrics = metrics
         self.output = output
         // A batch that used up its retries is failure enough to open it.
         breaker = CircuitBreaker(threshold: 1, cooldown: options.breakerCooldown)
@@ -69,11 +73,19 @@ public final class LookupPipeline {
     public func finish() throws {
         defer {
             cache?.flush()
-            Metrics.shared.gauge("webhook.learning_time.cache.hit_rate", stats.hitRate)
+            metrics.gauge(.cacheHitRate, stats.hitRate * 100)
+            reportQueue()
         }
         try resolveBatch()
         try emitReady()
         try output.flush()
+    }
+
+    /// Lines queued since the last report, and the backlog now.
+    private func reportQueue() {
+        metrics.increment(.taskQueued, by: Double(stats.lines - linesReported))
+        linesReported = stats.lines
+        metrics.gauge(.taskBacklog, Double(queue.count - queueHead))
     }
 
     private func handle(_ line: InputLine) throws {
@@ -86,7 +98,7 @@ public final class LookupPipeline {
             envelope = try Envelope(line.bytes)
         } catch let e as LTError {
             stats.errors += 1
-            diagnostics.error(e.description, at: line.location)
+            diagnostics.error(e, at: line.location)
             scratch.removeAll()
             ErrorRecord.make(tool: diagnostics.tool, location: line.location, error: e, line: line, into: &scratch)
             try writeWhole(scratch.bytes)
@@ -114,7 +126,7 @@ public final class LookupPipeline {
                     batchOrder.append(k)
                 }
             } catch let e as LTError {
-                diagnostics.error(e.description, at: line.location)
+                diagnostics.error(e, at: line.location)
                 result = LookupResult(status: .invalid, error: e.description)
             }
         }
@@ -157,12 +169,14 @@ public final class LookupPipeline {
     }
 
     private func cached(_ key: LookupKey) -> LookupResult? {
-        if let r = memory[key] { stats.cacheHits += 1; return r }
+        if let r = memory[key] { stats.cacheHits += 1; log(key, r, seconds: 0, source: .cache); return r }
         guard let cache, cache.isEnabled else { return nil }
+        let started = Timestamps.monotonic()
         if let entry = cache.get(key, now: Timestamps.now()) {
             // Not remembered in memory: the file cache answers a repeat nearly as fast, and a warm
             // backfill of distinct keys would only churn the table.
             stats.cacheHits += 1
+            log(key, entry.result, seconds: Timestamps.monotonic() - started, source: .cache)
             return entry.result
         }
         stats.cacheMisses += 1
@@ -209,7 +223,7 @@ public final class LookupPipeline {
     }
 
     private func unavailable(_ keys: [LookupKey], _ message: String) -> [LookupKey: LookupResult] {
-        Metrics.shared.increment("webhook.learning_time.query.failure", by: Double(keys.count))
+        metrics.increment(.queryFailure, by: Double(keys.count))
         let r = LookupResult(status: .unavailable, error: message)
         return Dictionary(uniqueKeysWithValues: keys.map { ($0, r) })
     }
@@ -231,29 +245,34 @@ public final class LookupPipeline {
                 stats.roundTrips += 1
                 let totals = try warehouse.totals(for: keys)
                 let seconds = Timestamps.monotonic() - started
-                stats.roundTripSeconds.append(seconds)
+                stats.roundTripSeconds.record(seconds)
                 breaker.record(healthy: true, now: Timestamps.monotonic())
                 let found = keys.reduce(0) { $0 + (totals[$1] != nil ? 1 : 0) }
-                Metrics.shared.histogram("webhook.learning_time.query.duration", seconds * 1000)
-                Metrics.shared.increment("webhook.learning_time.query.success", by: Double(found), tags: [("status", "found")])
-                Metrics.shared.increment("webhook.learning_time.query.success", by: Double(keys.count - found), tags: [("status", "not_found")])
-                Metrics.shared.gauge("webhook.learning_time.cache.hit_rate", stats.hitRate)
-                Metrics.shared.gauge("webhook.enrichment.task.queued", Double(queue.count - queueHead))
-                return answers(keys, totals)
+                metrics.observe(.queryDuration, seconds)
+                metrics.increment(.querySuccess, by: Double(found), tags: [("status", "found")])
+                metrics.increment(.querySuccess, by: Double(keys.count - found), tags: [("status", "not_found")])
+                metrics.gauge(.cacheHitRate, stats.hitRate * 100)
+                reportQueue()
+                return answers(keys, totals, seconds: seconds)
             } catch let e as LTError {
                 if e.kind == .configuration {
                     // Retrying a configuration mistake cannot help, and it says nothing about the warehouse's health.
-                    diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable)")
+                    diagnostics.error("the warehouse query cannot run; \(keys.count) keys marked unavailable",
+                                      context: ["error": .string(e.description), "keys": .int(Int64(keys.count))])
                     return unavailable(keys, e.description)
                 }
                 if attempt == attempts {
                     breaker.record(healthy: false, now: Timestamps.monotonic())
                     let what = probing ? "the probe after the cooldown failed" : "after \(attempts) attempts"
-                    diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable \(what); "
-                                      + "failing fast for \(options.breakerCooldown) s)")
+                    diagnostics.error("the warehouse query failed; \(keys.count) keys marked unavailable \(what)",
+                                      hint: "lookups fail fast for \(options.breakerCooldown) s, then one batch probes",
+                                      context: ["error": .string(e.description), "retry_count": .int(Int64(attempt - 1)),
+                                                "keys": .int(Int64(keys.count))])
                     return unavailable(keys, e.description)
                 }
-                diagnostics.warning("\(e.description); retrying in \(Int(delay * 1000)) ms")
+                diagnostics.warning("the warehouse query failed; retrying in \(Int(delay * 1000)) ms",
+                                    context: ["error": .string(e.description), "retry_count": .int(Int64(attempt)),
+                                              "keys": .int(Int64(keys.count))])
                 Clock.sleep(seconds: delay * Double.random(in: 0.8...1.2))
                 delay *= 2
             } catch {
@@ -264,7 +283,7 @@ public final class LookupPipeline {
     }
 
     /// Lookup records for a batch's answer, stored in memory and in the file cache.
-    private func answers(_ keys: [LookupKey], _ totals: [LookupKey: Int64]) -> [LookupKey: LookupResult] {
+    private func answers(_ keys: [LookupKey], _ totals: [LookupKey: Int64], seconds: Double) -> [LookupKey: LookupResult] {
         let now = Timestamps.now()
         let today = Timestamps.todayUTC(now: now)
         var out: [LookupKey: LookupResult] = [:]
@@ -282,10 +301,28 @@ public final class LookupPipeline {
             let r = t.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: today, source: .warehouse) }
                 ?? LookupResult(status: .notFound, lastUpdated: today, source: .warehouse)
             out[k] = r
+            log(k, r, seconds: seconds, source: .warehouse)
             remember(k, r)
             toCache.append((k, t))
         }
         cache?.put(toCache, lastUpdated: today, now: now)
         return out
+    }
+
+    /// Logs one lookup as the specification's section 7.2 does: found at info, no data at warning,
+    /// the facts in the record's context (for a batch, `query_duration_ms` is its round trip).
+    private func log(_ key: LookupKey, _ r: LookupResult, seconds: Double, source: LookupSource) {
+        let level: DiagnosticLevel = r.status == .found ? .info : .warning
+        guard r.status == .found || r.status == .notFound, diagnostics.isOn(level) else { return }
+        var context: LogContext = ["user_id": .int(key.userID), "course_id": .string(key.courseID),
+                                   "enterprise_uuid": .string(key.enterpriseID),
+                                   "query_duration_ms": .double((seconds * 1e6).rounded() / 1e3),
+                                   "source": .string(source.rawValue)]
+        if let total = r.totalSeconds {
+            context["total_seconds"] = .int(total)
+            diagnostics.info("learning time found", context: context)
+        } else {
+            diagnostics.warning("no learning time data for this learner and course", context: context)
+        }
     }
 }

@@ -2,10 +2,6 @@ extension LookupStats: RunSummary {
     public var textLines: [String] { summary().split(separator: "\n").map(String.init) }
 
     public func writeJSON(to json: inout JSONBuffer) {
-        let sorted = roundTripSeconds.sorted()
-        func ms(_ p: Double) -> Double? {
-            sorted.isEmpty ? nil : (sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1e6).rounded() / 1e3
-        }
         json.beginObject()
         json.key("tool"); json.string("lt-query")
         json.key("lines"); json.int(lines)
@@ -22,10 +18,8 @@ extension LookupStats: RunSummary {
         json.key("batches"); json.int(batches)
         json.key("round_trips"); json.int(roundTrips)
         json.key("failed_fast"); json.int(failedFast)
-        for (name, p) in [("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)] {
-            json.key(name); if let v = ms(p) { json.double(v) } else { json.null() }
-        }
         json.endObject()
+        json.key("latency"); roundTripSeconds.writeJSON(to: &json)
         json.endObject()
     }
 }

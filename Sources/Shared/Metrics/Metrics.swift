@@ -1,136 +1,169 @@
-import Foundation
-
-/// The specification's metrics, sent as DogStatsD over UDP (`--metrics statsd://HOST:PORT` or
-/// `LT_METRICS`) and/or kept for a Prometheus text file (`--metrics-file PATH`), written at an
-/// interval and at exit. Metrics never block or fail the pipeline: a failed send or write is
-/// reported once and the run goes on. Tags name integrations and statuses, never learners.
+/// A tool's metrics sink, handed to the components that report next to their ``Diagnostics``:
+/// DogStatsD over UDP (`--metrics statsd://HOST:PORT`, `LT_METRICS` or `DD_AGENT_HOST`) and/or a
+/// Prometheus text file (`--metrics-file PATH`) rewritten at an interval and at exit. Metrics never
+/// block or fail the pipeline: a failed send or write is reported once and the run goes on. Tags
+/// name tools, integrations, statuses and reasons, never learners.
 ///
-/// Counters and gauges are aggregated and sent once a second (a backfill of a million lines
-/// sends a few hundred datagrams, not a million); histogram samples are sent as they come.
-public final class Metrics: @unchecked Sendable {
-    /// The process's metrics; off until ``configure(statsd:file:interval:diagnostics:)``.
-    public static let shared = Metrics()
+/// Counters and gauges are aggregated and sent to StatsD once a second (a backfill of a million
+/// lines sends a few hundred datagrams, not a million); histogram samples are sent as they come,
+/// for the agent's own aggregation, and kept for the file in a ``LatencyHistogram`` each.
+///
+/// One sink belongs to one tool's single thread, like its Diagnostics, so it needs no lock.
+public final class Metrics {
+    public let tool: String
+    private let statsd: StatsDClient?
+    private let file: PrometheusFile?
+    private let interval: Double
+    /// `|#tool:…,env:…` and the other constant DogStatsD tags, ready to append.
+    private let statsdTags: String
+    /// `tool` and `--metrics-tag` labels of every Prometheus sample.
+    private let fileLabels: [(String, String)]
+    private let diagnostics: Diagnostics?
+    private var lastWrite: Double
+    private var lastSend = 0.0
+    private var warned = false
+    private var series: [SeriesKey: Series] = [:]
+    /// Counter increments and gauge values not yet sent to StatsD, by line prefix (`name|type` and tags).
+    private var unsent: [String: Double] = [:]
 
-    public enum Kind: String, Sendable { case counter, gauge, histogram }
+    private struct SeriesKey: Hashable, Comparable {
+        var metric: Metric
+        var labels: String
 
-    private struct Series {
-        var kind: Kind
-        var value = 0.0
-        var buckets = [Int](repeating: 0, count: PrometheusFile.buckets.count)
-        var count = 0
-        var sum = 0.0
+        static func < (a: Self, b: Self) -> Bool {
+            (a.metric.prometheusName, a.labels) < (b.metric.prometheusName, b.labels)
+        }
     }
 
-    private let lock = NSLock()
-    private var statsd: StatsDClient?
-    private var file: PrometheusFile?
-    private var interval = 15.0
-    private var lastWrite = 0.0
-    private var series: [String: Series] = [:]
-    private var diagnostics: Diagnostics?
-    private var warned = false
-    /// Counter increments and gauge values not yet sent to StatsD, by line prefix (`name|type` and tags).
-    private var unsent: [String: (value: Double, type: String, tags: String, name: String)] = [:]
-    private var lastSend = 0.0
+    private enum Series {
+        case value(Double)
+        case histogram(LatencyHistogram)
+    }
 
-    public var isEnabled: Bool { statsd != nil || file != nil }
+    /// A sink that records nothing, for runs without metrics and for tests.
+    public convenience init(tool: String) {
+        self.init(tool: tool, settings: MetricsSettings(), statsd: nil, diagnostics: nil)
+    }
 
-    public func configure(statsd url: String?, file path: String?, interval: Double, diagnostics: Diagnostics) throws {
-        lock.lock(); defer { lock.unlock() }
-        self.statsd = try url.map { try StatsDClient(url: $0) }
-        self.file = path.map { PrometheusFile(path: $0) }
-        self.interval = interval
+    init(tool: String, settings: MetricsSettings, statsd: StatsDClient?, diagnostics: Diagnostics?) {
+        self.tool = tool
+        self.statsd = statsd
+        file = settings.filePath.map { PrometheusFile(path: $0) }
+        interval = settings.fileInterval
+        statsdTags = "|#" + ([("tool", tool)] + settings.statsdTags).map { "\($0):\($1)" }.joined(separator: ",")
+        fileLabels = [("tool", tool)] + settings.tags
         self.diagnostics = diagnostics
         lastWrite = Timestamps.monotonic()
     }
 
-    public func increment(_ name: String, by value: Double = 1, tags: [(String, String)] = []) {
-        record(name, .counter, value, tags, "c")
-    }
-
-    public func gauge(_ name: String, _ value: Double, tags: [(String, String)] = []) {
-        record(name, .gauge, value, tags, "g")
-    }
-
-    /// A duration or size sample; durations are in milliseconds.
-    public func histogram(_ name: String, _ value: Double, tags: [(String, String)] = []) {
-        record(name, .histogram, value, tags, "h")
-    }
-
-    private func record(_ name: String, _ kind: Kind, _ value: Double, _ tags: [(String, String)], _ type: String) {
-        guard statsd != nil || file != nil else { return }
-        lock.lock(); defer { lock.unlock() }
-        if let statsd {
-            let tagText = tags.isEmpty ? "" : "|#" + tags.map { "\($0):\($1)" }.joined(separator: ",")
-            if kind == .histogram {
-                statsd.send("\(name):\(Metrics.number(value))|h\(tagText)")
-            } else {
-                let key = name + "|" + type + tagText
-                let old = unsent[key]?.value ?? 0
-                unsent[key] = (kind == .counter ? old + value : value, type, tagText, name)
-                if Timestamps.monotonic() - lastSend >= 1 { sendUnsentLocked() }
+    /// The sink `settings` ask for; StatsD trouble at start-up is one warning, and the run goes on without it.
+    public static func make(tool: String, settings: MetricsSettings, diagnostics: Diagnostics) -> Metrics {
+        var client: StatsDClient?
+        if let url = settings.statsdURL {
+            do { client = try StatsDClient(url: url) } catch {
+                diagnostics.warning("metrics are not sent to \(url): \(error)")
             }
         }
-        guard file != nil else { return }
-        let key = name + PrometheusFile.labels(tags)
-        var s = series[key] ?? Series(kind: kind)
-        switch kind {
-        case .counter: s.value += value
-        case .gauge: s.value = value
-        case .histogram:
-            s.count += 1
-            s.sum += value
-            for (i, bound) in PrometheusFile.buckets.enumerated() where value <= bound { s.buckets[i] += 1 }
+        return Metrics(tool: tool, settings: settings, statsd: client, diagnostics: diagnostics)
+    }
+
+    public var isEnabled: Bool { statsd != nil || file != nil }
+
+    public func increment(_ metric: Metric, by value: Double = 1, tags: [(String, String)] = []) {
+        guard isEnabled, value != 0 else { return }
+        record(metric, value, tags)
+    }
+
+    public func gauge(_ metric: Metric, _ value: Double, tags: [(String, String)] = []) {
+        guard isEnabled else { return }
+        record(metric, value, tags)
+    }
+
+    /// One sample of a histogram metric: seconds for durations, a count for attempts.
+    public func observe(_ metric: Metric, _ value: Double, tags: [(String, String)] = []) {
+        guard isEnabled else { return }
+        record(metric, value, tags)
+    }
+
+    private func record(_ metric: Metric, _ value: Double, _ tags: [(String, String)]) {
+        let now = Timestamps.monotonic()
+        if let statsd {
+            let tagText = tags.isEmpty ? statsdTags : statsdTags + "," + tags.map { "\($0):\($1)" }.joined(separator: ",")
+            switch metric.kind {
+            case .histogram:
+                statsd.send("\(metric.rawValue):\(Metrics.number(value * metric.statsdFactor))|h\(tagText)")
+            case .counter:
+                unsent["\(metric.rawValue)|c\(tagText)", default: 0] += value
+            case .gauge:
+                unsent["\(metric.rawValue)|g\(tagText)"] = value
+            }
+            if now - lastSend >= 1 { sendUnsent(now) }
         }
-        series[key] = s
-        if Timestamps.monotonic() - lastWrite >= interval { writeFileLocked() }
+        guard file != nil else { return }
+        let key = SeriesKey(metric: metric, labels: PrometheusFile.labels(fileLabels + tags))
+        switch (metric.kind, series[key]) {
+        case (.counter, .value(let old)?): series[key] = .value(old + value)
+        case (.histogram, .histogram(var h)?):
+            series[key] = nil  // keeps the histogram uniquely referenced, so recording does not copy it
+            h.record(value)
+            series[key] = .histogram(h)
+        case (.histogram, _):
+            var h = LatencyHistogram()
+            h.record(value)
+            series[key] = .histogram(h)
+        default: series[key] = .value(value)
+        }
+        if now - lastWrite >= interval { writeFile(now) }
     }
 
-    /// Sends what is queued and writes the file; called at the interval and at exit.
+    /// Sends what is queued and writes the file; called at exit.
     public func flush() {
-        lock.lock(); defer { lock.unlock() }
-        sendUnsentLocked()
-        writeFileLocked()
+        let now = Timestamps.monotonic()
+        sendUnsent(now)
+        writeFile(now)
     }
 
-    private func sendUnsentLocked() {
+    private func sendUnsent(_ now: Double) {
         guard let statsd else { return }
-        lastSend = Timestamps.monotonic()
-        for (_, u) in unsent.sorted(by: { $0.key < $1.key }) {
-            statsd.send("\(u.name):\(Metrics.number(u.value))|\(u.type)\(u.tags)")
+        lastSend = now
+        for (prefix, value) in unsent.sorted(by: { $0.key < $1.key }) {
+            // The prefix is `name|type|#tags`: the value goes between the name and the type.
+            let bar = prefix.firstIndex(of: "|")!
+            statsd.send("\(prefix[..<bar]):\(Metrics.number(value))\(prefix[bar...])")
         }
         unsent.removeAll(keepingCapacity: true)
         statsd.flush()
     }
 
-    private func writeFileLocked() {
+    private func writeFile(_ now: Double) {
         guard let file else { return }
-        lastWrite = Timestamps.monotonic()
+        lastWrite = now
         var text = ""
-        var typed: Set<String> = []
+        var described: Set<Metric> = []
         for key in series.keys.sorted() {
-            let s = series[key]!
-            let brace = key.firstIndex(of: "{") ?? key.endIndex
-            let metric = PrometheusFile.name(String(key[..<brace]))
-            let labels = String(key[brace...])
-            if typed.insert(metric).inserted {
-                text += "# TYPE \(metric) \(s.kind == .histogram ? "histogram" : s.kind == .counter ? "counter" : "gauge")\n"
+            let m = key.metric
+            let name = m.prometheusName
+            if described.insert(m).inserted {
+                text += "# HELP \(name) \(m.help)\n# TYPE \(name) \(m.kind.rawValue)\n"
             }
-            switch s.kind {
-            case .counter, .gauge:
-                text += "\(metric)\(labels) \(Metrics.number(s.value))\n"
-            case .histogram:
-                let inner = labels.isEmpty ? "" : String(labels.dropFirst().dropLast()) + ","
-                for (i, bound) in PrometheusFile.buckets.enumerated() {
-                    text += "\(metric)_bucket{\(inner)le=\"\(Metrics.number(bound))\"} \(s.buckets[i])\n"
+            switch series[key]! {
+            case .value(let v):
+                text += "\(name)\(key.labels) \(Metrics.number(v))\n"
+            case .histogram(let h):
+                let inner = key.labels.isEmpty ? "" : String(key.labels.dropFirst().dropLast()) + ","
+                for bound in m.buckets {
+                    text += "\(name)_bucket{\(inner)le=\"\(Metrics.number(bound))\"} \(h.count(atMost: bound))\n"
                 }
-                text += "\(metric)_bucket{\(inner)le=\"+Inf\"} \(s.count)\n"
-                text += "\(metric)_sum\(labels) \(Metrics.number(s.sum))\n"
-                text += "\(metric)_count\(labels) \(s.count)\n"
+                text += "\(name)_bucket{\(inner)le=\"+Inf\"} \(h.count)\n"
+                text += "\(name)_sum\(key.labels) \(Metrics.number(h.sum))\n"
+                text += "\(name)_count\(key.labels) \(h.count)\n"
             }
         }
         do { try file.write(text) } catch {
-            if !warned { warned = true; diagnostics?.warning("metrics file: \(error); metrics go on without it") }
+            if !warned {
+                warned = true
+                diagnostics?.warning("metrics file: \(error); metrics go on without it")
+            }
         }
     }
 

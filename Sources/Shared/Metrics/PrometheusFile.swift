@@ -7,9 +7,6 @@ import Glibc
 struct PrometheusFile {
     let path: String
 
-    /// Histogram bucket bounds in milliseconds.
-    static let buckets: [Double] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000]
-
     func write(_ text: String) throws {
         let tmp = path + ".tmp.\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -31,17 +28,13 @@ struct PrometheusFile {
         }
     }
 
-    /// `webhook.learning_time.query.duration` becomes `webhook_learning_time_query_duration`.
-    static func name(_ metric: String) -> String {
-        String(metric.map { $0.isLetter || $0.isNumber ? $0 : "_" })
-    }
-
-    static func labels(_ tags: [(String, String)], extra: (String, String)? = nil) -> String {
-        var all = tags
-        if let extra { all.append(extra) }
-        guard !all.isEmpty else { return "" }
-        let body = all.map { k, v in
-            "\(name(k))=\"\(v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n"))\""
+    /// `{key="value",…}` with values escaped as the text format asks; keys are checked where they enter.
+    static func labels(_ tags: [(String, String)]) -> String {
+        guard !tags.isEmpty else { return "" }
+        let body = tags.map { k, v in
+            let escaped = v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+            return "\(k)=\"\(escaped)\""
         }
         return "{" + body.joined(separator: ",") + "}"
     }
