@@ -11,9 +11,15 @@ extension ParsableCommand {
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)
-        } catch {
-            if exitCode(for: error) == .validationFailure { exitWithUsageError(error, arguments: arguments) }
+        } catch let status as ExitCode {
+            exit(withError: status)
+        } catch where exitCode(for: error).isSuccess {
+            // --help and --version come as the parser's own (opaque) errors; it prints them on stdout.
             exit(withError: error)
+        } catch {
+            // Whatever else stops parsing (an unknown option, a value its type refuses, a failed
+            // validate()) is a mistake in the command line.
+            exitWithUsageError(error, arguments: arguments)
         }
         do {
             try command.run()
