@@ -6,7 +6,8 @@ public struct AdHocArguments: ParsableArguments {
     @Option(help: "Ad-hoc lookup: the learner's user id.") public var user: Int64?
     @Option(help: "Ad-hoc lookup: the course run key.") public var course: String?
     @Option(help: "Ad-hoc lookup: the enterprise customer UUID.") public var enterprise: String?
-    @Flag(help: "Print the SQL and bound values that would run for the ad-hoc key, without running it.") public var explain = false
+    @Flag(help: "Print the SQL and bound values that would run for the ad-hoc key, without running it.") public
+        var explain = false
 
     public init() {}
 
@@ -25,12 +26,15 @@ public struct AdHocArguments: ParsableArguments {
     }
 
     /// Looks `key` up (or, with `--explain`, prints its query) and writes the answer to `output`.
-    public func run(_ key: LookupKey, warehouse: Warehouse, cache: LookupCache?, diagnostics: Diagnostics,
-                    output: OutputWriter) throws {
+    public func run(
+        _ key: LookupKey, warehouse: Warehouse, cache: LookupCache?, diagnostics: Diagnostics,
+        output: OutputWriter
+    ) throws {
         if explain {
             try output.write(warehouse.explain([key]))
         } else {
-            try output.write(try AdHocLookup(warehouse: warehouse, cache: cache, diagnostics: diagnostics).record(for: key))
+            try output.write(
+                try AdHocLookup(warehouse: warehouse, cache: cache, diagnostics: diagnostics).record(for: key))
             try output.endLine()
         }
         try output.flush()

@@ -8,7 +8,9 @@ extension LogFormat: ExpressibleByArgument {}
 
 extension DiagnosticLevel: ExpressibleByArgument {
     public init?(argument: String) {
-        guard let level = DiagnosticLevel.allCases.first(where: { $0.name == argument.lowercased() }) else { return nil }
+        guard let level = DiagnosticLevel.allCases.first(where: { $0.name == argument.lowercased() }) else {
+            return nil
+        }
         self = level
     }
 

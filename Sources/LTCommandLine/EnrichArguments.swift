@@ -6,12 +6,18 @@ import Shared
 public struct EnrichArguments: ParsableArguments {
     private static let defaults = EnrichOptions()
 
-    @Option(help: "Where the value goes in the payload, as a dotted path; missing parent objects are created (upstream uses completion.learning_time).")
+    @Option(
+        help: ArgumentHelp(
+            "Where the value goes in the payload, as a dotted path; missing parent objects are created "
+                + "(upstream uses completion.learning_time)."))
     public var field = defaults.field.joined(separator: ".")
-    @Option(help: "What is written: object ({total_seconds, total_hours, last_updated}) or seconds (the integer alone).",
-            completion: .list(EnrichOptions.Format.allCases.map(\.rawValue)))
+    @Option(
+        help: "What is written: object ({total_seconds, total_hours, last_updated}) or seconds (the integer alone).",
+        completion: .list(EnrichOptions.Format.allCases.map(\.rawValue)))
     public var format = defaults.format
-    @Flag(help: "Turn lines whose lookup is unavailable into error records instead of sending them without learning time.")
+    @Flag(
+        help: "Turn lines whose lookup is unavailable into error records instead of sending them without learning time."
+    )
     public var requireLearningTime = defaults.requireLearningTime
     @Flag(help: "Write bare payloads instead of envelopes (error records still pass through as they are).")
     public var unwrap = defaults.unwrap

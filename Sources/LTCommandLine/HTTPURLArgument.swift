@@ -8,7 +8,8 @@ public struct HTTPURLArgument: ExpressibleByArgument, Sendable, Equatable, Custo
 
     public init?(argument: String) {
         guard let url = URLComponents(string: argument), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else { return nil }
+            scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
+        else { return nil }
         text = argument
     }
 

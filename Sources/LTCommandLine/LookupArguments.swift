@@ -12,13 +12,20 @@ public struct LookupArguments: ParsableArguments {
     public var batchWindow = DurationArgument(seconds: defaults.batchWindow)
     @Option(help: "Further attempts of a failed batch before its lines are marked unavailable.")
     public var retries = defaults.retries
-    @Option(help: ArgumentHelp("Delay before the first retry (doubled for each further one, with jitter).", valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "Delay before the first retry (doubled for each further one, with jitter).", valueName: "duration"))
     public var retryDelay = DurationArgument(seconds: defaults.retryDelay)
-    @Option(help: ArgumentHelp("How long the warehouse is left alone after a batch used up its retries; then one probe batch decides.",
-                               valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "How long the warehouse is left alone after a batch used up its retries; then one probe batch decides.",
+            valueName: "duration"))
     public var breakerCooldown = DurationArgument(seconds: defaults.breakerCooldown)
-    @Option(help: ArgumentHelp("Longest a PostgreSQL query may run before the server cancels it; with no answer at all after half as long again (at least 1s more), lt-query drops the connection.",
-                               valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "Longest a PostgreSQL query may run before the server cancels it; with no answer at all after "
+                + "half as long again (at least 1s more), lt-query drops the connection.",
+            valueName: "duration"))
     public var statementTimeout = DurationArgument(seconds: 30)
 
     public init() {}

@@ -9,14 +9,18 @@ public struct SendArguments: ParsableArguments {
 
     @Option(help: ArgumentHelp("Send every line to this URL.", valueName: "url"))
     public var url: HTTPURLArgument?
-    @Option(help: "TOML file mapping integration names to endpoints (see examples/integrations.toml).",
-            completion: .file())
+    @Option(
+        help: "TOML file mapping integration names to endpoints (see examples/integrations.toml).",
+        completion: .file())
     public var integrations: String?
-    @Option(name: [.customShort("H"), .long],
-            help: ArgumentHelp("With --url, add this request header; may be repeated.", valueName: "name:value"))
+    @Option(
+        name: [.customShort("H"), .long],
+        help: ArgumentHelp("With --url, add this request header; may be repeated.", valueName: "name:value"))
     public var header: [HeaderArgument] = []
-    @Option(help: ArgumentHelp("With --url, send 'Authorization: Bearer' with the token in this environment variable.",
-                               valueName: "variable"))
+    @Option(
+        help: ArgumentHelp(
+            "With --url, send 'Authorization: Bearer' with the token in this environment variable.",
+            valueName: "variable"))
     public var bearerEnv: String?
     @Option(help: "Append lines that were not delivered to this file, as they arrived.", completion: .file())
     public var deadLetter: String?
@@ -24,11 +28,15 @@ public struct SendArguments: ParsableArguments {
     public var journal: String?
     @Option(help: "Further attempts after the first for retryable failures.")
     public var retries = defaults.retry.retries
-    @Option(help: ArgumentHelp("Explicit delays before each retry, such as 30s,60s,120s (exponential with jitter otherwise).",
-                               valueName: "durations"))
+    @Option(
+        help: ArgumentHelp(
+            "Explicit delays before each retry, such as 30s,60s,120s (exponential with jitter otherwise).",
+            valueName: "durations"))
     public var retrySchedule: DurationListArgument?
-    @Option(help: ArgumentHelp("Longest time a line may spend from its first attempt to its last, such as 10m.",
-                               valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "Longest time a line may spend from its first attempt to its last, such as 10m.",
+            valueName: "duration"))
     public var maxElapsed: DurationArgument?
     @Option(help: ArgumentHelp("Longest Retry-After honoured; longer ones are cut to this.", valueName: "duration"))
     public var maxRetryAfter = DurationArgument(seconds: defaults.retry.maxRetryAfter)
@@ -42,9 +50,11 @@ public struct SendArguments: ParsableArguments {
     public var rate: Double?
     @Option(help: "Failed attempts in a row that open an endpoint's circuit breaker (0: never).")
     public var breakerFailures = defaults.breakerFailures
-    @Option(help: ArgumentHelp("How long an open circuit breaker fails lines fast before a probe.", valueName: "duration"))
+    @Option(
+        help: ArgumentHelp("How long an open circuit breaker fails lines fast before a probe.", valueName: "duration"))
     public var breakerCooldown = DurationArgument(seconds: defaults.breakerCooldown)
-    @Option(help: ArgumentHelp("Time in-flight transfers get to finish after SIGINT or SIGTERM.", valueName: "duration"))
+    @Option(
+        help: ArgumentHelp("Time in-flight transfers get to finish after SIGINT or SIGTERM.", valueName: "duration"))
     public var grace = DurationArgument(seconds: defaults.grace)
     @Option(help: "CA certificates file for https endpoints.", completion: .file())
     public var cacert: String?
@@ -52,18 +62,25 @@ public struct SendArguments: ParsableArguments {
     public var allowHttp = false
     @Flag(help: "Allow destinations on loopback, private, link-local and reserved addresses.")
     public var allowPrivate = false
-    @Option(help: ArgumentHelp("Allow this network (such as 10.20.0.0/16) although it is private; may be repeated.",
-                               valueName: "network"))
+    @Option(
+        help: ArgumentHelp(
+            "Allow this network (such as 10.20.0.0/16) although it is private; may be repeated.",
+            valueName: "network"))
     public var allowAddress: [AddressGuard.Network] = []
-    @Flag(help: "Print each request (method, url, headers with secrets masked, body) as a JSON line instead of sending it.")
+    @Flag(
+        help:
+            "Print each request (method, url, headers with secrets masked, body) as a JSON line instead of sending it.")
     public var dryRun = false
 
     public init() {}
 
     public func validate() throws {
-        if (url == nil) == (integrations == nil) { throw ValidationError("give exactly one of --url and --integrations") }
+        if (url == nil) == (integrations == nil) {
+            throw ValidationError("give exactly one of --url and --integrations")
+        }
         if url == nil && (!header.isEmpty || bearerEnv != nil) {
-            throw ValidationError("--header and --bearer-env go with --url; the integrations file sets headers and auth")
+            throw ValidationError(
+                "--header and --bearer-env go with --url; the integrations file sets headers and auth")
         }
         if bearerEnv != nil, let h = header.first(where: { $0.name.lowercased() == "authorization" }) {
             throw ValidationError("--header \(h.name) and --bearer-env both set Authorization; give one")

@@ -11,9 +11,15 @@ extension ParsableCommand {
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)
-        } catch {
-            if exitCode(for: error) == .validationFailure { exitWithUsageError(error, arguments: arguments) }
+        } catch let status as ExitCode {
+            exit(withError: status)
+        } catch  where exitCode(for: error).isSuccess {
+            // --help and --version come as the parser's own (opaque) errors; it prints them on stdout.
             exit(withError: error)
+        } catch {
+            // Whatever else stops parsing (an unknown option, a value its type refuses, a failed
+            // validate()) is a mistake in the command line.
+            exitWithUsageError(error, arguments: arguments)
         }
         do {
             try command.run()
@@ -42,8 +48,11 @@ extension LogFormat {
         var format = LogFormat.human
         for (i, arg) in arguments.enumerated() {
             if arg == "--" { break }
-            let value = arg == "--log-format" ? arguments[safe: i + 1] : arg.hasPrefix("--log-format=")
-                ? String(arg.dropFirst("--log-format=".count)) : nil
+            let value =
+                arg == "--log-format"
+                ? arguments[safe: i + 1]
+                : arg.hasPrefix("--log-format=")
+                    ? String(arg.dropFirst("--log-format=".count)) : nil
             if let value, let f = LogFormat(rawValue: value) { format = f }
         }
         return format
@@ -54,7 +63,9 @@ extension LogFormat {
 enum UsageHint {
     static func forValueMentioned(in message: String) -> String? {
         if message.contains("<duration>") { return DurationArgument.hint }
-        if message.contains("<url>") { return "use an http or https URL with a host, such as https://hooks.example.com/lt" }
+        if message.contains("<url>") {
+            return "use an http or https URL with a host, such as https://hooks.example.com/lt"
+        }
         if message.contains("<network>") { return "use an IP address or a network such as 10.20.0.0/16 or fd00::/8" }
         if message.contains("<name:value>") {
             return "write NAME:VALUE without control characters; Host, Content-Type, Content-Length, "

@@ -6,12 +6,16 @@ import Shared
 public struct WarehouseArguments: ParsableArguments {
     private static let defaults = TableSpec()
 
-    @Option(help: "Warehouse address: sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo. Default: $LT_WAREHOUSE. Passwords belong in PGPASSWORD or ~/.pgpass, not here.")
+    @Option(
+        help: ArgumentHelp(
+            "Warehouse address: sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo. Default: "
+                + "$LT_WAREHOUSE. Passwords belong in PGPASSWORD or ~/.pgpass, not here."))
     public var warehouse: String?
 
     @Option(help: "Table holding daily learning time.") public var table = defaults.table
     @Option(help: "Column with the learner's user id.") public var userColumn = defaults.userColumn
-    @Option(help: "Column with the course run key (the deployed upstream table calls it COURSERUN_KEY).") public var courseColumn = defaults.courseColumn
+    @Option(help: "Column with the course run key (the deployed upstream table calls it COURSERUN_KEY).") public
+        var courseColumn = defaults.courseColumn
     @Option(help: "Column with the enterprise customer UUID.") public var enterpriseColumn = defaults.enterpriseColumn
     @Option(help: "Column with the day's learning time in seconds.") public var secondsColumn = defaults.secondsColumn
 

@@ -16,8 +16,10 @@ import Testing
                 if line.isEmpty { break }
                 // Each example starts with a command or a variable; a further line only follows a trailing backslash.
                 let text = line.trimmingCharacters(in: .whitespaces)
-                #expect(continued || text.hasPrefix("lt-") || text.range(of: #"^[A-Z_]+="#, options: .regularExpression) != nil,
-                        "\(tool): example broken by wrapping: \(line)")
+                #expect(
+                    continued || text.hasPrefix("lt-")
+                        || text.range(of: #"^[A-Z_]+="#, options: .regularExpression) != nil,
+                    "\(tool): example broken by wrapping: \(line)")
                 continued = text.hasSuffix("\\")
             }
         }
@@ -45,7 +47,8 @@ import Testing
         let duration = try Tool.run("lt-query", ["--batch-window", "soon"], stdin: "")
         #expect(duration.stderr.contains("500ms, 30s, 5m or 1h"))
 
-        let json = try Tool.run("lt-send", ["--log-format", "json", "--url", "https://a.example", "--grace", "x"], stdin: "")
+        let json = try Tool.run(
+            "lt-send", ["--log-format", "json", "--url", "https://a.example", "--grace", "x"], stdin: "")
         #expect(json.status == 64)
         let record = try JSONSerialization.jsonObject(with: Data(json.stderr.utf8)) as? [String: Any]
         #expect(record?["level"] as? String == "ERROR")
@@ -58,10 +61,14 @@ import Testing
         // Every duration option of lt-query in every form, over an empty input.
         let db = try dir.sqliteWarehouse(LtQueryFixture.schema)
         for value in ["500ms", "30s", "5m", "1h", "2"] {
-            let out = try Tool.run("lt-query", ["--warehouse", "sqlite:" + db, "--no-cache", "--batch-window", value,
-                                                "--retry-delay", value, "--breaker-cooldown", value,
-                                                "--statement-timeout", value, "--ttl", value, "--negative-ttl", value,
-                                                "--stats", "--stats-interval", value, "--metrics-interval", value], stdin: "")
+            let out = try Tool.run(
+                "lt-query",
+                [
+                    "--warehouse", "sqlite:" + db, "--no-cache", "--batch-window", value,
+                    "--retry-delay", value, "--breaker-cooldown", value,
+                    "--statement-timeout", value, "--ttl", value, "--negative-ttl", value,
+                    "--stats", "--stats-interval", value, "--metrics-interval", value,
+                ], stdin: "")
             #expect(out.status == 0, "\(value): \(out.stderr)")
         }
     }
@@ -83,9 +90,13 @@ import Testing
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         let token = "quick-token-\(UUID().uuidString)"
-        let out = try Tool.run("lt-send", ["--url", receiver.url("/ok/x"), "--allow-http", "--allow-private",
-                                           "-H", "X-Partner-Id: 42", "--header", "X-Trace:abc", "--bearer-env", "QUICK_TOKEN"],
-                               stdin: SendFixtures.lines(2), env: ["QUICK_TOKEN": token])
+        let out = try Tool.run(
+            "lt-send",
+            [
+                "--url", receiver.url("/ok/x"), "--allow-http", "--allow-private",
+                "-H", "X-Partner-Id: 42", "--header", "X-Trace:abc", "--bearer-env", "QUICK_TOKEN",
+            ],
+            stdin: SendFixtures.lines(2), env: ["QUICK_TOKEN": token])
         #expect(out.status == 0, "\(out.stderr)")
         let requests = try receiver.requests()
         #expect(requests.count == 2)
@@ -97,9 +108,34 @@ import Testing
         }
         #expect(!out.stdout.contains(token) && !out.stderr.contains(token))
 
-        let unset = try Tool.run("lt-send", ["--url", receiver.url("/ok/x"), "--allow-http", "--allow-private",
-                                             "--bearer-env", "LT_NO_SUCH_TOKEN"], stdin: SendFixtures.lines(1))
+        let unset = try Tool.run(
+            "lt-send",
+            [
+                "--url", receiver.url("/ok/x"), "--allow-http", "--allow-private",
+                "--bearer-env", "LT_NO_SUCH_TOKEN",
+            ], stdin: SendFixtures.lines(1))
         #expect(unset.status == 2)
         #expect(unset.stderr.contains("LT_NO_SUCH_TOKEN"))
+    }
+}
+
+/// The exit status says what kind of error stopped a tool, decided in one place from the error's kind.
+@Suite struct ExitStatusTests {
+    @Test func aFullDiskIsAnIOErrorNotAConfigurationError() throws {
+        let line = #"{"payload":{"completion":{}},"lookup":{"status":"not_found"}}"#
+        // /dev/full accepts the open and refuses every write with ENOSPC, as a full disk does.
+        let out = try Tool.shell("\"$0\" --flag on > /dev/full", args: [Tool.path("lt-enrich")], stdin: line + "\n")
+        #expect(out.status == 74, "\(out.stderr)")
+        #expect(
+            out.stderr.contains("lt-enrich: error: cannot write to <stdout>: No space left on device"), "\(out.stderr)")
+    }
+
+    @Test func aMissingInputFileFailsItsLinesAndTheRestGoOn() throws {
+        let dir = try Workdir()
+        let good = try dir.write("good.ndjson", #"{"payload":{"enrollment":{}}}"# + "\n")
+        let out = try Tool.run("lt-enrich", ["--flag", "on", dir.file("absent.ndjson"), good])
+        #expect(out.status == 1)
+        #expect(out.lines.count == 1)
+        #expect(out.stderr.contains("cannot open \(dir.file("absent.ndjson"))"))
     }
 }

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Testing
+
 @testable import LTCommandLine
 @testable import Shared
 
 /// Options are typed as the parser reads them: a bad duration, URL, network or header is a usage error (exit 64).
 @Suite struct ArgumentsTests {
     @Test func durationsShareOneSyntax() throws {
-        let cases: [(String, Double)] = [("500ms", 0.5), ("30s", 30), ("5m", 300), ("1h", 3600), ("7", 7), ("1.5", 1.5)]
+        let cases: [(String, Double)] = [
+            ("500ms", 0.5), ("30s", 30), ("5m", 300), ("1h", 3600), ("7", 7), ("1.5", 1.5),
+        ]
         for (text, seconds) in cases {
             #expect(DurationArgument(argument: text)?.seconds == seconds, "\(text)")
         }
@@ -49,7 +52,9 @@ import Testing
     }
 
     @Test func eachDefaultIsTheCoresOwn() throws {
-        let send = try SendArguments.parse(["--url", "https://a.example/x", "-H", "X-Partner-Id: 42", "--bearer-env", "T"])
+        let send = try SendArguments.parse([
+            "--url", "https://a.example/x", "-H", "X-Partner-Id: 42", "--bearer-env", "T",
+        ])
         let options = try send.sendOptions()
         let core = SendOptions()
         #expect(options.timeout == core.timeout)
@@ -88,6 +93,7 @@ import Testing
         #expect(LogFormat.requested(in: ["--log-format", "json", "--bogus"]) == .json)
         #expect(LogFormat.requested(in: ["--log-format=json"]) == .json)
         #expect(LogFormat.requested(in: ["--", "--log-format=json"]) == .human)
-        #expect(UsageHint.forValueMentioned(in: "The value 'x' is invalid for '--ttl <duration>'") == DurationArgument.hint)
+        #expect(
+            UsageHint.forValueMentioned(in: "The value 'x' is invalid for '--ttl <duration>'") == DurationArgument.hint)
     }
 }

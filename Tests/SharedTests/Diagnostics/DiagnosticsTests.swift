@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// The one place diagnostics go through, in process: the tool's own prefix and location, the
@@ -12,7 +13,10 @@ import Testing
         d.warning("careful")
         d.info("said")
         d.debug("not said")
-        #expect(file.lines == ["lt-test: error (at <stdin>:17): bad line; fix it", "lt-test: warning: careful", "lt-test: info: said"])
+        #expect(
+            file.lines == [
+                "lt-test: error (at <stdin>:17): bad line; fix it", "lt-test: warning: careful", "lt-test: info: said",
+            ])
         #expect(d.hasFailed)
         #expect(d.errorCount == 1 && d.warningCount == 1)
     }

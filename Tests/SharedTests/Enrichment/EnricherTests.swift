@@ -1,23 +1,29 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// The Enricher in process: learning time spliced in with every other byte kept, the reason
 /// when it is left out, and error records that pass through or are made from bad lines.
 @Suite struct EnricherTests {
-    static let found = #"{"status":"found","total_seconds":18540,"last_updated":"2026-01-10T00:00:00Z","source":"warehouse"}"#
-    static let inserted = #","learning_time":{"total_seconds":18540,"total_hours":5.15,"last_updated":"2026-01-10T00:00:00Z"}"#
+    static let found =
+        #"{"status":"found","total_seconds":18540,"last_updated":"2026-01-10T00:00:00Z","source":"warehouse"}"#
+    static let inserted =
+        #","learning_time":{"total_seconds":18540,"total_hours":5.15,"last_updated":"2026-01-10T00:00:00Z"}"#
 
     /// Runs `lines` through an Enricher with the flag `flag`, returning its output lines, its
     /// diagnostics and whether the run failed.
     func enrich(_ lines: [String], flag: String = "on", options: EnrichOptions = EnrichOptions()) throws
-        -> (out: [String], diagnostics: [String], failed: Bool, stats: EnrichStats) {
+        -> (out: [String], diagnostics: [String], failed: Bool, stats: EnrichStats)
+    {
         let input = try ScratchFile(lines.map { $0 + "\n" }.joined())
-        let output = try ScratchFile(), log = try ScratchFile()
+        let output = try ScratchFile()
+        let log = try ScratchFile()
         let diagnostics = Diagnostics(tool: "lt-enrich", fd: log.fd)
         let writer = OutputWriter(fd: output.fd, name: "<test>")
-        let enricher = Enricher(flag: try EnrichmentFlag.resolve(option: flag, environment: [:]), options: options,
-                                diagnostics: diagnostics, output: writer)
+        let enricher = Enricher(
+            flag: try EnrichmentFlag.resolve(option: flag, environment: [:]), options: options,
+            diagnostics: diagnostics, output: writer)
         try enricher.run(try LineReader.open(input.path))
         return (output.lines, log.lines, diagnostics.hasFailed, enricher.stats)
     }
@@ -34,7 +40,8 @@ import Testing
         #expect(!r.failed)
         try #require(r.out.count == payloads.count)
         for (input, output) in zip(payloads, r.out) {
-            let bytes = Array(output.utf8), member = Array(Self.inserted.utf8)
+            let bytes = Array(output.utf8)
+            let member = Array(Self.inserted.utf8)
             let at = try #require(bytes.firstRange(of: member), "\(output)")
             #expect(Array(bytes[..<at.lowerBound]) + Array(bytes[at.upperBound...]) == Array(input.utf8))
         }
@@ -48,8 +55,10 @@ import Testing
             (#"{"payload":\#(completion)}"#, "no_lookup"),
             (#"{"payload":\#(completion),"lookup":{"status":"not_found"}}"#, "not_found"),
             (#"{"payload":\#(completion),"lookup":{"status":"unavailable","error":"down"}}"#, "unavailable"),
-            (#"{"payload":\#(completion),"lookup":{"status":"found","total_seconds":0,"last_updated":"2026-01-10T00:00:00Z"}}"#,
-             "zero_total"),
+            (
+                #"{"payload":\#(completion),"lookup":{"status":"found","total_seconds":0,"last_updated":"2026-01-10T00:00:00Z"}}"#,
+                "zero_total"
+            ),
         ]
         let r = try enrich(cases.map(\.0))
         try #require(r.out.count == cases.count)

@@ -1,11 +1,13 @@
 import Testing
+
 @testable import Shared
 
 /// Envelopes parsed in process: bare payloads and envelopes, their members, lookup keys, and
 /// bad lines that become input errors.
 @Suite struct EnvelopeTests {
     static let uuid = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
-    static let completion = #"{"user":{"id":12345},"course":{"course_id":"course-v1:edX+DemoX+Demo_Course"},"completion":{},"enterprise":{"enterprise_customer_uuid":"\#(uuid)"}}"#
+    static let completion =
+        #"{"user":{"id":12345},"course":{"course_id":"course-v1:edX+DemoX+Demo_Course"},"completion":{},"enterprise":{"enterprise_customer_uuid":"\#(uuid)"}}"#
 
     /// Parses `text` and hands the envelope to `body` while its bytes live.
     func with<T>(_ text: String, _ body: (Envelope) throws -> T) throws -> T {
@@ -22,12 +24,14 @@ import Testing
             #expect(e.id == nil && e.integration == nil && e.lookup == nil)
             #expect(e.enterpriseID == Self.uuid)
             let key = try e.lookupKey()
-            #expect(key == LookupKey(userID: 12345, courseID: "course-v1:edX+DemoX+Demo_Course", enterpriseID: Self.uuid))
+            #expect(
+                key == LookupKey(userID: 12345, courseID: "course-v1:edX+DemoX+Demo_Course", enterpriseID: Self.uuid))
         }
     }
 
     @Test func envelopeMembersAreFound() throws {
-        let line = #"{"id":"evt-1","integration":"demo","payload":{"event_type":"course_completion"},"lookup":{"status":"found"},"extra":[1]}"#
+        let line =
+            #"{"id":"evt-1","integration":"demo","payload":{"event_type":"course_completion"},"lookup":{"status":"found"},"extra":[1]}"#
         try with(line) { e in
             #expect(!e.isBare)
             #expect(e.id == "evt-1")
@@ -41,7 +45,8 @@ import Testing
 
     @Test func anExplicitKeyWinsOverThePayload() throws {
         let other = "f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f"
-        let line = #"{"key":{"user_id":7,"course_id":"c","enterprise_customer_uuid":"\#(other)"},"payload":\#(Self.completion)}"#
+        let line =
+            #"{"key":{"user_id":7,"course_id":"c","enterprise_customer_uuid":"\#(other)"},"payload":\#(Self.completion)}"#
         try with(line) { e in
             let key = try e.lookupKey()
             #expect(key == LookupKey(userID: 7, courseID: "c", enterpriseID: other))
@@ -77,7 +82,8 @@ import Testing
     }
 
     @Test func aBadKeyIsAnInputError() throws {
-        let line = #"{"user":{"id":"x"},"course":{"course_id":"c"},"enterprise":{"enterprise_customer_uuid":"not-a-uuid"},"completion":{}}"#
+        let line =
+            #"{"user":{"id":"x"},"course":{"course_id":"c"},"enterprise":{"enterprise_customer_uuid":"not-a-uuid"},"completion":{}}"#
         try with(line) { e in
             do {
                 _ = try e.lookupKey()

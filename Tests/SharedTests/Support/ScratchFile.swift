@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Shared
 
 /// A temporary file for in-process tests of code that writes to a descriptor (diagnostics,

@@ -1,10 +1,13 @@
 import Testing
+
 @testable import Shared
 
 /// The one duration syntax of every option and file: `500ms`, `30s`, `5m`, `1h`, bare seconds.
 @Suite struct DurationTextTests {
-    @Test(arguments: [("500ms", 0.5), ("20ms", 0.02), ("30s", 30), ("5m", 300), ("1h", 3600), ("7", 7), ("0", 0),
-                      ("1.5s", 1.5), (" 2m ", 120)])
+    @Test(arguments: [
+        ("500ms", 0.5), ("20ms", 0.02), ("30s", 30), ("5m", 300), ("1h", 3600), ("7", 7), ("0", 0),
+        ("1.5s", 1.5), (" 2m ", 120),
+    ])
     func readsEveryUnit(_ text: String, _ seconds: Double) throws {
         #expect(try DurationText.parse(text, option: "--x") == seconds)
     }
