@@ -56,8 +56,18 @@ public struct SendArguments: ParsableArguments {
     @Option(
         help: ArgumentHelp("Time in-flight transfers get to finish after SIGINT or SIGTERM.", valueName: "duration"))
     public var grace = DurationArgument(seconds: defaults.grace)
-    @Option(help: "CA certificates file for https endpoints.", completion: .file())
+    @Option(
+        help: "CA certificates file for https endpoints (default: $CURL_CA_BUNDLE, $SSL_CERT_FILE, then the system's).",
+        completion: .file())
     public var cacert: String?
+    @Option(
+        help: "Client certificate (PEM) presented to the --url endpoint when it asks for one (mutual TLS).",
+        completion: .file())
+    public var cert: String?
+    @Option(help: "Private key (PEM) of --cert, when it is not in the same file.", completion: .file())
+    public var key: String?
+    @Option(help: ArgumentHelp("Environment variable holding the passphrase of an encrypted --key.", valueName: "variable"))
+    public var keyPasswordEnv: String?
     @Flag(help: "Allow plain http endpoints (for test receivers).")
     public var allowHttp = false
     @Flag(help: "Allow destinations on loopback, private, link-local and reserved addresses.")
@@ -90,6 +100,12 @@ public struct SendArguments: ParsableArguments {
         if let perHost, perHost < 1 { throw ValidationError("--per-host must be at least 1") }
         if let rate, !(rate > 0) { throw ValidationError("--rate must be a positive number of requests per second") }
         if breakerFailures < 0 { throw ValidationError("--breaker-failures must be 0 or more") }
+        if cert != nil && url == nil {
+            throw ValidationError("--cert is for --url; set tls in the integrations file instead")
+        }
+        if (key != nil || keyPasswordEnv != nil) && cert == nil {
+            throw ValidationError("--key and --key-password-env need --cert")
+        }
     }
 
     /// The core's settings from these options; reading the integrations file may throw a configuration error.
@@ -105,6 +121,8 @@ public struct SendArguments: ParsableArguments {
         options.allowPrivate = allowPrivate
         options.transport.caCertPath = cacert
         options.transport.inheritCertificateAuthorities(from: ProcessInfo.processInfo.environment)
+        options.clientCertificate = cert.map { ClientCertificate(certificatePath: $0, keyPath: key) }
+        options.keyPassword = keyPasswordEnv.map { SecretReference.environment($0) }
         options.transport.allowedNetworks = allowAddress
         options.timeout = timeout.seconds
         options.retry.retries = retries

@@ -19,6 +19,10 @@ public struct Endpoint: Sendable {
     public var auth: Auth = .none
     /// Standard Webhooks signing secrets (`whsec_…`); several during a rotation.
     public var signingSecrets: SecretReference?
+    /// Client certificate (mutual TLS): PEM certificate and key files, and the key's passphrase.
+    public var certificateFile: String?
+    public var keyFile: String?
+    public var keyPassword: SecretReference?
 
     public init(name: String, url: String) {
         self.name = name
