@@ -201,7 +201,7 @@ public final class DeliveryJournal {
 /// The journal could not be read or written during a run: lines cannot be recorded (exit 74).
 public struct JournalError: LTError {
     public let message: String
-    public var exitCode: Int32 { 74 }
+    public var kind: ErrorKind { .io }
 
     public init(_ message: String) { self.message = message }
 }

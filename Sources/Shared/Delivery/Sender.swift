@@ -591,7 +591,7 @@ public struct RecordingFailure: LTError {
     public let lines: Int
     public let cause: String
     public let note: String
-    public var exitCode: Int32 { 74 }
+    public var kind: ErrorKind { .io }
     public var message: String {
         (lines > 0 ? "\(lines) lines could not be recorded (\(cause))" : "lt-send stopped early: \(cause)") + note
     }

@@ -60,7 +60,7 @@ public struct ClientCertificate: Sendable, Equatable {
 public struct HTTPSetupError: LTError {
     public let message: String
     public let hint: String
-    public var exitCode: Int32 { 2 }
+    public var kind: ErrorKind { .configuration }
 
     init(option: String, code: String, safety: String?) {
         if let safety {

@@ -61,7 +61,7 @@ public struct IOWriteError: LTError {
     public let reason: String
     /// Whole lines that were not written.
     public let lines: Int
-    public var exitCode: Int32 { 74 }
+    public var kind: ErrorKind { .io }
 
     public init(path: String, errno: Int32, lines: Int) {
         self.path = path
