@@ -73,6 +73,12 @@ import Testing
             #expect(obj?["timestamp"] is String && obj?["level"] is String && obj?["message"] is String, "\(line)")
         }
         #expect(logLines.contains { $0.contains("\"source\":\"<stdin>\",\"line\":2") })
+        // The failed delivery's facts are in its context: the error and how many retries it had.
+        let failed = try #require(logLines.first { $0.contains("not delivered to p") })
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(failed.utf8)) as? [String: Any])
+        let context = try #require(record["context"] as? [String: Any])
+        #expect(context["retry_count"] as? Int == 1)
+        #expect((context["error"] as? String)?.contains("500") == true, "\(failed)")
         for text in [out.stdout, out.stderr, dir.read("dead")] {
             #expect(!text.contains(token))
             #expect(!text.contains(secret))

@@ -516,7 +516,8 @@ public final class Sender {
             metrics.increment(name, tags: [("integration", p.endpoint.name)])
             diagnostics.info("delivered to \(p.endpoint.name) (\(p.httpStatus ?? 0), attempt \(p.attempts))", at: p.location)
         } else {
-            diagnostics.error("not delivered to \(p.endpoint.name): \(error ?? "")", at: p.location)
+            diagnostics.error("not delivered to \(p.endpoint.name)", at: p.location,
+                              context: ["error": .string(error ?? ""), "retry_count": .int(Int64(max(0, p.attempts - 1)))])
             writeDeadLetter(p.line, at: p.location)
         }
         emit(r, endpoint: p.endpoint.name)

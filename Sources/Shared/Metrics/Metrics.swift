@@ -23,6 +23,8 @@ public final class Metrics {
     private var lastSend = 0.0
     private var warned = false
     private var series: [SeriesKey: Series] = [:]
+    /// Prometheus label text by the sample's own tags (joined raw), so a line's sample escapes nothing.
+    private var labelText: [String: String] = [:]
     /// Counter increments and gauge values not yet sent to StatsD, by line prefix (`name|type` and tags).
     private var unsent: [String: Double] = [:]
 
@@ -100,7 +102,15 @@ public final class Metrics {
             if now - lastSend >= 1 { sendUnsent(now) }
         }
         guard file != nil else { return }
-        let key = SeriesKey(metric: metric, labels: PrometheusFile.labels(fileLabels + tags))
+        let raw = tags.isEmpty ? "" : tags.map { "\($0)\u{0}\($1)" }.joined(separator: "\u{0}")
+        let labels: String
+        if let known = labelText[raw] {
+            labels = known
+        } else {
+            labels = PrometheusFile.labels(fileLabels + tags)
+            if labelText.count < 10_000 { labelText[raw] = labels }
+        }
+        let key = SeriesKey(metric: metric, labels: labels)
         switch (metric.kind, series[key]) {
         case (.counter, .value(let old)?): series[key] = .value(old + value)
         case (.histogram, .histogram(var h)?):
