@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// A file sees only the members of modules it imports itself. Without this, TOMLKit's use of Foundation
+// makes Foundation's String methods (contains, range(of:)) win over the standard library's in every
+// file, and they link all of Foundation and its ICU data (about 45 MB) into the static binaries.
+let onlyImportedMembers: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "lt",
     platforms: [.macOS(.v13)],
@@ -8,6 +13,8 @@ let package = Package(
         .executable(name: "lt-query", targets: ["lt-query"]),
         .executable(name: "lt-enrich", targets: ["lt-enrich"]),
         .executable(name: "lt-send", targets: ["lt-send"]),
+        // The three tools in one binary, run by the name it is called under (scripts/build-release.sh).
+        .executable(name: "lt", targets: ["lt"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,11 +33,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
+            ],
+            swiftSettings: onlyImportedMembers
         ),
-        .executableTarget(name: "lt-query", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "lt-enrich", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "lt-send", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The tools' commands (options, wiring, exit status); each executable is one line calling one.
+        .target(
+            name: "Tools",
+            dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: onlyImportedMembers
+        ),
+        .executableTarget(name: "lt-query", dependencies: ["Tools"]),
+        .executableTarget(name: "lt-enrich", dependencies: ["Tools"]),
+        .executableTarget(name: "lt-send", dependencies: ["Tools"]),
+        .executableTarget(name: "lt", dependencies: ["Tools"]),
         // libFuzzer targets; scripts/fuzz.sh builds them with -sanitize=fuzzer, plain builds replay a corpus.
         .target(name: "FuzzDriver"),
         .executableTarget(name: "lt-fuzz-envelope", dependencies: ["Shared", "FuzzDriver"]),
@@ -38,7 +53,7 @@ let package = Package(
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt-fuzz-envelope", "lt-fuzz-splice"]
+            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt", "lt-fuzz-envelope", "lt-fuzz-splice"]
         ),
     ]
 )

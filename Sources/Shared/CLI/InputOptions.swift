@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 /// Options every tool shares: its inputs, how much it says and how, progress and metrics.
 public struct InputOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("NDJSON files to read, in order; '-' or none means standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("NDJSON files to read, in order; '-' or none means standard input.", valueName: "file"), completion: .file())
     public var files: [String] = []
 
     @Flag(name: .long, help: "Print a summary of the run on standard error at the end (--stats=json for JSON).")
@@ -33,7 +33,7 @@ public struct InputOptions: ParsableArguments {
     @Option(help: "Send DogStatsD metrics over UDP to statsd://HOST:PORT. Default: $LT_METRICS.")
     public var metrics: String?
 
-    @Option(help: "Write metrics in the Prometheus text format to this file (atomically), for node_exporter's textfile collector.")
+    @Option(help: "Write metrics in the Prometheus text format to this file (atomically), for node_exporter's textfile collector.", completion: .file())
     public var metricsFile: String?
 
     @Option(help: "How often the metrics file is rewritten during a run, in seconds.")
@@ -79,6 +79,10 @@ public struct InputOptions: ParsableArguments {
 extension LogFormat: ExpressibleByArgument {}
 
 extension DiagnosticLevel: ExpressibleByArgument {
+    /// The names, not the raw values, in help and completions.
+    public static var allValueStrings: [String] { allCases.map(\.name) }
+    public var defaultValueDescription: String { name }
+
     public init?(argument: String) {
         guard let level = DiagnosticLevel.allCases.first(where: { $0.name == argument.lowercased() }) else { return nil }
         self = level

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The specification's metrics, sent as DogStatsD over UDP (`--metrics statsd://HOST:PORT` or
 /// `LT_METRICS`) and/or kept for a Prometheus text file (`--metrics-file PATH`), written at an
@@ -21,7 +21,7 @@ public final class Metrics: @unchecked Sendable {
         var sum = 0.0
     }
 
-    private let lock = NSLock()
+    private let lock = Lock()
     private var statsd: StatsDClient?
     private var file: PrometheusFile?
     private var interval = 15.0

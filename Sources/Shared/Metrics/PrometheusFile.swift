@@ -41,7 +41,7 @@ struct PrometheusFile {
         if let extra { all.append(extra) }
         guard !all.isEmpty else { return "" }
         let body = all.map { k, v in
-            "\(name(k))=\"\(v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n"))\""
+            "\(name(k))=\"\(v.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n"))\""
         }
         return "{" + body.joined(separator: ",") + "}"
     }

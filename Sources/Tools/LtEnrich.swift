@@ -1,8 +1,7 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Shared
 
-@main
 struct LtEnrich: ParsableCommand {
     /// Parses `--stats=json` too, which the parser cannot take as an optional value.
     static func main() { main(InputOptions.normalized(Array(CommandLine.arguments.dropFirst()))) }

@@ -1,8 +1,7 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Shared
 
-@main
 struct LtQuery: ParsableCommand {
     /// Parses `--stats=json` too, which the parser cannot take as an optional value.
     static func main() { main(InputOptions.normalized(Array(CommandLine.arguments.dropFirst()))) }
@@ -53,14 +52,14 @@ struct LtQuery: ParsableCommand {
     @Option(help: "How long the warehouse is left alone after a batch used up its retries; then one probe batch decides.") var breakerCooldown = "30s"
     @Option(help: "Longest a PostgreSQL query may run before the server cancels it; with no answer at all after half as long again (at least 1s more), lt-query drops the connection.") var statementTimeout = "30s"
 
-    @Option(help: "Cache folder. Default: $LT_CACHE_DIR, else $XDG_CACHE_HOME/lt, else ~/.cache/lt.") var cacheDir: String?
+    @Option(help: "Cache folder. Default: $LT_CACHE_DIR, else $XDG_CACHE_HOME/lt, else ~/.cache/lt.", completion: .directory) var cacheDir: String?
     @Flag(help: "Do not read or write the cache.") var noCache = false
     @Option(help: "How long a found value stays cached.") var ttl = "3600s"
     @Option(help: "How long a 'no data' result stays cached.") var negativeTtl = "3600s"
     @Option(help: ArgumentHelp("Print what the cache holds for KEY (learning_time:USER:COURSE:ENTERPRISE) and exit; repeatable.", valueName: "key"))
     var cacheShow: [String] = []
     @Flag(help: "Print the cache's entry counts and size and exit.") var cacheStats = false
-    @Option(help: ArgumentHelp("Delete expired entries, or all entries, from the cache and exit.", valueName: "expired|all"))
+    @Option(help: ArgumentHelp("Delete expired entries, or all entries, from the cache and exit.", valueName: "expired|all"), completion: .list(["expired", "all"]))
     var cachePurge: String?
 
     @OptionGroup var flagOptions: FlagOptions

@@ -1,8 +1,7 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Shared
 
-@main
 struct LtSend: ParsableCommand {
     /// Parses `--stats=json` too, which the parser cannot take as an optional value.
     static func main() { main(InputOptions.normalized(Array(CommandLine.arguments.dropFirst()))) }
@@ -46,9 +45,9 @@ struct LtSend: ParsableCommand {
     @OptionGroup var io: InputOptions
 
     @Option(help: "Send every line to this URL.") var url: String?
-    @Option(help: "TOML file mapping integration names to endpoints (see examples/integrations.toml).") var integrations: String?
-    @Option(help: "Append lines that were not delivered to this file, as they arrived.") var deadLetter: String?
-    @Option(help: "Record delivered ids in this file and skip ids already in it.") var journal: String?
+    @Option(help: "TOML file mapping integration names to endpoints (see examples/integrations.toml).", completion: .file()) var integrations: String?
+    @Option(help: "Append lines that were not delivered to this file, as they arrived.", completion: .file()) var deadLetter: String?
+    @Option(help: "Record delivered ids in this file and skip ids already in it.", completion: .file()) var journal: String?
     @Option(help: "Further attempts after the first for retryable failures.") var retries = 3
     @Option(help: "Explicit delays before each retry, such as 30s,60s,120s (exponential with jitter otherwise).") var retrySchedule: String?
     @Option(help: "Longest time a line may spend from its first attempt to its last, such as 10m.") var maxElapsed: String?
@@ -60,7 +59,7 @@ struct LtSend: ParsableCommand {
     @Option(help: "Failed attempts in a row that open an endpoint's circuit breaker (0: never).") var breakerFailures = 5
     @Option(help: "How long an open circuit breaker fails lines fast before a probe.") var breakerCooldown = "30s"
     @Option(help: "Time in-flight transfers get to finish after SIGINT or SIGTERM.") var grace = "5s"
-    @Option(help: "CA certificates file for https endpoints.") var cacert: String?
+    @Option(help: "CA certificates file for https endpoints.", completion: .file()) var cacert: String?
     @Flag(help: "Allow plain http endpoints (for test receivers).") var allowHttp = false
     @Flag(help: "Allow destinations on loopback, private, link-local and reserved addresses.") var allowPrivate = false
     @Option(help: "Allow this network (such as 10.20.0.0/16) although it is private; may be repeated.") var allowAddress: [String] = []
