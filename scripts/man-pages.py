@@ -75,8 +75,10 @@ def options_section(tool, bin_dir):
     dump = subprocess.run([os.path.join(bin_dir, tool), "--experimental-dump-help"],
                           check=True, capture_output=True, text=True).stdout
     command = json.loads(dump)["command"]
-    if command.get("subcommands"):
-        sys.exit("%s: has subcommands, which its page does not describe" % tool)
+    # ArgumentParser lists its built-in `help` as a subcommand; the tools have no others.
+    subcommands = [c["commandName"] for c in command.get("subcommands") or [] if c["commandName"] != "help"]
+    if subcommands:
+        sys.exit("%s: has subcommands (%s), which its page does not describe" % (tool, ", ".join(subcommands)))
     args = [a for a in command.get("arguments") or [] if a.get("shouldDisplay", True)]
     out = ".SH OPTIONS\n"
     out += "".join(option_item(a) for a in args if a["kind"] == "positional")

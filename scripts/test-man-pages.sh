@@ -29,7 +29,7 @@ for tool in lt-query lt-enrich lt-send; do
     done
     statuses=$(sed -n '/^EXIT STATUS$/,/^EXAMPLES$/p' "$text")
     for status in 0 1 2 64 130 143; do
-        grep -Eq "^ +$status(,|$)|^ +[0-9]+, $status$" <<< "$statuses" || fail "$tool(1) EXIT STATUS lacks $status"
+        grep -Eq "^ +$status( |,|$)|^ +[0-9]+, $status$" <<< "$statuses" || fail "$tool(1) EXIT STATUS lacks $status"
     done
     # Every option the tool accepts (its own description of itself) is in OPTIONS.
     options=$(sed -n '/^OPTIONS$/,/^ENVIRONMENT$/p' "$text")
@@ -42,7 +42,7 @@ for a in json.load(sys.stdin)["command"].get("arguments", []):
     done
     grep -qi "subcommand" "$text" && fail "$tool(1) mentions a subcommand, which lt's tools do not have"
 done
-grep -q "^ *74$" <(sed -n '/^EXIT STATUS$/,/^EXAMPLES$/p' "$work/lt-send.1.txt") || fail "lt-send(1) EXIT STATUS lacks 74"
+grep -Eq "^ +74( |$)" <(sed -n '/^EXIT STATUS$/,/^EXAMPLES$/p' "$work/lt-send.1.txt") || fail "lt-send(1) EXIT STATUS lacks 74"
 grep -q "Default: 16" "$work/lt-send.1.txt" || fail "lt-send(1) does not give --concurrency's default"
 
 [ "$failures" -eq 0 ] || exit 1
