@@ -2,7 +2,7 @@
 # Binary size and start-up of the release tools, against another build measured in the same run:
 #   bench/size/run.sh [BIN_DIR [BASELINE_DIR]]
 # Prints the tables and puts them, as the section "Binary size and start-up", at the end of
-# docs/benchmarks.md (DOC=… for another file, DOC= to leave it alone).
+# docs/benchmarks.md (DOC=… for another file, DOC= to leave it alone). NOTE=… adds a remark on the run.
 # BIN_DIR defaults to scripts/build-release.sh's output; BASELINE_DIR (optional) holds lt-query,
 # lt-enrich and lt-send from another build (such as the commit before, built the same way); a tool
 # missing there is measured without a comparison.
@@ -20,23 +20,24 @@ trap 'rm -rf "$work"' EXIT
 tools=(lt-query lt-enrich lt-send)
 
 sizes() {  # DIR LABEL: one line per tool and the total of distinct files, in MB (10^6 bytes)
-    local dir=$1 label=$2 total=0 seen="" real size
+    local dir=$1 label=$2 total=0 seen="" real size count=0
     for t in "${tools[@]}"; do
         [ -e "$dir/$t" ] || continue
+        count=$((count + 1))
         real=$(readlink -f "$dir/$t")
         strip --strip-unneeded -o "$work/stripped" "$real"
         size=$(stat -c %s "$work/stripped")
         case " $seen " in *" $real "*) ;; *) total=$((total + size)); seen="$seen $real" ;; esac
         printf '| %s | %s | %.1f MB | %.1f MB |\n' "$label" "$t" "$(stat -c %s "$real")e-6" "${size}e-6"
     done
-    printf '| %s | all three (distinct files) | | %.1f MB |\n' "$label" "${total}e-6"
+    [ "$count" -lt 3 ] || printf '| %s | all three (distinct files) | | %.1f MB |\n' "$label" "${total}e-6"
 }
 
 {
 echo "## Binary size and start-up"
 echo
 echo "Written by \`bench/size/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources Package.swift || echo +changes);"
-echo "$(nproc) cores, $(swift --version 2>/dev/null | head -1). \"before\" is ${BASELINE_LABEL:-the baseline build given}."
+echo "$(nproc) cores, $(swift --version 2>/dev/null | head -1). \"before\" is ${BASELINE_LABEL:-the baseline build given}.${NOTE:+ $NOTE}"
 echo
 echo "| build | tool | as built | stripped |"
 echo "| --- | --- | --- | --- |"
