@@ -3,6 +3,11 @@ import PackageDescription
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
+// A file sees only the members of modules it imports itself. Without this, TOMLKit's use of Foundation
+// makes Foundation's String methods (contains, range(of:)) win over the standard library's in every
+// file, and they link all of Foundation and its ICU data (about 45 MB) into the static binaries.
+let onlyImportedMembers: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "lt",
     platforms: [.macOS(.v13)],
@@ -10,6 +15,8 @@ let package = Package(
         .executable(name: "lt-query", targets: ["lt-query"]),
         .executable(name: "lt-enrich", targets: ["lt-enrich"]),
         .executable(name: "lt-send", targets: ["lt-send"]),
+        // The three tools in one binary, run by the name it is called under (scripts/build-release.sh).
+        .executable(name: "lt", targets: ["lt"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,16 +36,25 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            ],
+            swiftSettings: onlyImportedMembers
         ),
         // The command line (option groups, typed arguments, exit status); Shared knows nothing of it.
         .target(
             name: "LTCommandLine",
-            dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Shared", argumentParser],
+            swiftSettings: onlyImportedMembers
         ),
-        .executableTarget(name: "lt-query", dependencies: ["Shared", "LTCommandLine", argumentParser]),
-        .executableTarget(name: "lt-enrich", dependencies: ["Shared", "LTCommandLine", argumentParser]),
-        .executableTarget(name: "lt-send", dependencies: ["Shared", "LTCommandLine", argumentParser]),
+        // The tools' commands (help text, option groups, wiring); each executable is one line calling one.
+        .target(
+            name: "Tools",
+            dependencies: ["Shared", "LTCommandLine", argumentParser],
+            swiftSettings: onlyImportedMembers
+        ),
+        .executableTarget(name: "lt-query", dependencies: ["Tools"]),
+        .executableTarget(name: "lt-enrich", dependencies: ["Tools"]),
+        .executableTarget(name: "lt-send", dependencies: ["Tools"]),
+        .executableTarget(name: "lt", dependencies: ["Tools"]),
         // libFuzzer targets; scripts/fuzz.sh builds them with -sanitize=fuzzer, plain builds replay a corpus.
         .target(name: "FuzzDriver"),
         .executableTarget(name: "lt-fuzz-envelope", dependencies: ["Shared", "FuzzDriver"]),
@@ -47,7 +63,7 @@ let package = Package(
         .testTarget(name: "LTCommandLineTests", dependencies: ["LTCommandLine", "Shared", argumentParser]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt-fuzz-envelope", "lt-fuzz-splice"]
+            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt", "lt-fuzz-envelope", "lt-fuzz-splice"]
         ),
     ]
 )

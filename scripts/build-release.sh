@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# Builds lt's tools the way they are installed and benchmarked: release mode, with the Swift
-# standard library and Foundation linked in statically, so the binaries run on machines without
-# a Swift toolchain and start faster (no Swift shared libraries to load and relocate).
+# Builds lt the way it is installed and benchmarked: release mode, with the Swift standard library
+# and FoundationEssentials linked in statically, so the binary runs on machines without a Swift
+# toolchain and starts faster (no Swift shared libraries to load and relocate). No source file
+# imports full Foundation, whose ICU data would triple the binary's size (docs/benchmarks.md).
+# The product is one binary, lt, that runs as lt-query, lt-enrich or lt-send by the name it is called
+# under; the three names are made as links to it beside it.
 #   scripts/build-release.sh [SCRATCH [PRODUCT…]]   prints the folder holding the binaries
-# SCRATCH defaults to .build; PRODUCT to lt-query lt-enrich lt-send.
+# SCRATCH defaults to .build; PRODUCT to lt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${1:-.build}
 shift || true
-products=(lt-query lt-enrich lt-send)
+products=(lt)
 [ $# -eq 0 ] || products=("$@")
+# The binary exports no symbols (nothing loads it as a library), so the linker drops the code of the
+# packages' public functions lt never calls; identical functions whose address is not taken are folded.
+flags=(-c release --static-swift-stdlib --scratch-path "$scratch" -Xlinker --no-export-dynamic -Xlinker --icf=safe)
 for product in "${products[@]}"; do
-    swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product "$product" >&2
+    swift build "${flags[@]}" --product "$product" >&2
 done
-swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path
+bin=$(swift build "${flags[@]}" --show-bin-path)
+if [[ " ${products[*]} " == *" lt "* ]]; then
+    for tool in lt-query lt-enrich lt-send; do ln -sfn lt "$bin/$tool"; done
+fi
+echo "$bin"

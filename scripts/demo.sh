@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# The main job on the embedded default, end to end: builds lt, creates the SQLite warehouse from
-# examples/, starts a webhook receiver on 127.0.0.1, pipes the example events through
-# lt-query | lt-enrich | lt-send, and shows the delivery results and what the receiver got.
+# The main job on the embedded default, end to end: builds lt (unless LT_BIN_DIR names tools built
+# or installed elsewhere), creates the SQLite warehouse from examples/, starts a webhook receiver on
+# 127.0.0.1, pipes the example events through lt-query | lt-enrich | lt-send, and shows the delivery
+# results and what the receiver got.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup-system.sh
-swift build
-bin=$(swift build --show-bin-path)
+if [ -n "${LT_BIN_DIR:-}" ]; then
+    bin=$LT_BIN_DIR
+else
+    swift build
+    bin=$(swift build --show-bin-path)
+fi
 
 work=$(mktemp -d /tmp/lt-demo.XXXXXX)
 receiver_pid=""

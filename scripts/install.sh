@@ -1,33 +1,28 @@
 #!/usr/bin/env bash
-# Builds lt in release mode (scripts/build-release.sh: the Swift runtime linked in, so the tools
-# need no Swift toolchain where they run) and installs the three tools, their man pages and their bash, zsh
-# and fish completions under PREFIX (default /usr/local):
+# Builds lt in release mode (scripts/build-release.sh: one static binary, run as lt-query, lt-enrich
+# or lt-send by the name it is called under) and installs it under PREFIX (default /usr/local): the
+# binary in libexec/lt with its three names in bin, the man pages (scripts/man-pages.py, the same
+# pages as the Debian package's) and bash, zsh and fish completions:
 #   scripts/install.sh                     # /usr/local/bin, /usr/local/share/man/man1, …
 #   PREFIX=$HOME/.local scripts/install.sh
+# On Debian, scripts/build-deb.sh builds a package instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${PREFIX:-/usr/local}
 tools=(lt-query lt-enrich lt-send)
 
 scripts/setup-system.sh
-bin=$(scripts/build-release.sh .build "${tools[@]}" generate-manual)
+bin=$(scripts/build-release.sh .build lt | tail -1)
 
-install -d "$prefix/bin" "$prefix/share/man/man1" "$prefix/share/bash-completion/completions" \
-    "$prefix/share/zsh/site-functions" "$prefix/share/fish/vendor_completions.d"
+install -d "$prefix/bin" "$prefix/libexec/lt" "$prefix/share/man/man1" "$prefix/share/man/man5"
+install -m 755 "$bin/lt" "$prefix/libexec/lt/lt"
+# Drops the debug info; the symbol table stays for crash backtraces.
+strip --strip-debug "$prefix/libexec/lt/lt"
+for tool in "${tools[@]}"; do ln -sfn ../libexec/lt/lt "$prefix/bin/$tool"; done
+scripts/completion-scripts.sh "$prefix/bin" "$prefix/share" zsh/site-functions
 man=$(mktemp -d)
 trap 'rm -rf "$man"' EXIT
-for tool in "${tools[@]}"; do
-    install -m 755 "$bin/$tool" "$prefix/bin/$tool"
-    # Drops the debug info (a fifth of the size); the symbol table stays for crash backtraces.
-    strip --strip-debug "$prefix/bin/$tool"
-    "$bin/$tool" --generate-completion-script bash > "$prefix/share/bash-completion/completions/$tool"
-    "$bin/$tool" --generate-completion-script zsh > "$prefix/share/zsh/site-functions/_$tool"
-    "$bin/$tool" --generate-completion-script fish > "$prefix/share/fish/vendor_completions.d/$tool.fish"
+for page in $(python3 scripts/man-pages.py "$prefix/bin" "$man"); do
+    install -m 644 "$page" "$prefix/share/man/man${page##*.}/"
 done
-# Man pages from the argument definitions, by swift-argument-parser's generate-manual tool. Run
-# on each tool rather than through the package plugin, which would also run the fuzz targets.
-for tool in "${tools[@]}"; do
-    "$bin/generate-manual" "$bin/$tool" --output-directory "$man"
-done
-for page in "$man"/*.1; do install -m 644 "$page" "$prefix/share/man/man1/"; done
-echo "installed ${tools[*]} into $prefix/bin, man pages into $prefix/share/man/man1, completions for bash, zsh and fish"
+echo "installed ${tools[*]} into $prefix/bin, man pages into $prefix/share/man, completions for bash, zsh and fish"

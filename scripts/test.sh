@@ -22,6 +22,8 @@ export LT_TEST_REQUIRE_SERVICES=1
 export LT_RELIABILITY_REPORT
 LT_RELIABILITY_REPORT=$(mktemp /tmp/lt-reliability.XXXXXX)
 swift test --skip-build --disable-xctest
+# The Debian package, built from this debug build, installed into a throwaway root and checked.
+scripts/test-package.sh "$LT_BIN_DIR"
 python3 scripts/reliability-report.py "$LT_RELIABILITY_REPORT" >/dev/null || true
 
 # Bounded fuzzing over the committed corpus: the line reader and envelope parser, then the splice.

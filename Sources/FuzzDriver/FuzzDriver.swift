@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The glue every libFuzzer target shares: under `-DFUZZING` it hands the process over to
 /// libFuzzer's driver; in a plain build it replays corpus files through the same check, so the

@@ -5,14 +5,12 @@ import Shared
 public struct FlagOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Enrichment flag for every line, on or off; overrides $\(EnrichmentFlag.rolloutFileVariable) and $\(EnrichmentFlag.environmentVariable).",
-        valueName: "on|off"),
-            completion: .list(["on", "off"]))
+        valueName: "on|off"), completion: .list(["on", "off"]))
     public var flag: String?
 
     @Option(help: ArgumentHelp(
         "Rollout file (JSON: enabled, percent, enterprises_in/out, integrations_in/out), re-read when it changes; overrides $\(EnrichmentFlag.rolloutFileVariable). See docs/rollout.md.",
-        valueName: "file"),
-            completion: .file())
+        valueName: "file"), completion: .file())
     public var rollout: String?
 
     public init() {}

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 /// An http or https URL with a host, checked by the parser (a bad one is exit 64). Whether plain
 /// http is allowed (`--allow-http`) and where it may connect are decided when the run starts.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Shared
-import Foundation
+import FoundationEssentials
 
 /// Options every tool shares: its inputs, how much it says and how, progress and metrics.
 public struct InputOptions: ParsableArguments {

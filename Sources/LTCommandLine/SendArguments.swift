@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Shared
 
 /// lt-send's own options; ``sendOptions()`` turns them into the core's settings. Each default is

@@ -1,5 +1,8 @@
-import Foundation
+import FoundationEssentials
 import FuzzDriver
+#if canImport(Glibc)
+import Glibc
+#endif
 import Shared
 
 /// libFuzzer target for the line reader, the JSON scanner and the envelope parser: any bytes,

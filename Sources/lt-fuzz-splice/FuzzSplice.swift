@@ -1,5 +1,8 @@
-import Foundation
+import FoundationEssentials
 import FuzzDriver
+#if canImport(Glibc)
+import Glibc
+#endif
 import Shared
 
 /// libFuzzer target for lt-enrich's splice: any payload object, with a found lookup, comes out

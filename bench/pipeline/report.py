@@ -7,6 +7,7 @@ figure comes from the run, and the document is rewritten whole from it, never ed
 """
 import argparse
 import json
+import os
 import sys
 
 
@@ -146,10 +147,12 @@ def plain(rows):
     return "\n".join(out)
 
 
+SIZE_HEADING = "## Binary size and start-up"
+
 DOC = """# Benchmarks
 
-Written by `bench/pipeline/run.sh` from its latest run; never edited by hand. Run it again to
-replace every figure.
+Written by `bench/pipeline/run.sh` from its latest run, except the last section, which
+`bench/size/run.sh` writes; never edited by hand. Run them again to replace every figure.
 
 ## Machine and run
 
@@ -234,8 +237,16 @@ def main():
                                                 "machine_os", "machine_pg", "machine_swift", "params", "warehouse_rows",
                                                 "warehouse_keys", "warehouse_learners", "warehouse_mb", "warehouse_load_s")}
         params = dict(p.split("=", 1) for p in str(r.get("params", "")).split() if "=" in p)
+        # The size section is bench/size/run.sh's, from its own run: kept as it is.
+        kept = ""
+        if os.path.exists(args.doc):
+            with open(args.doc) as f:
+                old = f.read()
+            if SIZE_HEADING in old:
+                kept = "\n" + old[old.index(SIZE_HEADING):]
         with open(args.doc, "w") as f:
-            f.write(DOC.format(table=table(rows), stream_desc=desc, concurrency=params.get("CONCURRENCY", "16"), **fields))
+            f.write(DOC.format(table=table(rows), stream_desc=desc, concurrency=params.get("CONCURRENCY", "16"), **fields)
+                    + kept)
         print(f"\nwrote {args.doc}", file=sys.stderr)
 
 

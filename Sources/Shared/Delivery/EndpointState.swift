@@ -63,7 +63,7 @@ final class EndpointState {
     var name: String { endpoint.name }
 
     static func hostKey(_ url: String) -> String {
-        guard let scheme = url.range(of: "://") else { return url }
+        guard let scheme = url.firstRange(of: "://") else { return url }
         let rest = url[scheme.upperBound...]
         let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         return String(url[..<end]).lowercased()

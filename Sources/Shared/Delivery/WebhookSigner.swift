@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 
 /// Signs requests the Standard Webhooks way: `webhook-id`, `webhook-timestamp` and
 /// `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one signature per secret.

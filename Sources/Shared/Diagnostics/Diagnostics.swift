@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -188,7 +188,7 @@ public final class Diagnostics {
 
     private func mask(_ text: String) -> String {
         var text = text
-        for s in secrets where text.contains(s) { text = text.replacingOccurrences(of: s, with: "***") }
+        for s in secrets where text.contains(s) { text = text.replacing(s, with: "***") }
         return text
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Opens the warehouse named by `--warehouse` or `LT_WAREHOUSE`.
 ///
@@ -41,7 +41,7 @@ public enum WarehouseAddress {
     public static func redacted(_ address: String) -> String {
         var s = address
         // URL form: scheme://user:password@host
-        if let scheme = s.range(of: "://"), let at = s[scheme.upperBound...].firstIndex(of: "@") {
+        if let scheme = s.firstRange(of: "://"), let at = s[scheme.upperBound...].firstIndex(of: "@") {
             let userinfo = s[scheme.upperBound..<at]
             if let colon = userinfo.firstIndex(of: ":") {
                 s.replaceSubrange(s.index(after: colon)..<at, with: "***")
@@ -50,7 +50,7 @@ public enum WarehouseAddress {
         // URL query or conninfo: password=…
         for marker in ["password=", "sslpassword="] {
             var searchFrom = s.startIndex
-            while let r = s.range(of: marker, options: [], range: searchFrom..<s.endIndex) {
+            while let r = s[searchFrom...].firstRange(of: marker) {
                 var end = r.upperBound
                 if end < s.endIndex && s[end] == "'" {
                     end = s.index(after: end)

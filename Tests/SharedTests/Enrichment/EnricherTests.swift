@@ -23,7 +23,7 @@ import Testing
         let writer = OutputWriter(fd: output.fd, name: "<test>")
         let enricher = Enricher(
             flag: try EnrichmentFlag.resolve(option: flag, environment: [:]), options: options,
-            diagnostics: diagnostics, output: writer)
+            diagnostics: diagnostics, metrics: Metrics(tool: "lt-enrich"), output: writer)
         try enricher.run(try LineReader.open(input.path))
         return (output.lines, log.lines, diagnostics.hasFailed, enricher.stats)
     }

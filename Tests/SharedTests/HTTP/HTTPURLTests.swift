@@ -17,7 +17,7 @@ import Testing
                 _ = try HTTPURL(text, what: "--url", allowHTTP: false)
                 Issue.record("\(text) was accepted")
             } catch let e as ConfigError {
-                #expect(e.exitCode == 2)
+                #expect(e.kind == .configuration)
                 #expect(e.description.contains(words), "\(e.description)")
                 #expect(!e.description.contains("pass@"), "\(e.description)")
             }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where and as whom lt-query talks to Snowflake: from
 /// `snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=…&role=…&user=…&host=…`, with the

@@ -1,6 +1,6 @@
 import Crypto
 import _CryptoExtras
-import Foundation
+import FoundationEssentials
 
 /// How lt-query proves who it is to the Snowflake SQL API.
 ///
@@ -87,8 +87,8 @@ public final class SnowflakeAuth {
                 "iat": issued,
                 "exp": issued + Int(lifetime),
             ]
-            let header = try JSONSerialization.data(withJSONObject: ["alg": "RS256", "typ": "JWT"], options: [.sortedKeys])
-            let payload = try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])
+            let header = try JSONObjectCoding.data(from: ["alg": "RS256", "typ": "JWT"])
+            let payload = try JSONObjectCoding.data(from: claims)
             let signingInput = base64URL(header) + "." + base64URL(payload)
             let signature = try key.signature(for: Data(signingInput.utf8), padding: .insecurePKCS1v1_5)
             let token = signingInput + "." + base64URL(signature.rawRepresentation)
@@ -98,7 +98,6 @@ public final class SnowflakeAuth {
     }
 
     private func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        data.base64EncodedString().replacing("+", with: "-").replacing("/", with: "_").replacing("=", with: "")
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The specification's warehouse, through the Snowflake SQL API (`POST /api/v2/statements`).
 ///
@@ -145,7 +145,7 @@ public final class SnowflakeWarehouse: Warehouse {
     /// The response's JSON, or the error it stands for.
     private func answer(_ r: SnowflakeHTTP.Response) throws -> [String: Any] {
         if let t = r.transportError { throw WarehouseError.unavailable("Snowflake at \(account.baseURL): \(t)") }
-        let json = (try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any] ?? [:]
+        let json = (try? JSONObjectCoding.object(from: Data(r.body))) as? [String: Any] ?? [:]
         let message = (json["message"] as? String).map { ": \($0)" } ?? ""
         switch r.status {
         case 200, 202:

@@ -1,9 +1,8 @@
 import ArgumentParser
 import LTCommandLine
-import Foundation
+import FoundationEssentials
 import Shared
 
-@main
 struct LtEnrich: ParsableCommand {
     static func main() { runAsTool() }
 

@@ -1,0 +1,22 @@
+/// lt-query, lt-enrich and lt-send as one program, chosen by the name it is run under (`argv[0]`):
+/// the release binary is one file installed under the three names, so the Swift runtime it carries
+/// is on disk and in the page cache once instead of three times.
+public enum Tool: String, CaseIterable, Sendable {
+    case query = "lt-query"
+    case enrich = "lt-enrich"
+    case send = "lt-send"
+
+    /// The tool a program path names by its last component (`/usr/bin/lt-send` → ``send``).
+    public static func named(_ path: String) -> Tool? {
+        Tool(rawValue: String(path.split(separator: "/").last ?? ""))
+    }
+
+    /// Parses the command line and runs the tool (which exits the process when it fails).
+    public func main() {
+        switch self {
+        case .query: LtQuery.main()
+        case .enrich: LtEnrich.main()
+        case .send: LtSend.main()
+        }
+    }
+}
