@@ -148,8 +148,8 @@ public struct HeaderArgument: ExpressibleByArgument, Sendable, Equatable {
 
     public init?(argument: String) {
         guard let colon = argument.firstIndex(of: ":") else { return nil }
-        name = String(argument[..<colon]).trimmingCharacters(in: [" ", "\t"])
-        value = String(argument[argument.index(after: colon)...]).trimmingCharacters(in: [" ", "\t"])
+        name = String(argument[..<colon]).trimmed(" \t")
+        value = String(argument[argument.index(after: colon)...]).trimmed(" \t")
         // Authorization is checked against --bearer-env in SendArguments.validate().
         guard (try? HeaderField.validate(name: name, value: value, hasAuth: false)) != nil else { return nil }
     }

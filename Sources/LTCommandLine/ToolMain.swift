@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import FoundationEssentials
 import Shared
@@ -33,12 +36,12 @@ extension ParsableCommand {
         let tool = configuration.commandName ?? "lt"
         let diagnostics = Diagnostics(tool: tool, threshold: .error)
         diagnostics.format = LogFormat.requested(in: arguments)
-        var text = message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = message(for: error).trimmed(" \t\r\n")
         if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
         let hint = UsageHint.forValueMentioned(in: text) ?? "see '\(tool) --help'"
         diagnostics.error("\(text); \(hint)")
         if diagnostics.format == .human { diagnostics.raw("Usage: \(usageString())") }
-        Foundation.exit(ExitStatus.usage)
+        Glibc.exit(ExitStatus.usage)
     }
 }
 

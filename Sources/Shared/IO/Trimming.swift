@@ -1,6 +1,6 @@
 extension StringProtocol {
     /// The text without leading and trailing characters from `set`.
-    func trimmed(_ set: String) -> String {
+    public func trimmed(_ set: String) -> String {
         var s = self[...]
         while let f = s.first, set.contains(f) { s.removeFirst() }
         while let l = s.last, set.contains(l) { s.removeLast() }

@@ -67,7 +67,7 @@ public enum Metric: String, CaseIterable, Sendable {
 
     /// The Prometheus name: dots become underscores, then the unit or `_total` is appended.
     public var prometheusName: String {
-        let base = rawValue.replacingOccurrences(of: ".", with: "_")
+        let base = rawValue.replacing(".", with: "_")
         switch (kind, unit) {
         case (.counter, _): return base + "_total"
         case (_, .seconds): return base + "_seconds"

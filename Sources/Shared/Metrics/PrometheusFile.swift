@@ -32,8 +32,7 @@ struct PrometheusFile {
     static func labels(_ tags: [(String, String)]) -> String {
         guard !tags.isEmpty else { return "" }
         let body = tags.map { k, v in
-            let escaped = v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
+            let escaped = v.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n")
             return "\(k)=\"\(escaped)\""
         }
         return "{" + body.joined(separator: ",") + "}"
