@@ -33,6 +33,8 @@ final class DeliveryScheduler {
 
     private var lanes: [String: Lane] = [:]
     private var ready = FIFO<PendingDelivery>()
+    /// Lines that were already under way (their OAuth2 token arrived): they go before `ready`.
+    private var resumed = FIFO<PendingDelivery>()
     private var timers = TimerQueue<PendingDelivery>()
     private var wakes = TimerQueue<String>()
     private var hostWaiting: [String: FIFO<PendingDelivery>] = [:]
@@ -64,13 +66,16 @@ final class DeliveryScheduler {
     /// A line to try as soon as its endpoint allows.
     func enqueue(_ p: PendingDelivery) { ready.append(p) }
 
+    /// A line that was already handed out and waited for its endpoint's token: it goes first.
+    func resume(_ p: PendingDelivery) { resumed.append(p) }
+
     /// A line to try again at `due` (monotonic seconds).
     func retry(_ p: PendingDelivery, at due: Double) { timers.push(p, due: due) }
 
     /// True while some endpoint holds `maxHeld` lines: input reading stops (backpressure).
     var isBackedUp: Bool { heldCount > 0 && lanes.values.contains { $0.held.count >= maxHeld } }
 
-    var hasReady: Bool { !ready.isEmpty }
+    var hasReady: Bool { !ready.isEmpty || !resumed.isEmpty }
 
     /// When the next timer (retry, pacing slot, end of a cooldown, held lines' expiry) is due.
     func nextDue(budget: Double?) -> Double? {
@@ -93,7 +98,7 @@ final class DeliveryScheduler {
                 ready.append(p)
             }
         }
-        while let p = ready.popFirst() {
+        while let p = resumed.popFirst() ?? ready.popFirst() {
             if let d = admit(p, now) { return (p, d) }
         }
         return nil
@@ -217,6 +222,9 @@ final class DeliveryScheduler {
         var keep = FIFO<PendingDelivery>()
         for p in ready.drain() { if p.endpoint === ep { out.append(p) } else { keep.append(p) } }
         ready = keep
+        var keepResumed = FIFO<PendingDelivery>()
+        for p in resumed.drain() { if p.endpoint === ep { out.append(p) } else { keepResumed.append(p) } }
+        resumed = keepResumed
         if var waiting = hostWaiting[ep.host] {
             var rest = FIFO<PendingDelivery>()
             for p in waiting.drain() { if p.endpoint === ep { out.append(p) } else { rest.append(p) } }
@@ -229,7 +237,7 @@ final class DeliveryScheduler {
 
     /// Removes every line not in flight (on a stop signal).
     func drainAll() -> [PendingDelivery] {
-        var out = timers.drain() + ready.drain()
+        var out = timers.drain() + resumed.drain() + ready.drain()
         for host in Array(hostWaiting.keys) { out.append(contentsOf: hostWaiting[host]!.drain()) }
         for lane in lanes.values { out.append(contentsOf: lane.held.drain()) }
         _ = wakes.drain()

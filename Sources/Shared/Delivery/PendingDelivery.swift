@@ -27,6 +27,8 @@ final class PendingDelivery {
     /// A 401 already led to a fresh OAuth2 token once.
     var refreshedToken = false
     var tokenUsed: String?
+    /// A token fetched for this line's attempt, used even when its lifetime is too short to cache.
+    var freshToken: String?
     var httpStatus: Int?
     /// The start of the last non-2xx answer's body.
     var response: String?

@@ -268,7 +268,8 @@ public final class Sender {
         }
         var token: String?
         if let oauth = ep.oauth {
-            token = oauth.cached(now: now)
+            token = p.freshToken ?? oauth.cached(now: now)
+            p.freshToken = nil
             if token == nil {
                 scheduler.releaseHost(ep.host)
                 ep.tokenWaiters.append(p)
@@ -302,8 +303,11 @@ public final class Sender {
         let waiters = ep.tokenWaiters
         ep.tokenWaiters = []
         do {
-            _ = try oauth.accept(r, now: now)
-            for p in waiters { scheduler.enqueue(p) }
+            let token = try oauth.accept(r, now: now)
+            for p in waiters {
+                p.freshToken = token
+                scheduler.resume(p)
+            }
         } catch {
             let message = (error as? LTError)?.description ?? "\(error)"
             for p in waiters {
@@ -340,7 +344,8 @@ public final class Sender {
             p.refreshedToken = true
             oauth.invalidate(used)
             diagnostics.info("\(ep.name) answered 401; fetching a new OAuth2 token and trying again", at: p.location)
-            scheduler.enqueue(p)
+            ep.tokenWaiters.append(p)
+            if !oauth.fetching { transport.start(oauth.request(), tag: tag(.token(ep))) }
             return
         }
         let verdict: RetryPolicy.Verdict = r.permanent ? .permanent : ep.policy.classify(r)
