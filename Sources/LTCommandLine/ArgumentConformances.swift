@@ -20,6 +20,8 @@ extension DiagnosticLevel: ExpressibleByArgument {
 
 extension EnrichOptions.Format: ExpressibleByArgument {}
 
+extension RetryPolicy.Preset: ExpressibleByArgument {}
+
 extension AddressGuard.Network: ExpressibleByArgument {
     public init?(argument: String) {
         guard let network = try? AddressGuard.Network(argument) else { return nil }

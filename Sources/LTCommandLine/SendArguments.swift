@@ -26,11 +26,18 @@ public struct SendArguments: ParsableArguments {
     public var deadLetter: String?
     @Option(help: "Record delivered ids in this file and skip ids already in it.", completion: .file())
     public var journal: String?
-    @Option(help: "Further attempts after the first for retryable failures.")
-    public var retries = defaults.retry.retries
+    @Option(help: "Further attempts after the first for retryable failures (default: one per step of the schedule).")
+    public var retries: Int?
     @Option(
         help: ArgumentHelp(
-            "Explicit delays before each retry, such as 30s,60s,120s (exponential with jitter otherwise).",
+            "Named retry schedule: upstream (30s,60s,120s; the default), quick (1s,2s,4s), "
+                + "standard-webhooks (5s,5m,30m,2h,5h,10h,10h).",
+            valueName: "preset"),
+        completion: .list(RetryPolicy.Preset.allCases.map(\.rawValue)))
+    public var retryPreset = RetryPolicy.Preset.upstream
+    @Option(
+        help: ArgumentHelp(
+            "Explicit delays before each retry, such as 30s,60s,120s; the last repeats. Overrides --retry-preset.",
             valueName: "durations"))
     public var retrySchedule: DurationListArgument?
     @Option(
@@ -51,8 +58,16 @@ public struct SendArguments: ParsableArguments {
     @Option(help: "Failed attempts in a row that open an endpoint's circuit breaker (0: never).")
     public var breakerFailures = defaults.breakerFailures
     @Option(
-        help: ArgumentHelp("How long an open circuit breaker fails lines fast before a probe.", valueName: "duration"))
+        help: ArgumentHelp(
+            "How long an open circuit breaker holds an endpoint's lines before one goes out as a probe.",
+            valueName: "duration"))
     public var breakerCooldown = DurationArgument(seconds: defaults.breakerCooldown)
+    @Option(help: "Lines read and not final at once (default: 8 per --concurrency, at least 256).")
+    public var window: Int?
+    @Option(help: "Lines one endpoint may hold while its breaker is open before input reading stops (default: --window).")
+    public var maxHeld: Int?
+    @Option(help: "Append one NDJSON record per HTTP attempt to this file (see docs/contract.md).", completion: .file())
+    public var attempts: String?
     @Option(
         help: ArgumentHelp("Time in-flight transfers get to finish after SIGINT or SIGTERM.", valueName: "duration"))
     public var grace = DurationArgument(seconds: defaults.grace)
@@ -95,7 +110,9 @@ public struct SendArguments: ParsableArguments {
         if bearerEnv != nil, let h = header.first(where: { $0.name.lowercased() == "authorization" }) {
             throw ValidationError("--header \(h.name) and --bearer-env both set Authorization; give one")
         }
-        if retries < 0 || retries > 20 { throw ValidationError("--retries must be from 0 to 20") }
+        if let retries, retries < 0 || retries > 20 { throw ValidationError("--retries must be from 0 to 20") }
+        if let window, window < 1 || window > 1_000_000 { throw ValidationError("--window must be from 1 to 1000000") }
+        if let maxHeld, maxHeld < 1 { throw ValidationError("--max-held must be at least 1") }
         if concurrency < 1 || concurrency > 1024 { throw ValidationError("--concurrency must be from 1 to 1024") }
         if let perHost, perHost < 1 { throw ValidationError("--per-host must be at least 1") }
         if let rate, !(rate > 0) { throw ValidationError("--rate must be a positive number of requests per second") }
@@ -125,13 +142,19 @@ public struct SendArguments: ParsableArguments {
         options.keyPassword = keyPasswordEnv.map { SecretReference.environment($0) }
         options.transport.allowedNetworks = allowAddress
         options.timeout = timeout.seconds
-        options.retry.retries = retries
-        if let retrySchedule { options.retry.schedule = retrySchedule.seconds }
+        options.retry.apply(retryPreset)
+        if let retrySchedule {
+            options.retry.schedule = retrySchedule.seconds
+            options.retry.retries = max(3, options.retry.schedule.count)
+        }
+        if let retries { options.retry.retries = retries }
+        options.attemptsPath = attempts
         options.retry.maxRetryAfter = maxRetryAfter.seconds
         options.maxElapsed = maxElapsed?.seconds
         options.concurrency = concurrency
         options.perHost = perHost ?? concurrency
-        options.window = max(256, concurrency * 8)
+        options.window = window ?? max(256, concurrency * 8)
+        options.maxHeld = maxHeld
         options.rate = rate
         options.breakerFailures = breakerFailures
         options.breakerCooldown = breakerCooldown.seconds

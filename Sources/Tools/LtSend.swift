@@ -18,7 +18,14 @@ struct LtSend: ParsableCommand {
             Writes one result per input line as soon as that line is final, so results may come out \
             of input order: each carries its line, source and id. Fields: line, source, id, integration, \
             url, status (delivered, failed, rejected, skipped), http_status, attempts, duration_ms, \
-            error, learning_time.
+            error (with the endpoint's host:port and the cause), response (the first 4 KiB of a non-2xx \
+            body), learning_time, finished_at. --attempts FILE logs every HTTP attempt.
+
+            Outages: after --breaker-failures failed attempts in a row an endpoint's breaker opens and \
+            its lines are held, not failed; one probe goes out per --breaker-cooldown, and when it is \
+            answered the held lines go at full speed. Once an endpoint holds --max-held lines, input \
+            reading stops until it is back. A line gives up only by its retry policy (--retries, \
+            --retry-preset or --retry-schedule, --max-elapsed, which counts time held).
 
             Every line read ends delivered and journaled, or in the --dead-letter file as it arrived \
             (ready to be fed back), or skipped. With --journal (a SQLite file), each confirmed delivery \
