@@ -7,7 +7,7 @@
 zmodload zsh/zpty || exit 2
 zpty z zsh -f -i
 local line
-zpty -w z "fpath=(${(q)1} \$fpath); autoload -U compinit; compinit -u -d /dev/null"
+zpty -w z "fpath=(${(q)1} \$fpath); autoload -U compinit; compinit -u -D"
 zpty -w z 'bindkey "^I" complete-word'
 zpty -w z "null-line() { echo -E - \$'\\0' }"
 zpty -w z 'compprefuncs=( null-line ); comppostfuncs=( null-line exit )'
