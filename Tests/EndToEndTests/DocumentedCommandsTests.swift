@@ -17,6 +17,7 @@ import Testing
         ("scripts/demo.sh", "builds lt and runs the same pipeline as the README's first block"),
         ("scripts/test.sh", "is the test command itself"),
         ("scripts/install.sh", "installs into /usr/local"),
+        ("scripts/build-deb.sh", "makes a release build; scripts/test-package.sh builds and checks the package"),
     ]
 
     /// Indented blocks of a Markdown file: a block of commands, or a `$ ` transcript. Blocks of output

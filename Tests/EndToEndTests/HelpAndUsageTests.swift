@@ -127,7 +127,7 @@ import Testing
         let out = try Tool.shell("\"$0\" --flag on > /dev/full", args: [Tool.path("lt-enrich")], stdin: line + "\n")
         #expect(out.status == 74, "\(out.stderr)")
         #expect(
-            out.stderr.contains("lt-enrich: error: cannot write to <stdout>: No space left on device"), "\(out.stderr)")
+            out.stderr.contains("lt-enrich: error: cannot write <stdout>: No space left on device"), "\(out.stderr)")
     }
 
     @Test func aMissingInputFileFailsItsLinesAndTheRestGoOn() throws {

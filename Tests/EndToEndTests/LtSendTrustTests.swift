@@ -91,8 +91,9 @@ import Testing
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         for bad in ["https://user:pw@partner.example/x", "https://exa mple/x", "ftp://127.0.0.1/x"] {
+            // --url is typed at parse time: a URL that cannot be sent is a usage error (64), before any input.
             let out = try Tool.run("lt-send", ["--url", bad] + Self.ok, stdin: SendFixtures.lines(1))
-            #expect(out.status == 2, "\(bad): \(out.stderr)")
+            #expect(out.status == 64, "\(bad): \(out.stderr)")
             #expect(out.stdout.isEmpty && !out.stderr.contains("pw@"))
         }
         let out = try Tool.run("lt-send", ["--url", receiver.url("/ok/x?key=s3cr3t"), "--verbose"] + Self.ok, stdin: SendFixtures.lines(2))
