@@ -47,6 +47,8 @@ struct LtQuery: ParsableCommand {
     @Option(help: "Column with the day's learning time in seconds.") var secondsColumn = TableSpec().secondsColumn
 
     @Option(help: "Most distinct uncached keys per warehouse round trip.") var batchSize = LookupOptions().batchSize
+    @Option(help: "Most batch statements running on the warehouse at once (Snowflake statements, or PostgreSQL queries pipelined on one connection); lines stay in input order.")
+    var maxStatements = LookupOptions().maxStatements
     @Option(help: "Longest a key waits for its batch to fill (such as 20ms).") var batchWindow = "20ms"
     @Option(help: "Further attempts of a failed batch before its lines are marked unavailable.") var retries = LookupOptions().retries
     @Option(help: "Delay before the first retry (doubled for each further one, with jitter).") var retryDelay = "200ms"
@@ -77,6 +79,7 @@ struct LtQuery: ParsableCommand {
         }
         if explain && user == nil { throw ValidationError("--explain needs --user, --course and --enterprise") }
         if batchSize < 1 || batchSize > 10_000 { throw ValidationError("--batch-size must be from 1 to 10000") }
+        if maxStatements < 1 || maxStatements > 64 { throw ValidationError("--max-statements must be from 1 to 64") }
         if retries < 0 { throw ValidationError("--retries cannot be negative") }
         if let p = cachePurge, p != "expired" && p != "all" { throw ValidationError("--cache-purge takes expired or all") }
         let maintenance = [!cacheShow.isEmpty, cacheStats, cachePurge != nil].filter { $0 }.count
@@ -97,6 +100,7 @@ struct LtQuery: ParsableCommand {
             try spec.validate()
             var options = LookupOptions()
             options.batchSize = batchSize
+            options.maxStatements = maxStatements
             options.batchWindow = try DurationText.parse(batchWindow, option: "--batch-window")
             options.retries = retries
             options.retryDelay = try DurationText.parse(retryDelay, option: "--retry-delay")

@@ -4,7 +4,7 @@
 /// A line whose answer is known at once and has nothing queued ahead of it is written straight
 /// from the reused buffer; only lines that wait for a batch keep a copy of their output prefix.
 public final class LookupPipeline {
-    private let warehouse: Warehouse
+    private let warehouse: ConcurrentWarehouse
     private let cache: LookupCache?
     private let flag: EnrichmentFlag
     private let options: LookupOptions
@@ -27,13 +27,21 @@ public final class LookupPipeline {
     private var batchOrder: [LookupKey] = []
     private var batchDeadline = 0.0
     private var memory: [LookupKey: LookupResult] = [:]
+    /// Batches sent and not yet answered, by ticket, and batches waiting to be sent (again).
+    private var inFlight: [Int: Flight] = [:]
+    private var waiting: [Flight] = []
+    /// The keys of those batches, so that a repeat waits for its batch instead of joining another.
+    private var keysInFlight: Set<LookupKey> = []
+    private var nextTicket = 0
+    private var nextLook = 0.0
     private var breaker: CircuitBreaker
     private var scratch = JSONBuffer(capacity: 4096)
 
     /// A PostgreSQL `warehouse` connects on first use, so a run answered from the cache never connects.
+    /// One that cannot run several statements at once runs one batch at a time.
     public init(warehouse: Warehouse, cache: LookupCache?, flag: EnrichmentFlag,
                 options: LookupOptions, diagnostics: Diagnostics, output: OutputWriter) {
-        self.warehouse = warehouse
+        self.warehouse = warehouse as? ConcurrentWarehouse ?? SerialStatements(warehouse)
         self.cache = cache
         self.flag = flag
         self.options = options
@@ -45,17 +53,27 @@ public final class LookupPipeline {
 
     /// Processes every line of `reader`, flushing results whenever the input pauses.
     public func run(_ reader: LineReader) throws {
-        reader.onWouldBlock = { [unowned self] in
-            // Idle: let other processes' writes in and their checkpoints finish.
-            self.cache?.flush()
-            try? self.emitReady()
-            try? self.output.flush()
-        }
+        reader.onWouldBlock = { [unowned self] in self.idle() }
         while true {
-            if !batchOrder.isEmpty {
-                let remaining = batchDeadline - Timestamps.monotonic()
-                if remaining <= 0 || !reader.waitForInput(milliseconds: Int32(remaining * 1000) + 1) {
-                    try resolveBatch()
+            if !batchOrder.isEmpty || !inFlight.isEmpty || !waiting.isEmpty {
+                let now = Timestamps.monotonic()
+                if !batchOrder.isEmpty && batchDeadline <= now { try dispatchBatch() }
+                // Between lines, look at the warehouse about once a millisecond, not once a line.
+                if now >= nextLook {
+                    nextLook = now + 0.001
+                    try pump(waitingUpTo: 0)
+                }
+                if !reader.waitForInput(milliseconds: 0) {
+                    // The input pauses while batches are out: wait for them in short slices, so that a
+                    // line arriving meanwhile is not held up, and write out what they answer.
+                    var slice = 0.005
+                    if !batchOrder.isEmpty { slice = min(slice, max(0, batchDeadline - Timestamps.monotonic())) }
+                    if inFlight.isEmpty && waiting.isEmpty {
+                        _ = reader.waitForInput(milliseconds: Int32(slice * 1000) + 1)
+                    } else {
+                        try pump(waitingUpTo: slice)
+                    }
+                    idle()
                     continue
                 }
             }
@@ -65,13 +83,21 @@ public final class LookupPipeline {
         try finish()
     }
 
+    /// The input is idle: let other processes' writes in and their checkpoints finish, and send
+    /// what is ready.
+    private func idle() {
+        cache?.flush()
+        try? emitReady()
+        try? output.flush()
+    }
+
     /// Resolves what is still pending and writes it out.
     public func finish() throws {
         defer {
             cache?.flush()
             Metrics.shared.gauge("webhook.learning_time.cache.hit_rate", stats.hitRate)
         }
-        try resolveBatch()
+        try drain()
         try emitReady()
         try output.flush()
     }
@@ -109,7 +135,7 @@ public final class LookupPipeline {
                 let k = try envelope.lookupKey()
                 key = k
                 result = cached(k)
-                if result == nil, batch.insert(k).inserted {
+                if result == nil, !keysInFlight.contains(k), batch.insert(k).inserted {
                     if batchOrder.isEmpty { batchDeadline = Timestamps.monotonic() + options.batchWindow }
                     batchOrder.append(k)
                 }
@@ -129,8 +155,22 @@ public final class LookupPipeline {
         } else {
             queue.append(Pending(prefix: scratch.bytes, key: key, result: result, hasLookup: true))
         }
-        if batchOrder.count >= options.batchSize { try resolveBatch() }
+        if batchOrder.count >= options.batchSize { try dispatchBatch() }
+        // Lines held behind running batches are bounded: past the limit, wait for the oldest answers.
+        while queue.count - queueHead >= maxQueued {
+            if !inFlight.isEmpty || !waiting.isEmpty {
+                try pump(waitingUpTo: 1)
+            } else if !batchOrder.isEmpty {
+                try dispatchBatch()
+            } else {
+                try emitReady()
+                break
+            }
+        }
     }
+
+    /// Most lines held behind running batches: room for every statement in flight and one filling.
+    private var maxQueued: Int { (options.maxStatements + 1) * options.batchSize }
 
     /// A line written as it is (an error record), in its place in the order.
     private func writeWhole(_ bytes: [UInt8]) throws {
@@ -194,16 +234,166 @@ public final class LookupPipeline {
         if queueHead == queue.count { queue.removeAll(keepingCapacity: true); queueHead = 0 }
     }
 
-    /// One warehouse round trip for the pending keys (with retries), then fills in their lines.
-    private func resolveBatch() throws {
+    /// A batch between its dispatch and its answer: in flight, or waiting to be sent again.
+    private struct Flight {
+        let ticket: Int
+        let keys: [LookupKey]
+        let requestID: String
+        /// Attempts made so far, and the most allowed (1 for the breaker's probe).
+        var attempt = 0
+        var attempts: Int
+        var delay: Double
+        /// When a waiting batch may be sent (again).
+        var due = 0.0
+        var probing: Bool
+    }
+
+    /// Sends the open batch (waiting for a free statement slot first), or answers it at once when
+    /// the breaker is open.
+    private func dispatchBatch() throws {
         guard !batchOrder.isEmpty else { return }
+        // Take in what has finished first: a failure seen now holds this batch back (see sendDue).
+        try pump(waitingUpTo: 0)
+        while inFlight.count + waiting.count >= options.maxStatements { try pump(waitingUpTo: 1) }
         let keys = batchOrder
         batchOrder.removeAll(keepingCapacity: true)
         batch.removeAll(keepingCapacity: true)
         stats.batches += 1
-        let results = lookUp(keys)
+        nextTicket += 1
+        keysInFlight.formUnion(keys)
+        waiting.append(Flight(ticket: nextTicket, keys: keys, requestID: WarehouseStatement.newRequestID(),
+                              attempts: options.retries + 1, delay: options.retryDelay, probing: false))
+        try sendDue()
+    }
+
+    private static let failingFast =
+        "the warehouse failed repeatedly; not asking it again until --breaker-cooldown has passed"
+
+    private func send(_ flight: Flight) {
+        inFlight[flight.ticket] = flight
+        warehouse.submit(WarehouseStatement(ticket: flight.ticket, keys: flight.keys, attempt: flight.attempt,
+                                            requestID: flight.requestID))
+    }
+
+    /// Sends the waiting batches that are due, as the breaker allows. New batches are held while
+    /// another batch is retrying or a probe is out, so that a failing warehouse sees what it would
+    /// see one batch at a time: the retries of one batch, then the breaker's verdict for the rest.
+    private func sendDue() throws {
+        guard !waiting.isEmpty else { return }
+        let now = Timestamps.monotonic()
+        var retrying = inFlight.values.contains { $0.attempt > 0 } || waiting.contains { $0.attempt > 0 }
+        var later: [Flight] = []
+        var rejected: [Flight] = []
+        for var f in waiting {
+            if f.due > now { later.append(f); continue }
+            if f.attempt > 0 {
+                if breaker.isOpen { rejected.append(f) } else { send(f) }
+                continue
+            }
+            if retrying {
+                f.due = now + 0.01
+                later.append(f)
+                continue
+            }
+            switch breaker.admit(now: now) {
+            case .wait:
+                f.due = now + 0.01
+                later.append(f)
+            case .reject:
+                rejected.append(f)
+            case .probe:
+                f.probing = true
+                f.attempts = 1
+                retrying = true
+                send(f)
+            case .send:
+                send(f)
+            }
+        }
+        waiting = later
+        for f in rejected {
+            stats.failedFast += 1
+            try fill(f.keys, unavailable(f.keys, Self.failingFast))
+        }
+    }
+
+    /// Collects the statements that finish within `seconds` (sooner when a retry falls due),
+    /// fills in their lines and sends what is due.
+    private func pump(waitingUpTo seconds: Double) throws {
+        try sendDue()
+        var wait = seconds
+        if let due = waiting.map(\.due).min() { wait = min(wait, max(0, due - Timestamps.monotonic())) }
+        if inFlight.isEmpty {
+            if wait > 0 && !waiting.isEmpty { Clock.sleep(seconds: wait) }
+        } else {
+            for outcome in warehouse.collect(waitingUpTo: wait) { try complete(outcome) }
+        }
+        try sendDue()
+    }
+
+    /// Waits until every batch has been answered.
+    private func drain() throws {
+        try dispatchBatch()
+        while !inFlight.isEmpty || !waiting.isEmpty { try pump(waitingUpTo: 1) }
+    }
+
+    /// A statement's outcome: its lines filled in, or the batch scheduled for another attempt.
+    private func complete(_ outcome: WarehouseOutcome) throws {
+        guard var f = inFlight.removeValue(forKey: outcome.ticket) else { return }
+        stats.roundTrips += 1
+        f.attempt += 1
+        let e: WarehouseError
+        switch outcome.result {
+        case .success(let totals):
+            stats.roundTripSeconds.append(outcome.seconds)
+            breaker.record(healthy: true, now: Timestamps.monotonic())
+            let found = f.keys.reduce(0) { $0 + (totals[$1] != nil ? 1 : 0) }
+            Metrics.shared.histogram("webhook.learning_time.query.duration", outcome.seconds * 1000)
+            Metrics.shared.increment("webhook.learning_time.query.success", by: Double(found),
+                                     tags: [("status", "found")])
+            Metrics.shared.increment("webhook.learning_time.query.success", by: Double(f.keys.count - found),
+                                     tags: [("status", "not_found")])
+            Metrics.shared.gauge("webhook.learning_time.cache.hit_rate", stats.hitRate)
+            Metrics.shared.gauge("webhook.enrichment.task.queued", Double(queue.count - queueHead))
+            try fill(f.keys, answers(f.keys, totals))
+            return
+        case .failure(let error):
+            e = error
+        }
+        if e.exitCode == 2 {
+            // Retrying a configuration mistake cannot help, and it says nothing about the warehouse's health.
+            if f.probing { breaker.record(healthy: true, now: Timestamps.monotonic()) }
+            diagnostics.error("\(e.description) (\(f.keys.count) keys marked unavailable)")
+            try fill(f.keys, unavailable(f.keys, e.description))
+            return
+        }
+        if f.attempt >= f.attempts {
+            breaker.record(healthy: false, now: Timestamps.monotonic())
+            let what = f.probing ? "the probe after the cooldown failed" : "after \(f.attempts) attempts"
+            diagnostics.error("\(e.description) (\(f.keys.count) keys marked unavailable \(what); "
+                              + "failing fast for \(options.breakerCooldown) s)")
+            try fill(f.keys, unavailable(f.keys, e.description))
+            return
+        }
+        if breaker.isOpen {
+            // Another batch used up its retries meanwhile: this one fails fast too.
+            stats.failedFast += 1
+            diagnostics.error("\(e.description) (\(f.keys.count) keys marked unavailable; failing fast for "
+                              + "\(options.breakerCooldown) s)")
+            try fill(f.keys, unavailable(f.keys, e.description))
+            return
+        }
+        diagnostics.warning("\(e.description); retrying in \(Int(f.delay * 1000)) ms")
+        f.due = Timestamps.monotonic() + f.delay * Double.random(in: 0.8...1.2)
+        f.delay *= 2
+        waiting.append(f)
+    }
+
+    /// Fills in the lines waiting for `keys` and writes out what is ready.
+    private func fill(_ keys: [LookupKey], _ results: [LookupKey: LookupResult]) throws {
+        keysInFlight.subtract(keys)
         for i in queueHead..<queue.count where queue[i].result == nil {
-            if let k = queue[i].key { queue[i].result = results[k] }
+            if let k = queue[i].key, let r = results[k] { queue[i].result = r }
         }
         try emitReady()
     }
@@ -212,55 +402,6 @@ public final class LookupPipeline {
         Metrics.shared.increment("webhook.learning_time.query.failure", by: Double(keys.count))
         let r = LookupResult(status: .unavailable, error: message)
         return Dictionary(uniqueKeysWithValues: keys.map { ($0, r) })
-    }
-
-    private func lookUp(_ keys: [LookupKey]) -> [LookupKey: LookupResult] {
-        let admission = breaker.admit(now: Timestamps.monotonic())
-        if admission == .reject {
-            stats.failedFast += 1
-            return unavailable(keys, "the warehouse failed repeatedly; not asking it again until --breaker-cooldown has passed")
-        }
-        // One batch at a time here, so `.wait` only follows a probe that ended in a configuration
-        // error (no verdict on the warehouse): this batch is the probe again.
-        let probing = admission == .probe || admission == .wait
-        let attempts = probing ? 1 : options.retries + 1
-        var delay = options.retryDelay
-        for attempt in 1...attempts {
-            let started = Timestamps.monotonic()
-            do {
-                stats.roundTrips += 1
-                let totals = try warehouse.totals(for: keys)
-                let seconds = Timestamps.monotonic() - started
-                stats.roundTripSeconds.append(seconds)
-                breaker.record(healthy: true, now: Timestamps.monotonic())
-                let found = keys.reduce(0) { $0 + (totals[$1] != nil ? 1 : 0) }
-                Metrics.shared.histogram("webhook.learning_time.query.duration", seconds * 1000)
-                Metrics.shared.increment("webhook.learning_time.query.success", by: Double(found), tags: [("status", "found")])
-                Metrics.shared.increment("webhook.learning_time.query.success", by: Double(keys.count - found), tags: [("status", "not_found")])
-                Metrics.shared.gauge("webhook.learning_time.cache.hit_rate", stats.hitRate)
-                Metrics.shared.gauge("webhook.enrichment.task.queued", Double(queue.count - queueHead))
-                return answers(keys, totals)
-            } catch let e as LTError {
-                if e.exitCode == 2 {
-                    // Retrying a configuration mistake cannot help, and it says nothing about the warehouse's health.
-                    diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable)")
-                    return unavailable(keys, e.description)
-                }
-                if attempt == attempts {
-                    breaker.record(healthy: false, now: Timestamps.monotonic())
-                    let what = probing ? "the probe after the cooldown failed" : "after \(attempts) attempts"
-                    diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable \(what); "
-                                      + "failing fast for \(options.breakerCooldown) s)")
-                    return unavailable(keys, e.description)
-                }
-                diagnostics.warning("\(e.description); retrying in \(Int(delay * 1000)) ms")
-                Clock.sleep(seconds: delay * Double.random(in: 0.8...1.2))
-                delay *= 2
-            } catch {
-                return unavailable(keys, "\(error)")
-            }
-        }
-        return unavailable(keys, "no attempt was made")
     }
 
     /// Lookup records for a batch's answer, stored in memory and in the file cache.

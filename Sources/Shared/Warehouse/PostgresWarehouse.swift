@@ -4,7 +4,9 @@
 /// One connection per process, opened on first use and opened again after it is lost. Each batch
 /// is one execution of a prepared statement that binds the keys as three arrays and unnests them
 /// into a join, so the number of keys never changes the SQL text and values are never spliced in.
-public final class PostgresWarehouse: Warehouse {
+/// The connection runs in pipeline mode: several batches go out without waiting for the answers
+/// before them, so a long round trip (a managed warehouse across a network) is paid once, not per batch.
+public final class PostgresWarehouse: ConcurrentWarehouse {
     public let displayName: String
     private let address: String
     private let spec: TableSpec
@@ -50,6 +52,7 @@ public final class PostgresWarehouse: Warehouse {
             c.answerTimeout = statementTimeout + max(1, statementTimeout / 2)
             try c.execute("SET statement_timeout = \(Int((statementTimeout * 1000).rounded()))")
             try c.prepare(Self.statementName, sql, parameterCount: 3)
+            try c.enterPipelineMode()
             connection = c
             return c
         } catch let e as PostgresConnection.Failure {
@@ -66,24 +69,91 @@ public final class PostgresWarehouse: Warehouse {
         return .queryFailed(e.description)
     }
 
-    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        guard !keys.isEmpty else { return [:] }
-        let c = try connected()
+    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] { try runAlone(keys) }
+
+    /// Batches sent on the connection and not yet answered, and outcomes not yet collected.
+    private var pending: [Int: (keys: [LookupKey], sent: Double)] = [:]
+    private var done: [WarehouseOutcome] = []
+
+    public var inFlight: Int { pending.count + done.count }
+
+    public func submit(_ statement: WarehouseStatement) {
+        let started = Timestamps.monotonic()
+        do {
+            if let c = connection, !c.isHealthy { failPending(.unavailable("\(displayName): the connection was lost")) }
+            let c = try connected()
+            try c.sendPipelined(prepared: Self.statementName, Self.arrays(statement.keys), tag: statement.ticket)
+            pending[statement.ticket] = (statement.keys, started)
+        } catch let f as PostgresConnection.Failure {
+            let e = error(f)
+            failed(statement, e, since: started)
+            if connection == nil { failPending(e) }
+        } catch let e as WarehouseError {
+            failed(statement, e, since: started)
+        } catch {
+            failed(statement, .queryFailed("\(error)"), since: started)
+        }
+    }
+
+    private func failed(_ statement: WarehouseStatement, _ e: WarehouseError, since started: Double) {
+        let seconds = Timestamps.monotonic() - started
+        done.append(WarehouseOutcome(ticket: statement.ticket, result: .failure(e), seconds: seconds))
+    }
+
+    public func collect(waitingUpTo seconds: Double) -> [WarehouseOutcome] {
+        guard let c = connection, !pending.isEmpty else { return take() }
+        do {
+            try c.receivePipelined(waitingUpTo: done.isEmpty ? seconds : 0) { tag, answer in
+                guard let p = pending.removeValue(forKey: tag) else { return }
+                let result: Result<[LookupKey: Int64], WarehouseError>
+                switch answer {
+                case .success(let rows):
+                    do { result = .success(try Self.totals(rows, p.keys)) } catch let e as WarehouseError {
+                        result = .failure(e)
+                    }
+                case .failure(let f):
+                    result = .failure(error(f))
+                }
+                done.append(WarehouseOutcome(ticket: tag, result: result, seconds: Timestamps.monotonic() - p.sent))
+            }
+        } catch let f as PostgresConnection.Failure {
+            connection = nil
+            failPending(error(f))
+        } catch {
+            connection = nil
+            failPending(.unavailable("\(displayName): \(error)"))
+        }
+        return take()
+    }
+
+    private func take() -> [WarehouseOutcome] {
+        defer { done.removeAll() }
+        return done
+    }
+
+    /// Every batch on a connection that is gone ends with `e`; none of their answers can arrive.
+    private func failPending(_ e: WarehouseError) {
+        let now = Timestamps.monotonic()
+        for (ticket, p) in pending {
+            done.append(WarehouseOutcome(ticket: ticket, result: .failure(e), seconds: now - p.sent))
+        }
+        pending.removeAll()
+    }
+
+    /// The rows of one batch's answer: (position of the key, total).
+    private static func totals(_ rows: PostgresConnection.Rows, _ keys: [LookupKey]) throws -> [LookupKey: Int64] {
         var out: [LookupKey: Int64] = [:]
         out.reserveCapacity(keys.count)
-        do {
-            try c.query(prepared: Self.statementName, Self.arrays(keys)) { rows, r in
-                guard let i = rows.int64(r, 0), i >= 1, i <= keys.count else { return }
-                if rows.isNull(r, 1) { return }
-                guard let total = rows.int64(r, 1) else {
-                    throw WarehouseError.misconfigured(
-                        "the total for \(keys[Int(i) - 1]) is \(rows.string(r, 1).prefix(40)), not a whole number of seconds that fits in 64 bits",
-                        hint: "check that --seconds-column names a column of whole seconds")
-                }
-                out[keys[Int(i) - 1]] = total
+        for r in 0..<rows.count {
+            guard let i = rows.int64(r, 0), i >= 1, i <= keys.count else { continue }
+            if rows.isNull(r, 1) { continue }
+            guard let total = rows.int64(r, 1) else {
+                throw WarehouseError.misconfigured(
+                    "the total for \(keys[Int(i) - 1]) is \(rows.string(r, 1).prefix(40)), "
+                        + "not a whole number of seconds that fits in 64 bits",
+                    hint: "check that --seconds-column names a column of whole seconds")
             }
-        } catch let e as PostgresConnection.Failure {
-            throw error(e)
+            out[keys[Int(i) - 1]] = total
         }
         return out
     }
