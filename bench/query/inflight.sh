@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 N=${1:-8}
 LATENCIES=${2:-"0.5 1.5 3"}
 BATCH=500
-ROUNDS=4   # statements per slot in each run, so every run lasts about ROUNDS × latency
+ROUNDS=10  # statements per slot in each run, so every run lasts about ROUNDS × latency
 PG_KEYS=20000
 E0=a1b2c3d4-e5f6-7890-abcd-ef1234567890
 

@@ -57,17 +57,27 @@ public final class LookupPipeline {
         while true {
             if !batchOrder.isEmpty || !inFlight.isEmpty || !waiting.isEmpty {
                 let now = Timestamps.monotonic()
-                if !batchOrder.isEmpty && batchDeadline <= now { try dispatchBatch() }
+                // Past its window the open batch goes when a statement slot is free, and, while other
+                // statements run and lines keep coming, only once it is full: the lines behind a running
+                // batch wait for it anyway, and small batches would waste the slots.
+                let due = !batchOrder.isEmpty && batchDeadline <= now && hasFreeSlot
+                if due && inFlight.isEmpty && waiting.isEmpty { try dispatchBatch() }
                 // Between lines, look at the warehouse about once a millisecond, not once a line.
                 if now >= nextLook {
                     nextLook = now + 0.001
                     try pump(waitingUpTo: 0)
                 }
                 if !reader.waitForInput(milliseconds: 0) {
+                    if due && !batchOrder.isEmpty {
+                        try dispatchBatch()
+                        continue
+                    }
                     // The input pauses while batches are out: wait for them in short slices, so that a
                     // line arriving meanwhile is not held up, and write out what they answer.
                     var slice = 0.005
-                    if !batchOrder.isEmpty { slice = min(slice, max(0, batchDeadline - Timestamps.monotonic())) }
+                    if !batchOrder.isEmpty && hasFreeSlot {
+                        slice = min(slice, max(0, batchDeadline - Timestamps.monotonic()))
+                    }
                     if inFlight.isEmpty && waiting.isEmpty {
                         _ = reader.waitForInput(milliseconds: Int32(slice * 1000) + 1)
                     } else {
@@ -265,6 +275,8 @@ public final class LookupPipeline {
                               attempts: options.retries + 1, delay: options.retryDelay, probing: false))
         try sendDue()
     }
+
+    private var hasFreeSlot: Bool { inFlight.count + waiting.count < options.maxStatements }
 
     private static let failingFast =
         "the warehouse failed repeatedly; not asking it again until --breaker-cooldown has passed"
