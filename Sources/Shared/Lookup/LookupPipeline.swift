@@ -1,16 +1,25 @@
-/// lt-query's core: reads envelopes, resolves their keys from memory, the file cache and then
-/// the warehouse in batches, and writes each line with its `lookup` record, in input order.
+/// lt-query's core: reads envelopes, gathers their keys into batches for the ``LookupResolver``
+/// (memory, file cache, warehouse), and writes each line with its `lookup` record, in input order.
 ///
 /// A line whose answer is known at once and has nothing queued ahead of it is written straight
 /// from the reused buffer; only lines that wait for a batch keep a copy of their output prefix.
 public final class LookupPipeline {
-    private let warehouse: Warehouse
-    private let cache: LookupCache?
+    private let resolver: LookupResolver
     private let flag: EnrichmentFlag
     private let options: LookupOptions
     private let diagnostics: Diagnostics
     private let output: OutputWriter
-    public private(set) var stats = LookupStats()
+    /// Lines, errors and statuses; the resolver counts the rest.
+    private var counts = LookupStats()
+
+    /// Counts for `--stats`: this pipeline's lines and the resolver's cache and warehouse figures.
+    public var stats: LookupStats {
+        var s = resolver.stats
+        s.lines = counts.lines
+        s.errors = counts.errors
+        s.byStatus = counts.byStatus
+        return s
+    }
 
     /// A line waiting for its batch (or behind one): its output up to the lookup value, and its key.
     private struct Pending {
@@ -26,28 +35,36 @@ public final class LookupPipeline {
     private var batch: Set<LookupKey> = []
     private var batchOrder: [LookupKey] = []
     private var batchDeadline = 0.0
-    private var memory: [LookupKey: LookupResult] = [:]
-    private var breaker: CircuitBreaker
+    /// Batches submitted and not yet collected, oldest first.
+    private var inFlight: [LookupResolver.Ticket] = []
+    private var inFlightKeys: [[LookupKey]] = []
     private var scratch = JSONBuffer(capacity: 4096)
 
-    /// A PostgreSQL `warehouse` connects on first use, so a run answered from the cache never connects.
-    public init(warehouse: Warehouse, cache: LookupCache?, flag: EnrichmentFlag,
+    public init(resolver: LookupResolver, flag: EnrichmentFlag,
                 options: LookupOptions, diagnostics: Diagnostics, output: OutputWriter) {
-        self.warehouse = warehouse
-        self.cache = cache
+        self.resolver = resolver
         self.flag = flag
         self.options = options
         self.diagnostics = diagnostics
         self.output = output
-        // A batch that used up its retries is failure enough to open it.
-        breaker = CircuitBreaker(threshold: 1, cooldown: options.breakerCooldown)
     }
 
-    /// Processes every line of `reader`, flushing results whenever the input pauses.
+    /// Processes every line of `reader`, flushing results whenever the input pauses. A permanent
+    /// warehouse error (a revoked grant, a dropped table) ends the run: the lines answered before
+    /// it are written, and no line after it.
     public func run(_ reader: LineReader) throws {
+        do {
+            try process(reader)
+        } catch let e as WarehouseError where e.isPermanent {
+            try? output.flush()
+            throw e
+        }
+    }
+
+    private func process(_ reader: LineReader) throws {
         reader.onWouldBlock = { [unowned self] in
             // Idle: let other processes' writes in and their checkpoints finish.
-            self.cache?.flush()
+            self.resolver.idle()
             try? self.emitReady()
             try? self.output.flush()
         }
@@ -55,7 +72,7 @@ public final class LookupPipeline {
             if !batchOrder.isEmpty {
                 let remaining = batchDeadline - Timestamps.monotonic()
                 if remaining <= 0 || !reader.waitForInput(milliseconds: Int32(remaining * 1000) + 1) {
-                    try resolveBatch()
+                    try submitBatch()
                     continue
                 }
             }
@@ -67,17 +84,14 @@ public final class LookupPipeline {
 
     /// Resolves what is still pending and writes it out.
     public func finish() throws {
-        defer {
-            cache?.flush()
-            Metrics.shared.gauge("webhook.learning_time.cache.hit_rate", stats.hitRate)
-        }
-        try resolveBatch()
+        defer { resolver.finish() }
+        try resolveAll()
         try emitReady()
         try output.flush()
     }
 
     private func handle(_ line: InputLine) throws {
-        stats.lines += 1
+        counts.lines += 1
         let envelope: Envelope
         do {
             if let total = line.truncatedFrom {
@@ -85,7 +99,7 @@ public final class LookupPipeline {
             }
             envelope = try Envelope(line.bytes)
         } catch let e as LTError {
-            stats.errors += 1
+            counts.errors += 1
             diagnostics.error(e.description, at: line.location)
             scratch.removeAll()
             ErrorRecord.make(tool: diagnostics.tool, location: line.location, error: e, line: line, into: &scratch)
@@ -93,7 +107,7 @@ public final class LookupPipeline {
             return
         }
         if envelope.isErrorRecord {
-            stats.errors += 1
+            counts.errors += 1
             diagnostics.markFailed()
             try writeWhole(Array(line.bytes))
             return
@@ -108,7 +122,7 @@ public final class LookupPipeline {
             do {
                 let k = try envelope.lookupKey()
                 key = k
-                result = cached(k)
+                result = resolver.known(k)
                 if result == nil, batch.insert(k).inserted {
                     if batchOrder.isEmpty { batchDeadline = Timestamps.monotonic() + options.batchWindow }
                     batchOrder.append(k)
@@ -121,7 +135,7 @@ public final class LookupPipeline {
         writePrefix(envelope)
         if let result, queueHead == queue.count {
             // Nothing waits ahead of this line: write it now, from the reused buffer.
-            stats.byStatus[result.status, default: 0] += 1
+            counts.byStatus[result.status, default: 0] += 1
             result.write(to: &scratch)
             scratch.endObject()
             try output.write(scratch.bytes)
@@ -129,7 +143,7 @@ public final class LookupPipeline {
         } else {
             queue.append(Pending(prefix: scratch.bytes, key: key, result: result, hasLookup: true))
         }
-        if batchOrder.count >= options.batchSize { try resolveBatch() }
+        if batchOrder.count >= options.batchSize { try submitBatch() }
     }
 
     /// A line written as it is (an error record), in its place in the order.
@@ -156,25 +170,6 @@ public final class LookupPipeline {
         scratch.key("lookup")
     }
 
-    private func cached(_ key: LookupKey) -> LookupResult? {
-        if let r = memory[key] { stats.cacheHits += 1; return r }
-        guard let cache, cache.isEnabled else { return nil }
-        if let entry = cache.get(key, now: Timestamps.now()) {
-            // Not remembered in memory: the file cache answers a repeat nearly as fast, and a warm
-            // backfill of distinct keys would only churn the table.
-            stats.cacheHits += 1
-            return entry.result
-        }
-        stats.cacheMisses += 1
-        return nil
-    }
-
-    private func remember(_ key: LookupKey, _ r: LookupResult) {
-        if memory.count >= options.memoryEntries { memory.removeAll(keepingCapacity: true) }
-        if memory.capacity == 0 { memory.reserveCapacity(options.memoryEntries) }
-        memory[key] = r
-    }
-
     /// Writes out every line at the front of the queue whose lookup is known.
     private func emitReady() throws {
         while queueHead < queue.count {
@@ -182,7 +177,7 @@ public final class LookupPipeline {
             if p.hasLookup && p.result == nil { break }
             try output.write(p.prefix)
             if let r = p.result {
-                stats.byStatus[r.status, default: 0] += 1
+                counts.byStatus[r.status, default: 0] += 1
                 scratch.removeAll()
                 r.write(to: &scratch)
                 try output.write(scratch.bytes)
@@ -194,98 +189,40 @@ public final class LookupPipeline {
         if queueHead == queue.count { queue.removeAll(keepingCapacity: true); queueHead = 0 }
     }
 
-    /// One warehouse round trip for the pending keys (with retries), then fills in their lines.
-    private func resolveBatch() throws {
+    /// Hands the pending keys to the resolver as one batch; collects the oldest batches while
+    /// more are out than the resolver takes.
+    private func submitBatch() throws {
         guard !batchOrder.isEmpty else { return }
         let keys = batchOrder
         batchOrder.removeAll(keepingCapacity: true)
         batch.removeAll(keepingCapacity: true)
-        stats.batches += 1
-        let results = lookUp(keys)
+        resolver.queuedLines = queue.count - queueHead
+        inFlight.append(resolver.submit(keys))
+        inFlightKeys.append(keys)
+        while inFlight.count >= resolver.maxInFlight { try collectOldest() }
+    }
+
+    /// Fills in the lines of the oldest batch out and writes what is ready.
+    private func collectOldest() throws {
+        let keys = inFlightKeys.removeFirst()
+        let results: [LookupKey: LookupResult]
+        do {
+            results = try resolver.collect(inFlight.removeFirst())
+        } catch let e as WarehouseError where e.isPermanent {
+            // Today's behaviour, until permanent errors end the run: the batch's lines are unavailable.
+            diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable)")
+            let r = LookupResult(status: .unavailable, error: e.description)
+            results = Dictionary(uniqueKeysWithValues: keys.map { ($0, r) })
+        }
         for i in queueHead..<queue.count where queue[i].result == nil {
             if let k = queue[i].key { queue[i].result = results[k] }
         }
         try emitReady()
     }
 
-    private func unavailable(_ keys: [LookupKey], _ message: String) -> [LookupKey: LookupResult] {
-        Metrics.shared.increment("webhook.learning_time.query.failure", by: Double(keys.count))
-        let r = LookupResult(status: .unavailable, error: message)
-        return Dictionary(uniqueKeysWithValues: keys.map { ($0, r) })
-    }
-
-    private func lookUp(_ keys: [LookupKey]) -> [LookupKey: LookupResult] {
-        let admission = breaker.admit(now: Timestamps.monotonic())
-        if admission == .reject {
-            stats.failedFast += 1
-            return unavailable(keys, "the warehouse failed repeatedly; not asking it again until --breaker-cooldown has passed")
-        }
-        // One batch at a time here, so `.wait` only follows a probe that ended in a configuration
-        // error (no verdict on the warehouse): this batch is the probe again.
-        let probing = admission == .probe || admission == .wait
-        let attempts = probing ? 1 : options.retries + 1
-        var delay = options.retryDelay
-        for attempt in 1...attempts {
-            let started = Timestamps.monotonic()
-            do {
-                stats.roundTrips += 1
-                let totals = try warehouse.totals(for: keys)
-                let seconds = Timestamps.monotonic() - started
-                stats.roundTripSeconds.append(seconds)
-                breaker.record(healthy: true, now: Timestamps.monotonic())
-                let found = keys.reduce(0) { $0 + (totals[$1] != nil ? 1 : 0) }
-                Metrics.shared.histogram("webhook.learning_time.query.duration", seconds * 1000)
-                Metrics.shared.increment("webhook.learning_time.query.success", by: Double(found), tags: [("status", "found")])
-                Metrics.shared.increment("webhook.learning_time.query.success", by: Double(keys.count - found), tags: [("status", "not_found")])
-                Metrics.shared.gauge("webhook.learning_time.cache.hit_rate", stats.hitRate)
-                Metrics.shared.gauge("webhook.enrichment.task.queued", Double(queue.count - queueHead))
-                return answers(keys, totals)
-            } catch let e as LTError {
-                if e.exitCode == 2 {
-                    // Retrying a configuration mistake cannot help, and it says nothing about the warehouse's health.
-                    diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable)")
-                    return unavailable(keys, e.description)
-                }
-                if attempt == attempts {
-                    breaker.record(healthy: false, now: Timestamps.monotonic())
-                    let what = probing ? "the probe after the cooldown failed" : "after \(attempts) attempts"
-                    diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable \(what); "
-                                      + "failing fast for \(options.breakerCooldown) s)")
-                    return unavailable(keys, e.description)
-                }
-                diagnostics.warning("\(e.description); retrying in \(Int(delay * 1000)) ms")
-                Clock.sleep(seconds: delay * Double.random(in: 0.8...1.2))
-                delay *= 2
-            } catch {
-                return unavailable(keys, "\(error)")
-            }
-        }
-        return unavailable(keys, "no attempt was made")
-    }
-
-    /// Lookup records for a batch's answer, stored in memory and in the file cache.
-    private func answers(_ keys: [LookupKey], _ totals: [LookupKey: Int64]) -> [LookupKey: LookupResult] {
-        let now = Timestamps.now()
-        let today = Timestamps.todayUTC(now: now)
-        var out: [LookupKey: LookupResult] = [:]
-        out.reserveCapacity(keys.count)
-        var toCache: [(LookupKey, Int64?)] = []
-        toCache.reserveCapacity(keys.count)
-        for k in keys {
-            let t = totals[k]
-            if let t, t < 0 {
-                let message = "the warehouse total for \(k) is \(t) seconds, which is negative"
-                diagnostics.error("\(message); check the rows of that key in the warehouse")
-                out[k] = LookupResult(status: .unavailable, error: message)
-                continue
-            }
-            let r = t.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: today, source: .warehouse) }
-                ?? LookupResult(status: .notFound, lastUpdated: today, source: .warehouse)
-            out[k] = r
-            remember(k, r)
-            toCache.append((k, t))
-        }
-        cache?.put(toCache, lastUpdated: today, now: now)
-        return out
+    /// Submits what is pending and collects every batch out.
+    private func resolveAll() throws {
+        try submitBatch()
+        while !inFlight.isEmpty { try collectOldest() }
     }
 }
