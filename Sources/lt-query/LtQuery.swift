@@ -135,7 +135,8 @@ struct LtQuery: ParsableCommand {
                     try output.flush()
                     return
                 }
-                let adHoc = AdHocLookup(warehouse: w, cache: cache, diagnostics: diagnostics)
+                let resolver = LookupResolver(warehouse: w, store: cache, options: options, diagnostics: diagnostics)
+                let adHoc = AdHocLookup(resolver: resolver)
                 try output.write(try adHoc.record(for: key))
                 try output.endLine()
                 try output.flush()
@@ -144,10 +145,11 @@ struct LtQuery: ParsableCommand {
 
             // A bad address or a missing table is fatal at start-up; a warehouse that is down is not.
             let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: timeout)
-            do { try w.verify() } catch let e as WarehouseError where e.exitCode != 2 {
+            do { try w.verify() } catch let e as WarehouseError where !e.isPermanent {
                 diagnostics.warning("\(e.description); lookups will be retried as lines arrive")
             }
-            let pipeline = LookupPipeline(warehouse: w, cache: cache, flag: flagSetting, options: options,
+            let resolver = LookupResolver(warehouse: w, store: cache, options: options, diagnostics: diagnostics)
+            let pipeline = LookupPipeline(resolver: resolver, flag: flagSetting, options: options,
                                           diagnostics: diagnostics, output: output)
             defer { io.report(pipeline.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { pipeline.stats }

@@ -3,26 +3,13 @@ import CSQLite
 import Glibc
 #endif
 
-/// A cached lookup: a total (nil for a cached "no data"), when it was read and when it expires.
-public struct CachedLookup: Sendable, Equatable {
-    public var totalSeconds: Int64?
-    public var lastUpdated: String
-    public var expiresAt: Double
-
-    /// The lookup record a cache hit produces.
-    public var result: LookupResult {
-        totalSeconds.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: lastUpdated, source: .cache) }
-            ?? LookupResult(status: .notFound, lastUpdated: lastUpdated, source: .cache)
-    }
-}
-
 /// The file cache shared by every lt-query process on the machine: one SQLite file in WAL mode
 /// under the cache folder, keyed by the specification's `learning_time:{user}:{course}:{enterprise}`.
 ///
 /// SQLite gives atomic writes that several processes can share, and stays fast at millions of
 /// rows. The cache is an optimisation, never a dependency: when the folder is missing, read-only
 /// or full, it says so once and the tool goes on uncached; a damaged file is deleted and rebuilt.
-public final class LookupCache {
+public final class LookupCache: LookupStore {
     public let directory: String
     public var path: String { directory + "/lookups.sqlite" }
     public private(set) var isEnabled = true
@@ -162,6 +149,11 @@ public final class LookupCache {
             return
         }
         disable("cache unavailable while \(doing) \(path): \(e.message)")
+    }
+
+    /// The live entry of each key, in the order of `keys`.
+    public func get(_ keys: [LookupKey], now: Double) -> [CachedLookup?] {
+        keys.map { get($0, now: now) }
     }
 
     /// The entry for `key` if present and not expired.

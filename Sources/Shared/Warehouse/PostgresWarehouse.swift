@@ -105,10 +105,10 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
         do {
             try c.receivePipelined(waitingUpTo: done.isEmpty ? seconds : 0) { tag, answer in
                 guard let p = pending.removeValue(forKey: tag) else { return }
-                let result: Result<[LookupKey: Int64], WarehouseError>
+                let result: Result<WarehouseAnswer, WarehouseError>
                 switch answer {
                 case .success(let rows):
-                    do { result = .success(try Self.totals(rows, p.keys)) } catch let e as WarehouseError {
+                    do { result = .success(WarehouseAnswer(totals: try Self.totals(rows, p.keys))) } catch let e as WarehouseError {
                         result = .failure(e)
                     }
                 case .failure(let f):

@@ -8,6 +8,10 @@ public protocol Warehouse: AnyObject {
     /// cannot answer.
     func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64]
 
+    /// The batch's answer with keys whose rows cannot make a total set apart, so that one bad
+    /// key never fails its batch. Warehouses that cannot tell keys apart use ``totals(for:)``.
+    func answer(for keys: [LookupKey]) throws -> WarehouseAnswer
+
     /// The query and its bound values, for `--explain`, without running it.
     func explain(_ keys: [LookupKey]) -> String
 
@@ -20,6 +24,22 @@ public protocol Warehouse: AnyObject {
 extension Warehouse {
     /// Warehouses that check their table when they are opened need nothing more.
     public func verify() throws {}
+
+    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
+        WarehouseAnswer(totals: try totals(for: keys))
+    }
+}
+
+/// A batch's answer: the total of each key with rows, and the keys whose rows do not make a
+/// total (over 64 bits, not a whole number), each with why. Keys in neither have no rows.
+public struct WarehouseAnswer: Sendable {
+    public var totals: [LookupKey: Int64]
+    public var rejected: [LookupKey: String]
+
+    public init(totals: [LookupKey: Int64] = [:], rejected: [LookupKey: String] = [:]) {
+        self.totals = totals
+        self.rejected = rejected
+    }
 }
 
 /// Why the warehouse could not answer.
@@ -46,9 +66,13 @@ public enum WarehouseError: LTError {
         }
     }
 
-    public var exitCode: Int32 {
-        if case .misconfigured = self { return 2 }
-        return 1
+    public var exitCode: Int32 { isPermanent ? 2 : 1 }
+
+    /// True for a configuration that cannot work (``misconfigured(_:hint:)``), from any warehouse:
+    /// retrying cannot help, so lt-query stops instead of marking lines `unavailable`.
+    public var isPermanent: Bool {
+        if case .misconfigured = self { return true }
+        return false
     }
 }
 

@@ -22,10 +22,10 @@ public struct WarehouseStatement: Sendable {
     public static func newRequestID() -> String { UUID().uuidString.lowercased() }
 }
 
-/// How a submitted statement ended: the totals (keys without rows absent), or why not.
+/// How a submitted statement ended: its answer, or why there is none.
 public struct WarehouseOutcome: Sendable {
     public let ticket: Int
-    public let result: Result<[LookupKey: Int64], WarehouseError>
+    public let result: Result<WarehouseAnswer, WarehouseError>
     /// Seconds from submission to the answer.
     public let seconds: Double
 }
@@ -50,7 +50,7 @@ extension ConcurrentWarehouse {
         submit(WarehouseStatement(ticket: ticket, keys: keys, attempt: 0, requestID: WarehouseStatement.newRequestID()))
         while true {
             for outcome in collect(waitingUpTo: 1) where outcome.ticket == ticket {
-                return try outcome.result.get()
+                return try outcome.result.get().totals
             }
         }
     }
@@ -66,15 +66,16 @@ public final class SerialStatements: ConcurrentWarehouse {
 
     public var displayName: String { warehouse.displayName }
     public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] { try warehouse.totals(for: keys) }
+    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer { try warehouse.answer(for: keys) }
     public func explain(_ keys: [LookupKey]) -> String { warehouse.explain(keys) }
     public func verify() throws { try warehouse.verify() }
     public var inFlight: Int { done.count }
 
     public func submit(_ statement: WarehouseStatement) {
         let started = Timestamps.monotonic()
-        let result: Result<[LookupKey: Int64], WarehouseError>
+        let result: Result<WarehouseAnswer, WarehouseError>
         do {
-            result = .success(try warehouse.totals(for: statement.keys))
+            result = .success(try warehouse.answer(for: statement.keys))
         } catch let e as WarehouseError {
             result = .failure(e)
         } catch {

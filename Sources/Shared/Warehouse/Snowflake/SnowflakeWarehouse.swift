@@ -151,7 +151,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
             for (tag, response) in http.perform(waitingUpTo: wait) {
                 guard let ticket = requestTags.removeValue(forKey: tag), let r = running[ticket] else { continue }
                 do {
-                    if try advance(r, response) { finish(r, .success(r.totals), &out) }
+                    if try advance(r, response) { finish(r, .success(WarehouseAnswer(totals: r.totals)), &out) }
                 } catch let e as WarehouseError {
                     finish(r, .failure(e), &out)
                 } catch {
@@ -163,7 +163,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         return out
     }
 
-    private func finish(_ r: Running, _ result: Result<[LookupKey: Int64], WarehouseError>,
+    private func finish(_ r: Running, _ result: Result<WarehouseAnswer, WarehouseError>,
                         _ out: inout [WarehouseOutcome]) {
         running[r.statement.ticket] = nil
         let seconds = Timestamps.monotonic() - r.started
