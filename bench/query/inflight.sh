@@ -89,12 +89,13 @@ for latency in $LATENCIES; do
     echo "Snowflake, $latency s per statement..." >&2
     one=$(run $((BATCH * ROUNDS)) "$sf" --max-statements 1)
     many=$(run $((BATCH * ROUNDS * N)) "$sf" --max-statements "$N")
-    echo "snowflake $latency $one $many" >> "$results"
+    echo "snowflake $latency $one $many" | tee -a "$results" >&2
     kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 done
 
 echo "PostgreSQL..." >&2
-eval "$(scripts/postgres.sh start)"
+pg_env=$(scripts/postgres.sh start)
+eval "$pg_env"
 pg_dir=$LT_PG_DIR
 psql "$LT_TEST_POSTGRES" -v ON_ERROR_STOP=1 -qAt <<SQL
 CREATE UNLOGGED TABLE learning_time (user_id BIGINT NOT NULL, course_key VARCHAR(255) NOT NULL,
@@ -112,10 +113,10 @@ while [ ! -s "$work/pg.port" ]; do sleep 0.05; done
 delayed="$LT_TEST_POSTGRES host=127.0.0.1 port=$(cat "$work/pg.port") sslmode=disable gssencmode=disable"
 one=$(run $PG_KEYS "$LT_TEST_POSTGRES" --table learning_time --max-statements 1)
 many=$(run $PG_KEYS "$LT_TEST_POSTGRES" --table learning_time --max-statements "$N")
-echo "postgres 0 $one $many" >> "$results"
+echo "postgres 0 $one $many" | tee -a "$results" >&2
 one=$(run $PG_KEYS "$delayed" --table learning_time --max-statements 1)
 many=$(run $PG_KEYS "$delayed" --table learning_time --max-statements "$N")
-echo "postgres 0.05 $one $many" >> "$results"
+echo "postgres 0.05 $one $many" | tee -a "$results" >&2
 
 python3 - "$results" "$N" "$BATCH" <<'PY'
 import sys

@@ -8,8 +8,14 @@ final class EndpointState {
     let bearer: String?
     let oauth: OAuthTokenSource?
     let policy: RetryPolicy
+    /// The certificate presented to the endpoint, when it asks for one.
+    let clientCertificate: ClientCertificate?
     var limiter: PacedLimiter?
     var breaker: CircuitBreaker
+    /// The endpoint's URL without its query string, for results and logs.
+    let redactedURL: String
+    /// This destination's scope in the journal.
+    var journalScope: Int64 = 0
     /// Where the 410 came from, once the endpoint answered it.
     var goneAt: SourceLocation?
 
@@ -19,11 +25,18 @@ final class EndpointState {
     init(_ endpoint: Endpoint, options: SendOptions, environment: [String: String], transport: TransportSettings) throws {
         self.endpoint = endpoint
         host = EndpointState.hostKey(endpoint.url)
+        redactedURL = HTTPURL.withoutQuery(endpoint.url)
         var secrets: [String] = []
         func resolve(_ ref: SecretReference) throws -> String {
             let value = try ref.resolve(environment)
             secrets.append(value)
             return value
+        }
+        for file in [endpoint.certificateFile, endpoint.keyFile].compactMap({ $0 }) where FileBytes.read(file, limit: 1 << 20) == nil {
+            throw ConfigError("\(endpoint.name): cannot read the client certificate or key \(file)", hint: "check the path and its permissions")
+        }
+        clientCertificate = try endpoint.certificateFile.map {
+            ClientCertificate(certificatePath: $0, keyPath: endpoint.keyFile, keyPassword: try endpoint.keyPassword.map(resolve))
         }
         signer = try endpoint.signingSecrets.map { try WebhookSigner(secrets: resolve($0)) }
         switch endpoint.auth {
@@ -36,7 +49,7 @@ final class EndpointState {
         case .oauth2(let tokenURL, let clientID, let clientSecret, let scope):
             bearer = nil
             let id = try resolve(clientID), secret = try resolve(clientSecret)
-            oauth = options.dryRun ? nil : OAuthTokenSource(
+            oauth = options.dryRun ? nil : try OAuthTokenSource(
                 tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope, timeout: endpoint.timeout, settings: transport)
         }
         self.secrets = secrets.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }).map(String.init) }

@@ -13,22 +13,23 @@ public final class OAuthTokenSource {
     /// Token requests made so far, for `--stats`.
     public private(set) var requests = 0
 
-    public init(tokenURL: String, clientID: String, clientSecret: String, scope: String?, timeout: Double, settings: TransportSettings) {
+    public init(tokenURL: String, clientID: String, clientSecret: String, scope: String?, timeout: Double,
+                settings: TransportSettings) throws {
         self.tokenURL = tokenURL
         var fields = [("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", clientSecret)]
         if let scope { fields.append(("scope", scope)) }
         form = Array(fields.map { "\(OAuthTokenSource.formEncode($0.0))=\(OAuthTokenSource.formEncode($0.1))" }.joined(separator: "&").utf8)
         self.timeout = timeout
-        transfer = CurlTransfer(settings: settings)
+        transfer = try CurlTransfer(settings: settings)
     }
 
     /// A valid access token, from the cache or fetched now.
     public func token(now: Double) throws -> String {
         if let token, now < validUntil { return token }
         requests += 1
-        transfer.prepare(HTTPRequest(url: tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-                                     body: form, timeout: timeout))
-        let r = transfer.perform()
+        let r = transfer.send(HTTPRequest(
+            url: tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+            body: form, timeout: timeout))
         guard r.status == 200 else {
             throw DeliveryError("the OAuth2 token endpoint answered \(r.transportError ?? String(r.status))",
                                 hint: "check token_url and the client credentials")

@@ -12,14 +12,17 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
     let account: SnowflakeAccount
     let auth: SnowflakeAuth
     let spec: TableSpec
-    private let http = SnowflakeHTTP()
+    private let http: SnowflakeHTTP
     /// Seconds a statement may run on Snowflake before it is cancelled.
     public var statementTimeout: Double
     /// Attempts for answers Snowflake asks to retry (429, 503, 408) within one round trip.
     public var transientRetries = 3
     public var userAgent = "lt-query/\(LTVersion.current)"
 
-    public init(account: SnowflakeAccount, auth: SnowflakeAuth, spec: TableSpec, statementTimeout: Double = 30) {
+    public init(account: SnowflakeAccount, auth: SnowflakeAuth, spec: TableSpec, statementTimeout: Double = 30) throws {
+        // The default host is checked like any destination; an explicit host= is the operator's choice.
+        http = try SnowflakeHTTP(guarded: account.baseURL == "https://\(account.account).snowflakecomputing.com",
+                                 environment: ProcessInfo.processInfo.environment)
         self.account = account
         self.auth = auth
         self.spec = spec
@@ -78,7 +81,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         json.member("role", account.role)
         json.endObject()
         let url = "\(account.baseURL)/api/v2/statements?requestId=\(WarehouseStatement.newRequestID())"
-        let r = http.request(.init(method: "POST", url: url, headers: try headers(), body: json.bytes,
+        let r = http.request(.init(method: .post, url: url, headers: try headers(), body: json.bytes,
                                    timeout: statementTimeout + 15))
         do { _ = try answer(r) } catch WarehouseError.queryFailed(let m) {
             throw WarehouseError.misconfigured("cannot read \(spec.table) on Snowflake: \(m)",
@@ -197,20 +200,20 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         switch r.step {
         case .submit:
             let retry = r.statement.attempt > 0 || r.resubmissions > 0 ? "&retry=true" : ""
-            return .init(method: "POST", url: "\(base)?requestId=\(r.statement.requestID)\(retry)",
+            return .init(method: .post, url: "\(base)?requestId=\(r.statement.requestID)\(retry)",
                          headers: try headers(), body: body(r.statement.keys), timeout: statementTimeout + 15)
         case .poll:
             if Timestamps.monotonic() - r.started > statementTimeout {
                 // Cancelled on the way out; its answer is not waited for.
                 nextTag += 1
-                http.start(.init(method: "POST", url: "\(base)/\(r.handle)/cancel", headers: try headers(), body: [],
+                http.start(.init(method: .post, url: "\(base)/\(r.handle)/cancel", headers: try headers(), body: [],
                                  timeout: 10), tag: nextTag)
                 throw WarehouseError.queryFailed(
                     "statement \(r.handle) still running after \(Int(statementTimeout)) s; cancelled")
             }
-            return .init(method: "GET", url: "\(base)/\(r.handle)", headers: try headers(), body: nil, timeout: 30)
+            return .init(method: .get, url: "\(base)/\(r.handle)", headers: try headers(), body: [], timeout: 30)
         case .partition(let p):
-            return .init(method: "GET", url: "\(base)/\(r.handle)?partition=\(p)", headers: try headers(), body: nil,
+            return .init(method: .get, url: "\(base)/\(r.handle)?partition=\(p)", headers: try headers(), body: [],
                          timeout: 60)
         }
     }
