@@ -7,6 +7,8 @@ figure comes from the run, and the document is rewritten whole from it, never ed
 """
 import argparse
 import json
+import os
+import re
 import sys
 
 
@@ -234,8 +236,14 @@ def main():
                                                 "machine_os", "machine_pg", "machine_swift", "params", "warehouse_rows",
                                                 "warehouse_keys", "warehouse_learners", "warehouse_mb", "warehouse_load_s")}
         params = dict(p.split("=", 1) for p in str(r.get("params", "")).split() if "=" in p)
+        # bench/query/inflight.sh owns a section of its own in the same file: keep it.
+        kept = ""
+        if os.path.exists(args.doc):
+            m = re.search(r"<!-- inflight:begin.*?<!-- inflight:end -->\n", open(args.doc).read(), re.S)
+            kept = "\n" + m.group(0) if m else ""
         with open(args.doc, "w") as f:
             f.write(DOC.format(table=table(rows), stream_desc=desc, concurrency=params.get("CONCURRENCY", "16"), **fields))
+            f.write(kept)
         print(f"\nwrote {args.doc}", file=sys.stderr)
 
 

@@ -10,7 +10,8 @@
 # Snowflake: bench/query/snowflake-latency-standin.py holds every statement for the latency.
 # PostgreSQL: a throwaway server (scripts/postgres.sh), directly and behind scripts/delay-proxy.py,
 # which delays every round trip by 50 ms. Every run's output is checked line by line (order and
-# totals). LT_BIN_DIR picks built binaries; by default lt-query is built in release mode.
+# totals). LT_BIN_DIR picks built binaries; by default lt-query is built in release mode. The table
+# replaces its own section of docs/benchmarks.md (WRITE_DOC=0 to only print it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-8}
@@ -118,15 +119,40 @@ one=$(run $PG_KEYS "$delayed" --table learning_time --max-statements 1)
 many=$(run $PG_KEYS "$delayed" --table learning_time --max-statements "$N")
 echo "postgres 0.05 $one $many" | tee -a "$results" >&2
 
-python3 - "$results" "$N" "$BATCH" <<'PY'
-import sys
+python3 - "$results" "$N" "$BATCH" "$BIN" "$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo +changes)" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)" "${WRITE_DOC:-1}" <<'PY'
+import datetime, re, sys
 rows = [l.split() for l in open(sys.argv[1])]
-n, batch = int(sys.argv[2]), int(sys.argv[3])
-print(f"lt-query cold keys/s, batches of {batch}, every output line checked (order and total)")
-print(f"{'warehouse':<12}{'latency':>10}{'bound, 1 at a time':>20}{'1 in flight':>13}{str(n) + ' in flight':>13}{'gain':>8}")
+n, batch, binary, commit, load, write = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
+lines = [f"| warehouse | latency per round trip | bound, 1 at a time | 1 in flight | {n} in flight | gain |",
+         "|---|---|---|---|---|---|"]
 for kind, latency, one, many in rows:
     lat = float(latency)
     bound = f"{batch / lat:,.0f}" if lat > 0 else "-"
-    where = "loopback" if lat == 0 else f"{lat * 1000:.0f} ms rt" if kind == "postgres" else f"{lat:g} s"
-    print(f"{kind:<12}{where:>10}{bound:>20}{int(one):>13,}{int(many):>13,}{int(many) / int(one):>7.1f}x")
+    where = "loopback" if lat == 0 else f"{lat * 1000:.0f} ms (delay-proxy.py)" if kind == "postgres" else f"{lat:g} s per statement"
+    lines.append(f"| {kind} | {where} | {bound} | {int(one):,} | {int(many):,} | {int(many) / int(one):.1f}x |")
+table = "\n".join(lines)
+print(f"lt-query cold keys/s, batches of {batch}, every output line checked (order and total)")
+print(table)
+if write == "1":
+    kind = "release" if "release" in binary else "debug" if "debug" in binary else binary
+    section = f"""<!-- inflight:begin (written by bench/query/inflight.sh; bench/pipeline/run.sh keeps it) -->
+## Statements in flight: cold keys/s against warehouse latency
+
+Written by `bench/query/inflight.sh {n}` on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, commit {commit},
+{kind} lt-query, load average {load} when it ended (2 shared cores). Cold keys per second over the
+whole run (start-up and the start-up probe included), `--batch-size {batch} --no-cache`, each output line
+checked for its place and total. "Bound, 1 at a time" is batch size ÷ latency: the most one
+statement in flight can give. Snowflake: `bench/query/snowflake-latency-standin.py` holds every
+statement (and the start-up probe) for the latency. PostgreSQL: a throwaway server on loopback,
+directly and behind `scripts/delay-proxy.py`, which delays every answer by 50 ms.
+
+{table}
+<!-- inflight:end -->
+"""
+    path = "docs/benchmarks.md"
+    doc = open(path).read()
+    pattern = re.compile(r"<!-- inflight:begin.*?<!-- inflight:end -->\n", re.S)
+    doc = pattern.sub(lambda _: section, doc) if pattern.search(doc) else doc.rstrip("\n") + "\n\n" + section
+    open(path, "w").write(doc)
 PY
