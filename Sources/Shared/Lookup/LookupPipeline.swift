@@ -37,7 +37,6 @@ public final class LookupPipeline {
     private var batchDeadline = 0.0
     /// Batches submitted and not yet collected, oldest first.
     private var inFlight: [LookupResolver.Ticket] = []
-    private var inFlightKeys: [[LookupKey]] = []
     private var scratch = JSONBuffer(capacity: 4096)
 
     public init(resolver: LookupResolver, flag: EnrichmentFlag,
@@ -114,7 +113,11 @@ public final class LookupPipeline {
         }
         var key: LookupKey?
         var result: LookupResult?
-        if !envelope.isCourseCompletion {
+        if let name = envelope.duplicateMember() {
+            let e = Envelope.duplicateError(name)
+            diagnostics.error(e.description, at: line.location)
+            result = LookupResult(status: .invalid, error: e.description)
+        } else if !envelope.isCourseCompletion {
             result = LookupResult(status: .skipped, reason: "not_completion")
         } else if !flag.isEnabled(enterprise: envelope.enterpriseID, integration: envelope.integration) {
             result = LookupResult(status: .skipped, reason: "flag_off")
@@ -159,15 +162,7 @@ public final class LookupPipeline {
     /// Puts the line's output up to where the lookup value goes in `scratch`: `{…members…,"lookup":`.
     private func writePrefix(_ envelope: Envelope) {
         scratch.removeAll()
-        scratch.beginObject()
-        if envelope.isBare {
-            scratch.key("payload"); scratch.raw(envelope.json.bytes(envelope.payload!))
-        } else {
-            for m in envelope.members where !envelope.json.key(of: m, equals: "lookup") {
-                scratch.rawMember(envelope.json.bytes(m.whole))
-            }
-        }
-        scratch.key("lookup")
+        envelope.writeLookupPrefix(to: &scratch)
     }
 
     /// Writes out every line at the front of the queue whose lookup is known.
@@ -198,22 +193,12 @@ public final class LookupPipeline {
         batch.removeAll(keepingCapacity: true)
         resolver.queuedLines = queue.count - queueHead
         inFlight.append(resolver.submit(keys))
-        inFlightKeys.append(keys)
         while inFlight.count >= resolver.maxInFlight { try collectOldest() }
     }
 
     /// Fills in the lines of the oldest batch out and writes what is ready.
     private func collectOldest() throws {
-        let keys = inFlightKeys.removeFirst()
-        let results: [LookupKey: LookupResult]
-        do {
-            results = try resolver.collect(inFlight.removeFirst())
-        } catch let e as WarehouseError where e.isPermanent {
-            // Today's behaviour, until permanent errors end the run: the batch's lines are unavailable.
-            diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable)")
-            let r = LookupResult(status: .unavailable, error: e.description)
-            results = Dictionary(uniqueKeysWithValues: keys.map { ($0, r) })
-        }
+        let results = try resolver.collect(inFlight.removeFirst())
         for i in queueHead..<queue.count where queue[i].result == nil {
             if let k = queue[i].key { queue[i].result = results[k] }
         }

@@ -36,9 +36,16 @@ public final class PostgresWarehouse: Warehouse {
         """
     }
 
-    /// Connects and prepares the query now, so that a missing table or column is reported at start-up.
+    /// Connects, prepares the query and runs it for no keys now, so that a failed login, a missing
+    /// database, table or column, or a missing grant is reported at start-up.
     public func verify() throws {
-        _ = try connected()
+        let c = try connected()
+        do {
+            // Privileges are checked when a query runs, not when it is prepared.
+            try c.query(prepared: Self.statementName, ["{}", "{}", "{}"]) { _, _ in }
+        } catch let e as PostgresConnection.Failure {
+            throw error(e)
+        }
     }
 
     private func connected() throws -> PostgresConnection {
@@ -58,34 +65,51 @@ public final class PostgresWarehouse: Warehouse {
     }
 
     private func error(_ e: PostgresConnection.Failure) -> WarehouseError {
-        if e.isSchemaProblem {
-            return .misconfigured("cannot query \(spec.table) on \(displayName): \(e.message)",
-                                  hint: "check --table and the column options against the warehouse's schema, and the role's rights")
+        if let cause = PostgresMisconfiguration(sqlState: e.sqlState) {
+            let what = [.login, .role, .database].contains(cause) ? "cannot log in to \(displayName)"
+                : "cannot query \(spec.table) on \(displayName)"
+            return .misconfigured("\(what): \(e.message)", hint: cause.hint(table: spec.table))
         }
         if e.connectionLost { connection = nil; return .unavailable("\(displayName): \(e.message)") }
         return .queryFailed(e.description)
     }
 
     public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        guard !keys.isEmpty else { return [:] }
+        let a = try answer(for: keys)
+        if let (key, why) = a.rejected.first { throw WarehouseError.queryFailed("the total for \(key) \(why)") }
+        return a.totals
+    }
+
+    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
+        guard !keys.isEmpty else { return WarehouseAnswer() }
         let c = try connected()
-        var out: [LookupKey: Int64] = [:]
-        out.reserveCapacity(keys.count)
+        var out = WarehouseAnswer()
+        out.totals.reserveCapacity(keys.count)
         do {
             try c.query(prepared: Self.statementName, Self.arrays(keys)) { rows, r in
                 guard let i = rows.int64(r, 0), i >= 1, i <= keys.count else { return }
                 if rows.isNull(r, 1) { return }
-                guard let total = rows.int64(r, 1) else {
-                    throw WarehouseError.misconfigured(
-                        "the total for \(keys[Int(i) - 1]) is \(rows.string(r, 1).prefix(40)), not a whole number of seconds that fits in 64 bits",
-                        hint: "check that --seconds-column names a column of whole seconds")
+                let key = keys[Int(i) - 1]
+                // SUM of a bigint column is numeric: it may not fit, and a numeric column may hold fractions.
+                if let total = rows.int64(r, 1) ?? Self.wholeNumber(rows.string(r, 1)) {
+                    out.totals[key] = total
+                } else {
+                    out.rejected[key] =
+                        "is \(rows.string(r, 1).prefix(40)), not a whole number of seconds that fits in 64 bits"
                 }
-                out[keys[Int(i) - 1]] = total
             }
         } catch let e as PostgresConnection.Failure {
             throw error(e)
         }
         return out
+    }
+
+    /// `123.000` (a numeric sum with a scale) as 123; nil for anything with a non-zero fraction or too big.
+    static func wholeNumber(_ text: String) -> Int64? {
+        guard let dot = text.firstIndex(of: "."), text[text.index(after: dot)...].allSatisfy({ $0 == "0" }) else {
+            return nil
+        }
+        return Int64(text[..<dot])
     }
 
     public func explain(_ keys: [LookupKey]) -> String {
