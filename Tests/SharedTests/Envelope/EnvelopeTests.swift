@@ -67,4 +67,18 @@ import Testing
         }
         #expect(bare == #"{"payload":{"a":1},"lookup":"#)
     }
+
+    /// The webhook id read `event_type` as a string whatever its kind, past the end of a number.
+    @Test func aNonStringEventTypeIsNotReadAsAString() throws {
+        for value in ["5", "{}", "[1]", "null", "true", "\"course_completion\""] {
+            let text = #"{"payload":{"event_type":\#(value),"user":{"id":1},"course":{"course_id":"c"},"#
+                + #""enterprise":{"enterprise_customer_uuid":"\#(Self.uuid)"},"completion":{"completion_date":"d"}}}"#
+            let id = try envelope(text) { WebhookID.make(for: $0) }
+            #expect(id.hasPrefix("msg_") && id.count == 36, "\(value): \(id)")
+        }
+        // Any non-string kind counts as no event type, so the id is the same as without one.
+        let number = try envelope(#"{"payload":{"event_type":5,"completion":{"completion_date":"d"},"user":{"id":1},"course":{"course_id":"c"},"enterprise":{"enterprise_customer_uuid":"e"}}}"#) { WebhookID.make(for: $0) }
+        let none = try envelope(#"{"payload":{"completion":{"completion_date":"d"},"user":{"id":1},"course":{"course_id":"c"},"enterprise":{"enterprise_customer_uuid":"e"}}}"#) { WebhookID.make(for: $0) }
+        #expect(number == none)
+    }
 }
