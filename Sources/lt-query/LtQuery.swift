@@ -17,6 +17,12 @@ struct LtQuery: ParsableCommand {
             JSON objects become error records that flow on. Keys are answered from the file cache, \
             then from the warehouse in batches.
 
+            Course completions are payloads with a "completion" object or "event_type": \
+            "course_completion", or any payload in an envelope with "event": "course_completion" and \
+            the lookup "key" (for payloads of other shapes, such as Percipio's). A line that repeats a \
+            member deciding its lookup (user.id, course.course_id, key, payload, …) is not looked up: \
+            its lookup is invalid.
+
             Warehouses: sqlite:PATH (read-only), or PostgreSQL and compatible engines through libpq \
             (postgres://…, postgresql://… or a conninfo such as 'host=db dbname=analytics'), so PG* \
             variables, ~/.pgpass, service= and sslmode work as for psql.
@@ -31,7 +37,11 @@ struct LtQuery: ParsableCommand {
               lt-query --warehouse sqlite:warehouse.db --user 12345 --course course-v1:edX+DemoX+Demo_Course --enterprise <uuid>
               lt-query --cache-show learning_time:12345:course-v1:edX+DemoX+Demo_Course:a1b2c3d4-e5f6-7890-abcd-ef1234567890
 
-            Exit status: 0 when every line was handled, 1 when any line was not, 2 for configuration errors.
+            Exit status: 0 when every line was handled, 1 when any line was not, 2 for configuration \
+            errors. A warehouse that cannot work as configured (failed login, missing database, table, \
+            column or grant) is one: it is checked at start-up, before any line is written; met mid-run, \
+            it ends lt-query with no further line. A warehouse that is down is not: its lines are \
+            retried, then marked unavailable.
             """,
         version: LTVersion.current)
 
@@ -143,7 +153,8 @@ struct LtQuery: ParsableCommand {
                 return
             }
 
-            // A bad address or a missing table is fatal at start-up; a warehouse that is down is not.
+            // A configuration that cannot work (bad address, failed login, missing database, table,
+            // column or grant) is fatal before any line is written; a warehouse that is down is not.
             let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: timeout)
             do { try w.verify() } catch let e as WarehouseError where !e.isPermanent {
                 diagnostics.warning("\(e.description); lookups will be retried as lines arrive")

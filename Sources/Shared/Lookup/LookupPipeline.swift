@@ -144,7 +144,11 @@ public final class LookupPipeline {
         }
         var key: LookupKey?
         var result: LookupResult?
-        if !envelope.isCourseCompletion {
+        if let name = envelope.duplicateMember() {
+            let e = Envelope.duplicateError(name)
+            diagnostics.error(e.description, at: line.location)
+            result = LookupResult(status: .invalid, error: e.description)
+        } else if !envelope.isCourseCompletion {
             result = LookupResult(status: .skipped, reason: "not_completion")
         } else if !flag.isEnabled(enterprise: envelope.enterpriseID, integration: envelope.integration) {
             result = LookupResult(status: .skipped, reason: "flag_off")
@@ -205,15 +209,7 @@ public final class LookupPipeline {
     /// Puts the line's output up to where the lookup value goes in `scratch`: `{…members…,"lookup":`.
     private func writePrefix(_ envelope: Envelope) {
         scratch.removeAll()
-        scratch.beginObject()
-        if envelope.isBare {
-            scratch.key("payload"); scratch.raw(envelope.json.bytes(envelope.payload!))
-        } else {
-            for m in envelope.members where !envelope.json.key(of: m, equals: "lookup") {
-                scratch.rawMember(envelope.json.bytes(m.whole))
-            }
-        }
-        scratch.key("lookup")
+        envelope.writeLookupPrefix(to: &scratch)
     }
 
     /// Writes out every line at the front of the queue whose lookup is known.
@@ -276,15 +272,8 @@ public final class LookupPipeline {
         let keys = inFlightKeys.remove(at: index)
         let ticket = inFlight.remove(at: index)
         keysOut.subtract(keys)
-        let results: [LookupKey: LookupResult]
-        do {
-            results = try resolver.collect(ticket)
-        } catch let e as WarehouseError where e.isPermanent {
-            // Today's behaviour, until permanent errors end the run: the batch's lines are unavailable.
-            diagnostics.error("\(e.description) (\(keys.count) keys marked unavailable)")
-            let r = LookupResult(status: .unavailable, error: e.description)
-            results = Dictionary(uniqueKeysWithValues: keys.map { ($0, r) })
-        }
+        // A permanent warehouse error ends the run (see run(_:)).
+        let results = try resolver.collect(ticket)
         for i in queueHead..<queue.count where queue[i].result == nil {
             if let k = queue[i].key, let r = results[k] { queue[i].result = r }
         }

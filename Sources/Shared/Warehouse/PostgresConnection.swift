@@ -24,12 +24,6 @@ public final class PostgresConnection {
         /// True when the connection itself is gone (or never came up), so the next call must reconnect.
         public let connectionLost: Bool
         public var description: String { sqlState.map { "\(message) (SQLSTATE \($0))" } ?? message }
-
-        /// The table, schema or a column does not exist, or the role may not read it: retrying will not help.
-        public var isSchemaProblem: Bool {
-            guard let s = sqlState else { return false }
-            return ["42P01", "42703", "3F000", "42501", "0A000", "42883", "42804"].contains(s)
-        }
     }
 
     /// Checks a URL or conninfo string without connecting; libpq's own message on failure.
@@ -65,8 +59,10 @@ public final class PostgresConnection {
         guard let handle else { throw Failure(message: "out of memory", sqlState: nil, connectionLost: true) }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(handle)).oneLine
+            let state = PostgresMisconfiguration.sqlState(ofConnectionFailure: message,
+                                                          needsPassword: PQconnectionNeedsPassword(handle) == 1)
             PQfinish(handle)
-            throw Failure(message: message, sqlState: nil, connectionLost: true)
+            throw Failure(message: message, sqlState: state, connectionLost: true)
         }
         conn = handle
         PQsetClientEncoding(conn, "UTF8")

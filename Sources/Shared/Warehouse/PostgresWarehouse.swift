@@ -38,9 +38,11 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
         """
     }
 
-    /// Connects and prepares the query now, so that a missing table or column is reported at start-up.
+    /// Connects, prepares the query and runs it for no keys now, so that a failed login, a missing
+    /// database, table or column, or a missing grant is reported at start-up.
     public func verify() throws {
-        _ = try connected()
+        // Privileges are checked when a query runs, not when it is prepared: run it for no keys.
+        _ = try runPipelined([])
     }
 
     private func connected() throws -> PostgresConnection {
@@ -61,15 +63,34 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
     }
 
     private func error(_ e: PostgresConnection.Failure) -> WarehouseError {
-        if e.isSchemaProblem {
-            return .misconfigured("cannot query \(spec.table) on \(displayName): \(e.message)",
-                                  hint: "check --table and the column options against the warehouse's schema, and the role's rights")
+        if let cause = PostgresMisconfiguration(sqlState: e.sqlState) {
+            let what = [.login, .role, .database].contains(cause) ? "cannot log in to \(displayName)"
+                : "cannot query \(spec.table) on \(displayName)"
+            return .misconfigured("\(what): \(e.message)", hint: cause.hint(table: spec.table))
         }
         if e.connectionLost { connection = nil; return .unavailable("\(displayName): \(e.message)") }
         return .queryFailed(e.description)
     }
 
-    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] { try runAlone(keys) }
+    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
+        let a = try answer(for: keys)
+        if let (key, why) = a.rejected.first { throw WarehouseError.queryFailed("the total for \(key) \(why)") }
+        return a.totals
+    }
+
+    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
+        guard !keys.isEmpty else { return WarehouseAnswer() }
+        return try runPipelined(keys)
+    }
+
+    /// One statement sent on the pipeline and waited for.
+    private func runPipelined(_ keys: [LookupKey]) throws -> WarehouseAnswer {
+        let ticket = Int.min
+        submit(WarehouseStatement(ticket: ticket, keys: keys, attempt: 0, requestID: ""))
+        while true {
+            for outcome in collect(waitingUpTo: 1) where outcome.ticket == ticket { return try outcome.result.get() }
+        }
+    }
 
     /// Batches sent on the connection and not yet answered, and outcomes not yet collected.
     private var pending: [Int: (keys: [LookupKey], sent: Double)] = [:]
@@ -108,9 +129,7 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
                 let result: Result<WarehouseAnswer, WarehouseError>
                 switch answer {
                 case .success(let rows):
-                    do { result = .success(WarehouseAnswer(totals: try Self.totals(rows, p.keys))) } catch let e as WarehouseError {
-                        result = .failure(e)
-                    }
+                    result = .success(Self.answer(rows, p.keys))
                 case .failure(let f):
                     result = .failure(error(f))
                 }
@@ -140,22 +159,31 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
         pending.removeAll()
     }
 
-    /// The rows of one batch's answer: (position of the key, total).
-    private static func totals(_ rows: PostgresConnection.Rows, _ keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        var out: [LookupKey: Int64] = [:]
-        out.reserveCapacity(keys.count)
+    /// The rows of one batch's answer: (position of the key, total). A total that does not fit in
+    /// 64 bits or is not a whole number is set apart for its own key, so one bad key never fails its batch.
+    private static func answer(_ rows: PostgresConnection.Rows, _ keys: [LookupKey]) -> WarehouseAnswer {
+        var out = WarehouseAnswer()
+        out.totals.reserveCapacity(keys.count)
         for r in 0..<rows.count {
             guard let i = rows.int64(r, 0), i >= 1, i <= keys.count else { continue }
             if rows.isNull(r, 1) { continue }
-            guard let total = rows.int64(r, 1) else {
-                throw WarehouseError.misconfigured(
-                    "the total for \(keys[Int(i) - 1]) is \(rows.string(r, 1).prefix(40)), "
-                        + "not a whole number of seconds that fits in 64 bits",
-                    hint: "check that --seconds-column names a column of whole seconds")
+            let key = keys[Int(i) - 1]
+            // SUM of a bigint column is numeric: it may not fit, and a numeric column may hold fractions.
+            if let total = rows.int64(r, 1) ?? Self.wholeNumber(rows.string(r, 1)) {
+                out.totals[key] = total
+            } else {
+                out.rejected[key] = "is \(rows.string(r, 1).prefix(40)), not a whole number of seconds that fits in 64 bits"
             }
-            out[keys[Int(i) - 1]] = total
         }
         return out
+    }
+
+    /// `123.000` (a numeric sum with a scale) as 123; nil for anything with a non-zero fraction or too big.
+    static func wholeNumber(_ text: String) -> Int64? {
+        guard let dot = text.firstIndex(of: "."), text[text.index(after: dot)...].allSatisfy({ $0 == "0" }) else {
+            return nil
+        }
+        return Int64(text[..<dot])
     }
 
     public func explain(_ keys: [LookupKey]) -> String {
