@@ -57,7 +57,10 @@ struct LtQuery: ParsableCommand {
     @Option(help: "Column with the day's learning time in seconds.") var secondsColumn = TableSpec().secondsColumn
 
     @Option(help: "Most distinct uncached keys per warehouse round trip.") var batchSize = LookupOptions().batchSize
-    @Option(help: "Most batch statements running on the warehouse at once (Snowflake statements, or PostgreSQL queries pipelined on one connection); lines stay in input order.")
+    @Option(help: """
+        Most batch statements running on the warehouse at once (Snowflake statements, or PostgreSQL queries \
+        pipelined on one connection); lines stay in input order.
+        """)
     var maxStatements = LookupOptions().maxStatements
     @Option(help: "Longest a key waits for its batch to fill (such as 20ms).") var batchWindow = "20ms"
     @Option(help: "Further attempts of a failed batch before its lines are marked unavailable.") var retries = LookupOptions().retries

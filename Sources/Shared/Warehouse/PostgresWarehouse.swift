@@ -172,7 +172,8 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
             if let total = rows.int64(r, 1) ?? Self.wholeNumber(rows.string(r, 1)) {
                 out.totals[key] = total
             } else {
-                out.rejected[key] = "is \(rows.string(r, 1).prefix(40)), not a whole number of seconds that fits in 64 bits"
+                out.rejected[key] =
+                    "is \(rows.string(r, 1).prefix(40)), not a whole number of seconds that fits in 64 bits"
             }
         }
         return out

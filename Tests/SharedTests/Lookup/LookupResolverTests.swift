@@ -161,7 +161,8 @@ final class ManualConcurrentWarehouse: ConcurrentWarehouse {
     /// Ends the statement with `ticket` on the next collect.
     func answer(_ ticket: Int, _ result: Result<[LookupKey: Int64], WarehouseError>) {
         open.remove(ticket)
-        outcomes.append(WarehouseOutcome(ticket: ticket, result: result.map { WarehouseAnswer(totals: $0) }, seconds: 0.01))
+        let answer = result.map { WarehouseAnswer(totals: $0) }
+        outcomes.append(WarehouseOutcome(ticket: ticket, result: answer, seconds: 0.01))
     }
 
     func collect(waitingUpTo seconds: Double) -> [WarehouseOutcome] {
@@ -171,7 +172,9 @@ final class ManualConcurrentWarehouse: ConcurrentWarehouse {
 }
 
 @Suite struct LookupResolverInFlightTests {
-    let keys = (1...3).map { LookupKey(userID: Int64($0), courseID: "course-v1:a", enterpriseID: LookupResolverTests.enterprise) }
+    let keys = (1...3).map {
+        LookupKey(userID: Int64($0), courseID: "course-v1:a", enterpriseID: LookupResolverTests.enterprise)
+    }
 
     func resolver(_ w: Warehouse, maxStatements: Int = 8) -> LookupResolver {
         var options = LookupOptions()

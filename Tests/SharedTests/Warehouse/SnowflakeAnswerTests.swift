@@ -10,7 +10,8 @@ import Testing
 
     @Test func rowsAndPartitionsDecode() throws {
         let a = try decode(#"""
-            {"statementHandle":"01b2-c3","resultSetMetaData":{"numRows":2,"partitionInfo":[{"rowCount":1},{"rowCount":1}]},
+            {"statementHandle":"01b2-c3",
+             "resultSetMetaData":{"numRows":2,"partitionInfo":[{"rowCount":1},{"rowCount":1}]},
              "data":[["12345","course-v1:x","a1b2",null]],"code":"090001"}
             """#)
         #expect(a.statementHandle == "01b2-c3")

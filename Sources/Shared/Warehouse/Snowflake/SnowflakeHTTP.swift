@@ -75,8 +75,8 @@ final class SnowflakeHTTP {
             if let error = r.transportError {
                 done.append((tag, Response(status: 0, body: [], transportError: error)))
             } else if r.truncated {
-                done.append((tag, Response(status: 0, body: [],
-                                           transportError: "the answer is larger than \(settings.maxResponseBody) bytes")))
+                let error = "the answer is larger than \(settings.maxResponseBody) bytes"
+                done.append((tag, Response(status: 0, body: [], transportError: error)))
             } else {
                 done.append((tag, Response(status: r.status, body: r.body, transportError: nil)))
             }
