@@ -4,7 +4,8 @@
 It records every request as one JSON line (path, headers, body) in --record, and answers
 according to --mode, or per path with a prefix: /status/410/..., /status/500/..., /slow/2/...,
 /retry-after/1/..., /close/..., /flaky/N/... (N failures with 500 before a 200 per webhook-id),
-/redirect/... (302 elsewhere), /auth/... (200 only with a bearer token issued by /token, else 401).
+/redirect/... (302 elsewhere), /down/S/... (503 with a body for S seconds from the first request to
+that path, then 200: an outage), /auth/... (200 only with a bearer token issued by /token, else 401).
 /token is an OAuth2 client-credentials endpoint: it checks grant_type and, when --client-id and
 --client-secret are given, the credentials, and issues tokens tok-1, tok-2, ... valid --token-ttl
 seconds; with --revoke-first-token, /auth/ refuses tok-1 as if it had been revoked.
@@ -24,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
 attempts = {}
+first_seen = {}
 tokens = []
 
 
@@ -49,7 +51,7 @@ class Handler(BaseHTTPRequestHandler):
         self.record = record
         parts = [p for p in self.path.split("/") if p]
         mode = self.server.mode
-        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token"):
+        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down"):
             mode = parts[0]
         if mode == "token":
             self.token(body)
@@ -82,6 +84,13 @@ class Handler(BaseHTTPRequestHandler):
                 n = attempts.get(key, 0)
                 attempts[key] = n + 1
             self.answer(500 if n < int(parts[1]) else 200)
+        elif mode == "down":
+            with lock:
+                start = first_seen.setdefault(self.path, time.time())
+            if time.time() - start < float(parts[1]):
+                self.answer(503, body=b"receiver down for maintenance \xe2\x9c\x8b")
+            else:
+                self.answer(200)
         elif mode == "close":
             self.write_record(0)
             self.close_connection = True
@@ -116,10 +125,10 @@ class Handler(BaseHTTPRequestHandler):
             with open(self.server.record_path, "a") as f:
                 f.write(json.dumps(self.record) + "\n")
 
-    def answer(self, status, headers=None, recorded=False):
+    def answer(self, status, headers=None, recorded=False, body=None):
         if not recorded:
             self.write_record(status)
-        payload = b'{"ok": true}' if status < 300 else b'{"error": "test receiver"}'
+        payload = body if body is not None else (b'{"ok": true}' if status < 300 else b'{"error": "test receiver"}')
         self.send_response(status)
         for k, v in (headers or {}).items():
             self.send_header(k, v)

@@ -19,7 +19,14 @@ struct LtSend: ParsableCommand {
             Writes one result per input line as soon as that line is final, so results may come out \
             of input order: each carries its line, source and id. Fields: line, source, id, integration, \
             url, status (delivered, failed, rejected, skipped), http_status, attempts, duration_ms, \
-            error, learning_time.
+            error (with the endpoint's host:port and the cause), response (the first 4 KiB of a non-2xx \
+            body), learning_time, finished_at. --attempts FILE logs every HTTP attempt.
+
+            Outages: after --breaker-failures failed attempts in a row an endpoint's breaker opens and \
+            its lines are held, not failed; one probe goes out per --breaker-cooldown, and when it is \
+            answered the held lines go at full speed. Once an endpoint holds --max-held lines, input \
+            reading stops until it is back. A line gives up only by its retry policy (--retries, \
+            --retry-preset or --retry-schedule, --max-elapsed, which counts time held).
 
             Every line read ends delivered and journaled, or in the --dead-letter file as it arrived \
             (ready to be fed back), or skipped. With --journal (a SQLite file), each confirmed delivery \
@@ -64,8 +71,10 @@ struct LtSend: ParsableCommand {
     @Option(help: "TOML file mapping integration names to endpoints (see examples/integrations.toml).") var integrations: String?
     @Option(help: "Append lines that were not delivered to this file, as they arrived.") var deadLetter: String?
     @Option(help: "Record delivered ids in this file and skip ids already in it.") var journal: String?
-    @Option(help: "Further attempts after the first for retryable failures.") var retries = 3
-    @Option(help: "Explicit delays before each retry, such as 30s,60s,120s (exponential with jitter otherwise).") var retrySchedule: String?
+    @Option(help: "Further attempts after the first for retryable failures (default: one per step of the schedule).") var retries: Int?
+    @Option(help: "Named retry schedule: upstream (30s,60s,120s; the default), quick (1s,2s,4s), standard-webhooks (5s,5m,30m,2h,5h,10h,10h).")
+    var retryPreset = "upstream"
+    @Option(help: "Explicit delays before each retry, such as 30s,60s,120s; the last repeats. Overrides --retry-preset.") var retrySchedule: String?
     @Option(help: "Longest time a line may spend from its first attempt to its last, such as 10m.") var maxElapsed: String?
     @Option(help: "Longest Retry-After honoured; longer ones are cut to this.") var maxRetryAfter = "5m"
     @Option(help: "Time one attempt may take, with --url.") var timeout = "30s"
@@ -73,7 +82,11 @@ struct LtSend: ParsableCommand {
     @Option(help: "Transfers in flight at once to one host (default: --concurrency).") var perHost: Int?
     @Option(help: "Requests per second over all endpoints, evenly spaced.") var rate: Double?
     @Option(help: "Failed attempts in a row that open an endpoint's circuit breaker (0: never).") var breakerFailures = 5
-    @Option(help: "How long an open circuit breaker fails lines fast before a probe.") var breakerCooldown = "30s"
+    @Option(help: "How long an open circuit breaker holds an endpoint's lines before one goes out as a probe.") var breakerCooldown = "30s"
+    @Option(help: "Lines read and not final at once (default: 8 per --concurrency, at least 256).") var window: Int?
+    @Option(help: "Lines one endpoint may hold while its breaker is open before input reading stops (default: --window).")
+    var maxHeld: Int?
+    @Option(help: "Append one NDJSON record per HTTP attempt to this file (see docs/contract.md).") var attempts: String?
     @Option(help: "Time in-flight transfers get to finish after SIGINT or SIGTERM.") var grace = "5s"
     @Option(help: "CA certificates file for https endpoints (default: $CURL_CA_BUNDLE, $SSL_CERT_FILE, then the system's).")
     var cacert: String?
@@ -87,7 +100,12 @@ struct LtSend: ParsableCommand {
 
     func validate() throws {
         if (url == nil) == (integrations == nil) { throw ValidationError("give exactly one of --url and --integrations") }
-        if retries < 0 || retries > 20 { throw ValidationError("--retries must be from 0 to 20") }
+        if let retries, retries < 0 || retries > 20 { throw ValidationError("--retries must be from 0 to 20") }
+        if RetryPolicy.Preset(rawValue: retryPreset) == nil {
+            throw ValidationError("--retry-preset must be one of \(RetryPolicy.Preset.names)")
+        }
+        if let window, window < 1 || window > 1_000_000 { throw ValidationError("--window must be from 1 to 1000000") }
+        if let maxHeld, maxHeld < 1 { throw ValidationError("--max-held must be at least 1") }
         if concurrency < 1 || concurrency > 1024 { throw ValidationError("--concurrency must be from 1 to 1024") }
         if let perHost, perHost < 1 { throw ValidationError("--per-host must be at least 1") }
         if let rate, !(rate > 0) { throw ValidationError("--rate must be a positive number of requests per second") }
@@ -112,13 +130,19 @@ struct LtSend: ParsableCommand {
             options.keyPassword = keyPasswordEnv.map { SecretReference.environment($0) }
             options.transport.allowedNetworks = try allowAddress.map { try AddressGuard.Network($0) }
             options.timeout = try DurationText.parse(timeout, option: "--timeout")
-            options.retry.retries = retries
-            if let retrySchedule { options.retry.schedule = try DurationText.parseList(retrySchedule, option: "--retry-schedule") }
+            options.retry.apply(RetryPolicy.Preset(rawValue: retryPreset)!)
+            if let retrySchedule {
+                options.retry.schedule = try DurationText.parseList(retrySchedule, option: "--retry-schedule")
+                options.retry.retries = max(3, options.retry.schedule.count)
+            }
+            if let retries { options.retry.retries = retries }
+            options.attemptsPath = attempts
             options.retry.maxRetryAfter = try DurationText.parse(maxRetryAfter, option: "--max-retry-after")
             options.maxElapsed = try maxElapsed.map { try DurationText.parse($0, option: "--max-elapsed") }
             options.concurrency = concurrency
             options.perHost = perHost ?? concurrency
-            options.window = max(256, concurrency * 8)
+            options.window = window ?? max(256, concurrency * 8)
+            options.maxHeld = maxHeld
             options.rate = rate
             options.breakerFailures = breakerFailures
             options.breakerCooldown = try DurationText.parse(breakerCooldown, option: "--breaker-cooldown")

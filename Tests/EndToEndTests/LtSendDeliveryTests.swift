@@ -85,18 +85,19 @@ import Testing
         #expect(gap >= 0.95, "Retry-After: 1 was not honoured (retried after \(gap) s, schedule says 10 ms)")
     }
 
-    @Test func circuitBreakerFailsLinesFastOnceAnEndpointKeepsFailing() throws {
+    @Test func circuitBreakerHoldsLinesUntilMaxElapsedAndNamesTheCause() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         let out = try Tool.run("lt-send", ["--url", receiver.url("/status/503/x"), "--allow-http", "--allow-private", "--retries", "0",
                                            "--concurrency", "1", "--breaker-failures", "3", "--breaker-cooldown", "10m",
-                                           "--dead-letter", dir.file("dead.ndjson")], stdin: SendFixtures.lines(8))
+                                           "--max-elapsed", "300ms", "--dead-letter", dir.file("dead.ndjson")], stdin: SendFixtures.lines(8))
         #expect(out.status == 1)
         #expect(try receiver.requests().count == 3)
         let results = try out.resultsByLine()
         for line in 4...8 {
             #expect(results[line]?["attempts"] as? Int == 0)
-            #expect((results[line]?["error"] as? String)?.contains("circuit breaker open") == true)
+            let error = results[line]?["error"] as? String ?? ""
+            #expect(error.contains("circuit breaker") && error.contains("opened by: 127.0.0.1:\(receiver.port) answered 503"), "\(error)")
         }
         #expect(dir.read("dead.ndjson").split(separator: "\n").count == 8)
     }

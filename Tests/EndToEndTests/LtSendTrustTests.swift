@@ -64,7 +64,7 @@ import Testing
         ("auth = { type = \"bearer\", token_env = \"P_TOKEN\", tokn = \"x\" }", "unknown key \"tokn\""),
         ("signing = { secrets_env = \"P_SECRET\", algorithm = \"x\" }", "known keys: secrets_env, secrets_file"),
         ("tls = { cert_file = \"c.pem\", pasword_env = \"X\" }", "unknown key \"pasword_env\""),
-        ("retry = 3", "unknown key \"retry\""),
+        ("retri = 3", "unknown key \"retri\""),
         ("auth = { type = \"bearer\", token_env = \"EMPTY\" }", "is empty"),
         ("auth = { type = \"bearer\", token_file = \"empty-token\" }", "is empty"),
         ("auth = { type = \"bearer\", token_file = \"two-lines\" }", "line break"),

@@ -21,7 +21,11 @@ public struct DeliveryResult {
     public var attempts = 0
     public var durationSeconds = 0.0
     public var error: String?
+    /// The start of the last non-2xx answer's body (``ResponseSnippet``).
+    public var response: String?
     public var learningTime: Bool?
+    /// Wall-clock seconds since the epoch when the line became final.
+    public var finishedAt: Double?
 
     public init(line: SourceLocation, status: DeliveryStatus) {
         self.line = line
@@ -40,7 +44,9 @@ public struct DeliveryResult {
         json.key("attempts"); json.int(attempts)
         json.key("duration_ms"); json.double((durationSeconds * 1e6).rounded() / 1e3)
         json.key("error"); json.stringOrNull(error)
+        json.key("response"); json.stringOrNull(response)
         json.key("learning_time"); if let learningTime { json.bool(learningTime) } else { json.null() }
+        json.key("finished_at"); if let finishedAt { json.string(Timestamps.iso8601(finishedAt)) } else { json.null() }
         json.endObject()
     }
 }

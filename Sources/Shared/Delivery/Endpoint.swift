@@ -14,6 +14,12 @@ public struct Endpoint: Sendable {
     /// Seconds one attempt may take (5 to 300, as upstream).
     public var timeout: Double = 30
     public var retries: Int?
+    /// `retry = "NAME"`: a named schedule for this integration.
+    public var retryPreset: RetryPolicy.Preset?
+    /// `retry_schedule = ["30s", "5m"]`: explicit delays for this integration.
+    public var retrySchedule: [Double]?
+    /// `retry_statuses = [408, 429, "5xx"]`: which answers this integration retries.
+    public var retryStatuses: RetriedStatuses?
     public var maxRequestsPerMinute: Int?
     public var headers: [(String, String)] = []
     public var auth: Auth = .none

@@ -1,31 +1,34 @@
-/// One destination during a run: its settings, resolved secrets, rate limit, circuit breaker,
-/// and whether it answered 410 Gone.
+/// One destination during a run: its settings, resolved secrets, authenticators and retry policy,
+/// and whether it answered 410 Gone. Its breaker, pacing and queues live in ``DeliveryScheduler``.
 final class EndpointState {
     let endpoint: Endpoint
     /// `scheme://host:port`, the key for the per-host concurrency cap.
     let host: String
-    let signer: WebhookSigner?
-    let bearer: String?
+    /// `host:port`, named in failure causes.
+    let hostPort: String
+    /// The URL without its query, for results, logs and the attempt log.
+    let displayURL: String
+    let authenticators: [any RequestAuthenticator]
     let oauth: OAuthTokenSource?
+    let signs: Bool
     let policy: RetryPolicy
     /// The certificate presented to the endpoint, when it asks for one.
     let clientCertificate: ClientCertificate?
-    var limiter: PacedLimiter?
-    var breaker: CircuitBreaker
-    /// The endpoint's URL without its query string, for results and logs.
-    let redactedURL: String
     /// This destination's scope in the journal.
     var journalScope: Int64 = 0
     /// Where the 410 came from, once the endpoint answered it.
     var goneAt: SourceLocation?
+    /// Lines waiting for an OAuth2 token request in flight.
+    var tokenWaiters: [PendingDelivery] = []
 
     /// The secret values read for this endpoint, so diagnostics can mask them should one ever leak into a message.
     private(set) var secrets: [String] = []
 
-    init(_ endpoint: Endpoint, options: SendOptions, environment: [String: String], transport: TransportSettings) throws {
+    init(_ endpoint: Endpoint, options: SendOptions, environment: [String: String]) throws {
         self.endpoint = endpoint
         host = EndpointState.hostKey(endpoint.url)
-        redactedURL = HTTPURL.withoutQuery(endpoint.url)
+        hostPort = HTTPURLText.hostPort(endpoint.url)
+        displayURL = HTTPURLText.withoutQuery(endpoint.url)
         var secrets: [String] = []
         func resolve(_ ref: SecretReference) throws -> String {
             let value = try ref.resolve(environment)
@@ -38,29 +41,56 @@ final class EndpointState {
         clientCertificate = try endpoint.certificateFile.map {
             ClientCertificate(certificatePath: $0, keyPath: endpoint.keyFile, keyPassword: try endpoint.keyPassword.map(resolve))
         }
-        signer = try endpoint.signingSecrets.map { try WebhookSigner(secrets: resolve($0)) }
+        var authenticators: [any RequestAuthenticator] = []
         switch endpoint.auth {
         case .none:
-            bearer = nil
             oauth = nil
         case .bearer(let ref):
-            bearer = try resolve(ref)
+            authenticators.append(BearerAuthenticator(token: try resolve(ref)))
             oauth = nil
         case .oauth2(let tokenURL, let clientID, let clientSecret, let scope):
-            bearer = nil
             let id = try resolve(clientID), secret = try resolve(clientSecret)
-            oauth = options.dryRun ? nil : try OAuthTokenSource(
-                tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope, timeout: endpoint.timeout, settings: transport)
+            authenticators.append(OAuth2Authenticator(tokenURL: tokenURL))
+            oauth = OAuthTokenSource(tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope, timeout: endpoint.timeout)
         }
+        if let ref = endpoint.signingSecrets {
+            authenticators.append(SigningAuthenticator(signer: try WebhookSigner(secrets: resolve(ref))))
+            signs = true
+        } else {
+            signs = false
+        }
+        self.authenticators = authenticators
         self.secrets = secrets.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }).map(String.init) }
         var policy = options.retry
+        if let preset = endpoint.retryPreset { policy.apply(preset) }
+        if let schedule = endpoint.retrySchedule {
+            policy.schedule = schedule
+            policy.retries = schedule.count
+        }
         if let r = endpoint.retries { policy.retries = r }
+        if let statuses = endpoint.retryStatuses { policy.retried = statuses }
         self.policy = policy
-        limiter = endpoint.maxRequestsPerMinute.map { PacedLimiter(perSecond: Double($0) / 60) }
-        breaker = CircuitBreaker(threshold: options.breakerFailures, cooldown: options.breakerCooldown)
     }
 
     var name: String { endpoint.name }
+
+    /// The headers of one attempt, authentication included.
+    func headers(_ attempt: AttemptIdentity) -> [(String, String)] {
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        headers.append(contentsOf: endpoint.headers)
+        for a in authenticators { headers.append(contentsOf: a.headers(attempt)) }
+        if !signs { headers.append(("webhook-id", attempt.id)) }
+        return headers
+    }
+
+    /// The same headers with every secret masked, for `--dry-run`.
+    func maskedHeaders(_ attempt: AttemptIdentity, userAgent: String) -> [(String, String)] {
+        var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", userAgent)]
+        headers.append(contentsOf: endpoint.headers)
+        for a in authenticators { headers.append(contentsOf: a.maskedHeaders(attempt)) }
+        if !signs { headers.append(("webhook-id", attempt.id)) }
+        return headers
+    }
 
     static func hostKey(_ url: String) -> String {
         guard let scheme = url.range(of: "://") else { return url }

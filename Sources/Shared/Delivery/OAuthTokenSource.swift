@@ -1,37 +1,50 @@
-/// OAuth2 client credentials for one endpoint: POSTs `grant_type=client_credentials` with the
-/// client id and secret to the token URL, and caches the token until 60 s before `expires_in`.
+/// OAuth2 client credentials for one endpoint: the token request (`grant_type=client_credentials`
+/// with the client id and secret, POSTed to the token URL) and the token cached until 60 s before
+/// `expires_in`.
 ///
-/// The token request is made on the event loop's thread and blocks it for its duration, which
-/// happens once per token lifetime (or after a 401).
+/// It never sends anything itself: the event loop runs ``request()`` as a transfer next to the
+/// deliveries and hands the answer to ``accept(_:now:)``, so a slow token endpoint holds up only
+/// its own integration's lines.
 public final class OAuthTokenSource {
-    private let tokenURL: String
+    public let tokenURL: String
     private let form: [UInt8]
     private let timeout: Double
-    private let transfer: CurlTransfer
     private var token: String?
     private var validUntil = 0.0
+    /// A token request is in flight.
+    public private(set) var fetching = false
     /// Token requests made so far, for `--stats`.
     public private(set) var requests = 0
 
-    public init(tokenURL: String, clientID: String, clientSecret: String, scope: String?, timeout: Double,
-                settings: TransportSettings) throws {
+    public init(tokenURL: String, clientID: String, clientSecret: String, scope: String?, timeout: Double) {
         self.tokenURL = tokenURL
         var fields = [("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", clientSecret)]
         if let scope { fields.append(("scope", scope)) }
-        form = Array(fields.map { "\(OAuthTokenSource.formEncode($0.0))=\(OAuthTokenSource.formEncode($0.1))" }.joined(separator: "&").utf8)
+        form = Array(fields.map { "\(OAuthTokenSource.formEncode($0.0))=\(OAuthTokenSource.formEncode($0.1))" }
+            .joined(separator: "&").utf8)
         self.timeout = timeout
-        transfer = try CurlTransfer(settings: settings)
     }
 
-    /// A valid access token, from the cache or fetched now.
-    public func token(now: Double) throws -> String {
-        if let token, now < validUntil { return token }
+    /// The cached token while it is valid at `now`.
+    public func cached(now: Double) -> String? {
+        guard let token, now < validUntil else { return nil }
+        return token
+    }
+
+    /// The token request to run; the source counts as fetching until ``accept(_:now:)`` or ``abandon()``.
+    public func request() -> HTTPRequest {
+        fetching = true
         requests += 1
-        let r = transfer.send(HTTPRequest(
-            url: tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-            body: form, timeout: timeout))
+        return HTTPRequest(url: tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+                           body: form, timeout: timeout)
+    }
+
+    /// Takes the token endpoint's answer: the new token, or an error saying why there is none.
+    public func accept(_ r: HTTPResponse, now: Double) throws -> String {
+        fetching = false
         guard r.status == 200 else {
-            throw DeliveryError("the OAuth2 token endpoint answered \(r.transportError ?? String(r.status))",
+            let what = r.transportError.map { "failed: \($0)" } ?? "answered \(r.status)"
+            throw DeliveryError("the OAuth2 token endpoint \(what) (\(HTTPURLText.hostPort(tokenURL)))",
                                 hint: "check token_url and the client credentials")
         }
         let (access, expiresIn) = try OAuthTokenSource.parse(r.body)
@@ -40,6 +53,9 @@ public final class OAuthTokenSource {
         validUntil = expiresIn.map { now + Double($0) - 60 } ?? now + 3600
         return access
     }
+
+    /// Forgets a token request that was cancelled.
+    public func abandon() { fetching = false }
 
     /// Forgets `used` after the endpoint answered 401 to it, so the next request fetches a new one.
     public func invalidate(_ used: String) {

@@ -12,9 +12,14 @@ final class PendingDelivery {
     let learningTime: Bool?
     var attempts = 0
     /// Monotonic time the line was read, for the task duration metric.
-    let received = Timestamps.monotonic()
+    let received: Double
     /// Monotonic time of the first attempt.
     var started = 0.0
+    /// Monotonic time from which `--max-elapsed` counts: the first attempt, or the moment the line
+    /// was first held by an open breaker, whichever came first.
+    var clockStart: Double?
+    /// Monotonic time the line was last held by an open breaker, while it is held.
+    var heldSince: Double?
     /// A rate-limit slot is already taken for the next attempt.
     var paced = false
     /// The next attempt is the circuit breaker's probe.
@@ -22,10 +27,15 @@ final class PendingDelivery {
     /// A 401 already led to a fresh OAuth2 token once.
     var refreshedToken = false
     var tokenUsed: String?
+    /// A token fetched for this line's attempt, used even when its lifetime is too short to cache.
+    var freshToken: String?
     var httpStatus: Int?
+    /// The start of the last non-2xx answer's body.
+    var response: String?
 
     init(location: SourceLocation, line: [UInt8], body: [UInt8], id: String, endpoint: EndpointState,
-         integration: String?, learningTime: Bool?) {
+         integration: String?, learningTime: Bool?, received: Double) {
+        self.received = received
         self.location = location
         self.line = line
         self.body = body

@@ -6,6 +6,8 @@ public struct SendOptions: Sendable {
     public var allowHTTP = false
     public var deadLetterPath: String?
     public var journalPath: String?
+    /// Append one record per HTTP attempt to this file (`--attempts`).
+    public var attemptsPath: String?
     public var retry = RetryPolicy()
     /// Seconds a line may spend from its first attempt to its last; nil for no limit.
     public var maxElapsed: Double?
@@ -20,6 +22,8 @@ public struct SendOptions: Sendable {
     public var perHost = 16
     /// Lines read but not final at once: reading stops while this many wait (memory stays bounded).
     public var window = 256
+    /// Lines one endpoint may hold while its breaker is open before reading stops; nil for `window`.
+    public var maxHeld: Int?
     /// Requests per second over all endpoints, paced evenly; nil for no limit.
     public var rate: Double?
     public var breakerFailures = 5

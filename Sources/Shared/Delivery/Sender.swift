@@ -2,14 +2,18 @@
 import Glibc
 #endif
 
-/// lt-send's core: an event loop on one thread around a libcurl multi handle.
+/// lt-send's core: an event loop on one thread around a ``Transport`` (a libcurl multi handle).
 ///
 /// Each line is routed to its endpoint and its payload POSTed byte for byte, with many transfers
-/// in flight (`concurrency`, and `perHost` per `scheme://host:port`). A line that must wait (retry
-/// backoff, `Retry-After`, a rate-limit slot, a breaker probe) waits on a timer while the others
-/// move. Results are written as soon as a line is final, so they may come out of input order: each
-/// carries its `line` (and `source`) and `id`. Input is read only while fewer than `window` lines
-/// are waiting or in flight, so memory stays bounded whatever the input's size.
+/// in flight (`concurrency`, and `perHost` per `scheme://host:port`). When each line may go is the
+/// ``DeliveryScheduler``'s decision (breakers, pacing, host caps); a line that must wait does so
+/// while the others move. OAuth2 token requests are transfers on the same transport, so a slow
+/// token endpoint holds up only its own integration. Results are written as soon as a line is
+/// final, so they may come out of input order: each carries its `line` (and `source`) and `id`.
+///
+/// Input is read only while fewer than `window` lines are waiting or in flight, and while no
+/// endpoint holds `maxHeld` lines behind an open breaker, so memory stays bounded whatever the
+/// input's size and however long a partner is down: unread input waits in the pipe or file.
 ///
 /// Delivered ids reach the journal (synced) before their results are written; lines that are not
 /// delivered go to the dead-letter file as they arrived. When a line cannot be recorded (a full
@@ -21,16 +25,16 @@ public final class Sender {
     private let output: OutputWriter
     private let deadLetter: AppendFile?
     private let journal: DeliveryJournal?
-    private let multi: CurlMulti
+    private let attemptLog: AttemptLog?
+    private let transport: Transport
+    private let time: TimeSource
     private let signals: StopSignals
-    private var pool: [CurlTransfer] = []
+    private let scheduler: DeliveryScheduler
     private var endpoints: [String: EndpointState] = [:]
     private var urlEndpoint: EndpointState?
-    private var ready = FIFO<PendingDelivery>()
-    private var timers = TimerQueue<PendingDelivery>()
-    private var hostWaiting: [String: FIFO<PendingDelivery>] = [:]
-    private var hostInFlight: [String: Int] = [:]
-    private var globalLimiter: PacedLimiter?
+    /// What each transfer in flight is for, by tag.
+    private var inFlight: [Int: Work] = [:]
+    private var nextTag = 0
     /// Lines read and not final yet.
     private var pending = 0
     /// With a journal, the ids of lines of this run not final yet, so a repeated id is sent once.
@@ -47,18 +51,31 @@ public final class Sender {
     /// Deliveries made while their journal entries could not be written: a re-run sends them again.
     private var unjournaled = 0
     private var firstRecordingError: String?
+    private var outputBroken = false
+    private var dryRunOutputClosed = false
     public private(set) var stats = DeliveryStats()
 
-    public init(options: SendOptions, environment: [String: String], diagnostics: Diagnostics, output: OutputWriter) throws {
+    /// A transfer in flight: one attempt of a line, or an endpoint's OAuth2 token request.
+    private enum Work {
+        case delivery(PendingDelivery, startedAt: Double, started: Double)
+        case token(EndpointState)
+    }
+
+    /// `transport` and `time` default to libcurl and the system clocks; tests pass fakes.
+    public init(options: SendOptions, environment: [String: String], diagnostics: Diagnostics, output: OutputWriter,
+                transport: Transport? = nil, time: TimeSource = SystemTime()) throws {
         self.options = options
         self.diagnostics = diagnostics
         self.output = output
+        self.time = time
         signals = StopSignals()
         deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0, lock: "the dead-letter file") }
         journal = try options.journalPath.map { try DeliveryJournal(path: $0) }
         if let journal, let repaired = journal.repaired { diagnostics.warning("the journal \(journal.path): \(repaired)") }
-        multi = try CurlMulti(maxConnections: options.concurrency * 2)
-        globalLimiter = options.rate.map { PacedLimiter(perSecond: $0) }
+        attemptLog = try options.attemptsPath.map { try AttemptLog(path: $0) }
+        self.transport = try transport ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
+        scheduler = DeliveryScheduler(globalRate: options.rate, perHost: options.perHost,
+                                      maxHeld: min(options.maxHeld ?? options.window, options.window))
         if let url = options.url {
             let parsed = try HTTPURL(url, what: "--url", allowHTTP: options.allowHTTP)
             var e = Endpoint(name: "--url", url: url)
@@ -66,7 +83,7 @@ public final class Sender {
             e.certificateFile = options.clientCertificate?.certificatePath
             e.keyFile = options.clientCertificate?.keyPath
             e.keyPassword = options.keyPassword
-            let state = try EndpointState(e, options: options, environment: environment, transport: options.transport)
+            let state = try EndpointState(e, options: options, environment: environment)
             state.journalScope = try journal?.scope(DeliveryJournal.scopeName(url: parsed)) ?? 0
             urlEndpoint = state
         }
@@ -75,11 +92,14 @@ public final class Sender {
             if case .oauth2(let tokenURL, _, _, _) = e.auth {
                 _ = try HTTPURL(tokenURL, what: "integration \(e.name)'s token_url", allowHTTP: options.allowHTTP)
             }
-            let state = try EndpointState(e, options: options, environment: environment, transport: options.transport)
+            let state = try EndpointState(e, options: options, environment: environment)
             state.journalScope = try journal?.scope(e.name) ?? 0
             endpoints[e.name] = state
         }
-        for e in endpoints.values { e.secrets.forEach(diagnostics.redact) }
+        for e in Array(endpoints.values) + [urlEndpoint].compactMap({ $0 }) {
+            e.secrets.forEach(diagnostics.redact)
+            scheduler.add(e, breakerFailures: options.breakerFailures, cooldown: options.breakerCooldown)
+        }
     }
 
     /// The exit status owed to a stop signal (130 for SIGINT, 143 for SIGTERM), once one arrived.
@@ -110,25 +130,28 @@ public final class Sender {
 
     // MARK: - Event loop
 
+    /// True while input may be read: room in the window, and no endpoint holding its share.
+    private var wantsInput: Bool { pending < options.window && !scheduler.isBackedUp && halt == nil }
+
     private func loop(_ reader: LineReader?) throws {
         var inputEnded = reader == nil
         while true {
-            var now = Timestamps.monotonic()
+            var now = time.monotonic
             if stopDeadline == nil, signals.check() { beginStop(now) }
-            if let reader, !inputEnded, stopDeadline == nil, halt == nil {
+            if let reader, !inputEnded, stopDeadline == nil {
                 // A bounded number per turn, so transfers keep moving while a fast input streams in.
                 var taken = 0
-                while pending < options.window && taken < 256, reader.waitForInput(milliseconds: 0) {
+                while wantsInput && taken < 256, reader.waitForInput(milliseconds: 0) {
                     guard let line = try reader.next() else { inputEnded = true; break }
                     accept(line, now)
                     taken += 1
                 }
             }
-            while let p = timers.popDue(now: now) { ready.append(p) }
+            for p in scheduler.expired(now: now, budget: options.maxElapsed) { giveUpHeld(p, now) }
             dispatch(now)
-            let finished = multi.perform()
-            now = Timestamps.monotonic()
-            for (t, r) in finished { complete(t, r, now) }
+            let finished = transport.perform()
+            now = time.monotonic
+            for (tag, r) in finished { complete(tag, r, now) }
             if let deadline = stopDeadline, now >= deadline { abortInFlight(now) }
             // Commit before starting more, so at most `concurrency` lines are ever sent but unrecorded.
             commit()
@@ -140,15 +163,15 @@ public final class Sender {
             if pending == 0 && (reader == nil || stopDeadline != nil || halt != nil) { return }
 
             var timeout = 100.0 // ms; also how soon a stop signal is noticed
-            if let due = timers.nextDue { timeout = min(timeout, (due - now) * 1000) }
-            if !ready.isEmpty && multi.inFlight < options.concurrency { timeout = 0 }
+            if let due = scheduler.nextDue(budget: options.maxElapsed) { timeout = min(timeout, (due - now) * 1000) }
+            if scheduler.hasReady && transport.inFlight < options.concurrency { timeout = 0 }
             if let deadline = stopDeadline { timeout = min(timeout, (deadline - now) * 1000) }
             var fds: [Int32] = []
-            if let reader, !inputEnded, stopDeadline == nil, halt == nil, pending < options.window {
+            if let reader, !inputEnded, stopDeadline == nil, wantsInput {
                 if reader.hasBufferedLine { timeout = 0 } else { fds.append(reader.fileDescriptor) }
             }
-            if timeout > 0 || multi.inFlight > 0 {
-                _ = multi.wait(fds: fds, milliseconds: Int(max(0, timeout).rounded(.up)))
+            if timeout > 0 || transport.inFlight > 0 {
+                transport.wait(fds: fds, milliseconds: Int(max(0, timeout).rounded(.up)))
             }
         }
     }
@@ -167,8 +190,8 @@ public final class Sender {
         }
         guard !batch.bytes.isEmpty else { return }
         defer { batch.removeAll() }
+        let lines = batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         if halt == .outputClosed || outputBroken {
-            let lines = batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             if halt == .outputClosed { resultsLost += lines } else { unrecorded += lines }
             return
         }
@@ -178,19 +201,16 @@ public final class Sender {
         } catch is OutputClosed {
             // A dry run sent nothing, so it ends quietly like lt-query and lt-enrich.
             if options.dryRun { dryRunOutputClosed = true }
-            resultsLost += batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            resultsLost += lines
             if haltRequested == nil { haltRequested = .outputClosed }
         } catch let e as IOWriteError {
             outputBroken = true
             recordingFailed(e.description, lines: e.lines)
         } catch {
             outputBroken = true
-            recordingFailed("\(error)", lines: 1)
+            recordingFailed("\(error)", lines: lines)
         }
     }
-
-    private var outputBroken = false
-    private var dryRunOutputClosed = false
 
     private func recordingFailed(_ cause: String, lines: Int) {
         unrecorded += lines
@@ -244,25 +264,25 @@ public final class Sender {
         }
         let integration = urlEndpoint == nil ? endpoint.name : envelope.integration
         if let journal {
-            let scoped = "\(endpoint.journalScope):\(id)"
             let known: Bool
             do { known = try journal.contains(id, scope: endpoint.journalScope) } catch {
                 recordingFailed("\(error)", lines: 0)
                 return reject(line, "not sent: \(error)", id: id, integration: integration)
             }
             if known {
-                return skip(line, id: id, integration: integration, url: endpoint.redactedURL, reason: "delivered in an earlier run (journal \(journal.path))")
+                return skip(line, id: id, integration: integration, url: endpoint.displayURL, reason: "delivered in an earlier run (journal \(journal.path))")
             }
-            if let first = inRun[scoped] {
-                return skip(line, id: id, integration: integration, url: endpoint.redactedURL, reason: "same id as \(first), which is under way")
+            if let first = inRun["\(endpoint.journalScope):\(id)"] {
+                return skip(line, id: id, integration: integration, url: endpoint.displayURL, reason: "same id as \(first), which is under way")
             }
         }
         let p = PendingDelivery(location: line.location, line: Array(line.bytes), body: Array(envelope.json.bytes(payload)),
-                                id: id, endpoint: endpoint, integration: integration, learningTime: learningTimeIncluded(envelope))
+                                id: id, endpoint: endpoint, integration: integration, learningTime: learningTimeIncluded(envelope),
+                                received: now)
         if options.dryRun { return describe(p) }
         if journal != nil { inRun["\(endpoint.journalScope):\(id)"] = line.location }
         pending += 1
-        ready.append(p)
+        scheduler.enqueue(p)
     }
 
     private func reject(_ line: InputLine, _ message: String, hint: String = "", id: String? = nil, integration: String? = nil) {
@@ -271,6 +291,7 @@ public final class Sender {
         r.id = id
         r.integration = integration
         r.error = message
+        r.finishedAt = time.wallClock
         writeDeadLetter(Array(line.bytes), at: line.location)
         emit(r, endpoint: nil)
     }
@@ -282,6 +303,7 @@ public final class Sender {
         r.integration = integration
         r.url = url
         r.error = reason
+        r.finishedAt = time.wallClock
         emit(r, endpoint: integration)
     }
 
@@ -294,109 +316,143 @@ public final class Sender {
     // MARK: - Attempts
 
     private func dispatch(_ now: Double) {
-        while multi.inFlight < options.concurrency, let p = ready.popFirst() {
-            start(p, now)
+        while transport.inFlight < options.concurrency, let next = scheduler.next(now: now) {
+            let (p, decision) = next
+            switch decision {
+            case .send: start(p, now)
+            case .gone(let at): finish(p, .failed, "endpoint \(p.endpoint.name) answered 410 Gone (at \(at)); not sent", now)
+            }
         }
     }
 
-    /// Sends `p` now, or parks it (timer, host queue), or fails it fast (gone, breaker open, interrupted).
+    private func tag(_ work: Work) -> Int {
+        nextTag += 1
+        inFlight[nextTag] = work
+        return nextTag
+    }
+
+    /// Sends `p` now (its host slot is taken), or parks it until its endpoint's OAuth2 token arrives.
     private func start(_ p: PendingDelivery, _ now: Double) {
         let ep = p.endpoint
-        if stopDeadline != nil { return finish(p, .failed, "interrupted before delivery (\(signalName))", now) }
-        if let halt { return finish(p, .failed, "not sent: \(halt.reason)", now) }
-        if let at = ep.goneAt { return finish(p, .failed, "endpoint \(ep.name) answered 410 Gone (at \(at)); not sent", now) }
-        if !p.probe {
-            switch ep.breaker.admit(now: now) {
-            case .send: break
-            case .probe: p.probe = true
-            case .wait: return timers.push(p, due: now + 0.05)
-            case .reject:
-                return finish(p, .failed, "circuit breaker open for \(ep.name) after \(ep.breaker.threshold) failed attempts in a row; not sent", now)
-            }
+        if stopDeadline != nil {
+            scheduler.releaseHost(ep.host)
+            return finish(p, .failed, "interrupted before delivery (\(signalName))", now)
         }
-        if !p.paced && (globalLimiter != nil || ep.limiter != nil) {
-            var t = now
-            if let g = globalLimiter { t = max(t, g.earliest(now: now)) }
-            if let l = ep.limiter { t = max(t, l.earliest(now: now)) }
-            globalLimiter?.take(at: t)
-            ep.limiter?.take(at: t)
-            p.paced = true
-            if t > now { return timers.push(p, due: t) }
+        if let halt {
+            scheduler.releaseHost(ep.host)
+            return finish(p, .failed, "not sent: \(halt.reason)", now)
         }
-        if hostInFlight[ep.host, default: 0] >= options.perHost {
-            hostWaiting[ep.host, default: FIFO()].append(p)
-            return
-        }
-        var headers: [(String, String)] = [("Content-Type", "application/json")]
-        headers.append(contentsOf: ep.endpoint.headers)
-        if let token = ep.bearer { headers.append(("Authorization", "Bearer \(token)")) }
+        var token: String?
         if let oauth = ep.oauth {
-            do {
-                let token = try oauth.token(now: Timestamps.monotonic())
-                p.tokenUsed = token
-                headers.append(("Authorization", "Bearer \(token)"))
-            } catch {
-                p.attempts += 1
-                if p.attempts == 1 { p.started = now }
-                return retryOrFail(p, "\(error)", retryAfter: nil, now)
+            token = p.freshToken ?? oauth.cached(now: now)
+            p.freshToken = nil
+            if token == nil {
+                scheduler.releaseHost(ep.host)
+                ep.tokenWaiters.append(p)
+                if !oauth.fetching {
+                    diagnostics.debug("fetching an OAuth2 token for \(ep.name)")
+                    transport.start(oauth.request(), tag: tag(.token(ep)))
+                }
+                return
             }
+            p.tokenUsed = token
         }
-        if let signer = ep.signer {
-            headers.append(contentsOf: signer.headers(id: p.id, timestamp: Int(Timestamps.now()), body: p.body))
-        } else {
-            headers.append(("webhook-id", p.id))
-        }
-        let t: CurlTransfer
-        do {
-            t = try pool.popLast() ?? CurlTransfer(settings: options.transport)
-            do { try t.prepare(HTTPRequest(url: ep.endpoint.url, headers: headers, body: p.body, timeout: ep.endpoint.timeout,
-                                           clientCertificate: ep.clientCertificate)) } catch { pool.append(t); throw error }
-        } catch {
-            p.attempts += 1
-            if p.attempts == 1 { p.started = now }
-            return finish(p, .failed, "\(error)", now)
-        }
-        t.owner = p
+        let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body, token: token)
+        let request = HTTPRequest(url: ep.endpoint.url, headers: ep.headers(identity), body: p.body, timeout: ep.endpoint.timeout,
+                                  clientCertificate: ep.clientCertificate)
         p.attempts += 1
         if p.attempts == 1 { p.started = now }
-        p.paced = false
-        hostInFlight[ep.host, default: 0] += 1
-        multi.add(t)
+        if p.clockStart == nil { p.clockStart = now }
+        transport.start(request, tag: tag(.delivery(p, startedAt: time.wallClock, started: now)))
     }
 
-    private func complete(_ t: CurlTransfer, _ r: HTTPResponse, _ now: Double) {
-        let p = t.owner as! PendingDelivery
-        t.owner = nil
-        pool.append(t)
+    private func complete(_ tag: Int, _ r: HTTPResponse, _ now: Double) {
+        guard let work = inFlight.removeValue(forKey: tag) else { return }
+        switch work {
+        case .token(let ep): tokenArrived(ep, r, now)
+        case .delivery(let p, let startedAt, let started): attemptEnded(p, r, startedAt: startedAt, seconds: now - started, now)
+        }
+    }
+
+    /// An endpoint's OAuth2 token request ended: its waiting lines go on, or each counts a failed attempt.
+    private func tokenArrived(_ ep: EndpointState, _ r: HTTPResponse, _ now: Double) {
+        guard let oauth = ep.oauth else { return }
+        let waiters = ep.tokenWaiters
+        ep.tokenWaiters = []
+        do {
+            let token = try oauth.accept(r, now: now)
+            for p in waiters {
+                p.freshToken = token
+                scheduler.resume(p)
+            }
+        } catch {
+            let message = (error as? LTError)?.description ?? "\(error)"
+            for p in waiters {
+                p.attempts += 1
+                if p.attempts == 1 { p.started = now }
+                if p.clockStart == nil { p.clockStart = now }
+                scheduler.abandonProbe(p, now: now)
+                retryOrFail(p, message, retryAfter: nil, now)
+            }
+        }
+    }
+
+    /// The cause of a failed attempt: where it went and what came back.
+    private func cause(_ ep: EndpointState, _ r: HTTPResponse) -> String {
+        if let e = r.transportError { return "POST to \(ep.hostPort) failed: \(e)" }
+        return "\(ep.hostPort) answered \(r.status)"
+    }
+
+    private func attemptEnded(_ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double, _ now: Double) {
         let ep = p.endpoint
-        releaseHost(ep.host)
+        scheduler.releaseHost(ep.host)
         stats.attempt(endpoint: ep.name, httpStatus: r.status, seconds: r.seconds)
         p.httpStatus = r.status == 0 ? nil : r.status
-        let wasProbe = p.probe
-        p.probe = false
+        let success = (200..<300).contains(r.status)
+        let snippet = success ? nil : ResponseSnippet.text(r.body)
+        p.response = snippet
+        let failure = success ? nil : cause(ep, r)
+        if let failure, diagnostics.isOn(.info) {
+            diagnostics.info("attempt \(p.attempts) to \(ep.name): \(failure)\(snippet.map { "; response: \($0)" } ?? "")", at: p.location)
+        }
+        logAttempt(p, r, startedAt: startedAt, seconds: seconds, error: failure, response: snippet)
         if r.status == 401, let oauth = ep.oauth, !p.refreshedToken, let used = p.tokenUsed {
             // A token revoked or expired early: fetch a fresh one and try again, once.
             p.refreshedToken = true
             oauth.invalidate(used)
             diagnostics.info("\(ep.name) answered 401; fetching a new OAuth2 token and trying again", at: p.location)
-            ready.append(p)
-            if wasProbe { p.probe = true }
+            ep.tokenWaiters.append(p)
+            if !oauth.fetching { transport.start(oauth.request(), tag: tag(.token(ep))) }
             return
         }
-        let verdict: RetryPolicy.Verdict = r.permanent ? .permanent : RetryPolicy.classify(r)
-        ep.breaker.record(healthy: r.status > 0 && r.status < 500 && r.status != 408, now: now)
+        let verdict: RetryPolicy.Verdict = r.permanent ? .permanent : ep.policy.classify(r)
+        scheduler.record(p, healthy: r.status > 0 && r.status < 500 && r.status != 408 && r.status != 429,
+                         cause: failure, now: now)
         switch verdict {
         case .delivered:
             journal?.record(p.id, scope: ep.journalScope)
             finish(p, .delivered, nil, now)
         case .gone:
             ep.goneAt = p.location
-            finish(p, .failed, "endpoint answered 410 Gone; its remaining lines are dead-lettered", now)
-            failWaiting(for: ep, "endpoint \(ep.name) answered 410 Gone (at \(p.location)); not sent", now)
+            finish(p, .failed, "\(ep.hostPort) answered 410 Gone; the endpoint's remaining lines are dead-lettered", now)
+            for w in scheduler.removeAll(for: ep) {
+                finish(w, .failed, "endpoint \(ep.name) answered 410 Gone (at \(p.location)); not sent", now)
+            }
         case .permanent:
-            finish(p, .failed, r.transportError ?? "endpoint answered \(r.status), which is not retried", now)
+            finish(p, .failed, failure.map { "\($0), which is not retried" } ?? "not retried", now)
         case .retry:
-            retryOrFail(p, r.transportError ?? "endpoint answered \(r.status)", retryAfter: r.retryAfter, now)
+            retryOrFail(p, failure ?? "\(ep.hostPort) answered \(r.status)", retryAfter: r.retryAfter, now)
+        }
+    }
+
+    private func logAttempt(_ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double, error: String?,
+                            response: String?) {
+        guard let attemptLog else { return }
+        let record = AttemptLog.Record(location: p.location, id: p.id, integration: p.integration, url: p.endpoint.displayURL,
+                                       attempt: p.attempts, startedAt: startedAt, seconds: seconds,
+                                       httpStatus: r.status == 0 ? nil : r.status, error: error, response: response)
+        do { try attemptLog.append(record) } catch {
+            diagnostics.error("cannot write the attempts file \(attemptLog.file.path): \(error)", at: p.location)
         }
     }
 
@@ -407,28 +463,19 @@ public final class Sender {
         if p.attempts > ep.policy.retries {
             return finish(p, .failed, "\(error) (gave up after \(p.attempts) attempts)", now)
         }
-        let delay = ep.policy.delay(beforeRetry: p.attempts, retryAfter: retryAfter, now: Timestamps.now(), random: Double.random(in: 0...1))
-        if let budget = options.maxElapsed, now + delay - p.started > budget {
+        let delay = ep.policy.delay(beforeRetry: p.attempts, retryAfter: retryAfter, now: time.wallClock, random: Double.random(in: 0...1))
+        if let budget = options.maxElapsed, now + delay - (p.clockStart ?? now) > budget {
             return finish(p, .failed, "\(error) (gave up after \(p.attempts) attempts: the next would start past --max-elapsed)", now)
         }
         diagnostics.info("attempt \(p.attempts) to \(ep.name) failed (\(error)); retrying in \(Int(delay * 1000)) ms", at: p.location)
-        timers.push(p, due: now + delay)
+        scheduler.retry(p, at: now + delay)
     }
 
-    private func releaseHost(_ host: String) {
-        hostInFlight[host, default: 1] -= 1
-        if let next = hostWaiting[host]?.popFirst() { ready.append(next) }
-    }
-
-    /// Fails at once every waiting line of an endpoint that answered 410.
-    private func failWaiting(for ep: EndpointState, _ reason: String, _ now: Double) {
-        for p in timers.removeAll(where: { $0.endpoint === ep }) { finish(p, .failed, reason, now) }
-        var keep = FIFO<PendingDelivery>()
-        for p in ready.drain() { if p.endpoint === ep { finish(p, .failed, reason, now) } else { keep.append(p) } }
-        ready = keep
-        for p in hostWaiting[ep.host]?.drain() ?? [] {
-            if p.endpoint === ep { finish(p, .failed, reason, now) } else { hostWaiting[ep.host]!.append(p) }
-        }
+    /// A line held by an open breaker past `--max-elapsed`.
+    private func giveUpHeld(_ p: PendingDelivery, _ now: Double) {
+        let cause = scheduler.openCause(p.endpoint) ?? "failed attempts in a row"
+        finish(p, .failed, "held while the circuit breaker for \(p.endpoint.name) was open (opened by: \(cause)); "
+               + "gave up after \(p.attempts) attempts: --max-elapsed passed", now)
     }
 
     // MARK: - Stopping
@@ -438,26 +485,34 @@ public final class Sender {
     /// Stops reading; lines not in flight are dead-lettered as interrupted, in-flight ones get `grace` seconds.
     private func beginStop(_ now: Double) {
         stopDeadline = now + options.grace
-        diagnostics.warning("\(signalName) received: no more input is read; \(multi.inFlight) transfers in flight get \(options.grace) s to finish")
+        diagnostics.warning("\(signalName) received: no more input is read; \(transport.inFlight) transfers in flight get \(options.grace) s to finish")
         let reason = "interrupted before delivery (\(signalName))"
-        for p in timers.drain() { finish(p, .failed, reason, now) }
-        for p in ready.drain() { finish(p, .failed, reason, now) }
-        for host in Array(hostWaiting.keys) {
-            for p in hostWaiting[host]!.drain() { finish(p, .failed, reason, now) }
+        for p in scheduler.drainAll() {
+            if let cause = scheduler.openCause(p.endpoint), p.heldSince != nil {
+                finish(p, .failed, "\(reason); held while the circuit breaker was open (opened by: \(cause))", now)
+            } else {
+                finish(p, .failed, reason, now)
+            }
+        }
+        for ep in Array(endpoints.values) + [urlEndpoint].compactMap({ $0 }) {
+            let waiters = ep.tokenWaiters
+            ep.tokenWaiters = []
+            for p in waiters { finish(p, .failed, "\(reason), waiting for an OAuth2 token", now) }
         }
     }
 
     /// Stops reading after a line could not be recorded or standard output closed: lines read and
-    /// not in flight (queued, waiting to retry, or already in the reader's buffer) are dead-lettered
-    /// as not sent, and transfers in flight finish (journaled when delivered).
+    /// not in flight (queued, held, waiting to retry or for a token, or already in the reader's buffer)
+    /// are dead-lettered as not sent, and transfers in flight finish (journaled when delivered).
     private func beginHalt(_ h: Halt, _ reader: LineReader?, _ now: Double) throws {
         halt = h
-        diagnostics.warning("\(h.reason): no more input is read; \(multi.inFlight) transfers in flight finish")
+        diagnostics.warning("\(h.reason): no more input is read; \(transport.inFlight) transfers in flight finish")
         let reason = "not sent: \(h.reason)"
-        for p in timers.drain() { finish(p, .failed, reason, now) }
-        for p in ready.drain() { finish(p, .failed, reason, now) }
-        for host in Array(hostWaiting.keys) {
-            for p in hostWaiting[host]!.drain() { finish(p, .failed, reason, now) }
+        for p in scheduler.drainAll() { finish(p, .failed, reason, now) }
+        for ep in Array(endpoints.values) + [urlEndpoint].compactMap({ $0 }) {
+            let waiters = ep.tokenWaiters
+            ep.tokenWaiters = []
+            for p in waiters { finish(p, .failed, reason, now) }
         }
         // Lines already taken from the pipe get their fate too (named in one warning, not one error
         // each); the rest stays unread in the pipe or file.
@@ -465,6 +520,7 @@ public final class Sender {
         while let reader, reader.hasBufferedLine, let line = try reader.next() {
             var r = DeliveryResult(line: line.location, status: .failed)
             r.error = reason
+            r.finishedAt = time.wallClock
             writeDeadLetter(Array(line.bytes), at: line.location)
             emit(r, endpoint: nil)
             drained.append(line.location)
@@ -477,12 +533,16 @@ public final class Sender {
     }
 
     private func abortInFlight(_ now: Double) {
-        for t in multi.transfers {
-            multi.remove(t)
-            let p = t.owner as! PendingDelivery
-            t.owner = nil
-            releaseHost(p.endpoint.host)
-            finish(p, .failed, "interrupted while in flight (\(signalName)); the endpoint may have received it", now)
+        for tag in transport.inFlightTags {
+            transport.cancel(tag: tag)
+            guard let work = inFlight.removeValue(forKey: tag) else { continue }
+            switch work {
+            case .token(let ep):
+                ep.oauth?.abandon()
+            case .delivery(let p, _, _):
+                scheduler.releaseHost(p.endpoint.host)
+                finish(p, .failed, "interrupted while in flight (\(signalName)); the endpoint may have received it", now)
+            }
         }
     }
 
@@ -494,12 +554,14 @@ public final class Sender {
         var r = DeliveryResult(line: p.location, status: status)
         r.id = p.id
         r.integration = p.integration
-        r.url = p.endpoint.redactedURL
+        r.url = p.endpoint.displayURL
         r.httpStatus = p.httpStatus
         r.attempts = p.attempts
         r.durationSeconds = p.attempts > 0 ? now - p.started : 0
         r.error = error
+        r.response = status == .delivered ? nil : p.response
         r.learningTime = p.learningTime
+        r.finishedAt = time.wallClock
         let tags = [("integration", p.endpoint.name), ("status", status.rawValue)]
         Metrics.shared.histogram("webhook.delivery.latency", r.durationSeconds * 1000, tags: tags)
         Metrics.shared.histogram("webhook.delivery.attempts", Double(p.attempts), tags: tags)
@@ -535,29 +597,16 @@ public final class Sender {
     /// Writes the request `p` would make, secrets masked, instead of sending it.
     private func describe(_ p: PendingDelivery) {
         let ep = p.endpoint
-        var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", options.transport.userAgent)]
-        headers.append(contentsOf: ep.endpoint.headers)
-        switch ep.endpoint.auth {
-        case .none: break
-        case .bearer: headers.append(("Authorization", "Bearer ***"))
-        case .oauth2(let tokenURL, _, _, _): headers.append(("Authorization", "Bearer *** (OAuth2 token from \(HTTPURL.withoutQuery(tokenURL)))"))
-        }
-        if let signer = ep.signer {
-            for (name, value) in signer.headers(id: p.id, timestamp: Int(Timestamps.now()), body: p.body) {
-                headers.append((name, name == "webhook-signature" ? "v1,***" : value))
-            }
-        } else {
-            headers.append(("webhook-id", p.id))
-        }
+        let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body)
         batch.beginObject()
         batch.key("line"); batch.int(p.location.line)
         batch.key("source"); batch.string(p.location.source)
         batch.key("id"); batch.string(p.id)
         batch.key("dry_run"); batch.bool(true)
         batch.key("method"); batch.string("POST")
-        batch.key("url"); batch.string(ep.redactedURL)
+        batch.key("url"); batch.string(ep.displayURL)
         batch.key("headers"); batch.beginObject()
-        for (name, value) in headers { batch.key(name); batch.string(value) }
+        for (name, value) in ep.maskedHeaders(identity, userAgent: options.transport.userAgent) { batch.key(name); batch.string(value) }
         batch.endObject()
         batch.key("body"); batch.raw(p.body)
         batch.endObject()

@@ -25,13 +25,31 @@ import Testing
 
     @Test func backoffIsExponentialWithJitterOrFollowsTheSchedule() {
         var p = RetryPolicy()
+        // The default is the upstream queue's 30 s, 60 s, 120 s; jitter only lengthens, by up to a quarter.
+        #expect(p.schedule == [30, 60, 120] && p.retries == 3)
+        #expect(p.delay(beforeRetry: 1, retryAfter: nil, now: 0, random: 0) == 30)
+        #expect(p.delay(beforeRetry: 2, retryAfter: nil, now: 0, random: 1) == 75)
+        #expect(p.delay(beforeRetry: 9, retryAfter: nil, now: 0, random: 0) == 120)
+        #expect(p.delay(beforeRetry: 1, retryAfter: "not a date", now: 0, random: 0) == 30)
+        p.schedule = []
         p.baseDelay = 1
-        #expect(p.delay(beforeRetry: 1, retryAfter: nil, now: 0, random: 1) == 1)
-        #expect(p.delay(beforeRetry: 3, retryAfter: nil, now: 0, random: 1) == 4)
-        #expect(p.delay(beforeRetry: 3, retryAfter: nil, now: 0, random: 0) == 2)
-        p.schedule = [30, 60, 120]
-        #expect(p.delay(beforeRetry: 2, retryAfter: nil, now: 0, random: 1) == 60)
-        #expect(p.delay(beforeRetry: 9, retryAfter: nil, now: 0, random: 1) == 120)
-        #expect(p.delay(beforeRetry: 1, retryAfter: "not a date", now: 0, random: 1) == 30)
+        #expect(p.delay(beforeRetry: 1, retryAfter: nil, now: 0, random: 0) == 1)
+        #expect(p.delay(beforeRetry: 3, retryAfter: nil, now: 0, random: 0) == 4)
+        #expect(p.delay(beforeRetry: 3, retryAfter: nil, now: 0, random: 1) == 5)
+    }
+
+    @Test func presetsAndRetriedStatuses() throws {
+        let svix = RetryPolicy(preset: .standardWebhooks)
+        #expect(svix.schedule == [5, 300, 1800, 7200, 18000, 36000, 36000] && svix.retries == 7)
+        #expect(svix.schedule.reduce(0, +) / 3600 > 27)
+        let all = try RetriedStatuses(parsing: ["all"])
+        for s in [302, 400, 404, 422, 503] { #expect(all.classify(HTTPResponse(status: s)) == .retry, "\(s)") }
+        #expect(all.classify(HTTPResponse(status: 410)) == .gone)
+        let some = try RetriedStatuses(parsing: ["409", "5xx"])
+        #expect(some.classify(HTTPResponse(status: 409)) == .retry)
+        #expect(some.classify(HTTPResponse(status: 429)) == .permanent)
+        #expect(some.classify(HTTPResponse(status: 502)) == .retry)
+        #expect(throws: ConfigError.self) { try RetriedStatuses(parsing: ["410"]) }
+        #expect(throws: ConfigError.self) { try RetriedStatuses(parsing: ["2xx"]) }
     }
 }

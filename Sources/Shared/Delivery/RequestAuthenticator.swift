@@ -1,0 +1,101 @@
+/// What an authenticator may sign or name: one attempt of one line.
+public struct AttemptIdentity {
+    public var id: String
+    /// Seconds since the epoch, for the signature's timestamp.
+    public var timestamp: Int
+    public var body: [UInt8]
+    /// The OAuth2 access token for this attempt, when the endpoint uses OAuth2.
+    public var token: String?
+
+    public init(id: String, timestamp: Int, body: [UInt8], token: String? = nil) {
+        self.id = id
+        self.timestamp = timestamp
+        self.body = body
+        self.token = token
+    }
+}
+
+/// Adds a request's authentication headers, and says what they look like with secrets masked, in
+/// one place, so `--dry-run` always shows exactly the headers a real attempt carries.
+public protocol RequestAuthenticator: Sendable {
+    func headers(_ attempt: AttemptIdentity) -> [(String, String)]
+    func maskedHeaders(_ attempt: AttemptIdentity) -> [(String, String)]
+}
+
+/// A static bearer token.
+public struct BearerAuthenticator: RequestAuthenticator {
+    let token: String
+
+    public init(token: String) { self.token = token }
+
+    public func headers(_ attempt: AttemptIdentity) -> [(String, String)] { [("Authorization", "Bearer \(token)")] }
+    public func maskedHeaders(_ attempt: AttemptIdentity) -> [(String, String)] { [("Authorization", "Bearer ***")] }
+}
+
+/// An OAuth2 client-credentials token, fetched by the event loop (``OAuthTokenSource``) and
+/// handed in with the attempt.
+public struct OAuth2Authenticator: RequestAuthenticator {
+    let tokenURL: String
+
+    public init(tokenURL: String) { self.tokenURL = tokenURL }
+
+    public func headers(_ attempt: AttemptIdentity) -> [(String, String)] {
+        attempt.token.map { [("Authorization", "Bearer \($0)")] } ?? []
+    }
+    public func maskedHeaders(_ attempt: AttemptIdentity) -> [(String, String)] {
+        [("Authorization", "Bearer *** (OAuth2 token from \(HTTPURLText.withoutQuery(tokenURL)))")]
+    }
+}
+
+/// Standard Webhooks signing: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
+public struct SigningAuthenticator: RequestAuthenticator {
+    let signer: WebhookSigner
+
+    public init(signer: WebhookSigner) { self.signer = signer }
+
+    public func headers(_ attempt: AttemptIdentity) -> [(String, String)] {
+        signer.headers(id: attempt.id, timestamp: attempt.timestamp, body: attempt.body)
+    }
+    public func maskedHeaders(_ attempt: AttemptIdentity) -> [(String, String)] {
+        headers(attempt).map { ($0.0, $0.0 == "webhook-signature" ? "v1,***" : $0.1) }
+    }
+}
+
+/// URL text helpers for results, logs and the attempt log.
+public enum HTTPURLText {
+    /// `url` without its query string and fragment, which may carry secrets.
+    public static func withoutQuery(_ url: String) -> String {
+        guard let cut = url.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return url }
+        return String(url[..<cut])
+    }
+
+    /// `host:port` of `url`, the port filled in from the scheme when the URL has none.
+    public static func hostPort(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        var rest = url[scheme.upperBound...]
+        if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
+        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        let host = String(rest)
+        let hasPort = host.hasPrefix("[") ? host.contains("]:") : host.contains(":")
+        if hasPort { return host }
+        return host + (url.lowercased().hasPrefix("https") ? ":443" : ":80")
+    }
+}
+
+/// The start of a response body for results and logs: at most 4 KiB, cut on a character
+/// boundary, invalid UTF-8 replaced, so it is always valid text.
+public enum ResponseSnippet {
+    public static let limit = 4096
+
+    public static func text(_ body: [UInt8]) -> String? {
+        guard !body.isEmpty else { return nil }
+        var end = min(body.count, limit)
+        if end < body.count {
+            // Step back over continuation bytes so a character is not cut in two.
+            var i = end
+            while i > 0, end - i < 4, body[i] & 0xC0 == 0x80 { i -= 1 }
+            end = i
+        }
+        return String(decoding: body[..<end], as: UTF8.self)
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import Testing
+@testable import Shared
+
+/// The Sender's scheduling in-process, on a fake clock and a fake transport: retries, holding
+/// behind an open breaker, backpressure, 410, Retry-After and OAuth2 token requests.
+@Suite struct SenderTests {
+    @Test func retriesFollowTheScheduleThenTheLineFailsSayingWhy() throws {
+        var run = SenderRun { _, _ in (.status(503, body: "down for maintenance"), 0.01) }
+        run.options.retry.schedule = [30, 60]
+        run.options.retry.retries = 2
+        run.options.breakerFailures = 0
+        let r = try run.run(SenderRun.input(1))
+        let times = run.transport.sent.map(\.time)
+        try #require(times.count == 3)
+        // Jitter only lengthens a delay, by up to a quarter.
+        #expect(times[1] - times[0] >= 30 && times[1] - times[0] <= 37.6)
+        #expect(times[2] - times[1] >= 60 && times[2] - times[1] <= 75.1)
+        let result = try #require(r[1])
+        #expect(result["status"] as? String == "failed")
+        #expect(result["attempts"] as? Int == 3)
+        #expect((result["error"] as? String)?.contains("127.0.0.1:9 answered 503") == true)
+        #expect((result["error"] as? String)?.contains("gave up after 3 attempts") == true)
+        #expect(result["response"] as? String == "down for maintenance")
+        #expect(result["url"] as? String == "http://127.0.0.1:9/hook")
+        #expect((result["finished_at"] as? String)?.hasPrefix("2027-") == true)
+    }
+
+    @Test func anOpenBreakerHoldsLinesAndAProbeReleasesThemWhenTheEndpointIsBack() throws {
+        // Down (503) for the first 100 s, then up.
+        var run = SenderRun { _, now in (now < 100 ? .status(503) : .status(204), 0.05) }
+        run.options.breakerFailures = 5
+        run.options.breakerCooldown = 10
+        run.options.concurrency = 4
+        let r = try run.run(SenderRun.input(50))
+        #expect(r.count == 50)
+        #expect(r.values.allSatisfy { $0["status"] as? String == "delivered" }, "\(r.values.filter { $0["status"] as? String != "delivered" })")
+        // During the outage: the first attempts in flight, then about one probe per cooldown.
+        let duringOutage = run.transport.sent.filter { $0.time < 100 }.count
+        #expect(duringOutage <= 2 * 4 + 100 / 10 + 1, "\(duringOutage) requests during the outage")
+        // After it, everything goes at full speed: all 50 within a few seconds of the first success.
+        let after = run.transport.sent.filter { $0.time >= 100 }.map(\.time)
+        #expect(after.count >= 50 - 4)
+        #expect((after.max() ?? 0) - (after.min() ?? 0) < 5)
+        // Held time is not counted as attempts.
+        #expect(r.values.allSatisfy { ($0["attempts"] as? Int ?? 99) <= 4 })
+    }
+
+    @Test func inputStopsOnceAnEndpointHoldsItsShareAndHealthyEndpointsKeepFlowing() throws {
+        var run = SenderRun { request, now in
+            request.url.contains("/down") && now < 60 ? (.status(503), 0.01) : (.status(200), 0.01)
+        }
+        run.integrations = """
+            [integrations.down]
+            url = "http://127.0.0.1:9/down"
+            [integrations.up]
+            url = "http://127.0.0.1:9/up"
+            """
+        run.options.window = 40
+        run.options.maxHeld = 20
+        run.options.breakerFailures = 3
+        run.options.breakerCooldown = 10
+        run.options.concurrency = 2
+        // Odd lines to the endpoint that is down, even ones to the healthy one.
+        let r = try run.run(SenderRun.input(200) { $0 % 2 == 1 ? "down" : "up" })
+        #expect(r.count == 200)
+        #expect(r.values.allSatisfy { $0["status"] as? String == "delivered" })
+        // While the endpoint was down, reading stopped: no line past two windows was read, and the
+        // healthy endpoint's later lines went only once the outage was over.
+        let readDuringOutage = run.transport.sent.filter { $0.time < 60 }.compactMap(\.n).max() ?? 0
+        #expect(readDuringOutage <= 2 * 40, "line \(readDuringOutage) was sent during the outage")
+        #expect(run.transport.sent(to: "/up").filter { ($0.n ?? 0) > 2 * 40 }.allSatisfy { $0.time >= 60 })
+        // Lines for the healthy endpoint read before the stop were delivered at once, not after the outage.
+        let upEarly = run.transport.sent(to: "/up").filter { $0.time < 1 }.count
+        #expect(upEarly >= 10)
+    }
+
+    @Test func maxElapsedCountsTimeHeldAndTheFailureNamesTheCauseThatOpenedTheBreaker() throws {
+        var run = SenderRun { _, _ in (HTTPResponse(status: 0, transportError: "Failed to connect to 127.0.0.1 port 9"), 0.01) }
+        run.options.retry.retries = 20
+        run.options.retry.schedule = [5]
+        run.options.maxElapsed = 60
+        run.options.breakerFailures = 3
+        run.options.breakerCooldown = 1000
+        run.options.concurrency = 1
+        let r = try run.run(SenderRun.input(10))
+        #expect(r.count == 10)
+        #expect(r.values.allSatisfy { $0["status"] as? String == "failed" })
+        let held = r.values.filter { ($0["error"] as? String)?.contains("circuit breaker") == true }
+        #expect(held.count >= 5)
+        for h in held {
+            let error = h["error"] as? String ?? ""
+            #expect(error.contains("opened by: POST to 127.0.0.1:9 failed: Failed to connect"), "\(error)")
+            #expect(error.contains("--max-elapsed"))
+            #expect((h["attempts"] as? Int ?? 99) < 20)
+        }
+        // Gave up by the budget, not by attempts, and the breaker kept requests down to a handful.
+        #expect(run.transport.sent.count <= 6)
+        #expect(run.time.now < 200)
+    }
+
+    @Test func goneEndpointFailsItsLinesWithoutSendingThem() throws {
+        var run = SenderRun { _, _ in (.status(410, body: "{\"error\":\"unsubscribed\"}"), 0.01) }
+        run.options.concurrency = 1
+        let r = try run.run(SenderRun.input(5))
+        #expect(run.transport.sent.count == 1)
+        #expect(r.values.allSatisfy { $0["status"] as? String == "failed" })
+        #expect((r[1]?["error"] as? String)?.contains("410 Gone") == true)
+        #expect(r[1]?["response"] as? String == "{\"error\":\"unsubscribed\"}")
+        #expect(r[3]?["attempts"] as? Int == 0)
+    }
+
+    @Test func retryAfterIsHonouredUpToTheCap() throws {
+        var answers = 0
+        var run = SenderRun { request, _ in
+            answers += 1
+            let first = answers <= 2
+            let wait = request.body.contains(UInt8(ascii: "1")) ? "7" : "3600"
+            return (first ? .status(429, retryAfter: wait) : .status(200), 0)
+        }
+        run.options.retry.maxRetryAfter = 300
+        run.options.concurrency = 2
+        run.options.breakerFailures = 0
+        _ = try run.run(SenderRun.input(2))
+        let one = run.transport.sent.filter { $0.n == 1 }.map(\.time)
+        let two = run.transport.sent.filter { $0.n == 2 }.map(\.time)
+        try #require(one.count == 2 && two.count == 2)
+        #expect(abs(one[1] - one[0] - 7) < 0.2)
+        #expect(abs(two[1] - two[0] - 300) < 0.2)
+    }
+
+    @Test func retriedStatusesArePerIntegrationAndPresetsApply() throws {
+        var run = SenderRun { request, _ in (request.url.contains("/strict") ? .status(400) : .status(404), 0.01) }
+        run.integrations = """
+            [integrations.strict]
+            url = "http://127.0.0.1:9/strict"
+            [integrations.svix]
+            url = "http://127.0.0.1:9/svix"
+            retry = "standard-webhooks"
+            retry_statuses = ["all"]
+            """
+        run.options.breakerFailures = 0
+        run.options.maxElapsed = 200
+        let r = try run.run(SenderRun.input(2) { $0 == 1 ? "strict" : "svix" })
+        #expect(r[1]?["attempts"] as? Int == 1)
+        #expect((r[1]?["error"] as? String)?.contains("not retried") == true)
+        // 404 retried under the Standard Webhooks schedule (5 s, then 5 m) until --max-elapsed.
+        let svix = run.transport.sent(to: "/svix").map(\.time)
+        #expect(svix.count == 2)
+        #expect(svix.count == 2 && svix[1] - svix[0] >= 5 && svix[1] - svix[0] < 6.3)
+        #expect((r[2]?["error"] as? String)?.contains("--max-elapsed") == true)
+    }
+
+    @Test func aHangingTokenEndpointHoldsUpOnlyItsOwnIntegration() throws {
+        var run = SenderRun { request, now in
+            if request.url.contains("/token") { return (HTTPResponse(status: 0, transportError: "Operation timed out after 30000 ms"), 30) }
+            return (.status(200), 0.01)
+        }
+        run.environment = ["ID": "client", "SECRET": "s3cret"]
+        run.integrations = """
+            [integrations.oauth]
+            url = "http://127.0.0.1:9/oauth"
+            retries = 0
+            auth = { type = "oauth2", token_url = "http://127.0.0.1:9/token", client_id_env = "ID", client_secret_env = "SECRET" }
+            [integrations.plain]
+            url = "http://127.0.0.1:9/plain"
+            """
+        let r = try run.run(SenderRun.input(20) { $0 <= 5 ? "oauth" : "plain" })
+        // One token request for all five lines; the other integration delivered meanwhile.
+        #expect(run.transport.sent(to: "/token").count == 1)
+        let plain = run.transport.sent(to: "/plain")
+        #expect(plain.count == 15)
+        #expect(plain.allSatisfy { $0.time < 1 })
+        for n in 1...5 {
+            #expect(r[n]?["status"] as? String == "failed")
+            #expect((r[n]?["error"] as? String)?.contains("token endpoint failed: Operation timed out") == true)
+        }
+        #expect(run.transport.sent(to: "/oauth").isEmpty)
+    }
+
+    @Test func authenticatorsGiveHeadersAndTheirMaskedFormInOnePlace() throws {
+        var run = SenderRun { _, _ in (.status(200), 0.01) }
+        run.environment = ["TOKEN": "t0ken", "SIGN": "whsec_" + Data(repeating: 7, count: 24).base64EncodedString()]
+        run.integrations = """
+            [integrations.p]
+            url = "http://127.0.0.1:9/p"
+            auth = { type = "bearer", token_env = "TOKEN" }
+            signing = { secrets_env = "SIGN" }
+            """
+        _ = try run.run(SenderRun.input(1) { _ in "p" })
+        let sent = try #require(run.transport.sent.first)
+        #expect(sent.header("authorization") == "Bearer t0ken")
+        #expect(sent.header("webhook-signature")?.hasPrefix("v1,") == true)
+        #expect(sent.header("webhook-id") == "m-1")
+        let masked = SigningAuthenticator(signer: try WebhookSigner(secrets: run.environment["SIGN"]!))
+            .maskedHeaders(AttemptIdentity(id: "m-1", timestamp: 1, body: []))
+        #expect(masked.first { $0.0 == "webhook-signature" }?.1 == "v1,***")
+        #expect(BearerAuthenticator(token: "t0ken").maskedHeaders(AttemptIdentity(id: "x", timestamp: 1, body: []))[0].1 == "Bearer ***")
+    }
+
+    @Test func responseSnippetIsAtMost4KiBOfValidUTF8() {
+        let body = Array(String(repeating: "é", count: 3000).utf8) // 6000 bytes, two per character
+        let text = ResponseSnippet.text(body)!
+        #expect(text.utf8.count <= 4096 && text.utf8.count >= 4094)
+        #expect(!text.contains("\u{FFFD}"))
+        #expect(ResponseSnippet.text([0x61, 0xFF, 0x62]) == "a\u{FFFD}b")
+        #expect(ResponseSnippet.text([]) == nil)
+    }
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# A backfill through a partner outage: LINES lines to nginx on loopback (204), with nginx stopped
+# for OUTAGE seconds once half the lines are delivered (connections refused), then started again.
+#
+#   bench/send/outage.sh [LINES] [OUTAGE]      defaults: 20000 lines, 30 s
+#
+# Measured in the same run: lt-send with no outage (the baseline rate), then with the outage.
+# Printed: lines dead-lettered (want 0), requests sent during the outage (from --attempts; want a
+# few probes), and the delivery rate before and after the outage next to the baseline (want ~1.0x).
+# Settings of a backfill: --retry-preset standard-webhooks, --breaker-cooldown 5s, journal,
+# signing, results and the attempt log written. Installs nginx when missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LINES=${1:-20000}
+OUTAGE=${2:-30}
+CONCURRENCY=${CONCURRENCY:-16}
+COOLDOWN=${COOLDOWN:-5s}
+
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+echo "bench: building lt-send (release)" >&2
+LT_SEND="${LT_SEND:-$(scripts/build-release.sh .build-s lt-send)/lt-send}"
+
+tmp=$(mktemp -d /tmp/lt-bench-outage.XXXXXX)
+stop_nginx() { [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true; rm -f "$tmp/nginx.pid"; }
+cleanup() { stop_nginx; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$tmp/nginx"
+cat > "$tmp/nginx.conf" <<CONF
+worker_processes 1;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    keepalive_requests 1000000;
+    server { listen 127.0.0.1:$port; location / { return 204; } }
+}
+CONF
+start_nginx() {
+    "$NGINX" -p "$tmp/nginx" -c "$tmp/nginx.conf" -e "$tmp/nginx/error.log"
+    for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/" && return; sleep 0.05; done
+    echo "bench: nginx did not start" >&2; exit 1
+}
+start_nginx
+
+python3 - "$LINES" > "$tmp/in.ndjson" <<'PY'
+import json, sys
+for i in range(int(sys.argv[1])):
+    payload = {"user": {"id": 10000 + i, "email": "learner%d@example.com" % i, "username": "learner_%d" % i},
+               "course": {"course_id": "course-v1:edX+DemoX+Demo_Course", "course_name": "edX Demo Course"},
+               "completion": {"completion_date": "2026-01-10T15:30:00Z", "percent_grade": 0.92, "letter_grade": "A", "is_passing": True},
+               "enterprise": {"enterprise_customer_uuid": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "enterprise_customer_name": "Demo Corp"},
+               "learning_time": {"total_seconds": 18540, "total_hours": 5.15, "last_updated": "2026-01-10T00:00:00Z"}}
+    print(json.dumps({"id": "msg_bench_%d" % i, "integration": "partner", "payload": payload}, separators=(",", ":")))
+PY
+cat > "$tmp/integrations.toml" <<TOML
+[integrations.partner]
+url = "http://127.0.0.1:$port/hook"
+signing = { secrets_env = "BENCH_SIGNING_SECRET" }
+TOML
+export BENCH_SIGNING_SECRET="whsec_$(head -c 32 /dev/urandom | base64)"
+
+send() { # NAME: one run into $tmp/NAME.*, in the background; its pid in $pid
+    "$LT_SEND" --integrations "$tmp/integrations.toml" --allow-http --allow-private --concurrency "$CONCURRENCY" \
+        --retry-preset standard-webhooks --breaker-cooldown "$COOLDOWN" --journal "$tmp/$1.journal" \
+        --attempts "$tmp/$1.attempts" --dead-letter "$tmp/$1.dead" < "$tmp/in.ndjson" > "$tmp/$1.results" 2> "$tmp/$1.err" &
+    pid=$!
+}
+
+echo "bench: baseline, $LINES lines, no outage" >&2
+send baseline
+wait "$pid"
+
+echo "bench: $LINES lines, nginx stopped for ${OUTAGE}s after $((LINES / 2)) deliveries" >&2
+send outage
+while [ "$(wc -l < "$tmp/outage.results")" -lt $((LINES / 2)) ]; do sleep 0.02; done
+t_stop=$(date +%s.%N)
+stop_nginx
+sleep "$OUTAGE"
+t_start=$(date +%s.%N)
+start_nginx
+wait "$pid" || true
+
+python3 - "$tmp" "$LINES" "$t_stop" "$t_start" <<'PY'
+import json, sys
+from datetime import datetime, timezone
+tmp, lines, t_stop, t_start = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+def ts(s): return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+def results(name): return [json.loads(l) for l in open("%s/%s.results" % (tmp, name))]
+def rate(times):
+    times = sorted(times)
+    return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else float("nan")
+base = results("baseline")
+base_rate = rate([ts(r["finished_at"]) for r in base if r["status"] == "delivered"])
+out = results("outage")
+delivered = [ts(r["finished_at"]) for r in out if r["status"] == "delivered"]
+before = [t for t in delivered if t < t_stop]
+after = [t for t in delivered if t > t_start]
+dead = sum(1 for _ in open("%s/outage.dead" % tmp)) if __import__("os").path.exists("%s/outage.dead" % tmp) else 0
+attempts = [json.loads(l) for l in open("%s/outage.attempts" % tmp)]
+during = [a for a in attempts if t_stop <= ts(a["started_at"]) <= t_start]
+failed_before = [a for a in during if ts(a["started_at"]) < t_stop + 1]
+resumed = min(after) - t_start if after else float("nan")
+print()
+print("%-52s %s" % ("lines", lines))
+print("%-52s %d" % ("delivered (outage run)", len(delivered)))
+print("%-52s %d" % ("dead-lettered", dead))
+print("%-52s %.1f s" % ("outage", t_start - t_stop))
+print("%-52s %d" % ("requests during the outage (attempt log)", len(during)))
+print("%-52s %d" % ("  of which in the first second (in flight or queued)", len(failed_before)))
+print("%-52s %d" % ("lines delivered with more than one attempt", sum(1 for r in out if r["attempts"] > 1)))
+print("%-52s %.1f s" % ("first delivery after nginx was back", resumed))
+print("%-52s %.0f /s" % ("baseline rate (no outage)", base_rate))
+print("%-52s %.0f /s  (%.2fx baseline)" % ("rate before the outage", rate(before), rate(before) / base_rate))
+print("%-52s %.0f /s  (%.2fx baseline)" % ("rate after the outage", rate(after), rate(after) / base_rate))
+PY
