@@ -49,6 +49,8 @@ start)
     [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
     port=$(free_port)
     run_as_postgres "'$bin/initdb' -D '$dir/data' -U postgres -A trust --no-sync >'$dir/initdb.log' 2>&1"
+    # One role must log in with a password (lt-query's failed-login tests); every other one is trusted.
+    run_as_postgres "sed -i '1i host all lt_password_test 127.0.0.1/32 scram-sha-256' '$dir/data/pg_hba.conf'"
     # The server must not inherit the caller's stdout or stderr: a caller reading them to the end
     # (a test harness) would wait for as long as the server runs.
     echo "$port" > "$dir/port"

@@ -27,14 +27,15 @@ public struct AdHocArguments: ParsableArguments {
 
     /// Looks `key` up (or, with `--explain`, prints its query) and writes the answer to `output`.
     public func run(
-        _ key: LookupKey, warehouse: Warehouse, cache: LookupCache?, diagnostics: Diagnostics,
-        output: OutputWriter
+        _ key: LookupKey, warehouse: Warehouse, cache: LookupCache?, options: LookupOptions,
+        diagnostics: Diagnostics, metrics: Metrics, output: OutputWriter
     ) throws {
         if explain {
             try output.write(warehouse.explain([key]))
         } else {
-            try output.write(
-                try AdHocLookup(warehouse: warehouse, cache: cache, diagnostics: diagnostics).record(for: key))
+            let resolver = LookupResolver(
+                warehouse: warehouse, store: cache, options: options, diagnostics: diagnostics, metrics: metrics)
+            try output.write(try AdHocLookup(resolver: resolver).record(for: key))
             try output.endLine()
         }
         try output.flush()

@@ -8,6 +8,12 @@ public struct LookupArguments: ParsableArguments {
 
     @Option(help: "Most distinct uncached keys per warehouse round trip.")
     public var batchSize = defaults.batchSize
+    @Option(
+        help: """
+            Most batch statements running on the warehouse at once (Snowflake statements, or PostgreSQL \
+            queries pipelined on one connection); lines stay in input order.
+            """)
+    public var maxStatements = defaults.maxStatements
     @Option(help: ArgumentHelp("Longest a key waits for its batch to fill.", valueName: "duration"))
     public var batchWindow = DurationArgument(seconds: defaults.batchWindow)
     @Option(help: "Further attempts of a failed batch before its lines are marked unavailable.")
@@ -33,11 +39,15 @@ public struct LookupArguments: ParsableArguments {
     public func validate() throws {
         if batchSize < 1 || batchSize > 10_000 { throw ValidationError("--batch-size must be from 1 to 10000") }
         if retries < 0 { throw ValidationError("--retries cannot be negative") }
+        if maxStatements < 1 || maxStatements > 64 {
+            throw ValidationError("--max-statements must be from 1 to 64")
+        }
     }
 
     public func lookupOptions() -> LookupOptions {
         var options = LookupOptions()
         options.batchSize = batchSize
+        options.maxStatements = maxStatements
         options.batchWindow = batchWindow.seconds
         options.retries = retries
         options.retryDelay = retryDelay.seconds

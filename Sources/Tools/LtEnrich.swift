@@ -11,10 +11,13 @@ struct LtEnrich: ParsableCommand {
         abstract: "Merge looked-up learning time into course-completion payloads.",
         discussion: """
             Reads lt-query's envelopes and writes one envelope per input line, in input order. A course \
-            completion (a payload with a "completion" object, or "event_type": "course_completion") whose \
-            lookup is found with a positive total gets "learning_time" {total_seconds, total_hours, \
-            last_updated} spliced into its payload; every other byte of the payload is kept as it came, \
-            and "enrichment" says what was done and why. Error records pass through unchanged.
+            completion (a payload with a "completion" object, or "event_type": "course_completion", or \
+            any payload in an envelope with "event": "course_completion") whose lookup is found with a \
+            positive total gets "learning_time" {total_seconds, total_hours, last_updated} spliced into \
+            its payload; every other byte of the payload is kept as it came, and "enrichment" says what \
+            was done and why. Error records pass through unchanged. A line that repeats a member deciding \
+            its lookup is not enriched (reason invalid), and a payload whose target member (--field) \
+            appears twice becomes an error record.
 
             Enrichment is off unless turned on, by the first of: --flag on|off, --rollout FILE, \
             $LT_ROLLOUT_FILE, $ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT. A rollout file is re-read when it \
@@ -24,6 +27,7 @@ struct LtEnrich: ParsableCommand {
               lt-query < completions.ndjson | lt-enrich --rollout rollout.json \\
                 | lt-send …
               lt-enrich --flag on --field completion.learning_time --format seconds
+              lt-query < examples/percipio.ndjson | lt-enrich --field duration_spent --format seconds --unwrap
 
             Exit status: 0 when every line was handled, 1 when any line was not, 2 for configuration \
             errors, 64 for usage errors, 74 when a file or stream cannot be read or written.

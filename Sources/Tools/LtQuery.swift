@@ -34,8 +34,18 @@ struct LtQuery: ParsableCommand {
               KEY=learning_time:12345:course-v1:edX+DemoX+Demo_Course:<uuid>
               lt-query --cache-show "$KEY"
 
+            Course completions are payloads with a "completion" object or "event_type": \
+            "course_completion", or any payload in an envelope with "event": "course_completion" and \
+            the lookup "key" (for payloads of other shapes, such as Percipio's). A line that repeats a \
+            member deciding its lookup (user.id, course.course_id, key, payload, …) is not looked up: \
+            its lookup is invalid.
+
             Exit status: 0 when every line was handled, 1 when any line was not, 2 for configuration \
-            errors, 64 for usage errors, 74 when a file or stream cannot be read or written.
+            errors, 64 for usage errors, 74 when a file or stream cannot be read or written. A warehouse \
+            that cannot work as configured (failed login, missing database, table, column or grant) is a \
+            configuration error: it is checked at start-up, before any line is written; met mid-run, it \
+            ends lt-query with no further line. A warehouse that is down is not: its lines are retried, \
+            then marked unavailable.
             """,
         version: LTVersion.report)
 
@@ -66,19 +76,24 @@ struct LtQuery: ParsableCommand {
             let flag = try flagOptions.resolve(environment: env, diagnostics: diagnostics)
             if let key = try adHoc.key() {
                 let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: lookup.statementTimeout.seconds)
-                return try adHoc.run(key, warehouse: w, cache: cache, diagnostics: diagnostics, output: output)
+                return try adHoc.run(key, warehouse: w, cache: cache, options: lookup.lookupOptions(),
+                                     diagnostics: diagnostics, metrics: metrics, output: output)
             }
 
             if flag.isOffForAll {
                 diagnostics.warning("enrichment is off (\(flag.origin)); completions are not looked up",
                                     hint: "pass --flag on, or set ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT=true")
             }
-            // A bad address or a missing table is fatal at start-up; a warehouse that is down is not.
+            // A configuration that cannot work (bad address, failed login, missing database, table,
+            // column or grant) is fatal before any line is written; a warehouse that is down is not.
             let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: lookup.statementTimeout.seconds)
             do { try w.verify() } catch let e as WarehouseError where e.kind != .configuration {
                 diagnostics.warning("\(e.description); lookups will be retried as lines arrive")
             }
-            let pipeline = LookupPipeline(warehouse: w, cache: cache, flag: flag, options: lookup.lookupOptions(),
+            let options = lookup.lookupOptions()
+            let resolver = LookupResolver(warehouse: w, store: cache, options: options, diagnostics: diagnostics,
+                                          metrics: metrics)
+            let pipeline = LookupPipeline(resolver: resolver, flag: flag, options: options,
                                           diagnostics: diagnostics, metrics: metrics, output: output)
             defer { io.report(pipeline.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { pipeline.stats }

@@ -34,9 +34,14 @@ enum FuzzEnvelope {
                 let envelope = try Envelope(line.bytes)
                 precondition(accepted, "an envelope parsed from invalid JSON")
                 _ = envelope.isCourseCompletion
+                _ = envelope.duplicateMember()
+                _ = envelope.enterpriseID
                 _ = try? envelope.lookupKey()
+                // lt-query's writer: the prefix, then a lookup record and the closing brace.
                 var out = JSONBuffer()
-                envelope.write(replacing: "lookup", with: Array(#"{"status":"skipped"}"#.utf8), to: &out)
+                envelope.writeLookupPrefix(to: &out)
+                LookupResult(status: .skipped, reason: "not_completion").write(to: &out)
+                out.endObject()
                 out.bytes.withUnsafeBufferPointer { b in
                     precondition((try? JSONScanner(b).document()) != nil, "an envelope written back is not valid JSON")
                 }

@@ -27,7 +27,7 @@ import Testing
     static let unusualPayloads = [
         #"{"completion":{"é":"\u00e9\ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t"},"big":123456789012345678901234567890123,"f":1.0e2,"g":-0.0,"h":1E-7,"i":0.10}"#,
         "{ \"z\" : [ [ 1 , [ 2 , [ 3 , { } ] ] ] , [ ] , { \"a\" : [ null , true , false ] } ] ,\t\"completion\" :\t{ } ,\r \"y\":\"ü日本🎉\" }",
-        #"{"dup":1,"completion":{"a":1},"dup":2,"completion":{"b":2}}"#,
+        #"{"dup":1,"completion":{"a":1},"dup":2,"x":{"b":2,"b":3}}"#,
         #"{"event_type":"course_completion","nested":{"learning_time":"not the top-level one"},"n":[1e400,-1e-400,12345678901234567890]}"#,
         #"{"\u0063ompletion":{},"k\"ey":"v","":"empty key","emoji\ud83d\ude00":1}"#,
         #"{"completion":{}}"#,

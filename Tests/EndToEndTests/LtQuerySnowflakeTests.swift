@@ -26,7 +26,9 @@ import Testing
         let issuer: String
         let subject = "XY12345.LT_SERVICE"
 
-        init(python: String, partitionSize: Int = 10000) throws {
+        /// `extra` passes on the stand-in's further options (`--latency`, `--fail-every`, `--defect`).
+        init(python: String, partitionSize: Int = 10000, seed: String = LtQuerySnowflakeTests.seed,
+             extra: [String] = []) throws {
             dir = try Workdir()
             let keys = try Tool.shell("""
                 set -e
@@ -37,13 +39,13 @@ import Testing
             guard keys.status == 0 else { throw TestFailure("openssl: \(keys.stderr)") }
             // The fingerprint computed by openssl, independently of lt-query's own.
             issuer = "\(subject).SHA256:\(keys.stdout.trimmingCharacters(in: .whitespacesAndNewlines))"
-            try dir.write("seed.sql", LtQuerySnowflakeTests.seed)
+            try dir.write("seed.sql", seed)
             record = dir.file("requests.ndjson")
             let portFile = dir.file("port")
             process.executableURL = URL(fileURLWithPath: python)
             process.arguments = [Tool.packageRoot + "/scripts/snowflake-standin.py", "--port-file", portFile, "--record", record,
                                  "--public-key", dir.file("pub.pem"), "--issuer", issuer, "--subject", subject,
-                                 "--partition-size", String(partitionSize), "--seed", dir.file("seed.sql")]
+                                 "--partition-size", String(partitionSize), "--seed", dir.file("seed.sql")] + extra
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

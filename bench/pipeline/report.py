@@ -8,6 +8,7 @@ figure comes from the run, and the document is rewritten whole from it, never ed
 import argparse
 import json
 import os
+import re
 import sys
 
 
@@ -237,16 +238,23 @@ def main():
                                                 "machine_os", "machine_pg", "machine_swift", "params", "warehouse_rows",
                                                 "warehouse_keys", "warehouse_learners", "warehouse_mb", "warehouse_load_s")}
         params = dict(p.split("=", 1) for p in str(r.get("params", "")).split() if "=" in p)
-        # The size section is bench/size/run.sh's, from its own run: kept as it is.
-        kept = ""
+        # bench/size/run.sh's section (from its heading to the end) and bench/query/inflight.sh's marked
+        # section come from their own runs: both are kept as they are.
+        old = ""
         if os.path.exists(args.doc):
             with open(args.doc) as f:
                 old = f.read()
-            if SIZE_HEADING in old:
-                kept = "\n" + old[old.index(SIZE_HEADING):]
+        m = re.search(r"<!-- inflight:begin.*?<!-- inflight:end -->\n", old, re.S)
+        inflight = m.group(0) if m else ""
+        size = old[old.index(SIZE_HEADING):] if SIZE_HEADING in old else ""
+        if inflight:
+            size = size.replace(inflight, "")
         with open(args.doc, "w") as f:
-            f.write(DOC.format(table=table(rows), stream_desc=desc, concurrency=params.get("CONCURRENCY", "16"), **fields)
-                    + kept)
+            f.write(DOC.format(table=table(rows), stream_desc=desc, concurrency=params.get("CONCURRENCY", "16"), **fields))
+            if inflight:
+                f.write("\n" + inflight)
+            if size:
+                f.write("\n" + size)
         print(f"\nwrote {args.doc}", file=sys.stderr)
 
 

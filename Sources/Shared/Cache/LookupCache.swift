@@ -3,26 +3,13 @@ import CSQLite
 import Glibc
 #endif
 
-/// A cached lookup: a total (nil for a cached "no data"), when it was read and when it expires.
-public struct CachedLookup: Sendable, Equatable {
-    public var totalSeconds: Int64?
-    public var lastUpdated: String
-    public var expiresAt: Double
-
-    /// The lookup record a cache hit produces.
-    public var result: LookupResult {
-        totalSeconds.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: lastUpdated, source: .cache) }
-            ?? LookupResult(status: .notFound, lastUpdated: lastUpdated, source: .cache)
-    }
-}
-
 /// The file cache shared by every lt-query process on the machine: one SQLite file in WAL mode
 /// under the cache folder, keyed by the specification's `learning_time:{user}:{course}:{enterprise}`.
 ///
 /// SQLite gives atomic writes that several processes can share, and stays fast at millions of
 /// rows. The cache is an optimisation, never a dependency: when the folder is missing, read-only
 /// or full, it says so once and the tool goes on uncached; a damaged file is deleted and rebuilt.
-public final class LookupCache {
+public final class LookupCache: LookupStore {
     public let directory: String
     public var path: String { directory + "/lookups.sqlite" }
     public private(set) var isEnabled = true
@@ -75,6 +62,9 @@ public final class LookupCache {
             } catch let e as SQLiteConnection.Failure {
                 handle(e, while: "opening")
                 return
+            } catch let e as CacheFileRefused {
+                disable("\(e.reason); lt writes only cache files it created: remove it, or choose another --cache-dir")
+                return
             } catch {
                 disable("cannot use the cache folder \(directory): \(error)")
                 return
@@ -84,16 +74,17 @@ public final class LookupCache {
 
     private func openOnce() throws {
         try makeDirectory(directory)
-        let c = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        // Only files lt made: never through a link, never into someone else's file.
+        for p in [path, path + "-wal", path + "-shm"] {
+            if let why = Self.refusal(p) { throw CacheFileRefused(reason: why) }
+        }
+        let c = try SQLiteConnection(path: path,
+                                     flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW)
+        if let why = Self.refusal(path) { throw CacheFileRefused(reason: why) }
+        // A connection setting, not a write: needed to read while another process writes.
         try c.execute("PRAGMA busy_timeout = 5000")
-        try c.execute("PRAGMA journal_mode = WAL")
-        // No fsync: the cache is disposable, and a file damaged by a power cut is detected and rebuilt.
-        // With fsync, random-order writes of a cold backfill cost more than the warehouse itself.
-        try c.execute("PRAGMA synchronous = OFF")
-        // Lookups at random over millions of entries: read pages through a bounded memory map
-        // instead of a read() per page; both limits keep memory flat however large the file grows.
-        try c.execute("PRAGMA mmap_size = 16777216")
-        try c.execute("PRAGMA cache_size = -4096")
+        // The schema is checked before any write or pragma that could write: a file that is not
+        // an lt cache (another program's database) is left as it is.
         let id = try c.prepare("PRAGMA application_id")
         let appID = try id.step() ? Int32(truncatingIfNeeded: id.int64(0)) : 0
         id.reset()
@@ -103,6 +94,14 @@ public final class LookupCache {
         if appID != Self.applicationID && tableCount > 0 {
             throw SQLiteConnection.Failure(code: SQLITE_NOTADB, message: "it is not an lt cache (foreign schema)")
         }
+        try c.execute("PRAGMA journal_mode = WAL")
+        // No fsync: the cache is disposable, and a file damaged by a power cut is detected and rebuilt.
+        // With fsync, random-order writes of a cold backfill cost more than the warehouse itself.
+        try c.execute("PRAGMA synchronous = OFF")
+        // Lookups at random over millions of entries: read pages through a bounded memory map
+        // instead of a read() per page; both limits keep memory flat however large the file grows.
+        try c.execute("PRAGMA mmap_size = 16777216")
+        try c.execute("PRAGMA cache_size = -4096")
         try c.execute("""
             BEGIN IMMEDIATE;
             CREATE TABLE IF NOT EXISTS lookups (key TEXT PRIMARY KEY, total INTEGER, last_updated TEXT NOT NULL,
@@ -114,6 +113,22 @@ public final class LookupCache {
         upsertStatement = try c.prepare("INSERT OR REPLACE INTO lookups (key, total, last_updated, expires_at) VALUES (?, ?, ?, ?)")
         connection = c
         openedFile = fileIdentity()
+    }
+
+    /// Why the file at `p` is not one lt made, or nil when it is absent or is a plain file of this
+    /// user's with no other name.
+    static func refusal(_ p: String) -> String? {
+        var st = stat()
+        guard lstat(p, &st) == 0 else { return nil }
+        if st.st_mode & S_IFMT == S_IFLNK { return "the cache file \(p) is a symbolic link" }
+        if st.st_mode & S_IFMT != S_IFREG { return "the cache file \(p) is not a regular file" }
+        if st.st_uid != geteuid() { return "the cache file \(p) belongs to another user" }
+        if st.st_nlink > 1 { return "the cache file \(p) has other names (hard links)" }
+        return nil
+    }
+
+    private struct CacheFileRefused: Error {
+        let reason: String
     }
 
     private func makeDirectory(_ dir: String) throws {
@@ -162,6 +177,11 @@ public final class LookupCache {
             return
         }
         disable("cache unavailable while \(doing) \(path): \(e.message)")
+    }
+
+    /// The live entry of each key, in the order of `keys`.
+    public func get(_ keys: [LookupKey], now: Double) -> [CachedLookup?] {
+        keys.map { get($0, now: now) }
     }
 
     /// The entry for `key` if present and not expired.

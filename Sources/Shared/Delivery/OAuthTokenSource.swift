@@ -66,11 +66,11 @@ public final class OAuthTokenSource {
         try body.withUnsafeBufferPointer { b in
             let s = JSONScanner(b)
             guard let doc = try? s.document(), s.kind(at: doc.lowerBound) == .object,
-                  let m = try? s.member("access_token", ofObjectAt: doc.lowerBound), s.kind(at: m.valueStart) == .string else {
+                  let m = try? s.member("access_token", ofObjectAt: doc.lowerBound), let token = s.string(m) else {
                 throw DeliveryError("the OAuth2 token endpoint's answer has no access_token", hint: "check token_url")
             }
             let expires = (try? s.member("expires_in", ofObjectAt: doc.lowerBound)).flatMap { $0 }
-            return (s.decodeString(m.value), expires.flatMap { JSONNumbers.int64(s, $0.value) })
+            return (token, expires.flatMap { JSONNumbers.int64(s, $0.value) })
         }
     }
 

@@ -240,6 +240,9 @@ public final class Sender {
         if envelope.isErrorRecord {
             return reject(line, ErrorRecord.message(of: envelope), id: envelope.id, integration: envelope.integration)
         }
+        if let name = envelope.duplicateEnvelopeMember() {
+            return reject(line, Envelope.duplicateError(name).description)
+        }
         guard let payload = envelope.payload else {
             return reject(line, "the envelope has no payload", id: envelope.id, integration: envelope.integration)
         }

@@ -10,9 +10,9 @@ public enum WebhookID {
         func nested(_ a: StaticString, _ b: StaticString) -> String? {
             guard let o = envelope.payloadMember(a), s.kind(at: o.valueStart) == .object,
                   let m = try? s.member(b, ofObjectAt: o.valueStart) else { return nil }
-            return s.kind(at: m.valueStart) == .string ? s.decodeString(m.value) : s.text(m.value)
+            return s.string(m) ?? s.text(m.value)
         }
-        let eventType = envelope.payloadMember("event_type").map { s.decodeString($0.value) }
+        let eventType = envelope.payloadMember("event_type").flatMap { s.string($0) }
             ?? (envelope.isCourseCompletion ? "course_completion" : "event")
         let parts = [nested("enterprise", "enterprise_customer_uuid"), nested("user", "id"), nested("course", "course_id"),
                      eventType, nested("completion", "completion_date") ?? nested("enrollment", "enrollment_date")]

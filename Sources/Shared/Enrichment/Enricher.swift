@@ -77,7 +77,13 @@ public final class Enricher {
     }
 
     /// Why a payload goes out without learning time, or nil when it gets it.
-    private func omission(_ envelope: Envelope, _ lookup: LookupResult?) -> OmissionReason? {
+    private func omission(_ envelope: Envelope, _ lookup: LookupResult?,
+                          at location: SourceLocation) -> OmissionReason? {
+        if let name = envelope.duplicateMember() {
+            // Whatever the lookup says, it may be another learner's: the line goes on without learning time.
+            diagnostics.warning("\(Envelope.duplicateError(name).description); not enriched", at: location)
+            return .invalid
+        }
         guard envelope.isCourseCompletion else { return .notCompletion }
         guard flag.isEnabled(envelope) else { return .flagOff }
         guard let lookup else { return .noLookup }
@@ -98,7 +104,7 @@ public final class Enricher {
         if let lookup, lookup.status == .found, lookup.totalSeconds == nil {
             throw InputError("lookup is found but has no total_seconds", hint: "let lt-query write the lookup member")
         }
-        if let reason = omission(envelope, lookup) {
+        if let reason = omission(envelope, lookup, at: location) {
             if reason == .unavailable && options.requireLearningTime {
                 throw InputError("learning time is unavailable (\(lookup?.error ?? "warehouse error")) and --require-learning-time is set",
                                  hint: "re-run this line from the dead-letter file once the warehouse is back")
@@ -181,7 +187,11 @@ public final class Enricher {
     private func splice(_ s: JSONScanner, object: Range<Int>, members: [JSONMember], path: ArraySlice<String>,
                         into dest: inout [UInt8]) throws -> Bool {
         let name = path.first!
-        // With duplicate keys, the last one is what most parsers keep, so that is the one replaced.
+        // Parsers disagree on which of two same-named members counts, so neither is written into.
+        if DuplicateMembers.count(name, in: members, of: s) > 1 {
+            throw InputError("cannot write \(fieldText): the payload has \"\(name)\" twice in one object",
+                             hint: "write each member once upstream; parsers disagree on which copy counts")
+        }
         if let m = members.last(where: { s.key(of: $0, equalsString: name) }) {
             dest.append(contentsOf: s.bytes(object.lowerBound..<m.valueStart))
             var replaced = true

@@ -17,6 +17,12 @@ public struct Envelope {
     public let id: String?
     public let integration: String?
     let keyMember: JSONMember?
+    /// The envelope's `event`, which overrides the payload's shape in deciding what the line is.
+    let event: JSONMember?
+
+    /// The envelope's own members; none may appear twice (see ``duplicateMember()``).
+    static let ownMembers: [StaticString] =
+        ["payload", "error", "lookup", "enrichment", "id", "integration", "key", "event"]
 
     /// Parses `bytes`, throwing an ``InputError`` that says what is wrong with the line.
     public init(_ bytes: UnsafeBufferPointer<UInt8>) throws {
@@ -31,7 +37,7 @@ public struct Envelope {
         let top = try s.members(ofObjectAt: doc.lowerBound)
         members = top
         var payloadM: JSONMember?, errorM: JSONMember?, lookupM: JSONMember?, enrichM: JSONMember?
-        var idM: JSONMember?, integrationM: JSONMember?, keyM: JSONMember?
+        var idM: JSONMember?, integrationM: JSONMember?, keyM: JSONMember?, eventM: JSONMember?
         for m in top {
             if s.key(of: m, equals: "payload") { payloadM = m }
             else if s.key(of: m, equals: "error") { errorM = m }
@@ -40,19 +46,21 @@ public struct Envelope {
             else if s.key(of: m, equals: "id") { idM = m }
             else if s.key(of: m, equals: "integration") { integrationM = m }
             else if s.key(of: m, equals: "key") { keyM = m }
+            else if s.key(of: m, equals: "event") { eventM = m }
         }
         if errorM != nil, s.kind(at: errorM!.valueStart) == .null { errorM = nil }
         isBare = payloadM == nil && errorM == nil
         if isBare {
             payload = doc
             payloadMembers = top
-            error = nil; lookup = nil; enrichment = nil; id = nil; integration = nil; keyMember = nil
+            error = nil; lookup = nil; enrichment = nil; id = nil; integration = nil; keyMember = nil; event = nil
             return
         }
         error = errorM
         lookup = lookupM
         enrichment = enrichM
         keyMember = keyM
+        event = eventM
         id = try Envelope.scalarText(s, idM, name: "id")
         integration = try Envelope.stringValue(s, integrationM, name: "integration")
         if let p = payloadM {
@@ -72,15 +80,57 @@ public struct Envelope {
     /// True for an error record from an earlier tool or stage.
     public var isErrorRecord: Bool { error != nil }
 
-    /// Course completions are the only payloads that get learning time: a payload with a
-    /// `completion` object, or with `event_type` equal to `course_completion`.
+    /// Course completions are the only payloads that get learning time. An envelope's `event`
+    /// decides when present (`"course_completion"` is one; any other value is not), so payloads of
+    /// any shape can be marked; otherwise a payload with a `completion` object, or with
+    /// `event_type` equal to `course_completion`, is one.
     public var isCourseCompletion: Bool {
+        if let event { return json.string(event) == "course_completion" }
         for m in payloadMembers {
             if json.key(of: m, equals: "completion"), json.kind(at: m.valueStart) == .object { return true }
-            if json.key(of: m, equals: "event_type"), json.kind(at: m.valueStart) == .string,
-               json.decodeString(m.value) == "course_completion" { return true }
+            if json.key(of: m, equals: "event_type"), json.string(m) == "course_completion" { return true }
         }
         return false
+    }
+
+    /// The payload's members that decide whether and for whom a lookup is made.
+    private static let lookupMembers: [StaticString] = ["user", "course", "enterprise", "completion", "event_type"]
+    /// The members of the payload's objects that make its key.
+    private static let nestedKeyMembers: [(StaticString, StaticString)] =
+        [("user", "id"), ("course", "course_id"), ("enterprise", "enterprise_customer_uuid")]
+    private static let keyMembers: [StaticString] = ["user_id", "course_id", "enterprise_customer_uuid"]
+
+    /// The first member that decides the lookup and appears twice in its object, as a dotted path
+    /// (`payload.user.id`, `key.course_id`, `lookup`), or nil. Such a line is never looked up or
+    /// enriched: another parser could read the other copy and see another learner.
+    public func duplicateMember() -> String? {
+        if let name = duplicateEnvelopeMember() { return name }
+        if let k = keyMember, json.kind(at: k.valueStart) == .object,
+           let km = try? json.members(ofObjectAt: k.valueStart),
+           let name = DuplicateMembers.first(named: Self.keyMembers, in: km, of: json) {
+            return "key.\(name)"
+        }
+        if let name = DuplicateMembers.first(named: Self.lookupMembers, in: payloadMembers, of: json) {
+            return "payload.\(name)"
+        }
+        for (outer, inner) in Self.nestedKeyMembers {
+            guard let o = payloadMember(outer), json.kind(at: o.valueStart) == .object,
+                  let om = try? json.members(ofObjectAt: o.valueStart) else { continue }
+            if DuplicateMembers.count(inner, in: om, of: json) > 1 { return "payload.\(outer).\(inner)" }
+        }
+        return nil
+    }
+
+    /// The first of the envelope's own members (`payload`, `integration`, `id`, …) that appears
+    /// twice, or nil; lt-send rejects such a line rather than guess where it goes or what it sends.
+    public func duplicateEnvelopeMember() -> String? {
+        isBare ? nil : DuplicateMembers.first(named: Self.ownMembers, in: members, of: json)
+    }
+
+    /// The error for a line whose deciding member appears twice, naming the member.
+    public static func duplicateError(_ name: String) -> InputError {
+        InputError("duplicate member \"\(name)\"",
+                   hint: "write each member once: parsers disagree on which copy counts")
     }
 
     /// The payload member named `name`, if any.
@@ -91,14 +141,12 @@ public struct Envelope {
     /// The enterprise UUID as written in the key or the payload, without validating it (for flag rules).
     public var enterpriseID: String? {
         if let k = keyMember, json.kind(at: k.valueStart) == .object,
-           let m = try? json.member("enterprise_customer_uuid", ofObjectAt: k.valueStart),
-           json.kind(at: m.valueStart) == .string {
-            return json.decodeString(m.value)
+           let m = try? json.member("enterprise_customer_uuid", ofObjectAt: k.valueStart), let text = json.string(m) {
+            return text
         }
         guard let e = payloadMember("enterprise"), json.kind(at: e.valueStart) == .object,
-              let m = try? json.member("enterprise_customer_uuid", ofObjectAt: e.valueStart),
-              json.kind(at: m.valueStart) == .string else { return nil }
-        return json.decodeString(m.value)
+              let m = try? json.member("enterprise_customer_uuid", ofObjectAt: e.valueStart) else { return nil }
+        return json.string(m)
     }
 
     /// The lookup key: from `key` when the envelope has one, else from the payload's
@@ -133,12 +181,12 @@ public struct Envelope {
         guard let m else { throw InputError("missing \(field)", hint: "every completion needs the learner's numeric user id") }
         switch json.kind(at: m.valueStart) {
         case .number:
-            guard let v = JSONNumbers.int64(json, m.value) else {
+            guard let v = json.int64(m) else {
                 throw InputError("\(field) \(json.text(m.value).prefix(40)) is not an integer", hint: "give a positive whole number")
             }
             return v
         case .string:
-            let text = json.decodeString(m.value)
+            let text = json.string(m) ?? ""
             guard !text.isEmpty, text.utf8.allSatisfy({ $0 &- 0x30 < 10 }), let v = Int64(text) else {
                 throw InputError("\(field) \"\(text.prefix(40))\" is not a number", hint: "give a positive whole number")
             }
@@ -150,56 +198,39 @@ public struct Envelope {
 
     private func stringField(_ m: JSONMember?, field: String) throws -> String? {
         guard let m else { throw InputError("missing \(field)") }
-        guard json.kind(at: m.valueStart) == .string else {
+        guard let text = json.string(m) else {
             throw InputError("\(field) is \(json.kind(at: m.valueStart).rawValue), not a string")
         }
-        return json.decodeString(m.value)
+        return text
     }
 
     private static func stringValue(_ s: JSONScanner, _ m: JSONMember?, name: String) throws -> String? {
         guard let m, s.kind(at: m.valueStart) != .null else { return nil }
-        guard s.kind(at: m.valueStart) == .string else { throw InputError("\"\(name)\" is not a string") }
-        return s.decodeString(m.value)
+        guard let text = s.string(m) else { throw InputError("\"\(name)\" is not a string") }
+        return text
     }
 
     private static func scalarText(_ s: JSONScanner, _ m: JSONMember?, name: String) throws -> String? {
         guard let m else { return nil }
         switch s.kind(at: m.valueStart) {
-        case .string: return s.decodeString(m.value)
+        case .string: return s.string(m)
         case .number: return s.text(m.value)
         case .null: return nil
         default: throw InputError("\"\(name)\" must be a string or a number")
         }
     }
 
-    /// Writes this envelope with member `name` set to `value` (replaced, or added at the end),
-    /// every other member copied byte for byte. A bare payload is wrapped first.
-    public func write(replacing name: StaticString, with value: [UInt8], to out: inout JSONBuffer) {
-        write(replacing: [(name, value)], to: &out)
-    }
-
-    public func write(replacing replacements: [(StaticString, [UInt8])], to out: inout JSONBuffer) {
+    /// Writes lt-query's output for this line up to where the lookup record goes:
+    /// `{…every member but lookup, byte for byte…,"lookup":`. A bare payload is wrapped first.
+    public func writeLookupPrefix(to out: inout JSONBuffer) {
         out.beginObject()
-        var done = Array(repeating: false, count: replacements.count)
         if isBare {
-            out.key("payload")
-            if let r = replacements.firstIndex(where: { $0.0.description == "payload" }) {
-                out.raw(replacements[r].1)
-                done[r] = true
-            } else {
-                out.raw(json.bytes(payload!))
-            }
+            out.key("payload"); out.raw(json.bytes(payload!))
         } else {
-            for m in members {
-                if let r = replacements.firstIndex(where: { json.key(of: m, equals: $0.0) }) {
-                    // Duplicate members collapse into the one replacement.
-                    if !done[r] { out.key(replacements[r].0); out.raw(replacements[r].1); done[r] = true }
-                } else {
-                    out.rawMember(json.bytes(m.whole))
-                }
+            for m in members where !json.key(of: m, equals: "lookup") {
+                out.rawMember(json.bytes(m.whole))
             }
         }
-        for (i, (n, v)) in replacements.enumerated() where !done[i] { out.key(n); out.raw(v) }
-        out.endObject()
+        out.key("lookup")
     }
 }

@@ -30,15 +30,15 @@ public enum ErrorRecord {
             var tool = "", origin = "", message = ""
             var line = ""
             for m in members {
-                if s.key(of: m, equals: "tool"), s.kind(at: m.valueStart) == .string { tool = s.decodeString(m.value) }
-                if s.key(of: m, equals: "source"), s.kind(at: m.valueStart) == .string { origin = s.decodeString(m.value) }
+                if s.key(of: m, equals: "tool"), let v = s.string(m) { tool = v }
+                if s.key(of: m, equals: "source"), let v = s.string(m) { origin = v }
                 if s.key(of: m, equals: "line"), s.kind(at: m.valueStart) == .number { line = s.text(m.value) }
-                if s.key(of: m, equals: "message"), s.kind(at: m.valueStart) == .string { message = s.decodeString(m.value) }
+                if s.key(of: m, equals: "message"), let v = s.string(m) { message = v }
             }
             if !tool.isEmpty { parts.append(tool) }
             if !origin.isEmpty { parts.append("at \(origin):\(line)") }
             return parts.isEmpty ? message : "\(parts.joined(separator: " ")): \(message)"
         }
-        return s.kind(at: e.valueStart) == .string ? s.decodeString(e.value) : s.text(e.value)
+        return s.string(e) ?? s.text(e.value)
     }
 }

@@ -53,34 +53,39 @@ public struct LookupResult: Sendable, Equatable {
         guard s.kind(at: i) == .object else { throw InputError("\"lookup\" is not an object", hint: "let lt-query write the lookup member") }
         var result = LookupResult(status: .invalid)
         var sawStatus = false
-        for m in try s.members(ofObjectAt: i) {
+        let members = try s.members(ofObjectAt: i)
+        if let name = DuplicateMembers.first(in: members, of: s) {
+            throw InputError("duplicate member \"\(name.prefix(40))\" in lookup",
+                             hint: "let lt-query write the lookup member; a line must not carry it twice")
+        }
+        for m in members {
             if s.key(of: m, equals: "status") {
-                guard s.kind(at: m.valueStart) == .string, let st = LookupStatus(rawValue: s.decodeString(m.value)) else {
+                guard let st = s.string(m).flatMap(LookupStatus.init(rawValue:)) else {
                     throw InputError("lookup.status \(s.text(m.value).prefix(40)) is not one of \(LookupStatus.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 result.status = st
                 sawStatus = true
             } else if s.key(of: m, equals: "total_seconds") {
                 if s.kind(at: m.valueStart) == .null { continue }
-                guard let v = JSONNumbers.int64(s, m.value) else {
+                guard let v = s.int64(m) else {
                     throw InputError("lookup.total_seconds \(s.text(m.value).prefix(40)) is not an integer",
                                      hint: "total_seconds must be a whole number of seconds")
                 }
                 result.totalSeconds = v
             } else if s.key(of: m, equals: "last_updated") {
                 if s.kind(at: m.valueStart) == .null { continue }
-                let text = s.kind(at: m.valueStart) == .string ? s.decodeString(m.value) : ""
+                let text = s.string(m) ?? ""
                 guard Timestamps.isUTCTimestamp(text) else {
                     throw InputError("lookup.last_updated \(s.text(m.value).prefix(40)) is not a UTC timestamp",
                                      hint: "use the form 2026-01-10T00:00:00Z")
                 }
                 result.lastUpdated = text
             } else if s.key(of: m, equals: "source") {
-                if s.kind(at: m.valueStart) == .string { result.source = LookupSource(rawValue: s.decodeString(m.value)) }
+                result.source = s.string(m).flatMap(LookupSource.init(rawValue:))
             } else if s.key(of: m, equals: "error") {
-                if s.kind(at: m.valueStart) == .string { result.error = s.decodeString(m.value) }
+                result.error = s.string(m)
             } else if s.key(of: m, equals: "reason") {
-                if s.kind(at: m.valueStart) == .string { result.reason = s.decodeString(m.value) }
+                result.reason = s.string(m)
             }
         }
         guard sawStatus else { throw InputError("lookup has no status", hint: "let lt-query write the lookup member") }

@@ -18,7 +18,7 @@ extension RolloutRules {
             var rules = RolloutRules(enabled: false)
             var sawEnabled = false
             for m in try s.members(ofObjectAt: doc.lowerBound) {
-                let name = s.decodeString(m.keyStart - 1..<m.keyEnd + 1)
+                let name = s.keyText(m)
                 func fail(_ what: String, _ hint: String) -> RolloutError {
                     RolloutError("rollout file \(file): \"\(name)\" \(what)", hint: hint)
                 }
@@ -36,7 +36,7 @@ extension RolloutRules {
                     while i < m.valueEnd - 1 {
                         guard s.kind(at: i) == .string else { throw fail("must hold only strings", "quote every name") }
                         let end = try s.stringEnd(from: i).end
-                        let text = s.decodeString(i..<end)
+                        let text = s.decodeString(i..<end) ?? ""
                         if name.hasPrefix("enterprises") {
                             guard LookupKey.isUUID(text) else { throw fail("holds \"\(text)\", which is not an enterprise UUID", "use the 8-4-4-4-12 form") }
                             names.insert(text.lowercased())

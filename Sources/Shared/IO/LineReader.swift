@@ -19,7 +19,9 @@ public struct InputLine {
 
 /// Reads NDJSON from a file descriptor in large chunks and hands out lines without copying.
 ///
-/// Memory stays bounded by the longest line (capped at `maxLineLength`). Before a read that
+/// Memory stays bounded by the longest line, and never grows past `maxLineLength` plus one
+/// chunk: a longer line, from a pipe, a regular file or a file argument alike, is handed out cut
+/// to its first kilobyte with its full length in ``InputLine/truncatedFrom``. Before a read that
 /// could block, `onWouldBlock` runs, so a caller can flush its output and a slow stream
 /// (`tail -F | lt-query`) sees each result promptly while a fast one is written in big chunks.
 public final class LineReader {
@@ -37,6 +39,9 @@ public final class LineReader {
     private let ownsFD: Bool
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
+    /// The most the buffer grows to: a line at the limit, plus one read.
+    private let capacityLimit: Int
+    private let chunkSize: Int
     private var start = 0
     private var end = 0
     private var eof = false
@@ -47,8 +52,12 @@ public final class LineReader {
         self.sourceName = sourceName
         self.ownsFD = ownsFD
         self.capacity = chunkSize
+        self.chunkSize = chunkSize
+        self.capacityLimit = maxLineLength + chunkSize + 1
         self.maxLineLength = maxLineLength
-        self.buffer = .allocate(capacity: chunkSize)
+        // malloc, so that growing can realloc (see fill()).
+        guard let memory = malloc(chunkSize) else { fatalError("out of memory for a \(chunkSize)-byte read buffer") }
+        self.buffer = memory.assumingMemoryBound(to: UInt8.self)
     }
 
     /// Opens `path` for reading; `-` is standard input.
@@ -62,7 +71,7 @@ public final class LineReader {
     }
 
     deinit {
-        buffer.deallocate()
+        free(buffer)
         if ownsFD { close(fd) }
     }
 
@@ -96,10 +105,10 @@ public final class LineReader {
         while true {
             if end > scanFrom, let nl = memchr(buffer + scanFrom, 0x0A, end - scanFrom) {
                 let nlIndex = buffer.distance(to: nl.assumingMemoryBound(to: UInt8.self))
-                return makeLine(from: start, to: nlIndex, consumedTo: nlIndex + 1, truncatedFrom: nil)
+                return checkedLine(from: start, to: nlIndex, consumedTo: nlIndex + 1)
             }
             if eof {
-                if end > start { return makeLine(from: start, to: end, consumedTo: end, truncatedFrom: nil) }
+                if end > start { return checkedLine(from: start, to: end, consumedTo: end) }
                 return nil
             }
             if end - start > maxLineLength { return try skipOverlongLine() }
@@ -109,6 +118,20 @@ public final class LineReader {
             scanFrom = start + scanned
         }
     }
+
+    /// The whole line, or its first kilobyte when it is over the limit (a read from a regular file
+    /// can bring a long line and its newline at once).
+    private func checkedLine(from s: Int, to e: Int, consumedTo: Int) -> InputLine {
+        var length = e - s
+        if e > s && buffer[e - 1] == 0x0D { length -= 1 }
+        guard length > maxLineLength else {
+            return makeLine(from: s, to: e, consumedTo: consumedTo, truncatedFrom: nil)
+        }
+        return makeLine(from: s, to: s + min(1024, maxLineLength), consumedTo: consumedTo, truncatedFrom: length)
+    }
+
+    /// The buffer's size now, for tests of the memory bound.
+    var bufferCapacity: Int { capacity }
 
     private func makeLine(from s: Int, to e: Int, consumedTo: Int, truncatedFrom: Int?) -> InputLine {
         lineNumber += 1
@@ -165,12 +188,15 @@ public final class LineReader {
             end -= start
             start = 0
         }
-        if end == capacity {
-            let newCapacity = capacity * 2
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-            grown.update(from: buffer, count: end)
-            buffer.deallocate()
-            buffer = grown
+        if end == capacity && capacity < capacityLimit {
+            // Past a megabyte, straight to the limit: copying a long line while growing would need
+            // twice its memory. Pages are only touched as reads fill them (each read at most doubles
+            // the unread data), so a 2 MB line costs a few MB, and a 64 MiB one 64 MiB.
+            let newCapacity = capacity < 1 << 20 ? min(capacity * 2, capacityLimit) : capacityLimit
+            guard let grown = realloc(buffer, newCapacity) else {
+                throw ConfigError("out of memory reading \(sourceName): a line needs over \(capacity) bytes")
+            }
+            buffer = grown.assumingMemoryBound(to: UInt8.self)
             capacity = newCapacity
         }
         if let onWouldBlock {
@@ -182,7 +208,7 @@ public final class LineReader {
             while poll(&p, 1, tick.milliseconds) == 0 { tick.action() }
         }
         while true {
-            let n = read(fd, buffer + end, capacity - end)
+            let n = read(fd, buffer + end, min(capacity - end, max(chunkSize, end - start)))
             if n > 0 { end += n; return }
             if n == 0 { eof = true; return }
             if errno == EINTR { continue }

@@ -2,7 +2,9 @@
 public enum JSONNumbers {
     /// The value of an integer literal (no fraction, no exponent) that fits in Int64, else nil.
     public static func int64(_ s: JSONScanner, _ range: Range<Int>) -> Int64? {
-        guard s.kind(at: range.lowerBound) == .number else { return nil }
+        guard range.lowerBound >= 0, range.upperBound <= s.count, s.kind(at: range.lowerBound) == .number else {
+            return nil
+        }
         return parseDigits(s.bytes(range))
     }
 

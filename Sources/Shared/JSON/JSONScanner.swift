@@ -90,7 +90,7 @@ public struct JSONScanner {
             guard m.keyEnd - m.keyStart == n else { return false }
             return memcmp(base + m.keyStart, name.utf8Start, n) == 0
         }
-        return decodeString(m.keyStart - 1..<m.keyEnd + 1) == name.description
+        return keyText(m) == name.description
     }
 
     /// Compares a member's key with a runtime string.
@@ -101,7 +101,7 @@ public struct JSONScanner {
                 n.count == m.keyEnd - m.keyStart && (n.count == 0 || memcmp(base + m.keyStart, n.baseAddress!, n.count) == 0)
             }
         }
-        return decodeString(m.keyStart - 1..<m.keyEnd + 1) == name
+        return keyText(m) == name
     }
 
     /// The end (exclusive) of the value starting at `i`.
@@ -256,8 +256,32 @@ public struct JSONScanner {
         return j + n
     }
 
-    /// Decodes the string whose quoted text occupies `range` (quotes included).
-    public func decodeString(_ range: Range<Int>) -> String {
+    /// The text of the string value whose quoted text occupies `range` (quotes included), or nil
+    /// when `range` does not hold a string, so that a number or an object is never read as one.
+    public func decodeString(_ range: Range<Int>) -> String? {
+        guard range.lowerBound >= 0, range.upperBound <= count, range.count >= 2,
+              base[range.lowerBound] == UInt8(ascii: "\""), base[range.upperBound - 1] == UInt8(ascii: "\"")
+        else { return nil }
+        return unescaped(range)
+    }
+
+    /// The member's value as a string; nil when it is another kind.
+    public func string(_ m: JSONMember) -> String? { decodeString(m.value) }
+
+    /// The member's value as an integer (no fraction or exponent) that fits in 64 bits; nil otherwise.
+    public func int64(_ m: JSONMember) -> Int64? { JSONNumbers.int64(self, m.value) }
+
+    /// The member's value as a boolean; nil when it is another kind.
+    public func bool(_ m: JSONMember) -> Bool? {
+        guard kind(at: m.valueStart) == .bool else { return nil }
+        return base[m.valueStart] == UInt8(ascii: "t")
+    }
+
+    /// The member's key, unescaped.
+    public func keyText(_ m: JSONMember) -> String { unescaped(m.keyStart - 1..<m.keyEnd + 1) }
+
+    /// Decodes a scanned (so validated) string; `range` includes the quotes.
+    private func unescaped(_ range: Range<Int>) -> String {
         let inner = UnsafeBufferPointer(start: base + range.lowerBound + 1, count: range.count - 2)
         if inner.isEmpty || memchr(inner.baseAddress!, Int32(UInt8(ascii: "\\")), inner.count) == nil {
             return String(decoding: inner, as: UTF8.self)

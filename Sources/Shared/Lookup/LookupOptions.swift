@@ -4,6 +4,9 @@ public struct LookupOptions: Sendable {
     public var batchSize = 500
     /// Longest a key waits for its batch to fill, in seconds, so a slow stream is not held back.
     public var batchWindow = 0.02
+    /// Most batch statements running on the warehouse at once (Snowflake statements, or PostgreSQL
+    /// queries in one pipelined connection); lines behind a running batch wait for it, in order.
+    public var maxStatements = 8
     /// Further attempts of a failed batch before its lines are marked unavailable.
     public var retries = 3
     /// Delay before the first retry, in seconds; doubled for each further one, with jitter.

@@ -1,19 +1,28 @@
-/// lt-query's core: reads envelopes, resolves their keys from memory, the file cache and then
-/// the warehouse in batches, and writes each line with its `lookup` record, in input order.
+/// lt-query's core: reads envelopes, gathers their keys into batches for the ``LookupResolver``
+/// (memory, file cache, warehouse), and writes each line with its `lookup` record, in input order.
 ///
 /// A line whose answer is known at once and has nothing queued ahead of it is written straight
 /// from the reused buffer; only lines that wait for a batch keep a copy of their output prefix.
 public final class LookupPipeline {
-    private let warehouse: Warehouse
-    private let cache: LookupCache?
+    private let resolver: LookupResolver
     private let flag: EnrichmentFlag
     private let options: LookupOptions
     private let diagnostics: Diagnostics
     private let metrics: Metrics
     private let output: OutputWriter
-    public private(set) var stats = LookupStats()
+    /// Lines, errors and statuses; the resolver counts the rest.
+    private var counts = LookupStats()
     /// Lines already counted in the `task.queued` metric.
     private var linesReported = 0
+
+    /// Counts for `--stats`: this pipeline's lines and the resolver's cache and warehouse figures.
+    public var stats: LookupStats {
+        var s = resolver.stats
+        s.lines = counts.lines
+        s.errors = counts.errors
+        s.byStatus = counts.byStatus
+        return s
+    }
 
     /// A line waiting for its batch (or behind one): its output up to the lookup value, and its key.
     private struct Pending {
@@ -29,37 +38,75 @@ public final class LookupPipeline {
     private var batch: Set<LookupKey> = []
     private var batchOrder: [LookupKey] = []
     private var batchDeadline = 0.0
-    private var memory: [LookupKey: LookupResult] = [:]
-    private var breaker: CircuitBreaker
+    /// Batches submitted and not yet collected, oldest first, with their keys.
+    private var inFlight: [LookupResolver.Ticket] = []
+    private var inFlightKeys: [[LookupKey]] = []
+    /// The keys of those batches, so that a repeat waits for its batch instead of joining another.
+    private var keysOut: Set<LookupKey> = []
+    private var nextLook = 0.0
     private var scratch = JSONBuffer(capacity: 4096)
 
-    /// A PostgreSQL `warehouse` connects on first use, so a run answered from the cache never connects.
-    public init(warehouse: Warehouse, cache: LookupCache?, flag: EnrichmentFlag,
+    public init(resolver: LookupResolver, flag: EnrichmentFlag,
                 options: LookupOptions, diagnostics: Diagnostics, metrics: Metrics, output: OutputWriter) {
-        self.warehouse = warehouse
-        self.cache = cache
+        self.resolver = resolver
         self.flag = flag
         self.options = options
         self.diagnostics = diagnostics
         self.metrics = metrics
         self.output = output
-        // A batch that used up its retries is failure enough to open it.
-        breaker = CircuitBreaker(threshold: 1, cooldown: options.breakerCooldown)
     }
 
-    /// Processes every line of `reader`, flushing results whenever the input pauses.
+    /// Processes every line of `reader`, flushing results whenever the input pauses. A permanent
+    /// warehouse error (a revoked grant, a dropped table) ends the run: the lines answered before
+    /// it are written, and no line after it.
     public func run(_ reader: LineReader) throws {
+        do {
+            try process(reader)
+        } catch let e as WarehouseError where e.isPermanent {
+            try? output.flush()
+            throw e
+        }
+    }
+
+    private func process(_ reader: LineReader) throws {
         reader.onWouldBlock = { [unowned self] in
             // Idle: let other processes' writes in and their checkpoints finish.
-            self.cache?.flush()
+            self.resolver.idle()
             try? self.emitReady()
             try? self.output.flush()
         }
         while true {
-            if !batchOrder.isEmpty {
-                let remaining = batchDeadline - Timestamps.monotonic()
-                if remaining <= 0 || !reader.waitForInput(milliseconds: Int32(remaining * 1000) + 1) {
-                    try resolveBatch()
+            if !batchOrder.isEmpty || !inFlight.isEmpty {
+                let now = Timestamps.monotonic()
+                // Past its window the open batch goes when a batch slot is free, and, while other
+                // batches are out and lines keep coming, only once it is full: the lines behind a
+                // running batch wait for it anyway, and small batches would waste the slots.
+                let due = !batchOrder.isEmpty && batchDeadline <= now && hasFreeSlot
+                if due && inFlight.isEmpty { try submitBatch() }
+                // Between lines, look at the warehouse about once a millisecond, not once a line.
+                if now >= nextLook {
+                    nextLook = now + 0.001
+                    try poll(waitingUpTo: 0)
+                }
+                if !reader.waitForInput(milliseconds: 0) {
+                    if due && !batchOrder.isEmpty {
+                        try submitBatch()
+                        continue
+                    }
+                    // The input pauses while batches are out: wait for them in short slices, so that a
+                    // line arriving meanwhile is not held up, and write out what they answer.
+                    var slice = 0.005
+                    if !batchOrder.isEmpty && hasFreeSlot {
+                        slice = min(slice, max(0, batchDeadline - Timestamps.monotonic()))
+                    }
+                    if inFlight.isEmpty {
+                        _ = reader.waitForInput(milliseconds: Int32(slice * 1000) + 1)
+                    } else {
+                        try poll(waitingUpTo: slice)
+                    }
+                    resolver.idle()
+                    try emitReady()
+                    try output.flush()
                     continue
                 }
             }
@@ -72,24 +119,23 @@ public final class LookupPipeline {
     /// Resolves what is still pending and writes it out.
     public func finish() throws {
         defer {
-            cache?.flush()
-            metrics.gauge(.cacheHitRate, stats.hitRate * 100)
+            resolver.finish()
             reportQueue()
         }
-        try resolveBatch()
+        try resolveAll()
         try emitReady()
         try output.flush()
     }
 
     /// Lines queued since the last report, and the backlog now.
     private func reportQueue() {
-        metrics.increment(.taskQueued, by: Double(stats.lines - linesReported))
-        linesReported = stats.lines
+        metrics.increment(.taskQueued, by: Double(counts.lines - linesReported))
+        linesReported = counts.lines
         metrics.gauge(.taskBacklog, Double(queue.count - queueHead))
     }
 
     private func handle(_ line: InputLine) throws {
-        stats.lines += 1
+        counts.lines += 1
         let envelope: Envelope
         do {
             if let total = line.truncatedFrom {
@@ -97,7 +143,7 @@ public final class LookupPipeline {
             }
             envelope = try Envelope(line.bytes)
         } catch let e as LTError {
-            stats.errors += 1
+            counts.errors += 1
             diagnostics.error(e, at: line.location)
             scratch.removeAll()
             ErrorRecord.make(tool: diagnostics.tool, location: line.location, error: e, line: line, into: &scratch)
@@ -105,14 +151,18 @@ public final class LookupPipeline {
             return
         }
         if envelope.isErrorRecord {
-            stats.errors += 1
+            counts.errors += 1
             diagnostics.markFailed()
             try writeWhole(Array(line.bytes))
             return
         }
         var key: LookupKey?
         var result: LookupResult?
-        if !envelope.isCourseCompletion {
+        if let name = envelope.duplicateMember() {
+            let e = Envelope.duplicateError(name)
+            diagnostics.error(e, at: line.location)
+            result = LookupResult(status: .invalid, error: e.description)
+        } else if !envelope.isCourseCompletion {
             result = LookupResult(status: .skipped, reason: "not_completion")
         } else if !flag.isEnabled(enterprise: envelope.enterpriseID, integration: envelope.integration) {
             result = LookupResult(status: .skipped, reason: "flag_off")
@@ -120,8 +170,8 @@ public final class LookupPipeline {
             do {
                 let k = try envelope.lookupKey()
                 key = k
-                result = cached(k)
-                if result == nil, batch.insert(k).inserted {
+                result = resolver.known(k)
+                if result == nil, !keysOut.contains(k), batch.insert(k).inserted {
                     if batchOrder.isEmpty { batchDeadline = Timestamps.monotonic() + options.batchWindow }
                     batchOrder.append(k)
                 }
@@ -133,7 +183,7 @@ public final class LookupPipeline {
         writePrefix(envelope)
         if let result, queueHead == queue.count {
             // Nothing waits ahead of this line: write it now, from the reused buffer.
-            stats.byStatus[result.status, default: 0] += 1
+            counts.byStatus[result.status, default: 0] += 1
             result.write(to: &scratch)
             scratch.endObject()
             try output.write(scratch.bytes)
@@ -141,8 +191,24 @@ public final class LookupPipeline {
         } else {
             queue.append(Pending(prefix: scratch.bytes, key: key, result: result, hasLookup: true))
         }
-        if batchOrder.count >= options.batchSize { try resolveBatch() }
+        if batchOrder.count >= options.batchSize { try submitBatch() }
+        // Lines held behind running batches are bounded: past the limit, wait for answers.
+        while queue.count - queueHead >= maxQueued {
+            if !inFlight.isEmpty {
+                try poll(waitingUpTo: 1)
+            } else if !batchOrder.isEmpty {
+                try submitBatch()
+            } else {
+                try emitReady()
+                break
+            }
+        }
     }
+
+    /// Most lines held behind running batches: room for every batch out and one filling.
+    private var maxQueued: Int { (resolver.maxInFlight + 1) * options.batchSize }
+
+    private var hasFreeSlot: Bool { inFlight.count < resolver.maxInFlight }
 
     /// A line written as it is (an error record), in its place in the order.
     private func writeWhole(_ bytes: [UInt8]) throws {
@@ -157,36 +223,7 @@ public final class LookupPipeline {
     /// Puts the line's output up to where the lookup value goes in `scratch`: `{…members…,"lookup":`.
     private func writePrefix(_ envelope: Envelope) {
         scratch.removeAll()
-        scratch.beginObject()
-        if envelope.isBare {
-            scratch.key("payload"); scratch.raw(envelope.json.bytes(envelope.payload!))
-        } else {
-            for m in envelope.members where !envelope.json.key(of: m, equals: "lookup") {
-                scratch.rawMember(envelope.json.bytes(m.whole))
-            }
-        }
-        scratch.key("lookup")
-    }
-
-    private func cached(_ key: LookupKey) -> LookupResult? {
-        if let r = memory[key] { stats.cacheHits += 1; log(key, r, seconds: 0, source: .cache); return r }
-        guard let cache, cache.isEnabled else { return nil }
-        let started = Timestamps.monotonic()
-        if let entry = cache.get(key, now: Timestamps.now()) {
-            // Not remembered in memory: the file cache answers a repeat nearly as fast, and a warm
-            // backfill of distinct keys would only churn the table.
-            stats.cacheHits += 1
-            log(key, entry.result, seconds: Timestamps.monotonic() - started, source: .cache)
-            return entry.result
-        }
-        stats.cacheMisses += 1
-        return nil
-    }
-
-    private func remember(_ key: LookupKey, _ r: LookupResult) {
-        if memory.count >= options.memoryEntries { memory.removeAll(keepingCapacity: true) }
-        if memory.capacity == 0 { memory.reserveCapacity(options.memoryEntries) }
-        memory[key] = r
+        envelope.writeLookupPrefix(to: &scratch)
     }
 
     /// Writes out every line at the front of the queue whose lookup is known.
@@ -196,7 +233,7 @@ public final class LookupPipeline {
             if p.hasLookup && p.result == nil { break }
             try output.write(p.prefix)
             if let r = p.result {
-                stats.byStatus[r.status, default: 0] += 1
+                counts.byStatus[r.status, default: 0] += 1
                 scratch.removeAll()
                 r.write(to: &scratch)
                 try output.write(scratch.bytes)
@@ -208,105 +245,62 @@ public final class LookupPipeline {
         if queueHead == queue.count { queue.removeAll(keepingCapacity: true); queueHead = 0 }
     }
 
-    /// One warehouse round trip for the pending keys (with retries), then fills in their lines.
-    private func resolveBatch() throws {
+    /// Hands the pending keys to the resolver as one batch, once a batch slot is free.
+    private func submitBatch() throws {
         guard !batchOrder.isEmpty else { return }
+        while !hasFreeSlot { try poll(waitingUpTo: 1) }
         let keys = batchOrder
         batchOrder.removeAll(keepingCapacity: true)
         batch.removeAll(keepingCapacity: true)
-        stats.batches += 1
-        let results = lookUp(keys)
+        resolver.queuedLines = queue.count - queueHead
+        reportQueue()
+        keysOut.formUnion(keys)
+        inFlight.append(resolver.submit(keys))
+        inFlightKeys.append(keys)
+        try collectAnswered()
+    }
+
+    /// Lets the resolver move the batches out along (waiting at most `seconds`) and collects
+    /// those answered.
+    private func poll(waitingUpTo seconds: Double) throws {
+        resolver.poll(waitingUpTo: seconds)
+        try collectAnswered()
+    }
+
+    /// Fills in the lines of every batch answered, in any order, and writes what is ready.
+    private func collectAnswered() throws {
+        var i = 0
+        var collected = false
+        while i < inFlight.count {
+            if resolver.isAnswered(inFlight[i]) {
+                try collect(at: i)
+                collected = true
+            } else {
+                i += 1
+            }
+        }
+        if collected { try emitReady() }
+    }
+
+    /// Fills in the lines of the batch at `index` of ``inFlight``, waiting for its answer.
+    private func collect(at index: Int) throws {
+        let keys = inFlightKeys.remove(at: index)
+        let ticket = inFlight.remove(at: index)
+        keysOut.subtract(keys)
+        // A permanent warehouse error ends the run (see run(_:)).
+        let results = try resolver.collect(ticket)
         for i in queueHead..<queue.count where queue[i].result == nil {
-            if let k = queue[i].key { queue[i].result = results[k] }
+            if let k = queue[i].key, let r = results[k] { queue[i].result = r }
         }
-        try emitReady()
     }
 
-    private func unavailable(_ keys: [LookupKey], _ message: String) -> [LookupKey: LookupResult] {
-        metrics.increment(.queryFailure, by: Double(keys.count))
-        let r = LookupResult(status: .unavailable, error: message)
-        return Dictionary(uniqueKeysWithValues: keys.map { ($0, r) })
-    }
-
-    private func lookUp(_ keys: [LookupKey]) -> [LookupKey: LookupResult] {
-        let admission = breaker.admit(now: Timestamps.monotonic())
-        if admission == .reject {
-            stats.failedFast += 1
-            return unavailable(keys, "the warehouse failed repeatedly; not asking it again until --breaker-cooldown has passed")
+    /// Submits what is pending and collects every batch out.
+    private func resolveAll() throws {
+        try submitBatch()
+        while !inFlight.isEmpty {
+            try collect(at: 0)
+            try emitReady()
         }
-        // One batch at a time here, so `.wait` only follows a probe that ended in a configuration
-        // error (no verdict on the warehouse): this batch is the probe again.
-        let probing = admission == .probe || admission == .wait
-        let attempts = probing ? 1 : options.retries + 1
-        var delay = options.retryDelay
-        for attempt in 1...attempts {
-            let started = Timestamps.monotonic()
-            do {
-                stats.roundTrips += 1
-                let totals = try warehouse.totals(for: keys)
-                let seconds = Timestamps.monotonic() - started
-                stats.roundTripSeconds.record(seconds)
-                breaker.record(healthy: true, now: Timestamps.monotonic())
-                let found = keys.reduce(0) { $0 + (totals[$1] != nil ? 1 : 0) }
-                metrics.observe(.queryDuration, seconds)
-                metrics.increment(.querySuccess, by: Double(found), tags: [("status", "found")])
-                metrics.increment(.querySuccess, by: Double(keys.count - found), tags: [("status", "not_found")])
-                metrics.gauge(.cacheHitRate, stats.hitRate * 100)
-                reportQueue()
-                return answers(keys, totals, seconds: seconds)
-            } catch let e as LTError {
-                if e.kind == .configuration {
-                    // Retrying a configuration mistake cannot help, and it says nothing about the warehouse's health.
-                    diagnostics.error("the warehouse query cannot run; \(keys.count) keys marked unavailable",
-                                      context: ["error": .string(e.description), "keys": .int(Int64(keys.count))])
-                    return unavailable(keys, e.description)
-                }
-                if attempt == attempts {
-                    breaker.record(healthy: false, now: Timestamps.monotonic())
-                    let what = probing ? "the probe after the cooldown failed" : "after \(attempts) attempts"
-                    diagnostics.error("the warehouse query failed; \(keys.count) keys marked unavailable \(what)",
-                                      hint: "lookups fail fast for \(options.breakerCooldown) s, then one batch probes",
-                                      context: ["error": .string(e.description), "retry_count": .int(Int64(attempt - 1)),
-                                                "keys": .int(Int64(keys.count))])
-                    return unavailable(keys, e.description)
-                }
-                diagnostics.warning("the warehouse query failed; retrying in \(Int(delay * 1000)) ms",
-                                    context: ["error": .string(e.description), "retry_count": .int(Int64(attempt)),
-                                              "keys": .int(Int64(keys.count))])
-                Clock.sleep(seconds: delay * Double.random(in: 0.8...1.2))
-                delay *= 2
-            } catch {
-                return unavailable(keys, "\(error)")
-            }
-        }
-        return unavailable(keys, "no attempt was made")
-    }
-
-    /// Lookup records for a batch's answer, stored in memory and in the file cache.
-    private func answers(_ keys: [LookupKey], _ totals: [LookupKey: Int64], seconds: Double) -> [LookupKey: LookupResult] {
-        let now = Timestamps.now()
-        let today = Timestamps.todayUTC(now: now)
-        var out: [LookupKey: LookupResult] = [:]
-        out.reserveCapacity(keys.count)
-        var toCache: [(LookupKey, Int64?)] = []
-        toCache.reserveCapacity(keys.count)
-        for k in keys {
-            let t = totals[k]
-            if let t, t < 0 {
-                let message = "the warehouse total for \(k) is \(t) seconds, which is negative"
-                diagnostics.error("\(message); check the rows of that key in the warehouse")
-                out[k] = LookupResult(status: .unavailable, error: message)
-                continue
-            }
-            let r = t.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: today, source: .warehouse) }
-                ?? LookupResult(status: .notFound, lastUpdated: today, source: .warehouse)
-            out[k] = r
-            log(k, r, seconds: seconds, source: .warehouse)
-            remember(k, r)
-            toCache.append((k, t))
-        }
-        cache?.put(toCache, lastUpdated: today, now: now)
-        return out
     }
 
     /// Logs one lookup as the specification's section 7.2 does: found at info, no data at warning,

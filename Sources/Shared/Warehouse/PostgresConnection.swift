@@ -24,12 +24,6 @@ public final class PostgresConnection {
         /// True when the connection itself is gone (or never came up), so the next call must reconnect.
         public let connectionLost: Bool
         public var description: String { sqlState.map { "\(message) (SQLSTATE \($0))" } ?? message }
-
-        /// The table, schema or a column does not exist, or the role may not read it: retrying will not help.
-        public var isSchemaProblem: Bool {
-            guard let s = sqlState else { return false }
-            return ["42P01", "42703", "3F000", "42501", "0A000", "42883", "42804"].contains(s)
-        }
     }
 
     /// Checks a URL or conninfo string without connecting; libpq's own message on failure.
@@ -65,14 +59,19 @@ public final class PostgresConnection {
         guard let handle else { throw Failure(message: "out of memory", sqlState: nil, connectionLost: true) }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(handle)).oneLine
+            let state = PostgresMisconfiguration.sqlState(ofConnectionFailure: message,
+                                                          needsPassword: PQconnectionNeedsPassword(handle) == 1)
             PQfinish(handle)
-            throw Failure(message: message, sqlState: nil, connectionLost: true)
+            throw Failure(message: message, sqlState: state, connectionLost: true)
         }
         conn = handle
         PQsetClientEncoding(conn, "UTF8")
     }
 
-    deinit { PQfinish(conn) }
+    deinit {
+        PQclear(decisive)
+        PQfinish(conn)
+    }
 
     /// False once the server has gone away; the owner should open a new connection.
     public var isHealthy: Bool { !abandoned && PQstatus(conn) == CONNECTION_OK }
@@ -104,10 +103,100 @@ public final class PostgresConnection {
         for r in 0..<PQntuples(result) { try row(rows, r) }
     }
 
+    // MARK: Pipeline mode
+
+    /// Queries sent in pipeline mode and not yet answered, oldest first, with when they were sent.
+    private var pipelined: [(tag: Int, sent: Double)] = []
+    /// The result that decides the oldest pipelined query so far: its first error, else its last.
+    private var decisive: OpaquePointer?
+    /// PQflush said more output waits for the socket to take it.
+    private var outputPending = false
+
+    /// Switches to pipeline mode (libpq 14+): queries go out without waiting for earlier answers,
+    /// which arrive in order. Prepare statements first; ``query(prepared:_:row:)`` is not for this mode.
+    public func enterPipelineMode() throws {
+        guard PQsetnonblocking(conn, 1) == 0, PQenterPipelineMode(conn) == 1 else { throw failure(lost: !isHealthy) }
+    }
+
+    /// libpq's last message as a failure.
+    private func failure(lost: Bool) -> Failure {
+        Failure(message: String(cString: PQerrorMessage(conn)).oneLine, sqlState: nil, connectionLost: lost)
+    }
+
+    /// Pipelined queries not yet answered.
+    public var pipelineDepth: Int { pipelined.count }
+
+    /// Sends a prepared statement with a sync point of its own (so an error ends only that query),
+    /// without waiting; its result comes back, under `tag`, from ``receivePipelined(waitingUpTo:_:)``.
+    public func sendPipelined(prepared name: String, _ parameters: [String], tag: Int) throws {
+        let sent = withCStringArray(parameters) { p in
+            PQsendQueryPrepared(conn, name, Int32(parameters.count), p, nil, nil, 0)
+        }
+        guard sent == 1, PQpipelineSync(conn) == 1 else { throw failure(lost: !isHealthy) }
+        pipelined.append((tag, Timestamps.monotonic()))
+        try flushOutput()
+    }
+
+    private func flushOutput() throws {
+        let r = PQflush(conn)
+        guard r >= 0 else { throw failure(lost: true) }
+        outputPending = r == 1
+    }
+
+    /// Reads the answers that have arrived, waiting at most `seconds` for the first, and hands each
+    /// finished query's rows (or its error) to `done`, oldest first. Throws when the connection is
+    /// lost or the oldest query had no answer within ``answerTimeout``: every pipelined query is then lost.
+    public func receivePipelined(waitingUpTo seconds: Double,
+                                 _ done: (Int, Result<Rows, Failure>) throws -> Void) throws {
+        let deadline = Timestamps.monotonic() + seconds
+        var delivered = 0
+        while let front = pipelined.first {
+            if outputPending { try flushOutput() }
+            guard PQconsumeInput(conn) == 1 else { throw failure(lost: true) }
+            var nulls = 0
+            while !pipelined.isEmpty, PQisBusy(conn) == 0, nulls < 2 {
+                // Each query's results end with a NULL, then comes its sync point.
+                guard let r = PQgetResult(conn) else { nulls += 1; continue }
+                nulls = 0
+                if PQresultStatus(r) == PGRES_PIPELINE_SYNC {
+                    PQclear(r)
+                    let tag = pipelined.removeFirst().tag
+                    let result = decisive
+                    decisive = nil
+                    defer { PQclear(result) }
+                    delivered += 1
+                    if let result, PQresultStatus(result) == PGRES_TUPLES_OK {
+                        try done(tag, .success(Rows(result: result)))
+                    } else {
+                        do { try check(result, expecting: PGRES_TUPLES_OK) } catch let f as Failure {
+                            try done(tag, .failure(f))
+                        }
+                    }
+                } else if let d = decisive, PQresultStatus(d) == PGRES_FATAL_ERROR {
+                    PQclear(r)
+                } else {
+                    PQclear(decisive)
+                    decisive = r
+                }
+            }
+            let now = Timestamps.monotonic()
+            if delivered > 0 || now >= deadline || pipelined.isEmpty { return }
+            if now - front.sent > answerTimeout {
+                abandoned = true
+                throw Failure(message: "the server did not answer within \(DurationText.format(answerTimeout))",
+                              sqlState: nil, connectionLost: true)
+            }
+            let events = Int16(POLLIN) | (outputPending ? Int16(POLLOUT) : 0)
+            var p = pollfd(fd: PQsocket(conn), events: events, revents: 0)
+            _ = poll(&p, 1, Int32(min(deadline - now, 1) * 1000 + 1))
+        }
+    }
+
     /// Read access to a result's cells while it is alive.
     public struct Rows {
         let result: OpaquePointer
 
+        public var count: Int32 { PQntuples(result) }
         public func isNull(_ row: Int32, _ column: Int32) -> Bool { PQgetisnull(result, row, column) != 0 }
         public func string(_ row: Int32, _ column: Int32) -> String { String(cString: PQgetvalue(result, row, column)) }
 

@@ -4,7 +4,9 @@
 /// One connection per process, opened on first use and opened again after it is lost. Each batch
 /// is one execution of a prepared statement that binds the keys as three arrays and unnests them
 /// into a join, so the number of keys never changes the SQL text and values are never spliced in.
-public final class PostgresWarehouse: Warehouse {
+/// The connection runs in pipeline mode: several batches go out without waiting for the answers
+/// before them, so a long round trip (a managed warehouse across a network) is paid once, not per batch.
+public final class PostgresWarehouse: ConcurrentWarehouse {
     public let displayName: String
     private let address: String
     private let spec: TableSpec
@@ -36,9 +38,11 @@ public final class PostgresWarehouse: Warehouse {
         """
     }
 
-    /// Connects and prepares the query now, so that a missing table or column is reported at start-up.
+    /// Connects, prepares the query and runs it for no keys now, so that a failed login, a missing
+    /// database, table or column, or a missing grant is reported at start-up.
     public func verify() throws {
-        _ = try connected()
+        // Privileges are checked when a query runs, not when it is prepared: run it for no keys.
+        _ = try runPipelined([])
     }
 
     private func connected() throws -> PostgresConnection {
@@ -50,6 +54,7 @@ public final class PostgresWarehouse: Warehouse {
             c.answerTimeout = statementTimeout + max(1, statementTimeout / 2)
             try c.execute("SET statement_timeout = \(Int((statementTimeout * 1000).rounded()))")
             try c.prepare(Self.statementName, sql, parameterCount: 3)
+            try c.enterPipelineMode()
             connection = c
             return c
         } catch let e as PostgresConnection.Failure {
@@ -58,34 +63,128 @@ public final class PostgresWarehouse: Warehouse {
     }
 
     private func error(_ e: PostgresConnection.Failure) -> WarehouseError {
-        if e.isSchemaProblem {
-            return .misconfigured("cannot query \(spec.table) on \(displayName): \(e.message)",
-                                  hint: "check --table and the column options against the warehouse's schema, and the role's rights")
+        if let cause = PostgresMisconfiguration(sqlState: e.sqlState) {
+            let what = [.login, .role, .database].contains(cause) ? "cannot log in to \(displayName)"
+                : "cannot query \(spec.table) on \(displayName)"
+            return .misconfigured("\(what): \(e.message)", hint: cause.hint(table: spec.table))
         }
         if e.connectionLost { connection = nil; return .unavailable("\(displayName): \(e.message)") }
         return .queryFailed(e.description)
     }
 
     public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        guard !keys.isEmpty else { return [:] }
-        let c = try connected()
-        var out: [LookupKey: Int64] = [:]
-        out.reserveCapacity(keys.count)
+        let a = try answer(for: keys)
+        if let (key, why) = a.rejected.first { throw WarehouseError.queryFailed("the total for \(key) \(why)") }
+        return a.totals
+    }
+
+    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
+        guard !keys.isEmpty else { return WarehouseAnswer() }
+        return try runPipelined(keys)
+    }
+
+    /// One statement sent on the pipeline and waited for.
+    private func runPipelined(_ keys: [LookupKey]) throws -> WarehouseAnswer {
+        let ticket = Int.min
+        submit(WarehouseStatement(ticket: ticket, keys: keys, attempt: 0, requestID: ""))
+        while true {
+            for outcome in collect(waitingUpTo: 1) where outcome.ticket == ticket { return try outcome.result.get() }
+        }
+    }
+
+    /// Batches sent on the connection and not yet answered, and outcomes not yet collected.
+    private var pending: [Int: (keys: [LookupKey], sent: Double)] = [:]
+    private var done: [WarehouseOutcome] = []
+
+    public var inFlight: Int { pending.count + done.count }
+
+    public func submit(_ statement: WarehouseStatement) {
+        let started = Timestamps.monotonic()
         do {
-            try c.query(prepared: Self.statementName, Self.arrays(keys)) { rows, r in
-                guard let i = rows.int64(r, 0), i >= 1, i <= keys.count else { return }
-                if rows.isNull(r, 1) { return }
-                guard let total = rows.int64(r, 1) else {
-                    throw WarehouseError.misconfigured(
-                        "the total for \(keys[Int(i) - 1]) is \(rows.string(r, 1).prefix(40)), not a whole number of seconds that fits in 64 bits",
-                        hint: "check that --seconds-column names a column of whole seconds")
+            if let c = connection, !c.isHealthy { failPending(.unavailable("\(displayName): the connection was lost")) }
+            let c = try connected()
+            try c.sendPipelined(prepared: Self.statementName, Self.arrays(statement.keys), tag: statement.ticket)
+            pending[statement.ticket] = (statement.keys, started)
+        } catch let f as PostgresConnection.Failure {
+            let e = error(f)
+            failed(statement, e, since: started)
+            if connection == nil { failPending(e) }
+        } catch let e as WarehouseError {
+            failed(statement, e, since: started)
+        } catch {
+            failed(statement, .queryFailed("\(error)"), since: started)
+        }
+    }
+
+    private func failed(_ statement: WarehouseStatement, _ e: WarehouseError, since started: Double) {
+        let seconds = Timestamps.monotonic() - started
+        done.append(WarehouseOutcome(ticket: statement.ticket, result: .failure(e), seconds: seconds))
+    }
+
+    public func collect(waitingUpTo seconds: Double) -> [WarehouseOutcome] {
+        guard let c = connection, !pending.isEmpty else { return take() }
+        do {
+            try c.receivePipelined(waitingUpTo: done.isEmpty ? seconds : 0) { tag, answer in
+                guard let p = pending.removeValue(forKey: tag) else { return }
+                let result: Result<WarehouseAnswer, WarehouseError>
+                switch answer {
+                case .success(let rows):
+                    result = .success(Self.answer(rows, p.keys))
+                case .failure(let f):
+                    result = .failure(error(f))
                 }
-                out[keys[Int(i) - 1]] = total
+                done.append(WarehouseOutcome(ticket: tag, result: result, seconds: Timestamps.monotonic() - p.sent))
             }
-        } catch let e as PostgresConnection.Failure {
-            throw error(e)
+        } catch let f as PostgresConnection.Failure {
+            connection = nil
+            failPending(error(f))
+        } catch {
+            connection = nil
+            failPending(.unavailable("\(displayName): \(error)"))
+        }
+        return take()
+    }
+
+    private func take() -> [WarehouseOutcome] {
+        defer { done.removeAll() }
+        return done
+    }
+
+    /// Every batch on a connection that is gone ends with `e`; none of their answers can arrive.
+    private func failPending(_ e: WarehouseError) {
+        let now = Timestamps.monotonic()
+        for (ticket, p) in pending {
+            done.append(WarehouseOutcome(ticket: ticket, result: .failure(e), seconds: now - p.sent))
+        }
+        pending.removeAll()
+    }
+
+    /// The rows of one batch's answer: (position of the key, total). A total that does not fit in
+    /// 64 bits or is not a whole number is set apart for its own key, so one bad key never fails its batch.
+    private static func answer(_ rows: PostgresConnection.Rows, _ keys: [LookupKey]) -> WarehouseAnswer {
+        var out = WarehouseAnswer()
+        out.totals.reserveCapacity(keys.count)
+        for r in 0..<rows.count {
+            guard let i = rows.int64(r, 0), i >= 1, i <= keys.count else { continue }
+            if rows.isNull(r, 1) { continue }
+            let key = keys[Int(i) - 1]
+            // SUM of a bigint column is numeric: it may not fit, and a numeric column may hold fractions.
+            if let total = rows.int64(r, 1) ?? Self.wholeNumber(rows.string(r, 1)) {
+                out.totals[key] = total
+            } else {
+                out.rejected[key] =
+                    "is \(rows.string(r, 1).prefix(40)), not a whole number of seconds that fits in 64 bits"
+            }
         }
         return out
+    }
+
+    /// `123.000` (a numeric sum with a scale) as 123; nil for anything with a non-zero fraction or too big.
+    static func wholeNumber(_ text: String) -> Int64? {
+        guard let dot = text.firstIndex(of: "."), text[text.index(after: dot)...].allSatisfy({ $0 == "0" }) else {
+            return nil
+        }
+        return Int64(text[..<dot])
     }
 
     public func explain(_ keys: [LookupKey]) -> String {

@@ -85,6 +85,7 @@ public final class SQLiteConnection {
         public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
         public func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }
         public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(stmt, column) == SQLITE_NULL }
+        public func isInteger(_ column: Int32) -> Bool { sqlite3_column_type(stmt, column) == SQLITE_INTEGER }
         /// True when the column's text is exactly `text`, compared without building a String.
         public func text(_ column: Int32, equals text: String) -> Bool {
             guard let p = sqlite3_column_text(stmt, column) else { return false }

@@ -48,34 +48,62 @@ public final class SQLiteWarehouse: Warehouse {
     }
 
     public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        guard !keys.isEmpty else { return [:] }
+        let a = try answer(for: keys)
+        if let (key, why) = a.rejected.first { throw WarehouseError.queryFailed("the total for \(key) \(why)") }
+        return a.totals
+    }
+
+    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
+        guard !keys.isEmpty else { return WarehouseAnswer() }
         do {
-            let stmt: SQLiteConnection.Statement
-            if let s = statements[keys.count] { stmt = s } else {
-                stmt = try connection.prepare(sql(count: keys.count))
-                if statements.count > 16 { statements.removeAll() }
-                statements[keys.count] = stmt
+            return try query(keys)
+        } catch let e as SQLiteConnection.Failure where e.message.contains("integer overflow") && keys.count > 1 {
+            // SQLite ends the whole statement when one sum overflows: ask key by key to find it.
+            var out = WarehouseAnswer()
+            for k in keys {
+                let one = try answer(for: [k])
+                out.totals.merge(one.totals) { a, _ in a }
+                out.rejected.merge(one.rejected) { a, _ in a }
             }
-            stmt.reset()
-            for (i, k) in keys.enumerated() {
-                stmt.bind(Int32(i * 3 + 1), k.userID)
-                stmt.bind(Int32(i * 3 + 2), k.courseID)
-                stmt.bind(Int32(i * 3 + 3), k.enterpriseID)
-            }
-            var out: [LookupKey: Int64] = [:]
-            while try stmt.step() {
-                if stmt.isNull(3) { continue }
-                out[LookupKey(userID: stmt.int64(0), courseID: stmt.string(1), enterpriseID: stmt.string(2))] = stmt.int64(3)
-            }
-            stmt.reset()
             return out
+        } catch let e as SQLiteConnection.Failure where e.message.contains("integer overflow") {
+            return WarehouseAnswer(rejected: [keys[0]: "does not fit in 64 bits"])
         } catch let e as SQLiteConnection.Failure {
-            if e.message.contains("integer overflow") {
-                throw WarehouseError.misconfigured("a total in \(tableName) does not fit in 64 bits: \(e.message)",
-                                                   hint: "check that --seconds-column names a column of whole seconds")
-            }
             throw WarehouseError.queryFailed(e.message)
         }
+    }
+
+    private func query(_ keys: [LookupKey]) throws -> WarehouseAnswer {
+        let stmt: SQLiteConnection.Statement
+        if let s = statements[keys.count] { stmt = s } else {
+            stmt = try connection.prepare(sql(count: keys.count))
+            if statements.count > 16 { statements.removeAll() }
+            statements[keys.count] = stmt
+        }
+        stmt.reset()
+        defer { stmt.reset() }
+        for (i, k) in keys.enumerated() {
+            stmt.bind(Int32(i * 3 + 1), k.userID)
+            stmt.bind(Int32(i * 3 + 2), k.courseID)
+            stmt.bind(Int32(i * 3 + 3), k.enterpriseID)
+        }
+        var out = WarehouseAnswer()
+        while try stmt.step() {
+            if stmt.isNull(3) { continue }
+            let key = LookupKey(userID: stmt.int64(0), courseID: stmt.string(1), enterpriseID: stmt.string(2))
+            if stmt.isInteger(3) {
+                out.totals[key] = stmt.int64(3)
+                continue
+            }
+            // A REAL column sums to a REAL: whole values are fine, fractions are not seconds.
+            let d = stmt.double(3)
+            if d.isFinite, d == d.rounded(), abs(d) < 9.2e18 {
+                out.totals[key] = Int64(d)
+            } else {
+                out.rejected[key] = "is \(d), not a whole number of seconds that fits in 64 bits"
+            }
+        }
+        return out
     }
 
     public func explain(_ keys: [LookupKey]) -> String {

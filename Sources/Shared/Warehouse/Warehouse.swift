@@ -8,6 +8,10 @@ public protocol Warehouse: AnyObject {
     /// cannot answer.
     func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64]
 
+    /// The batch's answer with keys whose rows cannot make a total set apart, so that one bad
+    /// key never fails its batch. Warehouses that cannot tell keys apart use ``totals(for:)``.
+    func answer(for keys: [LookupKey]) throws -> WarehouseAnswer
+
     /// The query and its bound values, for `--explain`, without running it.
     func explain(_ keys: [LookupKey]) -> String
 
@@ -20,4 +24,8 @@ public protocol Warehouse: AnyObject {
 extension Warehouse {
     /// Warehouses that check their table when they are opened need nothing more.
     public func verify() throws {}
+
+    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
+        WarehouseAnswer(totals: try totals(for: keys))
+    }
 }

@@ -22,8 +22,12 @@ public enum WarehouseError: LTError {
         }
     }
 
-    public var kind: ErrorKind {
-        if case .misconfigured = self { return .configuration }
-        return .unavailable
+    public var kind: ErrorKind { isPermanent ? .configuration : .unavailable }
+
+    /// True for a configuration that cannot work (``misconfigured(_:hint:)``), from any warehouse:
+    /// retrying cannot help, so lt-query stops instead of marking lines `unavailable`.
+    public var isPermanent: Bool {
+        if case .misconfigured = self { return true }
+        return false
     }
 }

@@ -88,3 +88,46 @@ import Testing
         }
     }
 }
+
+/// Typed accessors answer nil for a value of another kind, instead of reading it as theirs.
+@Suite struct JSONTypedAccessorTests {
+    func members(_ text: String, _ body: (JSONScanner, [JSONMember]) throws -> Void) throws {
+        var bytes = Array(text.utf8)
+        try bytes.withUnsafeMutableBufferPointer { b in
+            let s = JSONScanner(UnsafeBufferPointer(b))
+            try body(s, try s.members(ofObjectAt: try s.document().lowerBound))
+        }
+    }
+
+    @Test func eachAccessorReadsOnlyItsKind() throws {
+        try members(#"{"s":"a\"b","n":7,"f":1.5,"t":true,"o":{"x":1},"a":[1],"z":null,"e":"","one":1}"#) { s, m in
+            let byName = Dictionary(uniqueKeysWithValues: m.map { (s.keyText($0), $0) })
+            #expect(s.string(byName["s"]!) == "a\"b")
+            #expect(s.string(byName["e"]!) == "")
+            for name in ["n", "f", "t", "o", "a", "z", "one"] { #expect(s.string(byName[name]!) == nil, "\(name)") }
+            #expect(s.int64(byName["n"]!) == 7)
+            for name in ["s", "f", "t", "o", "a", "z"] { #expect(s.int64(byName[name]!) == nil, "\(name)") }
+            #expect(s.bool(byName["t"]!) == true)
+            for name in ["s", "n", "z"] { #expect(s.bool(byName[name]!) == nil, "\(name)") }
+        }
+    }
+
+    @Test func decodeStringRefusesRangesThatAreNotStrings() throws {
+        try members(#"{"k":5,"j":"x"}"#) { s, m in
+            // A one-byte number: reading it as a string used to take a negative length.
+            #expect(s.decodeString(m[0].value) == nil)
+            #expect(s.decodeString(m[1].value) == "x")
+            #expect(s.decodeString(0..<1) == nil)
+            #expect(s.decodeString(-1..<3) == nil)
+            #expect(s.decodeString(0..<(s.count + 5)) == nil)
+        }
+    }
+
+    @Test func duplicateMembersAreFoundUnderAnyEscaping() throws {
+        try members(#"{"user":1,"u\u0073er":2,"x":3}"#) { s, m in
+            #expect(DuplicateMembers.first(in: m, of: s) == "user")
+            #expect(DuplicateMembers.first(named: ["x", "user"], in: m, of: s) == "user")
+            #expect(DuplicateMembers.count("x", in: m, of: s) == 1)
+        }
+    }
+}

@@ -3,15 +3,16 @@ import FoundationEssentials
 /// The specification's warehouse, through the Snowflake SQL API (`POST /api/v2/statements`).
 ///
 /// One statement per batch, with the keys as bindings; results arrive as strings over one or more
-/// partitions. A statement still running after the first answer (202) is polled until done, or
-/// cancelled at the statement timeout. Each submission carries a `requestId`, kept across retries
-/// of the same batch, so Snowflake runs a resubmitted statement only once.
-public final class SnowflakeWarehouse: Warehouse {
+/// partitions. Several statements run at once, each a chain of requests on one libcurl multi handle:
+/// the submission, polls of a statement still running (202) until done or cancelled at the statement
+/// timeout, then the further partitions. Each submission carries a `requestId`, kept across retries
+/// of the same batch (resubmitted with `retry=true`), so Snowflake runs a resubmitted statement once.
+public final class SnowflakeWarehouse: ConcurrentWarehouse {
     public let displayName: String
     let account: SnowflakeAccount
     let auth: SnowflakeAuth
     let spec: TableSpec
-    let http: SnowflakeHTTP
+    private let http: SnowflakeHTTP
     /// Seconds a statement may run on Snowflake before it is cancelled.
     public var statementTimeout: Double
     /// Attempts for answers Snowflake asks to retry (429, 503, 408) within one round trip.
@@ -71,15 +72,17 @@ public final class SnowflakeWarehouse: Warehouse {
         var json = JSONBuffer()
         json.beginObject()
         json.key("statement")
-        json.string("SELECT \(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn), \(spec.secondsColumn) FROM \(spec.table) LIMIT 0")
+        json.string("SELECT \(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn), \(spec.secondsColumn) "
+                    + "FROM \(spec.table) LIMIT 0")
         json.key("timeout"); json.int(Int(statementTimeout.rounded(.up)))
         json.member("database", account.database)
         json.member("schema", account.schema)
         json.member("warehouse", account.warehouse)
         json.member("role", account.role)
         json.endObject()
-        let r = http.request(method: "POST", url: "\(account.baseURL)/api/v2/statements?requestId=\(UUID().uuidString.lowercased())",
-                             headers: try headers(), body: json.bytes, timeout: statementTimeout + 15)
+        let url = "\(account.baseURL)/api/v2/statements?requestId=\(WarehouseStatement.newRequestID())"
+        let r = http.request(.init(method: .post, url: url, headers: try headers(), body: json.bytes,
+                                   timeout: statementTimeout + 15))
         do { _ = try answer(r) } catch WarehouseError.queryFailed(let m) {
             throw WarehouseError.misconfigured("cannot read \(spec.table) on Snowflake: \(m)",
                                                hint: "check --table, the column options, the database and schema in the address, and the role's grants")
@@ -91,68 +94,212 @@ public final class SnowflakeWarehouse: Warehouse {
     }
 
     private func headers() throws -> [(String, String)] {
-        [("Authorization", "Bearer \(try auth.token())"),
-         ("X-Snowflake-Authorization-Token-Type", auth.tokenType),
-         ("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", userAgent)]
+        let token: String
+        do { token = try auth.token() } catch {
+            throw WarehouseError.misconfigured("cannot sign the Snowflake token: \(error)",
+                                               hint: "check the private key named by SNOWFLAKE_PRIVATE_KEY_PATH")
+        }
+        return [("Authorization", "Bearer \(token)"),
+                ("X-Snowflake-Authorization-Token-Type", auth.tokenType),
+                ("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", userAgent)]
     }
 
-    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        guard !keys.isEmpty else { return [:] }
-        let requestID = UUID().uuidString.lowercased()
+    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] { try runAlone(keys) }
+
+    // MARK: Statements in flight
+
+    /// A statement between its submission and its last partition.
+    private final class Running {
+        enum Step { case submit, poll, partition(Int) }
+        let statement: WarehouseStatement
         let started = Timestamps.monotonic()
-        var attempt = 0
-        var response: SnowflakeHTTP.Response
-        while true {
-            let retry = attempt > 0 ? "&retry=true" : ""
-            response = http.request(method: "POST", url: "\(account.baseURL)/api/v2/statements?requestId=\(requestID)\(retry)",
-                                    headers: try headers(), body: body(keys), timeout: statementTimeout + 15)
-            if [408, 429, 503].contains(response.status) && attempt < transientRetries {
-                attempt += 1
-                Clock.sleep(seconds: 0.2 * Double(1 << attempt) * Double.random(in: 0.5...1))
+        var step = Step.submit
+        var handle = ""
+        /// Resubmissions within this round trip for answers Snowflake asks to retry (408, 429, 503).
+        var resubmissions = 0
+        /// When the next request of the chain may start; nil while one is out.
+        var due: Double? = 0
+        var partitions: [SnowflakeAnswer.Partition] = []
+        var expectedRows: Int?
+        var rows = 0
+        var totals: [LookupKey: Int64] = [:]
+
+        init(_ statement: WarehouseStatement) { self.statement = statement }
+    }
+
+    private var running: [Int: Running] = [:]
+    private var requestTags: [Int: Int] = [:]
+    private var nextTag = 0
+
+    public var inFlight: Int { running.count }
+
+    public func submit(_ statement: WarehouseStatement) {
+        running[statement.ticket] = Running(statement)
+    }
+
+    public func collect(waitingUpTo seconds: Double) -> [WarehouseOutcome] {
+        let deadline = Timestamps.monotonic() + seconds
+        var out: [WarehouseOutcome] = []
+        while !running.isEmpty {
+            startDue(&out)
+            let now = Timestamps.monotonic()
+            var wait = out.isEmpty ? max(0, deadline - now) : 0
+            for r in running.values { if let due = r.due { wait = min(wait, max(0, due - now)) } }
+            if http.inFlight == 0 {
+                // Only timers left (a poll or a resubmission due later): nothing to wait on but time.
+                if wait > 0 { Clock.sleep(seconds: wait) }
+                if !out.isEmpty || Timestamps.monotonic() >= deadline { break }
                 continue
             }
-            break
-        }
-        var document = try answer(response)
-        // 202: still running. Poll its status URL until it is done, or cancel it at the timeout.
-        while response.status == 202 {
-            guard let handle = document["statementHandle"] as? String else {
-                throw WarehouseError.queryFailed("Snowflake answered 202 without a statement handle")
+            for (tag, response) in http.perform(waitingUpTo: wait) {
+                guard let ticket = requestTags.removeValue(forKey: tag), let r = running[ticket] else { continue }
+                do {
+                    if try advance(r, response) { finish(r, .success(WarehouseAnswer(totals: r.totals)), &out) }
+                } catch let e as WarehouseError {
+                    finish(r, .failure(e), &out)
+                } catch {
+                    finish(r, .failure(.queryFailed("\(error)")), &out)
+                }
             }
-            if Timestamps.monotonic() - started > statementTimeout {
-                _ = http.request(method: "POST", url: "\(account.baseURL)/api/v2/statements/\(handle)/cancel",
-                                 headers: try headers(), body: [], timeout: 10)
-                throw WarehouseError.queryFailed("statement \(handle) still running after \(Int(statementTimeout)) s; cancelled")
-            }
-            Clock.sleep(seconds: 0.25)
-            response = http.request(method: "GET", url: "\(account.baseURL)/api/v2/statements/\(handle)",
-                                    headers: try headers(), body: nil, timeout: 30)
-            document = try answer(response)
-        }
-        var out: [LookupKey: Int64] = [:]
-        try collect(document, into: &out)
-        let partitions = ((document["resultSetMetaData"] as? [String: Any])?["partitionInfo"] as? [Any])?.count ?? 1
-        if partitions > 1, let handle = document["statementHandle"] as? String {
-            for p in 1..<partitions {
-                let r = http.request(method: "GET", url: "\(account.baseURL)/api/v2/statements/\(handle)?partition=\(p)",
-                                     headers: try headers(), body: nil, timeout: 60)
-                try collect(try answer(r), into: &out)
-            }
+            if !out.isEmpty || Timestamps.monotonic() >= deadline { break }
         }
         return out
     }
 
-    /// The response's JSON, or the error it stands for.
-    private func answer(_ r: SnowflakeHTTP.Response) throws -> [String: Any] {
+    private func finish(_ r: Running, _ result: Result<WarehouseAnswer, WarehouseError>,
+                        _ out: inout [WarehouseOutcome]) {
+        running[r.statement.ticket] = nil
+        let seconds = Timestamps.monotonic() - r.started
+        out.append(WarehouseOutcome(ticket: r.statement.ticket, result: result, seconds: seconds))
+    }
+
+    /// Starts the next request of every statement whose turn has come.
+    private func startDue(_ out: inout [WarehouseOutcome]) {
+        let now = Timestamps.monotonic()
+        for r in running.values {
+            guard let due = r.due, due <= now else { continue }
+            let request: SnowflakeHTTP.Request
+            do {
+                request = try nextRequest(r)
+            } catch let e as WarehouseError {
+                finish(r, .failure(e), &out)
+                continue
+            } catch {
+                finish(r, .failure(.queryFailed("\(error)")), &out)
+                continue
+            }
+            nextTag += 1
+            requestTags[nextTag] = r.statement.ticket
+            r.due = nil
+            http.start(request, tag: nextTag)
+        }
+    }
+
+    private func nextRequest(_ r: Running) throws -> SnowflakeHTTP.Request {
+        let base = "\(account.baseURL)/api/v2/statements"
+        switch r.step {
+        case .submit:
+            let retry = r.statement.attempt > 0 || r.resubmissions > 0 ? "&retry=true" : ""
+            return .init(method: .post, url: "\(base)?requestId=\(r.statement.requestID)\(retry)",
+                         headers: try headers(), body: body(r.statement.keys), timeout: statementTimeout + 15)
+        case .poll:
+            if Timestamps.monotonic() - r.started > statementTimeout {
+                // Cancelled on the way out; its answer is not waited for.
+                nextTag += 1
+                http.start(.init(method: .post, url: "\(base)/\(r.handle)/cancel", headers: try headers(), body: [],
+                                 timeout: 10), tag: nextTag)
+                throw WarehouseError.queryFailed(
+                    "statement \(r.handle) still running after \(Int(statementTimeout)) s; cancelled")
+            }
+            return .init(method: .get, url: "\(base)/\(r.handle)", headers: try headers(), body: [], timeout: 30)
+        case .partition(let p):
+            return .init(method: .get, url: "\(base)/\(r.handle)?partition=\(p)", headers: try headers(), body: [],
+                         timeout: 60)
+        }
+    }
+
+    /// Takes in one answer of the statement's chain; true when the statement is complete.
+    private func advance(_ r: Running, _ response: SnowflakeHTTP.Response) throws -> Bool {
+        if case .submit = r.step, [408, 429, 503].contains(response.status), r.resubmissions < transientRetries {
+            r.resubmissions += 1
+            r.due = Timestamps.monotonic() + 0.2 * Double(1 << r.resubmissions) * Double.random(in: 0.5...1)
+            return false
+        }
+        let a = try answer(response)
+        if response.status == 202 {
+            // Still running: poll its status until it is done.
+            guard let handle = a.statementHandle, Self.isHandle(handle) else {
+                throw WarehouseError.unavailable("Snowflake answered 202 without a usable statement handle")
+            }
+            r.handle = handle
+            r.step = .poll
+            r.due = Timestamps.monotonic() + 0.25
+            return false
+        }
+        let page: Int
+        if case .partition(let p) = r.step {
+            page = p
+        } else {
+            page = 0
+            r.partitions = a.resultSetMetaData?.partitionInfo ?? []
+            r.expectedRows = a.resultSetMetaData?.numRows
+            if let handle = a.statementHandle { r.handle = handle }
+        }
+        guard let rows = a.data else {
+            throw WarehouseError.unavailable("Snowflake answered 200 without data for partition \(page) of statement "
+                                             + "\(r.handle.prefix(64))")
+        }
+        if page < r.partitions.count, let expected = r.partitions[page].rowCount, expected != rows.count {
+            throw WarehouseError.unavailable(
+                "Snowflake sent \(rows.count) rows for partition \(page), which it said holds \(expected)")
+        }
+        try collect(rows, into: &r.totals)
+        r.rows += rows.count
+        if page + 1 < r.partitions.count {
+            guard Self.isHandle(r.handle) else {
+                throw WarehouseError.unavailable(
+                    "Snowflake announced \(r.partitions.count) partitions without a usable statement handle")
+            }
+            r.step = .partition(page + 1)
+            r.due = 0
+            return false
+        }
+        if let expected = r.expectedRows, expected != r.rows {
+            throw WarehouseError.unavailable("Snowflake sent \(r.rows) rows, but said the result holds \(expected)")
+        }
+        return true
+    }
+
+    /// A statement handle goes into URLs: a UUID-like token only.
+    static func isHandle(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 128 && s.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
+        }
+    }
+
+    /// The decoded answer, or the error it stands for.
+    private func answer(_ r: SnowflakeHTTP.Response) throws -> SnowflakeAnswer {
         if let t = r.transportError { throw WarehouseError.unavailable("Snowflake at \(account.baseURL): \(t)") }
-        let json = (try? JSONObjectCoding.object(from: Data(r.body))) as? [String: Any] ?? [:]
-        let message = (json["message"] as? String).map { ": \($0)" } ?? ""
         switch r.status {
         case 200, 202:
-            return json
+            return try SnowflakeAnswer.decode(r.body, status: r.status, from: "Snowflake")
+        default:
+            break
+        }
+        let a = try? JSONDecoder().decode(SnowflakeAnswer.self, from: Data(r.body))
+        let message = a?.quotedMessage ?? ""
+        switch r.status {
         case 401, 403:
-            throw WarehouseError.misconfigured("Snowflake refused the credentials (\(r.status))\(message)",
-                                               hint: "check the account, the user and that the public key is registered on the user (ALTER USER … SET RSA_PUBLIC_KEY)")
+            throw WarehouseError.misconfigured(
+                "Snowflake refused the credentials (\(r.status))\(message)",
+                hint: "check the account, the user, the role's grants and that the public key is registered on "
+                    + "the user (ALTER USER … SET RSA_PUBLIC_KEY)")
+        case 422 where a?.isPermanent == true:
+            throw WarehouseError.misconfigured(
+                "Snowflake refused the statement on \(spec.table) (code \(a?.code ?? "?"), "
+                    + "SQL state \(a?.sqlState ?? "?"))\(message)",
+                hint: "check --table and the column options, the database and schema in the address, and the role's "
+                    + "grants (GRANT SELECT ON … TO ROLE …)")
         case 422:
             throw WarehouseError.queryFailed("Snowflake could not run the statement\(message)")
         case 408, 429, 503, 500..<600:
@@ -163,14 +310,12 @@ public final class SnowflakeWarehouse: Warehouse {
     }
 
     /// Adds a partition's rows; every value arrives as a string (or null), whatever its SQL type.
-    private func collect(_ document: [String: Any], into out: inout [LookupKey: Int64]) throws {
-        guard let rows = document["data"] as? [[Any]] else { return }
+    private func collect(_ rows: [[String?]], into out: inout [LookupKey: Int64]) throws {
         for row in rows {
-            guard row.count >= 4, let u = (row[0] as? String).flatMap(Self.integer), let c = row[1] as? String,
-                  let e = row[2] as? String else {
-                throw WarehouseError.queryFailed("unexpected row shape from Snowflake: \(row.prefix(4))")
+            guard row.count >= 4, let u = row[0].flatMap(Self.integer), let c = row[1], let e = row[2] else {
+                throw WarehouseError.unavailable("unexpected row shape from Snowflake: \(row.prefix(4))")
             }
-            guard let sumText = row[3] as? String else { continue }  // NULL sum: no data
+            guard let sumText = row[3] else { continue }  // NULL sum: no data
             guard let sum = Self.integer(sumText) else {
                 throw WarehouseError.queryFailed("Snowflake returned a non-integer total \"\(sumText.prefix(40))\"")
             }

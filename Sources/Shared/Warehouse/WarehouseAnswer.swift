@@ -1,0 +1,11 @@
+/// A batch's answer: the total of each key with rows, and the keys whose rows do not make a
+/// total (over 64 bits, not a whole number), each with why. Keys in neither have no rows.
+public struct WarehouseAnswer: Sendable {
+    public var totals: [LookupKey: Int64]
+    public var rejected: [LookupKey: String]
+
+    public init(totals: [LookupKey: Int64] = [:], rejected: [LookupKey: String] = [:]) {
+        self.totals = totals
+        self.rejected = rejected
+    }
+}

@@ -1,0 +1,251 @@
+import Foundation
+import Testing
+@testable import Shared
+
+/// A warehouse whose answers are scripted: each call takes the next outcome (the last repeats).
+final class ScriptedWarehouse: Warehouse {
+    var outcomes: [Result<[LookupKey: Int64], WarehouseError>]
+    private(set) var calls: [[LookupKey]] = []
+    let displayName = "scripted"
+
+    init(_ outcomes: [Result<[LookupKey: Int64], WarehouseError>]) { self.outcomes = outcomes }
+
+    func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
+        calls.append(keys)
+        let outcome = outcomes.count > 1 ? outcomes.removeFirst() : outcomes[0]
+        return try outcome.get().filter { keys.contains($0.key) }
+    }
+
+    /// Keys whose rows make no usable total, set apart from the batch's answer.
+    var rejected: [LookupKey: String] = [:]
+
+    func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
+        WarehouseAnswer(totals: try totals(for: keys), rejected: rejected.filter { keys.contains($0.key) })
+    }
+
+    func explain(_ keys: [LookupKey]) -> String { "" }
+}
+
+/// A store in memory, counting what goes in.
+final class MemoryStore: LookupStore {
+    var entries: [LookupKey: CachedLookup] = [:]
+    var isEnabled = true
+    private(set) var flushes = 0
+
+    func get(_ keys: [LookupKey], now: Double) -> [CachedLookup?] {
+        keys.map { k in entries[k].flatMap { $0.expiresAt > now ? $0 : nil } }
+    }
+
+    func put(_ batch: [(LookupKey, Int64?)], lastUpdated: String, now: Double) {
+        for (k, t) in batch { entries[k] = CachedLookup(totalSeconds: t, lastUpdated: lastUpdated, expiresAt: now + 60) }
+    }
+
+    func flush() { flushes += 1 }
+}
+
+/// Key resolution (memory, store, warehouse, retries, breaker) with a scripted warehouse and store.
+@Suite struct LookupResolverTests {
+    static let enterprise = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+    let a = LookupKey(userID: 1, courseID: "course-v1:a", enterpriseID: enterprise)
+    let b = LookupKey(userID: 2, courseID: "course-v1:b", enterpriseID: enterprise)
+
+    func resolver(_ w: Warehouse, _ store: LookupStore? = nil, retries: Int = 2) -> LookupResolver {
+        var options = LookupOptions()
+        options.retries = retries
+        options.retryDelay = 0.001
+        options.breakerCooldown = 3600
+        return LookupResolver(warehouse: w, store: store, options: options,
+                              diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)))
+    }
+
+    @Test func warehouseAnswersAreRememberedAndStored() throws {
+        let w = ScriptedWarehouse([.success([a: 120])])
+        let store = MemoryStore()
+        let r = resolver(w, store)
+        #expect(r.known(a) == nil)
+        let answers = try r.collect(r.submit([a, b]))
+        #expect(answers[a]?.status == .found)
+        #expect(answers[a]?.totalSeconds == 120)
+        #expect(answers[a]?.source == .warehouse)
+        #expect(answers[b]?.status == .notFound)
+        #expect(store.entries[a]?.totalSeconds == 120)
+        #expect(store.entries[b] != nil && store.entries[b]?.totalSeconds == nil)
+        // A repeat comes from memory, not the warehouse.
+        #expect(r.known(a)?.totalSeconds == 120)
+        #expect(w.calls.count == 1)
+        r.finish()
+        #expect(store.flushes == 1)
+    }
+
+    @Test func storeAnswersBeforeTheWarehouse() {
+        let w = ScriptedWarehouse([.success([:])])
+        let store = MemoryStore()
+        store.put([(a, 7)], lastUpdated: "2026-01-01T00:00:00Z", now: Timestamps.now())
+        let r = resolver(w, store)
+        #expect(r.known(a) == LookupResult(status: .found, totalSeconds: 7, lastUpdated: "2026-01-01T00:00:00Z", source: .cache))
+        store.isEnabled = false
+        #expect(r.known(a) == nil)
+        #expect(r.stats.cacheHits == 1)
+        #expect(w.calls.isEmpty)
+    }
+
+    @Test func transientErrorsAreRetriedThenUnavailableThenFailFast() throws {
+        let w = ScriptedWarehouse([.failure(.unavailable("refused"))])
+        let r = resolver(w, retries: 2)
+        let first = try r.collect(r.submit([a]))
+        #expect(first[a]?.status == .unavailable)
+        #expect(first[a]?.error?.contains("refused") == true)
+        #expect(w.calls.count == 3)
+        // The breaker is open now: the next batch is not sent.
+        let second = try r.collect(r.submit([b]))
+        #expect(second[b]?.status == .unavailable)
+        #expect(w.calls.count == 3)
+        #expect(r.stats.failedFast == 1)
+    }
+
+    @Test func retriesRecoverAndAnswer() throws {
+        let w = ScriptedWarehouse([.failure(.queryFailed("serialization failure")), .success([a: 5])])
+        let r = resolver(w, retries: 3)
+        #expect(try r.collect(r.submit([a]))[a]?.totalSeconds == 5)
+        #expect(w.calls.count == 2)
+    }
+
+    @Test func permanentErrorsThrowWithoutRetries() {
+        let w = ScriptedWarehouse([.failure(.misconfigured("permission denied for table x", hint: "grant SELECT"))])
+        let store = MemoryStore()
+        let r = resolver(w, store, retries: 3)
+        let ticket = r.submit([a])
+        #expect(r.isAnswered(ticket))
+        #expect(throws: WarehouseError.self) { try r.collect(ticket) }
+        #expect(w.calls.count == 1)
+        #expect(store.entries.isEmpty)
+    }
+
+    @Test func aBadTotalAffectsOnlyItsOwnKey() throws {
+        let c = LookupKey(userID: 3, courseID: "course-v1:c", enterpriseID: Self.enterprise)
+        let w = ScriptedWarehouse([.success([a: 10, b: -40])])
+        w.rejected = [c: "is 1e30, not a whole number of seconds that fits in 64 bits"]
+        let store = MemoryStore()
+        let r = resolver(w, store)
+        let answers = try r.collect(r.submit([a, b, c]))
+        #expect(answers[a] == LookupResult(status: .found, totalSeconds: 10, lastUpdated: answers[a]?.lastUpdated, source: .warehouse))
+        #expect(answers[b]?.status == .unavailable)
+        #expect(answers[b]?.error?.contains(b.cacheKey) == true)
+        #expect(answers[b]?.error?.contains("negative") == true)
+        #expect(answers[c]?.status == .unavailable)
+        #expect(answers[c]?.error?.contains(c.cacheKey) == true)
+        #expect(answers[c]?.error?.contains(a.cacheKey) == false)
+        // Only the good key is kept; the bad ones are asked again next time.
+        #expect(Set(store.entries.keys) == [a])
+        #expect(r.known(b) == nil)
+        #expect(w.calls.count == 1)
+    }
+}
+
+/// A warehouse with statements in flight whose outcomes the test hands out, in any order.
+final class ManualConcurrentWarehouse: ConcurrentWarehouse {
+    let displayName = "manual"
+    private(set) var submitted: [WarehouseStatement] = []
+    private var outcomes: [WarehouseOutcome] = []
+    private var open: Set<Int> = []
+
+    func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] { try runAlone(keys) }
+    func explain(_ keys: [LookupKey]) -> String { "" }
+    var inFlight: Int { open.count }
+
+    func submit(_ statement: WarehouseStatement) {
+        submitted.append(statement)
+        open.insert(statement.ticket)
+    }
+
+    /// Ends the statement with `ticket` on the next collect.
+    func answer(_ ticket: Int, _ result: Result<[LookupKey: Int64], WarehouseError>) {
+        open.remove(ticket)
+        let answer = result.map { WarehouseAnswer(totals: $0) }
+        outcomes.append(WarehouseOutcome(ticket: ticket, result: answer, seconds: 0.01))
+    }
+
+    func collect(waitingUpTo seconds: Double) -> [WarehouseOutcome] {
+        defer { outcomes.removeAll() }
+        return outcomes
+    }
+}
+
+@Suite struct LookupResolverInFlightTests {
+    let keys = (1...3).map {
+        LookupKey(userID: Int64($0), courseID: "course-v1:a", enterpriseID: LookupResolverTests.enterprise)
+    }
+
+    func resolver(_ w: Warehouse, maxStatements: Int = 8) -> LookupResolver {
+        var options = LookupOptions()
+        options.retries = 2
+        options.retryDelay = 0.001
+        options.breakerCooldown = 3600
+        options.maxStatements = maxStatements
+        return LookupResolver(warehouse: w, store: nil, options: options,
+                              diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)))
+    }
+
+    @Test func batchesGoOutTogetherAndAreAnsweredInAnyOrder() throws {
+        let w = ManualConcurrentWarehouse()
+        let r = resolver(w)
+        let tickets = keys.map { r.submit([$0]) }
+        #expect(w.submitted.count == 3)
+        #expect(r.outstanding == 3)
+        let ids = w.submitted.map(\.ticket)
+        w.answer(ids[2], .success([keys[2]: 30]))
+        r.poll(waitingUpTo: 0)
+        #expect(r.isAnswered(tickets[2]))
+        #expect(!r.isAnswered(tickets[0]))
+        #expect(try r.collect(tickets[2])[keys[2]]?.totalSeconds == 30)
+        w.answer(ids[0], .success([keys[0]: 10]))
+        w.answer(ids[1], .success([:]))
+        #expect(try r.collect(tickets[0])[keys[0]]?.totalSeconds == 10)
+        #expect(try r.collect(tickets[1])[keys[1]]?.status == .notFound)
+        #expect(Set(w.submitted.map(\.requestID)).count == 3)
+    }
+
+    @Test func aFailedBatchGoesAgainWithItsRequestIDAndHoldsNewBatches() throws {
+        let w = ManualConcurrentWarehouse()
+        let r = resolver(w)
+        let first = r.submit([keys[0]])
+        let firstID = w.submitted[0].ticket
+        w.answer(firstID, .failure(.unavailable("503")))
+        r.poll(waitingUpTo: 0)
+        // While the first batch is retrying, a new batch is held back.
+        let second = r.submit([keys[1]])
+        #expect(!w.submitted.contains { $0.ticket != firstID })
+        while w.submitted.count < 2 { r.poll(waitingUpTo: 0.01) }
+        let again = w.submitted[1]
+        #expect(again.ticket == firstID)
+        #expect(again.attempt == 1)
+        #expect(again.requestID == w.submitted[0].requestID)
+        w.answer(firstID, .success([keys[0]: 5]))
+        #expect(try r.collect(first)[keys[0]]?.totalSeconds == 5)
+        // The retry succeeded: the held batch goes now, fresh.
+        while w.submitted.count < 3 { r.poll(waitingUpTo: 0.01) }
+        #expect(w.submitted[2].attempt == 0)
+        w.answer(w.submitted[2].ticket, .success([keys[1]: 7]))
+        #expect(try r.collect(second)[keys[1]]?.totalSeconds == 7)
+    }
+
+    @Test func batchesOutWhenTheBreakerOpensFailFast() throws {
+        let w = ManualConcurrentWarehouse()
+        let r = resolver(w)
+        let a = r.submit([keys[0]])
+        let b = r.submit([keys[1]])
+        let (ta, tb) = (w.submitted[0].ticket, w.submitted[1].ticket)
+        // Batch a uses up its three attempts; b fails once meanwhile and then meets the open breaker.
+        for attempt in 0..<3 {
+            while w.submitted.filter({ $0.ticket == ta }).count <= attempt { r.poll(waitingUpTo: 0.01) }
+            w.answer(ta, .failure(.unavailable("down")))
+            r.poll(waitingUpTo: 0)
+        }
+        #expect(try r.collect(a)[keys[0]]?.status == .unavailable)
+        w.answer(tb, .failure(.unavailable("down")))
+        let answers = try r.collect(b)
+        #expect(answers[keys[1]]?.status == .unavailable)
+        #expect(w.submitted.filter { $0.ticket == tb }.count == 1)
+        #expect(r.stats.failedFast == 1)
+    }
+}

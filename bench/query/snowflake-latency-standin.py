@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""A light Snowflake SQL API stand-in on 127.0.0.1 for the benchmark: POST /api/v2/statements
+answers lt-query's batch statement from its bindings, after holding it --latency seconds (without
+blocking other statements), in the SQL API's answer format. No SQL engine and no token check: the
+tests' stand-in (scripts/snowflake-standin.py: snowduck behind a JWT check) spends seconds of CPU on
+a 500-key statement, which would measure the stand-in instead of lt-query.
+
+The table is a rule, so any key can be checked: user U (below 10**9) has, for course C and
+enterprise E, the total (U * 7919) % 3600 + 1 seconds; users from 10**9 up have no rows.
+Writes its port to --port-file and, at exit (SIGTERM), the most statements it held at once to
+--stats.
+"""
+import argparse
+import asyncio
+import json
+import os
+import signal
+import uuid
+
+
+def total(user):
+    return None if user >= 10**9 else (user * 7919) % 3600 + 1
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--latency", type=float, default=1.5)
+    ap.add_argument("--stats")
+    args = ap.parse_args()
+    state = {"in_flight": 0, "max_in_flight": 0, "statements": 0}
+
+    async def answer(body):
+        request = json.loads(body)
+        bindings = request.get("bindings", {})
+        values = [bindings[str(i)]["value"] for i in range(1, len(bindings) + 1)]
+        rows = []
+        for i in range(0, len(values) - 2, 3):
+            t = total(int(values[i]))
+            if t is not None:
+                rows.append([values[i], values[i + 1], values[i + 2], str(t)])
+        state["in_flight"] += 1
+        state["statements"] += 1
+        state["max_in_flight"] = max(state["max_in_flight"], state["in_flight"])
+        try:
+            await asyncio.sleep(args.latency)
+        finally:
+            state["in_flight"] -= 1
+        return {"code": "090001", "sqlState": "00000", "message": "Statement executed successfully.",
+                "statementHandle": str(uuid.uuid4()),
+                "resultSetMetaData": {"numRows": len(rows), "format": "jsonv2",
+                                      "partitionInfo": [{"rowCount": len(rows)}]},
+                "data": rows}
+
+    async def handle(reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ", 2)
+                length = 0
+                for line in lines[1:]:
+                    name, _, value = line.partition(":")
+                    if name.strip().lower() == "content-length":
+                        length = int(value)
+                body = await reader.readexactly(length) if length else b""
+                if method == "POST" and target.startswith("/api/v2/statements?"):
+                    status, doc = 200, await answer(body)
+                else:
+                    status, doc = 404, {"code": "000404", "message": "not found"}
+                out = json.dumps(doc).encode()
+                writer.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                             % (status, len(out)) + out)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write(str(port))
+    os.replace(args.port_file + ".tmp", args.port_file)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with server:
+        await stop.wait()
+    if args.stats:
+        with open(args.stats, "w") as f:
+            json.dump(state, f)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
