@@ -9,7 +9,8 @@ that path, then 200: an outage), /auth/... (200 only with a bearer token issued 
 /token is an OAuth2 client-credentials endpoint: it checks grant_type and, when --client-id and
 --client-secret are given, the credentials, and issues tokens tok-1, tok-2, ... valid --token-ttl
 seconds; with --revoke-first-token, /auth/ refuses tok-1 as if it had been revoked.
-With --tls-cert and --tls-key it serves https.
+With --tls-cert and --tls-key it serves https; with --client-ca too, it requires a client certificate
+signed by that CA (mutual TLS) and records its subject's common name as "client".
 Once listening it writes its port to --port-file, so callers wait on that file, not on a sleep.
 """
 import argparse
@@ -43,6 +44,9 @@ class Handler(BaseHTTPRequestHandler):
             "headers": {k.lower(): v for k, v in self.headers.items()},
             "body": body.decode("utf-8", "replace"),
         }
+        peer = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
+        if peer:
+            record["client"] = dict(x[0] for x in peer.get("subject", ())).get("commonName")
         # Written once the answer is known, with its status ("answered"; 0 for a dropped connection).
         self.record = record
         parts = [p for p in self.path.split("/") if p]
@@ -145,6 +149,7 @@ def main():
     ap.add_argument("--mode", default="ok")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--client-ca")
     ap.add_argument("--client-id")
     ap.add_argument("--client-secret")
     ap.add_argument("--token-ttl", type=int, default=3600)
@@ -164,6 +169,9 @@ def main():
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(args.client_ca)
         server.socket = context.wrap_socket(server.socket, server_side=True)
     open(args.record, "a").close()
     tmp = args.port_file + ".tmp"

@@ -104,6 +104,7 @@ struct LtSend: ParsableCommand {
             options.allowHTTP = allowHttp
             options.allowPrivate = allowPrivate
             options.transport.caCertPath = cacert
+            options.transport.inheritCertificateAuthorities(from: ProcessInfo.processInfo.environment)
             options.transport.allowedNetworks = try allowAddress.map { try AddressGuard.Network($0) }
             options.timeout = try DurationText.parse(timeout, option: "--timeout")
             options.retry.apply(RetryPolicy.Preset(rawValue: retryPreset)!)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// https only, the private-address guard, TLS with a throwaway CA, and secrets kept out of output.
@@ -32,6 +35,21 @@ import Testing
         #expect(try receiver.requests().count == 4)
     }
 
+    @Test func aRefusedAddressReceivesNoConnectionAndEveryRefusalReadsTheSame() throws {
+        let open = try Listener()
+        let closedPort = try Listener().port  // closed at once: nothing listens there
+        let run = { (port: Int) throws -> ToolOutput in
+            try Tool.run("lt-send", ["--url", "http://localhost:\(port)/x", "--allow-http", "--retries", "0"], stdin: SendFixtures.lines(1))
+        }
+        let toOpen = try run(open.port)
+        #expect(toOpen.status == 1)
+        #expect(!open.connected(), "a connection reached the refused address")
+        let toClosed = try run(closedPort)
+        let errors = try [toOpen, toClosed].map { try $0.records().first?["error"] as? String }
+        #expect(errors[0]?.hasPrefix("refused: ") == true, "\(errors)")
+        #expect(errors[0] == errors[1], "an open and a closed port must not be told apart")
+    }
+
     @Test func httpsIsVerifiedAgainstTheGivenCA() throws {
         let dir = try Workdir()
         let (ca, cert, key) = try SendFixtures.throwawayCA(in: dir)
@@ -42,10 +60,20 @@ import Testing
         let r = try untrusted.records()
         #expect(r.first?["attempts"] as? Int == 1) // a certificate problem is not retried
         #expect((r.first?["error"] as? String)?.lowercased().contains("certificate") == true)
+        // libcurl's own text and the verification result, with a hint at --cacert.
+        #expect((r.first?["error"] as? String)?.contains("verification result") == true, "\(r)")
+        #expect((r.first?["error"] as? String)?.contains("--cacert") == true)
         #expect(try receiver.requests().isEmpty)
         let trusted = try Tool.run("lt-send", ["--url", receiver.url("/ok/x"), "--allow-private", "--cacert", ca], stdin: SendFixtures.lines(3))
         #expect(trusted.status == 0, "\(trusted.stderr)")
         #expect(try receiver.requests().count == 3)
+        // Without --cacert, the CA named by CURL_CA_BUNDLE or SSL_CERT_FILE is trusted, as curl does.
+        for variable in ["CURL_CA_BUNDLE", "SSL_CERT_FILE"] {
+            let env = try Tool.shell("env -u CURL_CA_BUNDLE -u SSL_CERT_FILE -u SSL_CERT_DIR \"$0=$1\" lt-send --url \"$2\" --allow-private",
+                                     args: [variable, ca, receiver.url("/ok/x")], stdin: SendFixtures.lines(1))
+            #expect(env.status == 0, "\(variable): \(env.stderr)")
+        }
+        #expect(try receiver.requests().count == 5)
     }
 
     @Test func dryRunPrintsRequestsWithSecretsMaskedAndSendsNothing() throws {
@@ -89,4 +117,37 @@ import Testing
         #expect(out.stderr.contains("token_env"))
         #expect(!out.stderr.contains("abc"))
     }
+}
+
+/// A listening socket on 127.0.0.1 that never accepts: a connection made to it waits in its backlog.
+final class Listener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &a) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) == 0 && listen(s, 16) == 0 && getsockname(s, $0, &len) == 0 }
+        }
+        guard ok else {
+            close(s)
+            throw TestFailure("cannot listen on 127.0.0.1")
+        }
+        fd = s
+        port = Int(UInt16(bigEndian: a.sin_port))
+        _ = fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK)
+    }
+
+    /// True when a connection arrived (the kernel completes the handshake without accept).
+    func connected() -> Bool {
+        let c = accept(fd, nil, nil)
+        if c >= 0 { close(c) }
+        return c >= 0
+    }
+
+    deinit { close(fd) }
 }

@@ -58,7 +58,7 @@ public final class Sender {
         deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0) }
         journal = try options.journalPath.map { try DeliveryJournal(path: $0) }
         attemptLog = try options.attemptsPath.map { try AttemptLog(path: $0) }
-        self.transport = transport ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
+        self.transport = try transport ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
         scheduler = DeliveryScheduler(globalRate: options.rate, perHost: options.perHost,
                                       maxHeld: min(options.maxHeld ?? options.window, options.window))
         if let url = options.url {
@@ -322,7 +322,8 @@ public final class Sender {
 
     /// The cause of a failed attempt: where it went and what came back.
     private func cause(_ ep: EndpointState, _ r: HTTPResponse) -> String {
-        if let e = r.transportError { return "POST to \(ep.hostPort) failed: \(e)" }
+        // An address refusal already names the address, and reads the same whatever the port.
+        if let e = r.transportError { return e.hasPrefix("refused: ") ? e : "POST to \(ep.hostPort) failed: \(e)" }
         return "\(ep.hostPort) answered \(r.status)"
     }
 

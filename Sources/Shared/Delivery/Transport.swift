@@ -39,24 +39,38 @@ public final class CurlTransport: Transport {
     private var pool: [CurlTransfer] = []
     private var running: [Int: CurlTransfer] = [:]
     private var tags: [ObjectIdentifier: Int] = [:]
+    /// Requests that could not be started, handed back as failed by the next ``perform()``.
+    private var failed: [(tag: Int, response: HTTPResponse)] = []
 
-    public init(settings: TransportSettings, maxConnections: Int) {
+    public init(settings: TransportSettings, maxConnections: Int) throws {
         self.settings = settings
-        multi = CurlMulti(maxConnections: maxConnections)
+        multi = try CurlMulti(maxConnections: maxConnections)
     }
 
-    public var inFlight: Int { running.count }
-    public var inFlightTags: [Int] { Array(running.keys) }
+    public var inFlight: Int { running.count + failed.count }
+    public var inFlightTags: [Int] { Array(running.keys) + failed.map(\.tag) }
 
     public func start(_ request: HTTPRequest, tag: Int) {
-        let t = pool.popLast() ?? CurlTransfer(settings: settings)
-        t.prepare(request)
+        let t: CurlTransfer
+        do {
+            t = try pool.popLast() ?? CurlTransfer(settings: settings)
+            do { try t.prepare(request) } catch {
+                pool.append(t)
+                throw error
+            }
+        } catch {
+            var r = HTTPResponse(status: 0, transportError: "\(error)")
+            r.permanent = true
+            failed.append((tag, r))
+            return
+        }
         running[tag] = t
         tags[ObjectIdentifier(t)] = tag
         multi.add(t)
     }
 
     public func cancel(tag: Int) {
+        failed.removeAll { $0.tag == tag }
         guard let t = running.removeValue(forKey: tag) else { return }
         tags[ObjectIdentifier(t)] = nil
         multi.remove(t)
@@ -64,15 +78,18 @@ public final class CurlTransport: Transport {
     }
 
     public func perform() -> [(tag: Int, response: HTTPResponse)] {
-        multi.perform().compactMap { t, r in
-            guard let tag = tags.removeValue(forKey: ObjectIdentifier(t)) else { return nil }
+        var done = failed
+        failed.removeAll()
+        for (t, r) in multi.perform() {
+            guard let tag = tags.removeValue(forKey: ObjectIdentifier(t)) else { continue }
             running[tag] = nil
             pool.append(t)
-            return (tag, r)
+            done.append((tag, r))
         }
+        return done
     }
 
     public func wait(fds: [Int32], milliseconds: Int) {
-        _ = multi.wait(fds: fds, milliseconds: milliseconds)
+        _ = multi.wait(fds: fds, milliseconds: failed.isEmpty ? milliseconds : 0)
     }
 }

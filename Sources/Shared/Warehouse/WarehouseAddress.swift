@@ -75,7 +75,7 @@ public enum WarehouseAddress {
         case .snowflake(let address):
             let env = ProcessInfo.processInfo.environment
             let account = try SnowflakeAccount.parse(address, environment: env)
-            return SnowflakeWarehouse(account: account, auth: try SnowflakeAuth.fromEnvironment(env, account: account),
+            return try SnowflakeWarehouse(account: account, auth: try SnowflakeAuth.fromEnvironment(env, account: account),
                                       spec: spec, statementTimeout: statementTimeout)
         }
     }

@@ -56,6 +56,23 @@ enum SendFixtures {
     }
 }
 
+extension SendFixtures {
+    /// A client certificate (CN "lt-send test client") signed by the CA that ``throwawayCA(in:)`` made in
+    /// `dir`, its key, and the same key encrypted with `password`.
+    static func clientCertificate(in dir: Workdir, password: String) throws -> (cert: String, key: String, encryptedKey: String) {
+        let out = try Tool.shell("""
+            set -e
+            cd "$0"
+            openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=lt-send test client" 2>/dev/null
+            printf 'basicConstraints=CA:FALSE\\nextendedKeyUsage=clientAuth\\n' > client-ext.cnf
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 1 -extfile client-ext.cnf 2>/dev/null
+            openssl pkey -in client.key -aes256 -passout "pass:$1" -out client-encrypted.key
+            """, args: [dir.path, password])
+        guard out.status == 0 else { throw TestFailure("openssl failed: \(out.stderr)") }
+        return (dir.file("client.pem"), dir.file("client.key"), dir.file("client-encrypted.key"))
+    }
+}
+
 extension ToolOutput {
     /// Results by input line number.
     func resultsByLine() throws -> [Int: [String: Any]] {

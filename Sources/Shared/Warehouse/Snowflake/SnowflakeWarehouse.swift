@@ -11,14 +11,17 @@ public final class SnowflakeWarehouse: Warehouse {
     let account: SnowflakeAccount
     let auth: SnowflakeAuth
     let spec: TableSpec
-    let http = SnowflakeHTTP()
+    let http: SnowflakeHTTP
     /// Seconds a statement may run on Snowflake before it is cancelled.
     public var statementTimeout: Double
     /// Attempts for answers Snowflake asks to retry (429, 503, 408) within one round trip.
     public var transientRetries = 3
     public var userAgent = "lt-query/\(LTVersion.current)"
 
-    public init(account: SnowflakeAccount, auth: SnowflakeAuth, spec: TableSpec, statementTimeout: Double = 30) {
+    public init(account: SnowflakeAccount, auth: SnowflakeAuth, spec: TableSpec, statementTimeout: Double = 30) throws {
+        // The default host is checked like any destination; an explicit host= is the operator's choice.
+        http = try SnowflakeHTTP(guarded: account.baseURL == "https://\(account.account).snowflakecomputing.com",
+                                 environment: ProcessInfo.processInfo.environment)
         self.account = account
         self.auth = auth
         self.spec = spec

@@ -1,16 +1,24 @@
-/// One POST to send.
+/// One request to send.
 public struct HTTPRequest: Sendable {
+    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+
+    public var method: Method = .post
     public var url: String
     public var headers: [(String, String)]
     public var body: [UInt8]
     /// Seconds the whole attempt may take.
     public var timeout: Double
+    /// The certificate presented when the server asks for one (mutual TLS).
+    public var clientCertificate: ClientCertificate?
 
-    public init(url: String, headers: [(String, String)], body: [UInt8], timeout: Double) {
+    public init(method: Method = .post, url: String, headers: [(String, String)], body: [UInt8], timeout: Double,
+                clientCertificate: ClientCertificate? = nil) {
+        self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.clientCertificate = clientCertificate
     }
 }
 
@@ -21,7 +29,10 @@ public struct HTTPResponse: Sendable {
     public var retryAfter: String?
     /// The start of the response body, up to the client's cap.
     public var body: [UInt8]
-    /// The transport error (connection refused, timeout, …) when no response arrived.
+    /// True when the body was longer than the cap and `body` holds only its start.
+    public var truncated = false
+    /// The transport error (connection refused, timeout, …) when no response arrived: libcurl's
+    /// detailed text, with the TLS verification result where there is one.
     public var transportError: String?
     /// True when the transfer failed by timing out.
     public var timedOut = false
