@@ -7,6 +7,8 @@ figure comes from the run, and the document is rewritten whole from it, never ed
 """
 import argparse
 import json
+import os
+import re
 import sys
 
 
@@ -234,8 +236,13 @@ def main():
                                                 "machine_os", "machine_pg", "machine_swift", "params", "warehouse_rows",
                                                 "warehouse_keys", "warehouse_learners", "warehouse_mb", "warehouse_load_s")}
         params = dict(p.split("=", 1) for p in str(r.get("params", "")).split() if "=" in p)
+        # Sections other benchmarks write between <!-- NAME:begin --> and <!-- NAME:end --> are kept.
+        kept = ""
+        if os.path.exists(args.doc):
+            old = open(args.doc).read()
+            kept = "".join("\n" + m.group(0) + "\n" for m in re.finditer(r"<!-- ([\w-]+):begin -->.*?<!-- \1:end -->", old, re.S))
         with open(args.doc, "w") as f:
-            f.write(DOC.format(table=table(rows), stream_desc=desc, concurrency=params.get("CONCURRENCY", "16"), **fields))
+            f.write(DOC.format(table=table(rows), stream_desc=desc, concurrency=params.get("CONCURRENCY", "16"), **fields) + kept)
         print(f"\nwrote {args.doc}", file=sys.stderr)
 
 

@@ -41,7 +41,8 @@ final class EndpointState {
         case .oauth2(let tokenURL, let clientID, let clientSecret, let scope):
             let id = try resolve(clientID), secret = try resolve(clientSecret)
             authenticators.append(OAuth2Authenticator(tokenURL: tokenURL))
-            oauth = OAuthTokenSource(tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope, timeout: endpoint.timeout)
+            oauth = OAuthTokenSource(tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope,
+                                     timeout: endpoint.timeout)
         }
         if let ref = endpoint.signingSecrets {
             authenticators.append(SigningAuthenticator(signer: try WebhookSigner(secrets: resolve(ref))))

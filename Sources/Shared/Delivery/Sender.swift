@@ -58,7 +58,8 @@ public final class Sender {
         deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0) }
         journal = try options.journalPath.map { try DeliveryJournal(path: $0) }
         attemptLog = try options.attemptsPath.map { try AttemptLog(path: $0) }
-        self.transport = try transport ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
+        self.transport = try transport
+            ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
         scheduler = DeliveryScheduler(globalRate: options.rate, perHost: options.perHost,
                                       maxHeld: min(options.maxHeld ?? options.window, options.window))
         if let url = options.url {
@@ -248,7 +249,8 @@ public final class Sender {
             let (p, decision) = next
             switch decision {
             case .send: start(p, now)
-            case .gone(let at): finish(p, .failed, "endpoint \(p.endpoint.name) answered 410 Gone (at \(at)); not sent", now)
+            case .gone(let at):
+                finish(p, .failed, "endpoint \(p.endpoint.name) answered 410 Gone (at \(at)); not sent", now)
             }
         }
     }
@@ -282,7 +284,8 @@ public final class Sender {
             p.tokenUsed = token
         }
         let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body, token: token)
-        let request = HTTPRequest(url: ep.endpoint.url, headers: ep.headers(identity), body: p.body, timeout: ep.endpoint.timeout)
+        let request = HTTPRequest(url: ep.endpoint.url, headers: ep.headers(identity), body: p.body,
+                                  timeout: ep.endpoint.timeout)
         p.attempts += 1
         if p.attempts == 1 { p.started = now }
         if p.clockStart == nil { p.clockStart = now }
@@ -293,7 +296,8 @@ public final class Sender {
         guard let work = inFlight.removeValue(forKey: tag) else { return }
         switch work {
         case .token(let ep): tokenArrived(ep, r, now)
-        case .delivery(let p, let startedAt, let started): attemptEnded(p, r, startedAt: startedAt, seconds: now - started, now)
+        case .delivery(let p, let startedAt, let started):
+            attemptEnded(p, r, startedAt: startedAt, seconds: now - started, now)
         }
     }
 
@@ -327,7 +331,8 @@ public final class Sender {
         return "\(ep.hostPort) answered \(r.status)"
     }
 
-    private func attemptEnded(_ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double, _ now: Double) {
+    private func attemptEnded(_ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double,
+                              _ now: Double) {
         let ep = p.endpoint
         scheduler.releaseHost(ep.host)
         stats.attempt(endpoint: ep.name, httpStatus: r.status, seconds: r.seconds)
@@ -337,7 +342,8 @@ public final class Sender {
         p.response = snippet
         let failure = success ? nil : cause(ep, r)
         if let failure, diagnostics.isOn(.info) {
-            diagnostics.info("attempt \(p.attempts) to \(ep.name): \(failure)\(snippet.map { "; response: \($0)" } ?? "")", at: p.location)
+            let response = snippet.map { "; response: \($0)" } ?? ""
+            diagnostics.info("attempt \(p.attempts) to \(ep.name): \(failure)\(response)", at: p.location)
         }
         logAttempt(p, r, startedAt: startedAt, seconds: seconds, error: failure, response: snippet)
         if r.status == 401, let oauth = ep.oauth, !p.refreshedToken, let used = p.tokenUsed {
@@ -358,7 +364,8 @@ public final class Sender {
             finish(p, .delivered, nil, now)
         case .gone:
             ep.goneAt = p.location
-            finish(p, .failed, "\(ep.hostPort) answered 410 Gone; the endpoint's remaining lines are dead-lettered", now)
+            finish(p, .failed, "\(ep.hostPort) answered 410 Gone; the endpoint's remaining lines are dead-lettered",
+                   now)
             for w in scheduler.removeAll(for: ep) {
                 finish(w, .failed, "endpoint \(ep.name) answered 410 Gone (at \(p.location)); not sent", now)
             }
@@ -372,7 +379,8 @@ public final class Sender {
     private func logAttempt(_ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double, error: String?,
                             response: String?) {
         guard let attemptLog else { return }
-        let record = AttemptLog.Record(location: p.location, id: p.id, integration: p.integration, url: p.endpoint.displayURL,
+        let record = AttemptLog.Record(location: p.location, id: p.id, integration: p.integration,
+                                       url: p.endpoint.displayURL,
                                        attempt: p.attempts, startedAt: startedAt, seconds: seconds,
                                        httpStatus: r.status == 0 ? nil : r.status, error: error, response: response)
         do { try attemptLog.append(record) } catch {
@@ -386,7 +394,8 @@ public final class Sender {
         if p.attempts > ep.policy.retries {
             return finish(p, .failed, "\(error) (gave up after \(p.attempts) attempts)", now)
         }
-        let delay = ep.policy.delay(beforeRetry: p.attempts, retryAfter: retryAfter, now: time.wallClock, random: Double.random(in: 0...1))
+        let delay = ep.policy.delay(beforeRetry: p.attempts, retryAfter: retryAfter, now: time.wallClock,
+                                    random: Double.random(in: 0...1))
         if let budget = options.maxElapsed, now + delay - (p.clockStart ?? now) > budget {
             return finish(p, .failed, "\(error) (gave up after \(p.attempts) attempts: the next would start past --max-elapsed)", now)
         }
@@ -496,7 +505,10 @@ public final class Sender {
         batch.key("method"); batch.string("POST")
         batch.key("url"); batch.string(ep.endpoint.url)
         batch.key("headers"); batch.beginObject()
-        for (name, value) in ep.maskedHeaders(identity, userAgent: options.transport.userAgent) { batch.key(name); batch.string(value) }
+        for (name, value) in ep.maskedHeaders(identity, userAgent: options.transport.userAgent) {
+            batch.key(name)
+            batch.string(value)
+        }
         batch.endObject()
         batch.key("body"); batch.raw(p.body)
         batch.endObject()
