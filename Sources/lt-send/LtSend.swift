@@ -28,17 +28,31 @@ struct LtSend: ParsableCommand {
             reading stops until it is back. A line gives up only by its retry policy (--retries, \
             --retry-preset or --retry-schedule, --max-elapsed, which counts time held).
 
-            Lines not delivered go to the --dead-letter file as they arrived, ready to be fed back. \
-            With --journal, the ids of confirmed deliveries are appended and synced; a re-run with the \
-            same journal reports lines already delivered as skipped and does not send them again.
+            Every line read ends delivered and journaled, or in the --dead-letter file as it arrived \
+            (ready to be fed back), or skipped. With --journal (a SQLite file), each confirmed delivery \
+            is recorded with its destination and time and synced before it is reported; a re-run with \
+            the same journal skips ids already delivered to the same destination. The journal and the \
+            dead-letter file are locked: a second lt-send on them exits 2, naming the first one's pid.
+
+            An envelope id must be 1 to 256 visible ASCII characters; a line whose id is not is \
+            rejected and dead-lettered, never sent nor journaled. The integrations file is checked \
+            whole at start-up: unknown keys, header names and values, headers lt-send sets itself, \
+            empty secrets, and every URL (parsed by libcurl; no user:password@).
+
+            When a line cannot be recorded (full disk), or standard output closes (| head), no more \
+            input is read, transfers in flight finish, lines read and not sent are dead-lettered, and \
+            lt-send exits 74 (cannot record) or 1 (output closed).
 
             SIGINT or SIGTERM: no more input is read, transfers in flight get --grace to finish, the \
             rest is dead-lettered as interrupted, and lt-send exits 130 or 143.
 
-            Safety: https only unless --allow-http; TLS verified (--cacert for a private CA); redirects \
-            not followed. The address actually connected to must be public unless --allow-private or \
-            --allow-address allows it (behind HTTPS_PROXY, that is the proxy's address). libcurl's \
-            HTTPS_PROXY and NO_PROXY apply. Secrets come from environment variables or files named in \
+            Safety: https only unless --allow-http; TLS 1.2 or later, verified (--cacert, else \
+            CURL_CA_BUNDLE or SSL_CERT_FILE, else the system's CAs); --cert/--key (or tls in the \
+            integrations file) for partners that require a client certificate; redirects not followed. \
+            Each address a name resolves to is checked before its socket connects: it must be public \
+            unless --allow-private or --allow-address allows it (behind HTTPS_PROXY, the proxy's \
+            address), and every refusal reads the same. libcurl's HTTPS_PROXY and NO_PROXY apply. \
+            Results and logs show URLs without their query string. Secrets come from environment variables or files named in \
             the integrations file and are never printed, --verbose and --dry-run included.
 
             Example:
@@ -46,7 +60,8 @@ struct LtSend: ParsableCommand {
                 --journal sent.journal --dead-letter failed.ndjson > results.ndjson
 
             Exit status: 0 when every line was delivered or skipped as already delivered, 1 when any \
-            was not, 2 for configuration errors, 64 for usage errors.
+            was not (or standard output closed), 2 for configuration errors, 64 for usage errors, 74 \
+            when lines could not be recorded.
             """,
         version: LTVersion.current)
 
@@ -73,7 +88,11 @@ struct LtSend: ParsableCommand {
     var maxHeld: Int?
     @Option(help: "Append one NDJSON record per HTTP attempt to this file (see docs/contract.md).") var attempts: String?
     @Option(help: "Time in-flight transfers get to finish after SIGINT or SIGTERM.") var grace = "5s"
-    @Option(help: "CA certificates file for https endpoints.") var cacert: String?
+    @Option(help: "CA certificates file for https endpoints (default: $CURL_CA_BUNDLE, $SSL_CERT_FILE, then the system's).")
+    var cacert: String?
+    @Option(help: "Client certificate (PEM) presented to the --url endpoint when it asks for one (mutual TLS).") var cert: String?
+    @Option(help: "Private key (PEM) of --cert, when it is not in the same file.") var key: String?
+    @Option(help: "Environment variable holding the passphrase of an encrypted --key.") var keyPasswordEnv: String?
     @Flag(help: "Allow plain http endpoints (for test receivers).") var allowHttp = false
     @Flag(help: "Allow destinations on loopback, private, link-local and reserved addresses.") var allowPrivate = false
     @Option(help: "Allow this network (such as 10.20.0.0/16) although it is private; may be repeated.") var allowAddress: [String] = []
@@ -91,6 +110,8 @@ struct LtSend: ParsableCommand {
         if let perHost, perHost < 1 { throw ValidationError("--per-host must be at least 1") }
         if let rate, !(rate > 0) { throw ValidationError("--rate must be a positive number of requests per second") }
         if breakerFailures < 0 { throw ValidationError("--breaker-failures must be 0 or more") }
+        if cert != nil && url == nil { throw ValidationError("--cert is for --url; set tls in the integrations file instead") }
+        if (key != nil || keyPasswordEnv != nil) && cert == nil { throw ValidationError("--key and --key-password-env need --cert") }
     }
 
     func run() throws {
@@ -105,6 +126,8 @@ struct LtSend: ParsableCommand {
             options.allowPrivate = allowPrivate
             options.transport.caCertPath = cacert
             options.transport.inheritCertificateAuthorities(from: ProcessInfo.processInfo.environment)
+            options.clientCertificate = cert.map { ClientCertificate(certificatePath: $0, keyPath: key) }
+            options.keyPassword = keyPasswordEnv.map { SecretReference.environment($0) }
             options.transport.allowedNetworks = try allowAddress.map { try AddressGuard.Network($0) }
             options.timeout = try DurationText.parse(timeout, option: "--timeout")
             options.retry.apply(RetryPolicy.Preset(rawValue: retryPreset)!)

@@ -99,7 +99,7 @@ t0=$(now)
     --journal "$tmp/journal" --stats < "$tmp/in.ndjson" > "$tmp/results.ndjson" 2> "$tmp/lt-send.err"
 t1=$(now)
 delivered=$(grep -c '"status":"delivered"' "$tmp/results.ndjson" || true)
-journaled=$(wc -l < "$tmp/journal")
+journaled=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM delivered").fetchone()[0])' "$tmp/journal")
 [ "$delivered" -eq "$LINES" ] && [ "$journaled" -eq "$LINES" ] || { echo "bench: lt-send delivered $delivered of $LINES (journal $journaled)" >&2; cat "$tmp/lt-send.err" >&2; exit 1; }
 lt_rate=$(rate "$LINES" "$t0" "$t1")
 grep latency_ms "$tmp/lt-send.err" >&2 || true

@@ -1,49 +1,207 @@
+import CSQLite
+import Crypto
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The `--journal` file: one webhook id per line for every confirmed delivery, appended and
-/// synced to disk before the delivery is reported, so a re-run skips what was already delivered.
+/// The `--journal` file: a SQLite database (WAL mode) of confirmed deliveries, one entry per
+/// destination and webhook id with the time it was delivered, synced to disk before the
+/// delivery is reported, so a re-run skips what was already delivered *to that destination*.
 ///
-/// Ids are written in groups (one write and one `fdatasync` per batch of completions), so the
-/// sync costs little at high rates; a crash loses at most the ids not yet synced, whose lines
-/// were still unreported and are sent again on the re-run.
+/// - Scope: an entry belongs to a destination (an integration's name, or `url:` and the URL for
+///   `--url`), so a delivery to one partner never skips a line for another.
+/// - One writer: `JOURNAL.lock` is locked for the whole run; a second lt-send is refused and told
+///   the pid of the first.
+/// - Whole entries: ids are validated before they get here and go in as bound parameters, so no id
+///   can split or forge an entry. A write cut short by a crash or a full disk is a torn WAL tail,
+///   which SQLite drops on open (those ids were never reported delivered); it is reported once.
+/// - Scale: the ids live in an on-disk index, not in memory, so 30 million open in milliseconds.
+///
+/// Ids are written in groups (one transaction and one sync per batch of completions), so the sync
+/// costs little at high rates.
 public final class DeliveryJournal {
     public let path: String
-    private let file: AppendFile
-    private var known: Set<String> = []
-    private var batch: [UInt8] = []
+    private let lock: FileLock
+    private let db: SQLiteConnection
+    private let lookup: SQLiteConnection.Statement
+    private let insert: SQLiteConnection.Statement
+    private var batch: [(scope: Int64, id: String, at: Int64)] = []
+    private var scopes: [String: Int64] = [:]
+    /// Set when the journal's last write had been cut short and was dropped on open.
+    public private(set) var repaired: String?
+
+    /// Identifies an lt-send journal among SQLite files (`PRAGMA application_id`, "ltjr").
+    static let applicationID: Int32 = 0x6C74_6A72
 
     public init(path: String) throws {
         self.path = path
-        if let bytes = FileBytes.read(path, limit: 1 << 30) {
-            for line in bytes.split(separator: 0x0A) where !line.isEmpty {
-                known.insert(String(decoding: line, as: UTF8.self))
-            }
+        lock = try FileLock(path: path + ".lock", what: "the journal")
+        repaired = DeliveryJournal.tornTail(walPath: path + "-wal")
+        if let size = FileBytes.signature(path)?.size, size > 0, !DeliveryJournal.looksLikeSQLite(path) {
+            throw ConfigError("the journal \(path) is not an lt-send journal (an older text journal, or another file)",
+                              hint: "give --journal a new path; lt-send never overwrites a file it cannot read")
         }
-        file = try AppendFile(path: path)
+        do {
+            db = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            try db.execute("PRAGMA locking_mode = EXCLUSIVE")
+            try db.execute("PRAGMA journal_mode = WAL")
+            try db.execute("PRAGMA synchronous = FULL")
+            let id = try DeliveryJournal.integer(db, "PRAGMA application_id")
+            let tables = try DeliveryJournal.integer(db, "SELECT count(*) FROM sqlite_master")
+            if tables != 0 && id != Int64(DeliveryJournal.applicationID) {
+                throw ConfigError("the journal \(path) is a SQLite database but not an lt-send journal",
+                                  hint: "give --journal a new path")
+            }
+            try db.execute("""
+                PRAGMA application_id = \(DeliveryJournal.applicationID);
+                CREATE TABLE IF NOT EXISTS scopes (scope INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+                CREATE TABLE IF NOT EXISTS delivered (
+                    scope INTEGER NOT NULL, id TEXT NOT NULL, delivered_at_ms INTEGER NOT NULL,
+                    PRIMARY KEY (scope, id)) WITHOUT ROWID;
+                """)
+            // Checks the whole file once: a damaged journal is an error now, not a surprise mid-run.
+            if let damage = try DeliveryJournal.damage(db) {
+                throw ConfigError("the journal \(path) is damaged: \(damage)",
+                                  hint: "restore it from a backup, or start a new journal (lines delivered before would be sent again)")
+            }
+            // A torn tail was dropped by SQLite; checkpoint so the warning is given once.
+            try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            lookup = try db.prepare("SELECT 1 FROM delivered WHERE scope = ? AND id = ?")
+            insert = try db.prepare("INSERT OR IGNORE INTO delivered (scope, id, delivered_at_ms) VALUES (?, ?, ?)")
+        } catch let e as SQLiteConnection.Failure {
+            throw ConfigError("cannot read the journal \(path): \(e.message)",
+                              hint: "check its permissions; a damaged journal must be restored or replaced")
+        }
     }
 
-    /// Ids in the journal when the run began, plus those recorded since.
-    public var count: Int { known.count }
+    /// The number for destination `name`, created on first use.
+    public func scope(_ name: String) throws -> Int64 {
+        if let s = scopes[name] { return s }
+        do {
+            let add = try db.prepare("INSERT OR IGNORE INTO scopes (name) VALUES (?)")
+            defer { add.reset() }
+            add.bind(1, name)
+            _ = try add.step()
+            let q = try db.prepare("SELECT scope FROM scopes WHERE name = ?")
+            defer { q.reset() }
+            q.bind(1, name)
+            guard try q.step() else { throw ConfigError("the journal \(path) lost scope \(name)") }
+            let s = q.int64(0)
+            scopes[name] = s
+            return s
+        } catch let e as SQLiteConnection.Failure {
+            throw ConfigError("cannot write the journal \(path): \(e.message)", hint: "free disk space or fix permissions")
+        }
+    }
 
-    public func contains(_ id: String) -> Bool { known.contains(id) }
+    /// True when `id` was delivered to destination `scope` in an earlier run or recorded in this one.
+    public func contains(_ id: String, scope: Int64) throws -> Bool {
+        if batch.contains(where: { $0.scope == scope && $0.id == id }) { return true }
+        lookup.reset()
+        lookup.bind(1, scope)
+        lookup.bind(2, id)
+        defer { lookup.reset() }
+        do { return try lookup.step() } catch let e as SQLiteConnection.Failure {
+            throw JournalError("cannot read the journal \(path): \(e.message)")
+        }
+    }
 
     /// Notes a delivered id; it reaches the disk at the next ``sync()``.
-    public func record(_ id: String) {
-        guard known.insert(id).inserted else { return }
-        batch.append(contentsOf: id.utf8)
-        batch.append(0x0A)
+    public func record(_ id: String, scope: Int64) {
+        batch.append((scope, id, Int64((Timestamps.now() * 1000).rounded())))
     }
 
     public var hasUnsynced: Bool { !batch.isEmpty }
 
-    /// Writes the recorded ids and waits until they are on disk.
+    /// Forgets the ids not yet on disk, after a failed ``sync()`` that the caller has accounted for.
+    public func discardUnsynced() { batch.removeAll(keepingCapacity: true) }
+
+    /// The scope of `--url` deliveries: the URL, with a digest standing for its query string, which
+    /// may hold a credential and is never written out.
+    public static func scopeName(url: HTTPURL) -> String {
+        guard url.hasQuery else { return "url:" + url.redacted }
+        let digest = SHA256.hash(data: Array(url.text.utf8)).prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return "url:\(url.redacted)?sha256=\(digest)"
+    }
+
+    /// Ids recorded and not yet on disk.
+    public var unsyncedCount: Int { batch.count }
+
+    /// Writes the recorded ids in one transaction and waits until they are on disk. On failure
+    /// (a full disk) the transaction is rolled back whole and the ids stay unsynced.
     public func sync() throws {
         guard !batch.isEmpty else { return }
-        // The batch ends with a newline already; appendLine adds none for an empty line's worth.
-        batch.removeLast()
-        try file.appendLine(batch, sync: true)
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                for e in batch {
+                    insert.reset()
+                    insert.bind(1, e.scope)
+                    insert.bind(2, e.id)
+                    insert.bind(3, e.at)
+                    defer { insert.reset() }
+                    _ = try insert.step()
+                }
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        } catch let e as SQLiteConnection.Failure {
+            throw JournalError("cannot write the journal \(path): \(e.message)")
+        }
         batch.removeAll(keepingCapacity: true)
     }
+
+    /// The number of entries, for tests and `--stats`.
+    public func count() throws -> Int { Int(try DeliveryJournal.integer(db, "SELECT count(*) FROM delivered")) }
+
+    /// What `PRAGMA quick_check` found wrong, or nil.
+    private static func damage(_ db: SQLiteConnection) throws -> String? {
+        let check = try db.prepare("PRAGMA quick_check(1)")
+        defer { check.reset() }
+        return try check.step() && !check.text(0, equals: "ok") ? check.string(0) : nil
+    }
+
+    /// The first column of the first row of `sql`, the statement finalized at once (an open
+    /// statement would lock the schema).
+    private static func integer(_ db: SQLiteConnection, _ sql: String) throws -> Int64 {
+        let q = try db.prepare(sql)
+        defer { q.reset() }
+        return try q.step() ? q.int64(0) : 0
+    }
+
+    private static func looksLikeSQLite(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return true }  // unreadable: let SQLite say why
+        defer { close(fd) }
+        var header = [UInt8](repeating: 0, count: 16)
+        let n = read(fd, &header, 16)
+        return n == 16 && header == Array("SQLite format 3\0".utf8)
+    }
+
+    /// A description of the WAL's cut-off last frame, when a crash or a full disk left one.
+    static func tornTail(walPath: String) -> String? {
+        guard let size = FileBytes.signature(walPath)?.size, size > 32 else { return nil }
+        let fd = open(walPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var header = [UInt8](repeating: 0, count: 32)
+        guard read(fd, &header, 32) == 32 else { return nil }
+        let pageSize = Int(header[8]) << 24 | Int(header[9]) << 16 | Int(header[10]) << 8 | Int(header[11])
+        guard pageSize >= 512 else { return nil }
+        let frame = 24 + pageSize
+        let cut = (size - 32) % frame
+        guard cut != 0 else { return nil }
+        return "its last write was cut short (\(cut) bytes of an unfinished entry, by a crash or a full disk) and "
+            + "was dropped: the deliveries in it were never reported, so their lines are sent again"
+    }
+}
+
+/// The journal could not be read or written during a run: lines cannot be recorded (exit 74).
+public struct JournalError: LTError {
+    public let message: String
+    public var exitCode: Int32 { 74 }
+
+    public init(_ message: String) { self.message = message }
 }

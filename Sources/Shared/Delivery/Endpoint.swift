@@ -25,6 +25,10 @@ public struct Endpoint: Sendable {
     public var auth: Auth = .none
     /// Standard Webhooks signing secrets (`whsec_…`); several during a rotation.
     public var signingSecrets: SecretReference?
+    /// Client certificate (mutual TLS): PEM certificate and key files, and the key's passphrase.
+    public var certificateFile: String?
+    public var keyFile: String?
+    public var keyPassword: SecretReference?
 
     public init(name: String, url: String) {
         self.name = name
@@ -37,22 +41,33 @@ public enum SecretReference: Sendable, CustomStringConvertible {
     case environment(String)
     case file(String)
 
-    /// Reads the secret; trailing whitespace of a file is dropped.
+    /// Reads the secret; one final newline of a file is dropped. An empty secret, or one with a
+    /// control character (which would end up in a header), is a configuration error.
     public func resolve(_ environment: [String: String]) throws -> String {
+        var value: String
         switch self {
         case .environment(let name):
-            guard let v = environment[name], !v.isEmpty else {
+            guard let v = environment[name] else {
                 throw ConfigError("environment variable \(name) is not set", hint: "export \(name) with the secret before running lt-send")
             }
-            return v
+            value = v
         case .file(let path):
             guard let data = FileBytes.read(path) else {
                 throw ConfigError("cannot read secret file \(path)", hint: "check the path and its permissions")
             }
-            var s = String(decoding: data, as: UTF8.self)
-            while let last = s.last, last.isWhitespace { s.removeLast() }
-            return s
+            var bytes = data[...]
+            if bytes.last == 0x0A { bytes = bytes.dropLast() }
+            if bytes.last == 0x0D { bytes = bytes.dropLast() }
+            value = String(decoding: bytes, as: UTF8.self)
         }
+        if value.isEmpty {
+            throw ConfigError("the secret in \(self) is empty", hint: "put the secret there; an empty one would be sent as it is")
+        }
+        if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw ConfigError("the secret in \(self) contains a control character or line break",
+                              hint: "a secret is one line; remove the extra line breaks")
+        }
+        return value
     }
 
     public var description: String {

@@ -12,6 +12,10 @@ final class EndpointState {
     let oauth: OAuthTokenSource?
     let signs: Bool
     let policy: RetryPolicy
+    /// The certificate presented to the endpoint, when it asks for one.
+    let clientCertificate: ClientCertificate?
+    /// This destination's scope in the journal.
+    var journalScope: Int64 = 0
     /// Where the 410 came from, once the endpoint answered it.
     var goneAt: SourceLocation?
     /// Lines waiting for an OAuth2 token request in flight.
@@ -24,12 +28,20 @@ final class EndpointState {
         self.endpoint = endpoint
         host = EndpointState.hostKey(endpoint.url)
         hostPort = HTTPURLText.hostPort(endpoint.url)
-        displayURL = HTTPURLText.withoutQuery(endpoint.url)
+        displayURL = HTTPURL.withoutQuery(endpoint.url)
         var secrets: [String] = []
         func resolve(_ ref: SecretReference) throws -> String {
             let value = try ref.resolve(environment)
             secrets.append(value)
             return value
+        }
+        for file in [endpoint.certificateFile, endpoint.keyFile].compactMap({ $0 })
+        where FileBytes.read(file, limit: 1 << 20) == nil {
+            throw ConfigError("\(endpoint.name): cannot read the client certificate or key \(file)",
+                              hint: "check the path and its permissions")
+        }
+        clientCertificate = try endpoint.certificateFile.map {
+            ClientCertificate(certificatePath: $0, keyPath: endpoint.keyFile, keyPassword: try endpoint.keyPassword.map(resolve))
         }
         var authenticators: [any RequestAuthenticator] = []
         switch endpoint.auth {

@@ -11,8 +11,11 @@ import TOMLKit
 ///     headers = { "X-Source" = "openedx" }
 ///     auth = { type = "bearer", token_env = "SKILLSOFT_TOKEN" }
 ///     signing = { secrets_env = "SKILLSOFT_WEBHOOK_SECRET" }
+///     tls = { cert_file = "client.pem", key_file = "client.key", key_password_env = "SKILLSOFT_KEY_PASS" }
 ///
 /// Secrets are named by environment variable (`*_env`) or file (`*_file`), never written here.
+/// Every key is checked: an unknown one is an error naming the known ones. Header names and values
+/// are checked too: no control characters, and none of the headers lt-send sets itself.
 public struct IntegrationsConfig: Sendable {
     public var defaultIntegration: String?
     public var endpoints: [String: Endpoint]
@@ -34,9 +37,8 @@ public struct IntegrationsConfig: Sendable {
         do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw ConfigError("\(source):\(e.source.begin.line): \(e.description)", hint: "fix the TOML syntax")
         }
-        for key in table.keys where key != "default" && key != "integrations" {
-            throw ConfigError("\(source): unknown top-level key \"\(key)\"", hint: "expected default and [integrations.NAME] tables")
-        }
+        try checkKeys(table, ["default", "integrations"], at: source)
+        if let d = table["default"], d.string == nil { throw ConfigError("\(source): default must be a string naming an integration") }
         let defaultName = table["default"]?.string
         guard let integrations = table["integrations"]?.table else {
             throw ConfigError("\(source): no [integrations.NAME] table", hint: "see examples/integrations.toml")
@@ -54,18 +56,15 @@ public struct IntegrationsConfig: Sendable {
         return IntegrationsConfig(defaultIntegration: defaultName, endpoints: endpoints)
     }
 
-    private static let secretKeys: Set<String> = ["token", "secret", "secrets", "client_secret", "password", "client_id"]
+    private static let secretKeys: Set<String> = ["token", "secret", "secrets", "client_secret", "password", "client_id", "key_password"]
 
     private static func endpoint(_ name: String, _ t: TOMLTable, source: String) throws -> Endpoint {
         let at = "\(source): integrations.\(name)"
-        let known: Set<String> = ["url", "timeout", "retries", "retry", "retry_schedule", "retry_statuses",
-                                  "max_requests_per_minute", "headers", "auth", "signing"]
-        for k in t.keys where !known.contains(k) {
-            throw ConfigError("\(at): unknown key \"\(k)\"", hint: "known keys: \(known.sorted().joined(separator: ", "))")
-        }
-        guard let url = t["url"]?.string, url.hasPrefix("http://") || url.hasPrefix("https://") else {
-            throw ConfigError("\(at): url is missing or not an http(s) URL")
-        }
+        try checkKeys(t, ["url", "timeout", "retries", "retry", "retry_schedule", "retry_statuses",
+                       "max_requests_per_minute", "headers", "auth", "signing", "tls"], at: at)
+        guard let url = t["url"]?.string else { throw ConfigError("\(at): url is missing or not a string") }
+        // Parsed now by libcurl's URL parser; plain http is judged later against --allow-http.
+        _ = try HTTPURL(url, what: "\(at).url", allowHTTP: true)
         var e = Endpoint(name: name, url: url)
         if let v = t["timeout"] {
             guard let timeout = v.double ?? v.int.map(Double.init), (5...300).contains(timeout) else {
@@ -89,14 +88,22 @@ public struct IntegrationsConfig: Sendable {
                 e.headers.append((k, value))
             }
         }
+        let hasAuth = t["auth"]?.table?["type"]?.string.map { $0 != "none" } ?? false
+        for (name, value) in e.headers { try checkHeader(name, value, hasAuth: hasAuth, at: "\(at).headers") }
         if let v = t["auth"] {
             guard let a = v.table, let type = a["type"]?.string else { throw ConfigError("\(at): auth needs a type (none, bearer or oauth2)") }
             try rejectInlineSecrets(a, at: "\(at).auth")
+            let keys: [String: [String]] = [
+                "none": ["type"], "bearer": ["type", "token_env", "token_file"],
+                "oauth2": ["type", "token_url", "client_id_env", "client_id_file", "client_secret_env", "client_secret_file", "scope"],
+            ]
+            if let known = keys[type] { try checkKeys(a, known, at: "\(at).auth (type \(type))") }
             switch type {
             case "none": e.auth = .none
             case "bearer": e.auth = .bearer(try secret(a, "token", at: "\(at).auth"))
             case "oauth2":
                 guard let tokenURL = a["token_url"]?.string else { throw ConfigError("\(at).auth: oauth2 needs token_url") }
+                _ = try HTTPURL(tokenURL, what: "\(at).auth.token_url", allowHTTP: true)
                 e.auth = .oauth2(tokenURL: tokenURL, clientID: try secret(a, "client_id", at: "\(at).auth"),
                                  clientSecret: try secret(a, "client_secret", at: "\(at).auth"), scope: a["scope"]?.string)
             default: throw ConfigError("\(at).auth: unknown type \"\(type)\"", hint: "use none, bearer or oauth2")
@@ -105,7 +112,21 @@ public struct IntegrationsConfig: Sendable {
         if let v = t["signing"] {
             guard let s = v.table else { throw ConfigError("\(at): signing must be a table") }
             try rejectInlineSecrets(s, at: "\(at).signing")
+            try checkKeys(s, ["secrets_env", "secrets_file"], at: "\(at).signing")
             e.signingSecrets = try secret(s, "secrets", at: "\(at).signing")
+        }
+        if let v = t["tls"] {
+            guard let tls = v.table else { throw ConfigError("\(at): tls must be a table") }
+            try rejectInlineSecrets(tls, at: "\(at).tls")
+            try checkKeys(tls, ["cert_file", "key_file", "key_password_env", "key_password_file"], at: "\(at).tls")
+            guard let cert = tls["cert_file"]?.string else {
+                throw ConfigError("\(at).tls: needs cert_file", hint: "name the PEM client certificate (and key_file for its key)")
+            }
+            e.certificateFile = try readableFile(cert, at: "\(at).tls.cert_file")
+            e.keyFile = try tls["key_file"]?.string.map { try readableFile($0, at: "\(at).tls.key_file") }
+            if tls["key_password_env"] != nil || tls["key_password_file"] != nil {
+                e.keyPassword = try secret(tls, "key_password", at: "\(at).tls")
+            }
         }
         return e
     }
@@ -137,6 +158,43 @@ public struct IntegrationsConfig: Sendable {
                 throw ConfigError("\(at).\(error.message)", hint: error.hint)
             }
         }
+    }
+
+    /// Throws for the first key of `t` not in `known`, naming the known ones.
+    static func checkKeys(_ t: TOMLTable, _ known: [String], at: String) throws {
+        for k in t.keys.sorted() where !known.contains(k) {
+            throw ConfigError("\(at): unknown key \"\(k)\"", hint: "known keys: \(known.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// Headers lt-send sets itself, which the file may not set (compared case-insensitively).
+    static let ownedHeaders: Set<String> = ["host", "content-length", "content-type", "transfer-encoding", "connection", "expect"]
+
+    /// A header from the file: a token name (RFC 9110), a value without control characters, and not
+    /// one that lt-send owns (the `webhook-*` headers, and Authorization when the integration has auth).
+    static func checkHeader(_ name: String, _ value: String, hasAuth: Bool, at: String) throws {
+        let tchar = Set("!#$%&'*+-.^_`|~".utf8)
+        let printable = name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "?" }.joined()
+        guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || tchar.contains($0) }) else {
+            throw ConfigError("\(at): header name \"\(printable)\" is not a valid header name",
+                              hint: "use letters, digits and - only, such as X-Source")
+        }
+        if let bad = value.utf8.first(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+            throw ConfigError("\(at): the value of header \(name) contains a control character (0x\(String(bad, radix: 16)))",
+                              hint: "header values are one line of text; remove line breaks and control characters")
+        }
+        let lower = name.lowercased()
+        if ownedHeaders.contains(lower) || lower.hasPrefix("webhook-") || (hasAuth && lower == "authorization") {
+            throw ConfigError("\(at): header \(name) is set by lt-send and may not be set here",
+                              hint: lower == "authorization" ? "auth sets Authorization; remove one of them" : "remove it from headers")
+        }
+    }
+
+    private static func readableFile(_ path: String, at: String) throws -> String {
+        guard FileBytes.read(path, limit: 1 << 20) != nil else {
+            throw ConfigError("\(at): cannot read \(path)", hint: "check the path and its permissions")
+        }
+        return path
     }
 
     private static func rejectInlineSecrets(_ t: TOMLTable, at: String) throws {

@@ -14,6 +14,9 @@ public struct SendOptions: Sendable {
     /// Seconds one attempt may take, with `url`.
     public var timeout = 30.0
     public var transport = TransportSettings()
+    /// Client certificate and key files for `url` (`--cert`, `--key`), and where the key's passphrase is.
+    public var clientCertificate: ClientCertificate?
+    public var keyPassword: SecretReference?
     /// Transfers in flight at once, and on one host (`scheme://host:port`).
     public var concurrency = 16
     public var perHost = 16

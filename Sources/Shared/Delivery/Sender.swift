@@ -16,7 +16,9 @@ import Glibc
 /// input's size and however long a partner is down: unread input waits in the pipe or file.
 ///
 /// Delivered ids reach the journal (synced) before their results are written; lines that are not
-/// delivered go to the dead-letter file as they arrived.
+/// delivered go to the dead-letter file as they arrived. When a line cannot be recorded (a full
+/// disk) or standard output closes, reading stops, lines not yet sent are dead-lettered, transfers
+/// in flight finish, and ``finish()`` throws: every line read keeps one fate.
 public final class Sender {
     private let options: SendOptions
     private let diagnostics: Diagnostics
@@ -39,6 +41,18 @@ public final class Sender {
     private var inRun: [String: SourceLocation] = [:]
     private var batch = JSONBuffer(capacity: 1 << 16)
     private var stopDeadline: Double?
+    /// Why reading stopped early: a line could not be recorded, or standard output closed.
+    private var halt: Halt?
+    private var haltRequested: Halt?
+    /// Lines whose fate could not be written (results, dead-letter entries, journal entries).
+    private var unrecorded = 0
+    /// Results not written because standard output closed.
+    private var resultsLost = 0
+    /// Deliveries made while their journal entries could not be written: a re-run sends them again.
+    private var unjournaled = 0
+    private var firstRecordingError: String?
+    private var outputBroken = false
+    private var dryRunOutputClosed = false
     public private(set) var stats = DeliveryStats()
 
     /// A transfer in flight: one attempt of a line, or an endpoint's OAuth2 token request.
@@ -55,39 +69,38 @@ public final class Sender {
         self.output = output
         self.time = time
         signals = StopSignals()
-        deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0) }
+        deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0, lock: "the dead-letter file") }
         journal = try options.journalPath.map { try DeliveryJournal(path: $0) }
+        if let journal, let repaired = journal.repaired { diagnostics.warning("the journal \(journal.path): \(repaired)") }
         attemptLog = try options.attemptsPath.map { try AttemptLog(path: $0) }
         self.transport = try transport
             ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
         scheduler = DeliveryScheduler(globalRate: options.rate, perHost: options.perHost,
                                       maxHeld: min(options.maxHeld ?? options.window, options.window))
         if let url = options.url {
-            try checkScheme(url, what: "--url")
+            let parsed = try HTTPURL(url, what: "--url", allowHTTP: options.allowHTTP)
             var e = Endpoint(name: "--url", url: url)
             e.timeout = options.timeout
-            urlEndpoint = try EndpointState(e, options: options, environment: environment)
+            e.certificateFile = options.clientCertificate?.certificatePath
+            e.keyFile = options.clientCertificate?.keyPath
+            e.keyPassword = options.keyPassword
+            let state = try EndpointState(e, options: options, environment: environment)
+            state.journalScope = try journal?.scope(DeliveryJournal.scopeName(url: parsed)) ?? 0
+            urlEndpoint = state
         }
         for e in options.integrations.map({ Array($0.endpoints.values) }) ?? [] {
-            try checkScheme(e.url, what: "integration \(e.name)")
-            if case .oauth2(let tokenURL, _, _, _) = e.auth { try checkScheme(tokenURL, what: "integration \(e.name)'s token_url") }
-            endpoints[e.name] = try EndpointState(e, options: options, environment: environment)
+            _ = try HTTPURL(e.url, what: "integration \(e.name)'s url", allowHTTP: options.allowHTTP)
+            if case .oauth2(let tokenURL, _, _, _) = e.auth {
+                _ = try HTTPURL(tokenURL, what: "integration \(e.name)'s token_url", allowHTTP: options.allowHTTP)
+            }
+            let state = try EndpointState(e, options: options, environment: environment)
+            state.journalScope = try journal?.scope(e.name) ?? 0
+            endpoints[e.name] = state
         }
         for e in Array(endpoints.values) + [urlEndpoint].compactMap({ $0 }) {
             e.secrets.forEach(diagnostics.redact)
             scheduler.add(e, breakerFailures: options.breakerFailures, cooldown: options.breakerCooldown)
         }
-    }
-
-    private func checkScheme(_ url: String, what: String) throws {
-        if url.hasPrefix("https://") { return }
-        if url.hasPrefix("http://") {
-            guard options.allowHTTP else {
-                throw ConfigError("\(what) uses plain http (\(url.prefix(60)))", hint: "use https, or pass --allow-http for a test receiver")
-            }
-            return
-        }
-        throw ConfigError("\(what) is not an http(s) URL")
     }
 
     /// The exit status owed to a stop signal (130 for SIGINT, 143 for SIGTERM), once one arrived.
@@ -96,13 +109,24 @@ public final class Sender {
     /// Reads `reader` to its end (or to a stop signal) while deliveries go on; lines still under
     /// way when it ends are finished by the next ``run(_:)`` or by ``finish()``.
     public func run(_ reader: LineReader) throws {
-        guard stopDeadline == nil else { return }
+        guard stopDeadline == nil, halt == nil else { return }
         try loop(reader)
     }
 
-    /// Waits for every line under way to become final, and writes the last results.
+    /// Waits for every line under way to become final, and writes the last results. Throws when
+    /// lines could not be recorded (``RecordingFailure``, exit 74) or standard output closed (exit 1).
     public func finish() throws {
         try loop(nil)
+        if let j = journal, j.hasUnsynced { unjournaled += j.unsyncedCount }
+        guard let halt else { return }
+        let journalNote = unjournaled > 0
+            ? "; \(unjournaled) deliveries could not be journaled, so a re-run with this journal sends them again" : ""
+        switch halt {
+        case .recording:
+            throw RecordingFailure(lines: unrecorded, cause: firstRecordingError ?? "a write failed", note: journalNote)
+        case .outputClosed:
+            throw ResultsLost(results: resultsLost, deadLetter: options.deadLetterPath, note: journalNote)
+        }
     }
 
     // MARK: - Event loop
@@ -115,7 +139,7 @@ public final class Sender {
         while true {
             var now = time.monotonic
             if stopDeadline == nil, signals.check() { beginStop(now) }
-            if let reader, !inputEnded, stopDeadline == nil {
+            if let reader, !inputEnded, stopDeadline == nil, halt == nil {
                 // A bounded number per turn, so transfers keep moving while a fast input streams in.
                 var taken = 0
                 while wantsInput && taken < 256, reader.waitForInput(milliseconds: 0) {
@@ -131,18 +155,20 @@ public final class Sender {
             for (tag, r) in finished { complete(tag, r, now) }
             if let deadline = stopDeadline, now >= deadline { abortInFlight(now) }
             // Commit before starting more, so at most `concurrency` lines are ever sent but unrecorded.
-            try commit()
+            commit()
             dispatch(now)
-            try commit()
+            commit()
+            if dryRunOutputClosed { throw OutputClosed() }
+            if let h = haltRequested, halt == nil { try beginHalt(h, reader, now) }
             if reader != nil && inputEnded { return }
-            if pending == 0 && (reader == nil || stopDeadline != nil) { return }
+            if pending == 0 && (reader == nil || stopDeadline != nil || halt != nil) { return }
 
             var timeout = 100.0 // ms; also how soon a stop signal is noticed
             if let due = scheduler.nextDue(budget: options.maxElapsed) { timeout = min(timeout, (due - now) * 1000) }
             if scheduler.hasReady && transport.inFlight < options.concurrency { timeout = 0 }
             if let deadline = stopDeadline { timeout = min(timeout, (deadline - now) * 1000) }
             var fds: [Int32] = []
-            if let reader, !inputEnded, stopDeadline == nil, wantsInput {
+            if let reader, !inputEnded, stopDeadline == nil, halt == nil, wantsInput {
                 if reader.hasBufferedLine { timeout = 0 } else { fds.append(reader.fileDescriptor) }
             }
             if timeout > 0 || transport.inFlight > 0 {
@@ -152,16 +178,48 @@ public final class Sender {
     }
 
     /// Writes the results of this turn; the journal is synced first, so a reported delivery is recorded.
-    private func commit() throws {
+    /// A write that fails stops reading (``beginHalt(_:_:_:)``) instead of ending the run, so the lines
+    /// under way still get their fate.
+    private func commit() {
         if let journal, journal.hasUnsynced {
             do { try journal.sync() } catch {
-                throw DeliveryError("cannot write the journal \(journal.path): \(error)", hint: "free disk space or fix permissions, then re-run with the same journal")
+                // Those deliveries were made; their results still say so, and the run ends with 74.
+                unjournaled += journal.unsyncedCount
+                journal.discardUnsynced()
+                recordingFailed("\(error)", lines: 0)
             }
         }
         guard !batch.bytes.isEmpty else { return }
-        try output.write(batch.bytes)
-        batch.removeAll()
-        try output.flush()
+        defer { batch.removeAll() }
+        if halt == .outputClosed || outputBroken {
+            let lines = batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            if halt == .outputClosed { resultsLost += lines } else { unrecorded += lines }
+            return
+        }
+        do {
+            try output.write(batch.bytes)
+            try output.flush()
+        } catch is OutputClosed {
+            // A dry run sent nothing, so it ends quietly like lt-query and lt-enrich.
+            if options.dryRun { dryRunOutputClosed = true }
+            resultsLost += batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            if haltRequested == nil { haltRequested = .outputClosed }
+        } catch let e as IOWriteError {
+            outputBroken = true
+            recordingFailed(e.description, lines: e.lines)
+        } catch {
+            outputBroken = true
+            recordingFailed("\(error)", lines: 1)
+        }
+    }
+
+    private func recordingFailed(_ cause: String, lines: Int) {
+        unrecorded += lines
+        if firstRecordingError == nil {
+            firstRecordingError = cause
+            diagnostics.error("\(cause); no more input is read")
+        }
+        if haltRequested == nil || haltRequested == .outputClosed { haltRequested = .recording }
     }
 
     // MARK: - Lines in
@@ -183,6 +241,12 @@ public final class Sender {
             return reject(line, "the envelope has no payload", id: envelope.id, integration: envelope.integration)
         }
         let id = WebhookID.make(for: envelope)
+        if let problem = WebhookID.problem(id) {
+            // Never sent nor journaled: the id would become a header and a journal entry.
+            return reject(line, "the envelope's id \(problem)",
+                          hint: "an id is 1 to \(WebhookID.maxLength) visible ASCII characters (see docs/contract.md)",
+                          integration: envelope.integration)
+        }
         let endpoint: EndpointState
         if let e = urlEndpoint {
             endpoint = e
@@ -198,24 +262,33 @@ public final class Sender {
         }
         let integration = urlEndpoint == nil ? endpoint.name : envelope.integration
         if let journal {
-            if journal.contains(id) {
-                return skip(line, id: id, integration: integration, url: endpoint.displayURL, reason: "delivered in an earlier run (journal \(journal.path))")
+            let scoped = "\(endpoint.journalScope):\(id)"
+            let known: Bool
+            do { known = try journal.contains(id, scope: endpoint.journalScope) } catch {
+                recordingFailed("\(error)", lines: 0)
+                return reject(line, "not sent: \(error)", id: id, integration: integration)
             }
-            if let first = inRun[id] {
-                return skip(line, id: id, integration: integration, url: endpoint.displayURL, reason: "same id as \(first), which is under way")
+            if known {
+                return skip(line, id: id, integration: integration, url: endpoint.displayURL,
+                            reason: "delivered in an earlier run (journal \(journal.path))")
+            }
+            if let first = inRun[scoped] {
+                return skip(line, id: id, integration: integration, url: endpoint.displayURL,
+                            reason: "same id as \(first), which is under way")
             }
         }
         let p = PendingDelivery(location: line.location, line: Array(line.bytes), body: Array(envelope.json.bytes(payload)),
                                 id: id, endpoint: endpoint, integration: integration, learningTime: learningTimeIncluded(envelope),
                                 received: now)
         if options.dryRun { return describe(p) }
-        if journal != nil { inRun[id] = line.location }
+        if journal != nil { inRun["\(endpoint.journalScope):\(id)"] = line.location }
         pending += 1
         scheduler.enqueue(p)
     }
 
-    private func reject(_ line: InputLine, _ message: String, id: String? = nil, integration: String? = nil) {
-        diagnostics.error("rejected: \(message)", at: line.location)
+    private func reject(_ line: InputLine, _ message: String, hint: String = "", id: String? = nil,
+                        integration: String? = nil) {
+        diagnostics.error("rejected: \(message)\(hint.isEmpty ? "" : "; \(hint)")", at: line.location)
         var r = DeliveryResult(line: line.location, status: .rejected)
         r.id = id
         r.integration = integration
@@ -264,9 +337,10 @@ public final class Sender {
     /// Sends `p` now (its host slot is taken), or parks it until its endpoint's OAuth2 token arrives.
     private func start(_ p: PendingDelivery, _ now: Double) {
         let ep = p.endpoint
-        if stopDeadline != nil {
+        if stopDeadline != nil || halt != nil {
             scheduler.releaseHost(ep.host)
-            return finish(p, .failed, "interrupted before delivery (\(signalName))", now)
+            let reason = halt.map { "not sent: \($0.reason)" } ?? "interrupted before delivery (\(signalName))"
+            return finish(p, .failed, reason, now)
         }
         var token: String?
         if let oauth = ep.oauth {
@@ -285,7 +359,7 @@ public final class Sender {
         }
         let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body, token: token)
         let request = HTTPRequest(url: ep.endpoint.url, headers: ep.headers(identity), body: p.body,
-                                  timeout: ep.endpoint.timeout)
+                                  timeout: ep.endpoint.timeout, clientCertificate: ep.clientCertificate)
         p.attempts += 1
         if p.attempts == 1 { p.started = now }
         if p.clockStart == nil { p.clockStart = now }
@@ -360,7 +434,7 @@ public final class Sender {
                          cause: failure, now: now)
         switch verdict {
         case .delivered:
-            journal?.record(p.id)
+            journal?.record(p.id, scope: ep.journalScope)
             finish(p, .delivered, nil, now)
         case .gone:
             ep.goneAt = p.location
@@ -391,6 +465,7 @@ public final class Sender {
     private func retryOrFail(_ p: PendingDelivery, _ error: String, retryAfter: String?, _ now: Double) {
         let ep = p.endpoint
         if stopDeadline != nil { return finish(p, .failed, "\(error); interrupted before another attempt (\(signalName))", now) }
+        if let halt { return finish(p, .failed, "\(error); not retried: \(halt.reason)", now) }
         if p.attempts > ep.policy.retries {
             return finish(p, .failed, "\(error) (gave up after \(p.attempts) attempts)", now)
         }
@@ -433,6 +508,37 @@ public final class Sender {
         }
     }
 
+    /// Stops reading after a line could not be recorded or standard output closed: lines read and
+    /// not in flight (queued, held, waiting to retry or for a token, or already in the reader's
+    /// buffer) are dead-lettered as not sent, and transfers in flight finish (journaled when delivered).
+    private func beginHalt(_ h: Halt, _ reader: LineReader?, _ now: Double) throws {
+        halt = h
+        diagnostics.warning("\(h.reason): no more input is read; \(transport.inFlight) transfers in flight finish")
+        let reason = "not sent: \(h.reason)"
+        for p in scheduler.drainAll() { finish(p, .failed, reason, now) }
+        for ep in Array(endpoints.values) + [urlEndpoint].compactMap({ $0 }) {
+            let waiters = ep.tokenWaiters
+            ep.tokenWaiters = []
+            for p in waiters { finish(p, .failed, reason, now) }
+        }
+        // Lines already taken from the pipe get their fate too (named in one warning, not one error
+        // each); the rest stays unread in the pipe or file.
+        var drained: [SourceLocation] = []
+        while let reader, reader.hasBufferedLine, let line = try reader.next() {
+            var r = DeliveryResult(line: line.location, status: .failed)
+            r.error = reason
+            r.finishedAt = time.wallClock
+            writeDeadLetter(Array(line.bytes), at: line.location)
+            emit(r, endpoint: nil)
+            drained.append(line.location)
+        }
+        if let first = drained.first, let last = drained.last {
+            diagnostics.warning("\(drained.count) lines already read from the input (\(first) to \(last)) were not sent; "
+                                + "they are in the results as failed and in the dead-letter file")
+        }
+        commit()
+    }
+
     private func abortInFlight(_ now: Double) {
         for tag in transport.inFlightTags {
             transport.cancel(tag: tag)
@@ -451,7 +557,7 @@ public final class Sender {
 
     private func finish(_ p: PendingDelivery, _ status: DeliveryStatus, _ error: String?, _ now: Double) {
         pending -= 1
-        if journal != nil { inRun[p.id] = nil }
+        if journal != nil { inRun["\(p.endpoint.journalScope):\(p.id)"] = nil }
         var r = DeliveryResult(line: p.location, status: status)
         r.id = p.id
         r.integration = p.integration
@@ -486,8 +592,10 @@ public final class Sender {
     }
 
     private func writeDeadLetter(_ line: [UInt8], at location: SourceLocation) {
-        do { try deadLetter?.appendLine(line) } catch {
+        guard let deadLetter else { return }
+        do { try deadLetter.appendLine(line) } catch {
             diagnostics.error("cannot write the dead-letter file: \(error)", at: location)
+            recordingFailed("\(error)", lines: 1)
         }
     }
 
@@ -503,7 +611,7 @@ public final class Sender {
         batch.key("id"); batch.string(p.id)
         batch.key("dry_run"); batch.bool(true)
         batch.key("method"); batch.string("POST")
-        batch.key("url"); batch.string(ep.endpoint.url)
+        batch.key("url"); batch.string(ep.displayURL)
         batch.key("headers"); batch.beginObject()
         for (name, value) in ep.maskedHeaders(identity, userAgent: options.transport.userAgent) {
             batch.key(name)
@@ -513,5 +621,49 @@ public final class Sender {
         batch.key("body"); batch.raw(p.body)
         batch.endObject()
         batch.raw([0x0A])
+    }
+}
+/// Why lt-send stopped reading before the end of its input.
+enum Halt: Equatable {
+    /// A result, dead-letter entry or journal entry could not be written.
+    case recording
+    /// Standard output closed: results can no longer be written.
+    case outputClosed
+
+    var reason: String {
+        switch self {
+        case .recording: "lt-send cannot record lines (see the error above)"
+        case .outputClosed: "standard output was closed"
+        }
+    }
+}
+
+/// Lines whose fate could not be written: exit 74 (sysexits' EX_IOERR).
+public struct RecordingFailure: LTError {
+    public let lines: Int
+    public let cause: String
+    public let note: String
+    public var exitCode: Int32 { 74 }
+    public var message: String {
+        (lines > 0 ? "\(lines) lines could not be recorded (\(cause))" : "lt-send stopped early: \(cause)") + note
+    }
+    public var hint: String {
+        "free disk space or fix the files; lines not delivered are in the dead-letter file where it could be written, "
+            + "and a re-run with the same journal skips what was delivered"
+    }
+}
+
+/// Standard output closed before every result was written: exit 1, with every line read either
+/// journaled (delivered) or in the dead-letter file.
+public struct ResultsLost: LTError {
+    public let results: Int
+    public let deadLetter: String?
+    public let note: String
+    public var message: String {
+        "standard output was closed: \(results) results were not written\(note)"
+    }
+    public var hint: String {
+        deadLetter.map { "lines read and not delivered are in \($0); delivered ones are in the journal" }
+            ?? "without --dead-letter, lines not delivered are only named in the errors above"
     }
 }

@@ -2,38 +2,73 @@
 import Glibc
 #endif
 
-/// A file opened for appending whole lines (dead-letter file, journal). Each line goes out in one
-/// `write` on an `O_APPEND` descriptor, so lines from a crashed run are whole or absent.
+/// A file opened for appending whole lines (the dead-letter file), locked against a second writer.
+///
+/// Each line goes out with its newline in one `write` on an `O_APPEND` descriptor; the result is
+/// checked, and a write cut short (a full disk) is truncated back, so the file only ever holds
+/// whole lines, and a line that could not be written is an ``IOWriteError`` (exit 74).
 public final class AppendFile {
     public let path: String
     private let fd: Int32
 
-    public init(path: String) throws {
+    /// Opens `path` for appending; with `lock`, takes an exclusive lock named by it ("the dead-letter file").
+    public init(path: String, lock: String? = nil) throws {
         self.path = path
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw ConfigError("cannot open \(path) for appending: \(String(cString: strerror(errno)))", hint: "check the path and its permissions")
         }
+        if let lock {
+            do { try FileLock.acquire(fd: fd, path: path, what: lock) } catch {
+                close(fd)
+                throw error
+            }
+        }
     }
 
     deinit { close(fd) }
 
-    /// Appends `bytes` and a newline; with `sync`, waits until they are on disk.
+    /// Appends `bytes` and a newline, whole or not at all; with `sync`, waits until they are on disk.
     public func appendLine(_ bytes: UnsafeBufferPointer<UInt8>, sync: Bool = false) throws {
         var line = [UInt8](bytes)
         line.append(0x0A)
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw IOWriteError(path: path, errno: errno, lines: 1) }
+        let before = st.st_size
         try line.withUnsafeBufferPointer { b in
             var off = 0
             while off < b.count {
                 let n = write(fd, b.baseAddress! + off, b.count - off)
-                if n < 0 { if errno == EINTR { continue }; throw ConfigError("cannot write \(path): \(String(cString: strerror(errno)))") }
-                off += n
+                if n > 0 { off += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                let reason = n < 0 ? errno : ENOSPC
+                // Cut short: take the part written back out, so the file never holds half a line.
+                if off > 0 { _ = ftruncate(fd, before) }
+                throw IOWriteError(path: path, errno: reason, lines: 1)
             }
         }
-        if sync { fdatasync(fd) }
+        if sync && fdatasync(fd) != 0 { throw IOWriteError(path: path, errno: errno, lines: 1) }
     }
 
     public func appendLine(_ bytes: [UInt8], sync: Bool = false) throws {
         try bytes.withUnsafeBufferPointer { try appendLine($0, sync: sync) }
     }
+}
+
+/// Lines could not be written to a file (a full disk, an I/O error): exit 74, as sysexits' EX_IOERR.
+public struct IOWriteError: LTError {
+    public let path: String
+    public let reason: String
+    /// Whole lines that were not written.
+    public let lines: Int
+    public var exitCode: Int32 { 74 }
+
+    public init(path: String, errno: Int32, lines: Int) {
+        self.path = path
+        reason = String(cString: strerror(errno))
+        self.lines = lines
+    }
+
+    public var message: String { "cannot write \(path): \(reason)" }
+    public var hint: String { "free disk space or fix the file, then re-run" }
 }

@@ -83,18 +83,33 @@ public final class OutputWriter {
         if lineBuffered { try flush() }
     }
 
+    /// Writes what is buffered. A write that fails part-way (a full disk) is cut back to its last whole
+    /// line when the output is a file, and the lines not written are counted in the ``IOWriteError``.
     public func flush() throws {
         var off = 0
         defer {
             if off > 0 && off < count { memmove(buffer, buffer + off, count - off) }
             count -= off
         }
+        let position = lseek(fd, 0, SEEK_CUR)
         while off < count {
             let n = Glibc.write(fd, buffer + off, count - off)
-            if n >= 0 { off += n; continue }
-            if errno == EINTR { continue }
-            if errno == EPIPE { off = count; throw OutputClosed() }
-            throw ConfigError("cannot write to \(name): \(String(cString: strerror(errno)))")
+            if n > 0 { off += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && errno == EPIPE { off = count; throw OutputClosed() }
+            let reason = n < 0 ? errno : ENOSPC
+            var kept = 0
+            if position >= 0, off > 0 {
+                var i = off
+                while i > 0 && buffer[i - 1] != 0x0A { i -= 1 }
+                kept = i
+                if ftruncate(fd, position + off_t(kept)) == 0 { _ = lseek(fd, position + off_t(kept), SEEK_SET) }
+            }
+            var lost = 0
+            for j in kept..<count where buffer[j] == 0x0A { lost += 1 }
+            if count > 0 && buffer[count - 1] != 0x0A { lost += 1 }
+            off = count
+            throw IOWriteError(path: name, errno: reason, lines: lost)
         }
     }
 }

@@ -3,23 +3,54 @@ import Testing
 @testable import Shared
 
 @Suite struct DeliveryJournalTests {
-    @Test func idsSurviveAReopenAndAreWrittenOnlyOnce() throws {
-        let path = NSTemporaryDirectory() + "lt-journal-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    static func scratch() -> String { NSTemporaryDirectory() + "lt-journal-\(UUID().uuidString)" }
+
+    @Test func idsSurviveAReopenScopedByDestination() throws {
+        let path = Self.scratch()
+        defer { for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         do {
             let j = try DeliveryJournal(path: path)
-            j.record("a")
-            j.record("b")
-            j.record("a")
-            #expect(j.hasUnsynced)
+            let a = try j.scope("partner-a"), b = try j.scope("partner-b")
+            let aAgain = try j.scope("partner-a")
+            #expect(a != b && aAgain == a)
+            j.record("id-1", scope: a)
+            j.record("id-2", scope: a)
+            let found = try j.contains("id-1", scope: a)
+            #expect(j.hasUnsynced && found)
             try j.sync()
             #expect(!j.hasUnsynced)
+            j.record("id-1", scope: a)
+            try j.sync()
+            #expect(try j.count() == 2)
         }
-        #expect(try String(contentsOfFile: path, encoding: .utf8) == "a\nb\n")
         let again = try DeliveryJournal(path: path)
-        #expect(again.contains("a") && again.contains("b") && !again.contains("c"))
-        again.record("b")
-        #expect(!again.hasUnsynced)
+        let a = try again.scope("partner-a"), b = try again.scope("partner-b")
+        let both = try again.contains("id-1", scope: a) && again.contains("id-2", scope: a)
+        let other = try again.contains("id-1", scope: b)
+        #expect(both && !other)
+        #expect(again.repaired == nil)
+    }
+
+    @Test func aWriteAheadLogEndingInPartOfAFrameIsFoundTorn() throws {
+        let wal = Self.scratch() + "-wal"
+        defer { try? FileManager.default.removeItem(atPath: wal) }
+        var header = [UInt8](repeating: 0, count: 32)
+        header[10] = 0x10  // page size 4096, big-endian at bytes 8 to 11
+        try Data(header + [UInt8](repeating: 1, count: 2 * (24 + 4096))).write(to: URL(fileURLWithPath: wal))
+        #expect(DeliveryJournal.tornTail(walPath: wal) == nil)
+        try Data(header + [UInt8](repeating: 1, count: 2 * (24 + 4096) + 700)).write(to: URL(fileURLWithPath: wal))
+        #expect(DeliveryJournal.tornTail(walPath: wal)?.contains("700 bytes") == true)
+    }
+
+    @Test func theIdRuleAdmitsVisibleASCIIOnly() {
+        #expect(WebhookID.problem("msg_2Zx9-ok.1:~!") == nil)
+        #expect(WebhookID.problem(String(repeating: "a", count: 256)) == nil)
+        #expect(WebhookID.problem(String(repeating: "a", count: 257))?.contains("over the limit") == true)
+        #expect(WebhookID.problem("")?.contains("empty") == true)
+        #expect(WebhookID.problem("a b")?.contains("a space at position 2") == true)
+        #expect(WebhookID.problem("a\r\nb")?.contains("control character") == true)
+        #expect(WebhookID.problem("café")?.contains("non-ASCII") == true)
+        #expect(WebhookID.problem("\u{7F}")?.contains("control character") == true)
     }
 
     @Test func oauthTokenAnswerIsParsed() throws {
