@@ -102,6 +102,7 @@ extension ReliabilityTests {
         try fs.fill(leaving: 4096)
         // Lines of about 3000 bytes: the second one straddles the last free page and is written only in part.
         let input = try dir.write("input.ndjson", Self.sendLines(40, prefix: "dl", pad: 3000))
+        // No breaker: an endpoint that keeps failing would hold the lines (one probe per cooldown).
         let args = "--url \"$1\" --allow-http --allow-private --retries 0 --breaker-failures 0 --concurrency 2 --dead-letter \"$2\" < \"$3\" > \"$4\""
         let first = try Tool.shell("lt-send \(args)", args: ["", receiver.url("/status/500/x"), dead, input, dir.file("results-1.ndjson")])
         #expect(first.status == 74, "\(first.stderr.suffix(500))")

@@ -238,23 +238,22 @@ def main():
                                                 "machine_os", "machine_pg", "machine_swift", "params", "warehouse_rows",
                                                 "warehouse_keys", "warehouse_learners", "warehouse_mb", "warehouse_load_s")}
         params = dict(p.split("=", 1) for p in str(r.get("params", "")).split() if "=" in p)
-        # bench/size/run.sh's section (from its heading to the end) and bench/query/inflight.sh's marked
-        # section come from their own runs: both are kept as they are.
+        # Sections other benchmarks write between <!-- NAME:begin … --> and <!-- NAME:end --> (bench/query,
+        # bench/send), and bench/size/run.sh's section (from its heading to the end), are kept as they are.
         old = ""
         if os.path.exists(args.doc):
             with open(args.doc) as f:
                 old = f.read()
-        m = re.search(r"<!-- inflight:begin.*?<!-- inflight:end -->\n", old, re.S)
-        inflight = m.group(0) if m else ""
+        marked = [m.group(0) for m in re.finditer(r"<!-- ([\w-]+):begin[^>]*-->.*?<!-- \1:end -->", old, re.S)]
         size = old[old.index(SIZE_HEADING):] if SIZE_HEADING in old else ""
-        if inflight:
-            size = size.replace(inflight, "")
+        for section in marked:
+            size = size.replace(section, "")
         with open(args.doc, "w") as f:
             f.write(DOC.format(table=table(rows), stream_desc=desc, concurrency=params.get("CONCURRENCY", "16"), **fields))
-            if inflight:
-                f.write("\n" + inflight)
-            if size:
-                f.write("\n" + size)
+            for section in marked:
+                f.write("\n" + section + "\n")
+            if size.strip():
+                f.write("\n" + size.lstrip("\n"))
         print(f"\nwrote {args.doc}", file=sys.stderr)
 
 

@@ -55,8 +55,8 @@ final class DeliveryScheduler {
 
     /// Registers an endpoint with its breaker settings and rate limit.
     func add(_ ep: EndpointState, breakerFailures: Int, cooldown: Double) {
-        lanes[ep.name] = Lane(breaker: CircuitBreaker(threshold: breakerFailures, cooldown: cooldown),
-                              limiter: ep.endpoint.maxRequestsPerMinute.map { PacedLimiter(perSecond: Double($0) / 60) })
+        let limiter = ep.endpoint.maxRequestsPerMinute.map { PacedLimiter(perSecond: Double($0) / 60) }
+        lanes[ep.name] = Lane(breaker: CircuitBreaker(threshold: breakerFailures, cooldown: cooldown), limiter: limiter)
     }
 
     func lane(_ ep: EndpointState) -> Lane { lanes[ep.name]! }

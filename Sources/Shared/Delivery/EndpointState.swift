@@ -28,15 +28,17 @@ final class EndpointState {
         self.endpoint = endpoint
         host = EndpointState.hostKey(endpoint.url)
         hostPort = HTTPURLText.hostPort(endpoint.url)
-        displayURL = HTTPURLText.withoutQuery(endpoint.url)
+        displayURL = HTTPURL.withoutQuery(endpoint.url)
         var secrets: [String] = []
         func resolve(_ ref: SecretReference) throws -> String {
             let value = try ref.resolve(environment)
             secrets.append(value)
             return value
         }
-        for file in [endpoint.certificateFile, endpoint.keyFile].compactMap({ $0 }) where FileBytes.read(file, limit: 1 << 20) == nil {
-            throw ConfigError("\(endpoint.name): cannot read the client certificate or key \(file)", hint: "check the path and its permissions")
+        for file in [endpoint.certificateFile, endpoint.keyFile].compactMap({ $0 })
+        where FileBytes.read(file, limit: 1 << 20) == nil {
+            throw ConfigError("\(endpoint.name): cannot read the client certificate or key \(file)",
+                              hint: "check the path and its permissions")
         }
         clientCertificate = try endpoint.certificateFile.map {
             ClientCertificate(certificatePath: $0, keyPath: endpoint.keyFile, keyPassword: try endpoint.keyPassword.map(resolve))
@@ -51,7 +53,8 @@ final class EndpointState {
         case .oauth2(let tokenURL, let clientID, let clientSecret, let scope):
             let id = try resolve(clientID), secret = try resolve(clientSecret)
             authenticators.append(OAuth2Authenticator(tokenURL: tokenURL))
-            oauth = OAuthTokenSource(tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope, timeout: endpoint.timeout)
+            oauth = OAuthTokenSource(tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope,
+                                     timeout: endpoint.timeout)
         }
         if let ref = endpoint.signingSecrets {
             authenticators.append(SigningAuthenticator(signer: try WebhookSigner(secrets: resolve(ref))))

@@ -61,7 +61,7 @@ public struct IntegrationsConfig: Sendable {
     private static func endpoint(_ name: String, _ t: TOMLTable, source: String) throws -> Endpoint {
         let at = "\(source): integrations.\(name)"
         try checkKeys(t, ["url", "timeout", "retries", "retry", "retry_schedule", "retry_statuses",
-                          "max_requests_per_minute", "headers", "auth", "signing", "tls"], at: at)
+                       "max_requests_per_minute", "headers", "auth", "signing", "tls"], at: at)
         guard let url = t["url"]?.string else { throw ConfigError("\(at): url is missing or not a string") }
         // Parsed now by libcurl's URL parser; plain http is judged later against --allow-http.
         _ = try HTTPURL(url, what: "\(at).url", allowHTTP: true)
@@ -131,6 +131,35 @@ public struct IntegrationsConfig: Sendable {
         return e
     }
 
+    /// `retry = "NAME"`, `retry_schedule = ["30s", "5m"]` and `retry_statuses = [408, 429, "5xx"]`.
+    private static func retrySettings(_ t: TOMLTable, into e: inout Endpoint, at: String) throws {
+        if let v = t["retry"] {
+            guard let name = v.string, let preset = RetryPolicy.Preset(rawValue: name) else {
+                throw ConfigError("\(at): retry must name a preset", hint: "use one of \(RetryPolicy.Preset.names)")
+            }
+            e.retryPreset = preset
+        }
+        if let v = t["retry_schedule"] {
+            guard let items = v.array?.compactMap({ $0.string }), items.count == v.array?.count, !items.isEmpty,
+                  items.count <= 20 else {
+                throw ConfigError("\(at): retry_schedule must be a list of 1 to 20 durations", hint: "for example [\"30s\", \"5m\", \"1h\"]")
+            }
+            e.retrySchedule = try items.map { try DurationText.parse($0, option: "\(at).retry_schedule") }
+        }
+        if let v = t["retry_statuses"] {
+            guard let array = v.array else {
+                throw ConfigError("\(at): retry_statuses must be a list", hint: "for example [408, 429, \"5xx\"] or [\"all\"]")
+            }
+            let items = array.compactMap { $0.int.map(String.init) ?? $0.string }
+            guard items.count == array.count else {
+                throw ConfigError("\(at): retry_statuses must hold statuses and \"4xx\", \"5xx\" or \"all\"")
+            }
+            do { e.retryStatuses = try RetriedStatuses(parsing: items) } catch let error as ConfigError {
+                throw ConfigError("\(at).\(error.message)", hint: error.hint)
+            }
+        }
+    }
+
     /// Throws for the first key of `t` not in `known`, naming the known ones.
     static func checkKeys(_ t: TOMLTable, _ known: [String], at: String) throws {
         for k in t.keys.sorted() where !known.contains(k) {
@@ -166,35 +195,6 @@ public struct IntegrationsConfig: Sendable {
             throw ConfigError("\(at): cannot read \(path)", hint: "check the path and its permissions")
         }
         return path
-    }
-
-    /// `retry = "NAME"`, `retry_schedule = ["30s", "5m"]` and `retry_statuses = [408, 429, "5xx"]`.
-    private static func retrySettings(_ t: TOMLTable, into e: inout Endpoint, at: String) throws {
-        if let v = t["retry"] {
-            guard let name = v.string, let preset = RetryPolicy.Preset(rawValue: name) else {
-                throw ConfigError("\(at): retry must name a preset", hint: "use one of \(RetryPolicy.Preset.names)")
-            }
-            e.retryPreset = preset
-        }
-        if let v = t["retry_schedule"] {
-            guard let items = v.array?.compactMap({ $0.string }), items.count == v.array?.count, !items.isEmpty,
-                  items.count <= 20 else {
-                throw ConfigError("\(at): retry_schedule must be a list of 1 to 20 durations", hint: "for example [\"30s\", \"5m\", \"1h\"]")
-            }
-            e.retrySchedule = try items.map { try DurationText.parse($0, option: "\(at).retry_schedule") }
-        }
-        if let v = t["retry_statuses"] {
-            guard let array = v.array else {
-                throw ConfigError("\(at): retry_statuses must be a list", hint: "for example [408, 429, \"5xx\"] or [\"all\"]")
-            }
-            let items = array.compactMap { $0.int.map(String.init) ?? $0.string }
-            guard items.count == array.count else {
-                throw ConfigError("\(at): retry_statuses must hold statuses and \"4xx\", \"5xx\" or \"all\"")
-            }
-            do { e.retryStatuses = try RetriedStatuses(parsing: items) } catch let error as ConfigError {
-                throw ConfigError("\(at).\(error.message)", hint: error.hint)
-            }
-        }
     }
 
     private static func rejectInlineSecrets(_ t: TOMLTable, at: String) throws {

@@ -35,8 +35,8 @@ public final class OAuthTokenSource {
     public func request() -> HTTPRequest {
         fetching = true
         requests += 1
-        return HTTPRequest(url: tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-                           body: form, timeout: timeout)
+        let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
+        return HTTPRequest(url: tokenURL, headers: headers, body: form, timeout: timeout)
     }
 
     /// Takes the token endpoint's answer: the new token, or an error saying why there is none.

@@ -43,7 +43,7 @@ public struct OAuth2Authenticator: RequestAuthenticator {
         attempt.token.map { [("Authorization", "Bearer \($0)")] } ?? []
     }
     public func maskedHeaders(_ attempt: AttemptIdentity) -> [(String, String)] {
-        [("Authorization", "Bearer *** (OAuth2 token from \(HTTPURLText.withoutQuery(tokenURL)))")]
+        [("Authorization", "Bearer *** (OAuth2 token from \(HTTPURL.withoutQuery(tokenURL)))")]
     }
 }
 
@@ -61,14 +61,8 @@ public struct SigningAuthenticator: RequestAuthenticator {
     }
 }
 
-/// URL text helpers for results, logs and the attempt log.
+/// `host:port` of a URL, named in failure causes.
 public enum HTTPURLText {
-    /// `url` without its query string and fragment, which may carry secrets.
-    public static func withoutQuery(_ url: String) -> String {
-        guard let cut = url.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return url }
-        return String(url[..<cut])
-    }
-
     /// `host:port` of `url`, the port filled in from the scheme when the URL has none.
     public static func hostPort(_ url: String) -> String {
         guard let scheme = url.firstRange(of: "://") else { return url }

@@ -122,7 +122,8 @@ public struct RetriedStatuses: Sendable, Equatable, CustomStringConvertible {
             } else if let s = Int(t), (300...599).contains(s), s != 410 {
                 statuses.insert(s)
             } else {
-                throw ConfigError("retry_statuses: \"\(item)\" is not a status from 300 to 599 (but 410), 3xx, 4xx, 5xx or all",
+                throw ConfigError("retry_statuses: \"\(item)\" is not a status from 300 to 599 (but 410), 3xx, 4xx, 5xx "
+                                  + "or all",
                                   hint: "for example retry_statuses = [408, 429, \"5xx\"]")
             }
         }

@@ -75,7 +75,8 @@ public final class Sender {
         journal = try options.journalPath.map { try DeliveryJournal(path: $0) }
         if let journal, let repaired = journal.repaired { diagnostics.warning("the journal \(journal.path): \(repaired)") }
         attemptLog = try options.attemptsPath.map { try AttemptLog(path: $0) }
-        self.transport = try transport ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
+        self.transport = try transport
+            ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
         scheduler = DeliveryScheduler(globalRate: options.rate, perHost: options.perHost,
                                       maxHeld: min(options.maxHeld ?? options.window, options.window))
         if let url = options.url {
@@ -135,14 +136,14 @@ public final class Sender {
     // MARK: - Event loop
 
     /// True while input may be read: room in the window, and no endpoint holding its share.
-    private var wantsInput: Bool { pending < options.window && !scheduler.isBackedUp && halt == nil }
+    private var wantsInput: Bool { pending < options.window && !scheduler.isBackedUp }
 
     private func loop(_ reader: LineReader?) throws {
         var inputEnded = reader == nil
         while true {
             var now = time.monotonic
             if stopDeadline == nil, signals.check() { beginStop(now) }
-            if let reader, !inputEnded, stopDeadline == nil {
+            if let reader, !inputEnded, stopDeadline == nil, halt == nil {
                 // A bounded number per turn, so transfers keep moving while a fast input streams in.
                 var taken = 0
                 while wantsInput && taken < 256, reader.waitForInput(milliseconds: 0) {
@@ -171,7 +172,7 @@ public final class Sender {
             if scheduler.hasReady && transport.inFlight < options.concurrency { timeout = 0 }
             if let deadline = stopDeadline { timeout = min(timeout, (deadline - now) * 1000) }
             var fds: [Int32] = []
-            if let reader, !inputEnded, stopDeadline == nil, wantsInput {
+            if let reader, !inputEnded, stopDeadline == nil, halt == nil, wantsInput {
                 if reader.hasBufferedLine { timeout = 0 } else { fds.append(reader.fileDescriptor) }
             }
             if timeout > 0 || transport.inFlight > 0 {
@@ -194,8 +195,8 @@ public final class Sender {
         }
         guard !batch.bytes.isEmpty else { return }
         defer { batch.removeAll() }
-        let lines = batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         if halt == .outputClosed || outputBroken {
+            let lines = batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             if halt == .outputClosed { resultsLost += lines } else { unrecorded += lines }
             return
         }
@@ -205,14 +206,14 @@ public final class Sender {
         } catch is OutputClosed {
             // A dry run sent nothing, so it ends quietly like lt-query and lt-enrich.
             if options.dryRun { dryRunOutputClosed = true }
-            resultsLost += lines
+            resultsLost += batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             if haltRequested == nil { haltRequested = .outputClosed }
         } catch let e as IOWriteError {
             outputBroken = true
             recordingFailed(e.description, lines: e.lines)
         } catch {
             outputBroken = true
-            recordingFailed("\(error)", lines: lines)
+            recordingFailed("\(error)", lines: 1)
         }
     }
 
@@ -268,16 +269,19 @@ public final class Sender {
         }
         let integration = urlEndpoint == nil ? endpoint.name : envelope.integration
         if let journal {
+            let scoped = "\(endpoint.journalScope):\(id)"
             let known: Bool
             do { known = try journal.contains(id, scope: endpoint.journalScope) } catch {
                 recordingFailed("\(error)", lines: 0)
                 return reject(line, "not sent: \(error)", id: id, integration: integration)
             }
             if known {
-                return skip(line, id: id, integration: integration, url: endpoint.displayURL, reason: "delivered in an earlier run (journal \(journal.path))")
+                return skip(line, id: id, integration: integration, url: endpoint.displayURL,
+                            reason: "delivered in an earlier run (journal \(journal.path))")
             }
-            if let first = inRun["\(endpoint.journalScope):\(id)"] {
-                return skip(line, id: id, integration: integration, url: endpoint.displayURL, reason: "same id as \(first), which is under way")
+            if let first = inRun[scoped] {
+                return skip(line, id: id, integration: integration, url: endpoint.displayURL,
+                            reason: "same id as \(first), which is under way")
             }
         }
         let p = PendingDelivery(location: line.location, line: Array(line.bytes), body: Array(envelope.json.bytes(payload)),
@@ -290,7 +294,8 @@ public final class Sender {
         scheduler.enqueue(p)
     }
 
-    private func reject(_ line: InputLine, _ message: String, hint: String = "", id: String? = nil, integration: String? = nil) {
+    private func reject(_ line: InputLine, _ message: String, hint: String = "", id: String? = nil,
+                        integration: String? = nil) {
         diagnostics.error("rejected: \(message)\(hint.isEmpty ? "" : "; \(hint)")", at: line.location)
         var r = DeliveryResult(line: line.location, status: .rejected)
         r.id = id
@@ -325,7 +330,8 @@ public final class Sender {
             let (p, decision) = next
             switch decision {
             case .send: start(p, now)
-            case .gone(let at): finish(p, .failed, "endpoint \(p.endpoint.name) answered 410 Gone (at \(at)); not sent", now)
+            case .gone(let at):
+                finish(p, .failed, "endpoint \(p.endpoint.name) answered 410 Gone (at \(at)); not sent", now)
             }
         }
     }
@@ -339,13 +345,10 @@ public final class Sender {
     /// Sends `p` now (its host slot is taken), or parks it until its endpoint's OAuth2 token arrives.
     private func start(_ p: PendingDelivery, _ now: Double) {
         let ep = p.endpoint
-        if stopDeadline != nil {
+        if stopDeadline != nil || halt != nil {
             scheduler.releaseHost(ep.host)
-            return finish(p, .failed, "interrupted before delivery (\(signalName))", now)
-        }
-        if let halt {
-            scheduler.releaseHost(ep.host)
-            return finish(p, .failed, "not sent: \(halt.reason)", now)
+            let reason = halt.map { "not sent: \($0.reason)" } ?? "interrupted before delivery (\(signalName))"
+            return finish(p, .failed, reason, now)
         }
         var token: String?
         if let oauth = ep.oauth {
@@ -363,8 +366,8 @@ public final class Sender {
             p.tokenUsed = token
         }
         let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body, token: token)
-        let request = HTTPRequest(url: ep.endpoint.url, headers: ep.headers(identity), body: p.body, timeout: ep.endpoint.timeout,
-                                  clientCertificate: ep.clientCertificate)
+        let request = HTTPRequest(url: ep.endpoint.url, headers: ep.headers(identity), body: p.body,
+                                  timeout: ep.endpoint.timeout, clientCertificate: ep.clientCertificate)
         p.attempts += 1
         if p.attempts == 1 { p.started = now }
         if p.clockStart == nil { p.clockStart = now }
@@ -375,7 +378,8 @@ public final class Sender {
         guard let work = inFlight.removeValue(forKey: tag) else { return }
         switch work {
         case .token(let ep): tokenArrived(ep, r, now)
-        case .delivery(let p, let startedAt, let started): attemptEnded(p, r, startedAt: startedAt, seconds: now - started, now)
+        case .delivery(let p, let startedAt, let started):
+            attemptEnded(p, r, startedAt: startedAt, seconds: now - started, now)
         }
     }
 
@@ -404,11 +408,13 @@ public final class Sender {
 
     /// The cause of a failed attempt: where it went and what came back.
     private func cause(_ ep: EndpointState, _ r: HTTPResponse) -> String {
-        if let e = r.transportError { return "POST to \(ep.hostPort) failed: \(e)" }
+        // An address refusal already names the address, and reads the same whatever the port.
+        if let e = r.transportError { return e.hasPrefix("refused: ") ? e : "POST to \(ep.hostPort) failed: \(e)" }
         return "\(ep.hostPort) answered \(r.status)"
     }
 
-    private func attemptEnded(_ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double, _ now: Double) {
+    private func attemptEnded(_ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double,
+                              _ now: Double) {
         let ep = p.endpoint
         scheduler.releaseHost(ep.host)
         stats.attempt(endpoint: ep.name, httpStatus: r.status, seconds: r.seconds)
@@ -418,7 +424,8 @@ public final class Sender {
         p.response = snippet
         let failure = success ? nil : cause(ep, r)
         if let failure, diagnostics.isOn(.info) {
-            diagnostics.info("attempt \(p.attempts) to \(ep.name): \(failure)\(snippet.map { "; response: \($0)" } ?? "")", at: p.location)
+            let response = snippet.map { "; response: \($0)" } ?? ""
+            diagnostics.info("attempt \(p.attempts) to \(ep.name): \(failure)\(response)", at: p.location)
         }
         logAttempt(p, r, startedAt: startedAt, seconds: seconds, error: failure, response: snippet)
         if r.status == 401, let oauth = ep.oauth, !p.refreshedToken, let used = p.tokenUsed {
@@ -439,7 +446,8 @@ public final class Sender {
             finish(p, .delivered, nil, now)
         case .gone:
             ep.goneAt = p.location
-            finish(p, .failed, "\(ep.hostPort) answered 410 Gone; the endpoint's remaining lines are dead-lettered", now)
+            finish(p, .failed, "\(ep.hostPort) answered 410 Gone; the endpoint's remaining lines are dead-lettered",
+                   now)
             for w in scheduler.removeAll(for: ep) {
                 finish(w, .failed, "endpoint \(ep.name) answered 410 Gone (at \(p.location)); not sent", now)
             }
@@ -453,7 +461,8 @@ public final class Sender {
     private func logAttempt(_ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double, error: String?,
                             response: String?) {
         guard let attemptLog else { return }
-        let record = AttemptLog.Record(location: p.location, id: p.id, integration: p.integration, url: p.endpoint.displayURL,
+        let record = AttemptLog.Record(location: p.location, id: p.id, integration: p.integration,
+                                       url: p.endpoint.displayURL,
                                        attempt: p.attempts, startedAt: startedAt, seconds: seconds,
                                        httpStatus: r.status == 0 ? nil : r.status, error: error, response: response)
         do { try attemptLog.append(record) } catch {
@@ -468,7 +477,8 @@ public final class Sender {
         if p.attempts > ep.policy.retries {
             return finish(p, .failed, "\(error) (gave up after \(p.attempts) attempts)", now)
         }
-        let delay = ep.policy.delay(beforeRetry: p.attempts, retryAfter: retryAfter, now: time.wallClock, random: Double.random(in: 0...1))
+        let delay = ep.policy.delay(beforeRetry: p.attempts, retryAfter: retryAfter, now: time.wallClock,
+                                    random: Double.random(in: 0...1))
         if let budget = options.maxElapsed, now + delay - (p.clockStart ?? now) > budget {
             return finish(p, .failed, "\(error) (gave up after \(p.attempts) attempts: the next would start past --max-elapsed)", now)
         }
@@ -507,8 +517,8 @@ public final class Sender {
     }
 
     /// Stops reading after a line could not be recorded or standard output closed: lines read and
-    /// not in flight (queued, held, waiting to retry or for a token, or already in the reader's buffer)
-    /// are dead-lettered as not sent, and transfers in flight finish (journaled when delivered).
+    /// not in flight (queued, held, waiting to retry or for a token, or already in the reader's
+    /// buffer) are dead-lettered as not sent, and transfers in flight finish (journaled when delivered).
     private func beginHalt(_ h: Halt, _ reader: LineReader?, _ now: Double) throws {
         halt = h
         diagnostics.warning("\(h.reason): no more input is read; \(transport.inFlight) transfers in flight finish")
@@ -614,14 +624,16 @@ public final class Sender {
         batch.key("method"); batch.string("POST")
         batch.key("url"); batch.string(ep.displayURL)
         batch.key("headers"); batch.beginObject()
-        for (name, value) in ep.maskedHeaders(identity, userAgent: options.transport.userAgent) { batch.key(name); batch.string(value) }
+        for (name, value) in ep.maskedHeaders(identity, userAgent: options.transport.userAgent) {
+            batch.key(name)
+            batch.string(value)
+        }
         batch.endObject()
         batch.key("body"); batch.raw(p.body)
         batch.endObject()
         batch.raw([0x0A])
     }
 }
-
 /// Why lt-send stopped reading before the end of its input.
 enum Halt: Equatable {
     /// A result, dead-letter entry or journal entry could not be written.

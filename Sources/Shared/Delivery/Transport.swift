@@ -39,19 +39,16 @@ public final class CurlTransport: Transport {
     private var pool: [CurlTransfer] = []
     private var running: [Int: CurlTransfer] = [:]
     private var tags: [ObjectIdentifier: Int] = [:]
-    /// Requests that could not start (libcurl refused an option), answered by the next ``perform()``.
-    private var refused: [(tag: Int, response: HTTPResponse)] = []
+    /// Requests that could not be started, handed back as failed by the next ``perform()``.
+    private var failed: [(tag: Int, response: HTTPResponse)] = []
 
-    /// Throws when libcurl refuses an option safety depends on (``HTTPSetupError``, exit 2): one
-    /// handle is made at once to find out before any line is read.
     public init(settings: TransportSettings, maxConnections: Int) throws {
         self.settings = settings
         multi = try CurlMulti(maxConnections: maxConnections)
-        pool.append(try CurlTransfer(settings: settings))
     }
 
-    public var inFlight: Int { running.count + refused.count }
-    public var inFlightTags: [Int] { Array(running.keys) + refused.map(\.tag) }
+    public var inFlight: Int { running.count + failed.count }
+    public var inFlightTags: [Int] { Array(running.keys) + failed.map(\.tag) }
 
     public func start(_ request: HTTPRequest, tag: Int) {
         let t: CurlTransfer
@@ -64,7 +61,7 @@ public final class CurlTransport: Transport {
         } catch {
             var r = HTTPResponse(status: 0, transportError: "\(error)")
             r.permanent = true
-            refused.append((tag, r))
+            failed.append((tag, r))
             return
         }
         running[tag] = t
@@ -73,7 +70,7 @@ public final class CurlTransport: Transport {
     }
 
     public func cancel(tag: Int) {
-        refused.removeAll { $0.tag == tag }
+        failed.removeAll { $0.tag == tag }
         guard let t = running.removeValue(forKey: tag) else { return }
         tags[ObjectIdentifier(t)] = nil
         multi.remove(t)
@@ -81,17 +78,18 @@ public final class CurlTransport: Transport {
     }
 
     public func perform() -> [(tag: Int, response: HTTPResponse)] {
-        let early = refused
-        refused.removeAll()
-        return early + multi.perform().compactMap { t, r in
-            guard let tag = tags.removeValue(forKey: ObjectIdentifier(t)) else { return nil }
+        var done = failed
+        failed.removeAll()
+        for (t, r) in multi.perform() {
+            guard let tag = tags.removeValue(forKey: ObjectIdentifier(t)) else { continue }
             running[tag] = nil
             pool.append(t)
-            return (tag, r)
+            done.append((tag, r))
         }
+        return done
     }
 
     public func wait(fds: [Int32], milliseconds: Int) {
-        _ = multi.wait(fds: fds, milliseconds: refused.isEmpty ? milliseconds : 0)
+        _ = multi.wait(fds: fds, milliseconds: failed.isEmpty ? milliseconds : 0)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One batch statement handed to a warehouse that runs several at once.
 public struct WarehouseStatement: Sendable {

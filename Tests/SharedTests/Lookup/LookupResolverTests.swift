@@ -55,7 +55,8 @@ final class MemoryStore: LookupStore {
         options.retryDelay = 0.001
         options.breakerCooldown = 3600
         return LookupResolver(warehouse: w, store: store, options: options,
-                              diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)))
+                              diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)),
+                              metrics: Metrics(tool: "test"))
     }
 
     @Test func warehouseAnswersAreRememberedAndStored() throws {
@@ -183,7 +184,8 @@ final class ManualConcurrentWarehouse: ConcurrentWarehouse {
         options.breakerCooldown = 3600
         options.maxStatements = maxStatements
         return LookupResolver(warehouse: w, store: nil, options: options,
-                              diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)))
+                              diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)),
+                              metrics: Metrics(tool: "test"))
     }
 
     @Test func batchesGoOutTogetherAndAreAnsweredInAnyOrder() throws {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// An answer of the Snowflake SQL API (`ResultSet` or `QueryStatus`), decoded with Codable; only
 /// the members lt-query reads. Every cell arrives as a string, or null.
