@@ -72,8 +72,8 @@ import Testing
         rows(users).map { "(\($0.0), '\($0.1)', '\($0.2)', '2026-02-01', \($0.3!))" }.joined(separator: ", ")
     }
 
-    @Test func snowflakeStatementsInFlightKeepInputOrderThroughInjectedFailures() throws {
-        guard let python = Services.snowflakePython() else { return }
+    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote)) func snowflakeStatementsInFlightKeepInputOrderThroughInjectedFailures() throws {
+        let python = try Services.snowflakePython()
         let users = 32
         let sf = try LtQuerySnowflakeTests.StandIn(python: python, seed: Self.snowflakeSeed(users),
                                                    extra: ["--latency", "0.2", "--fail-every", "3"])
@@ -102,9 +102,9 @@ import Testing
         }
     }
 
-    @Test(arguments: ["no-data", "row-count"])
+    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote), arguments: ["no-data", "row-count"])
     func aSpoiledSnowflakeAnswerIsUnavailableAndNotCached(defect: String) throws {
-        guard let python = Services.snowflakePython() else { return }
+        let python = try Services.snowflakePython()
         let sf = try LtQuerySnowflakeTests.StandIn(python: python, extra: ["--defect", defect])
         let cache = try Workdir()
         let key = "learning_time:12345:course-v1:edX+DemoX+Demo_Course:\(F.enterprise)"
@@ -123,8 +123,8 @@ import Testing
         #expect(try shown.records().first?["cached"] as? Bool == false, "\(shown.stdout)")
     }
 
-    @Test func rejectedSnowflakeCredentialsEndTheRunBeforeAnyLine() throws {
-        guard let python = Services.snowflakePython() else { return }
+    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote)) func rejectedSnowflakeCredentialsEndTheRunBeforeAnyLine() throws {
+        let python = try Services.snowflakePython()
         let sf = try LtQuerySnowflakeTests.StandIn(python: python)
         let other = try Workdir()
         _ = try Tool.shell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.p8 2>/dev/null",
@@ -178,8 +178,8 @@ import Testing
         }
     }
 
-    @Test func postgresQueriesPipelinedBehindADelayKeepInputOrder() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func postgresQueriesPipelinedBehindADelayKeepInputOrder() throws {
+        let pg = try Services.postgres()
         let users = 60
         let schema = try LtQueryPostgresTests.Schema(pg, rows: Self.rows(users))
         let proxy = try DelayProxy(pg, delay: 0.03)
@@ -194,8 +194,8 @@ import Testing
         #expect(inFlight <= 4, "\(proxy.stats)")
     }
 
-    @Test func aPostgresConnectionLostWithQueriesInFlightIsRetried() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func aPostgresConnectionLostWithQueriesInFlightIsRetried() throws {
+        let pg = try Services.postgres()
         let users = 60
         let schema = try LtQueryPostgresTests.Schema(pg, rows: Self.rows(users))
         // The first connection is cut once its start-up and a few batches are on the wire.

@@ -24,8 +24,8 @@ import Testing
         try Tool.run("lt-query", ["--warehouse", conninfo, "--table", table, "--no-cache", "--flag", "on"], stdin: input, env: env)
     }
 
-    @Test func failedLoginStopsBeforeAnyLineAndNamesPGPASSWORD() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func failedLoginStopsBeforeAnyLineAndNamesPGPASSWORD() throws {
+        let pg = try Services.postgres()
         let schema = try Schema(pg, rows: [(1, "c", F.enterprise, 60)])
         // scripts/postgres.sh makes this one role log in with a password.
         try psql(pg, """
@@ -55,8 +55,8 @@ import Testing
         #expect(try F.lookups(right).first?["total_seconds"] as? Int == 60)
     }
 
-    @Test func missingDatabaseOrRoleStopsBeforeAnyLine() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func missingDatabaseOrRoleStopsBeforeAnyLine() throws {
+        let pg = try Services.postgres()
         let input = F.completion(user: 1, course: "c") + "\n"
         let database = try query(conninfo(pg, user: "postgres", database: "lt_no_such_database"), "LEARNING_TIME", input)
         #expect(database.status == 2, "\(database.stderr)")
@@ -69,8 +69,8 @@ import Testing
         #expect(role.stderr.contains("pg_hba.conf"))
     }
 
-    @Test func missingGrantStopsAtStartUpWithTheGrantToRun() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func missingGrantStopsAtStartUpWithTheGrantToRun() throws {
+        let pg = try Services.postgres()
         let schema = try Schema(pg, rows: [(1, "c", F.enterprise, 60)])
         let role = "lt_nogrant_" + schema.name.suffix(8)
         try psql(pg, "CREATE ROLE \(role) LOGIN; GRANT USAGE ON SCHEMA \(schema.name) TO \(role);")
@@ -82,8 +82,8 @@ import Testing
         #expect(out.stderr.contains("GRANT SELECT ON \(schema.table)"))
     }
 
-    @Test func grantRevokedMidRunStopsWithNoFurtherLine() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func grantRevokedMidRunStopsWithNoFurtherLine() throws {
+        let pg = try Services.postgres()
         let schema = try Schema(pg, rows: [(1, "c", F.enterprise, 60), (2, "c", F.enterprise, 120)])
         let role = "lt_revoked_" + schema.name.suffix(8)
         try psql(pg, "CREATE ROLE \(role) LOGIN; GRANT USAGE ON SCHEMA \(schema.name) TO \(role); GRANT SELECT ON \(schema.table) TO \(role);")
@@ -103,8 +103,8 @@ import Testing
         #expect(throws: TestFailure.self) { _ = try tool.nextLine(within: 1) }
     }
 
-    @Test func aBadTotalFailsOnlyItsOwnKey() throws {
-        guard let pg = Services.postgres() else { return }
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func aBadTotalFailsOnlyItsOwnKey() throws {
+        let pg = try Services.postgres()
         let big: Int64 = 9_000_000_000_000_000_000
         let schema = try Schema(pg, rows: [(1, "c", F.enterprise, big), (1, "c", F.enterprise, big), (2, "c", F.enterprise, 100),
                                            (3, "c", F.enterprise, -5)])
