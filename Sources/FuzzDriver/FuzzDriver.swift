@@ -25,7 +25,8 @@ public enum FuzzDriver {
     public static func replay(_ check: Check) throws {
         var count = 0
         for path in CommandLine.arguments.dropFirst() {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 }) ?? [path]
+            let files =
+                (try? FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 }) ?? [path]
             for file in files {
                 let data = try Data(contentsOf: URL(fileURLWithPath: file))
                 data.withUnsafeBytes { check($0.bindMemory(to: UInt8.self)) }

@@ -3,14 +3,16 @@ import Shared
 
 /// The options that set the enrichment flag, shared by lt-query and lt-enrich (`@OptionGroup`).
 public struct FlagOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Enrichment flag for every line, on or off; overrides $\(EnrichmentFlag.rolloutFileVariable) and $\(EnrichmentFlag.environmentVariable).",
-        valueName: "on|off"), completion: .list(["on", "off"]))
+    @Option(
+        help: ArgumentHelp(
+            "Enrichment flag for every line, on or off; overrides $\(EnrichmentFlag.rolloutFileVariable) and $\(EnrichmentFlag.environmentVariable).",
+            valueName: "on|off"), completion: .list(["on", "off"]))
     public var flag: String?
 
-    @Option(help: ArgumentHelp(
-        "Rollout file (JSON: enabled, percent, enterprises_in/out, integrations_in/out), re-read when it changes; overrides $\(EnrichmentFlag.rolloutFileVariable). See docs/rollout.md.",
-        valueName: "file"), completion: .file())
+    @Option(
+        help: ArgumentHelp(
+            "Rollout file (JSON: enabled, percent, enterprises_in/out, integrations_in/out), re-read when it changes; overrides $\(EnrichmentFlag.rolloutFileVariable). See docs/rollout.md.",
+            valueName: "file"), completion: .file())
     public var rollout: String?
 
     public init() {}

@@ -1,18 +1,20 @@
 import ArgumentParser
-import Shared
 import FoundationEssentials
+import Shared
 
 /// Options every tool shares: its inputs, how much it says and how, progress and metrics.
 public struct InputOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("NDJSON files to read, in order; '-' or none means standard input.", valueName: "file"),
-              completion: .file())
+    @Argument(
+        help: ArgumentHelp("NDJSON files to read, in order; '-' or none means standard input.", valueName: "file"),
+        completion: .file())
     public var files: [String] = []
 
     @Flag(name: .long, help: "Print a summary of the run on standard error at the end (--stats=json for JSON).")
     public var stats = false
 
-    @Option(name: .long, help: ArgumentHelp("Summary format: text or json.", visibility: .hidden),
-            completion: .list(StatsFormat.allCases.map(\.rawValue)))
+    @Option(
+        name: .long, help: ArgumentHelp("Summary format: text or json.", visibility: .hidden),
+        completion: .list(StatsFormat.allCases.map(\.rawValue)))
     public var statsFormat: StatsFormat = .text
 
     @Flag(name: [.short, .long], help: "Say less on standard error: errors only.")
@@ -21,29 +23,40 @@ public struct InputOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Say more on standard error: one line per lookup or delivery.")
     public var verbose = false
 
-    @Option(help: ArgumentHelp("With --stats, also print the summary this often during the run (such as 10s).",
-                               valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "With --stats, also print the summary this often during the run (such as 10s).",
+            valueName: "duration"))
     public var statsInterval: DurationArgument?
 
-    @Option(help: "Diagnostics format on standard error: human or json (one object per event).",
-            completion: .list(LogFormat.allCases.map(\.rawValue)))
+    @Option(
+        help: "Diagnostics format on standard error: human or json (one object per event).",
+        completion: .list(LogFormat.allCases.map(\.rawValue)))
     public var logFormat: LogFormat = .human
 
-    @Option(help: "Least severe diagnostics shown: debug, info, warning or error.",
-            completion: .list(DiagnosticLevel.allCases.map(\.name)))
+    @Option(
+        help: "Least severe diagnostics shown: debug, info, warning or error.",
+        completion: .list(DiagnosticLevel.allCases.map(\.name)))
     public var logLevel: DiagnosticLevel?
 
     @Flag(help: "No live progress line, even when standard error is a terminal.")
     public var noProgress = false
 
-    @Option(help: "Send DogStatsD metrics over UDP to statsd://HOST:PORT. Default: $LT_METRICS, else $DD_AGENT_HOST:$DD_DOGSTATSD_PORT.")
+    @Option(
+        help:
+            "Send DogStatsD metrics over UDP to statsd://HOST:PORT. Default: $LT_METRICS, else $DD_AGENT_HOST:$DD_DOGSTATSD_PORT."
+    )
     public var metrics: String?
 
-    @Option(help: ArgumentHelp("Tag every metric with key:value (DogStatsD tag, Prometheus label); repeatable.", valueName: "key:value"))
+    @Option(
+        help: ArgumentHelp(
+            "Tag every metric with key:value (DogStatsD tag, Prometheus label); repeatable.", valueName: "key:value"))
     public var metricsTag: [String] = []
 
-    @Option(help: "Write metrics in the Prometheus text format to this file (atomically), for node_exporter's textfile collector.",
-            completion: .file())
+    @Option(
+        help:
+            "Write metrics in the Prometheus text format to this file (atomically), for node_exporter's textfile collector.",
+        completion: .file())
     public var metricsFile: String?
 
     @Option(help: ArgumentHelp("How often the metrics file is rewritten during a run.", valueName: "duration"))
@@ -85,8 +98,9 @@ public struct InputOptions: ParsableArguments {
     /// The run's metrics sink, as the options and the environment (`LT_METRICS`, `DD_*`) ask.
     public func metrics(tool: String, diagnostics: Diagnostics) -> Metrics {
         do {
-            let settings = try MetricsSettings.resolve(statsd: metrics, file: metricsFile, interval: metricsInterval.seconds,
-                                                       tags: metricsTag, environment: ProcessInfo.processInfo.environment)
+            let settings = try MetricsSettings.resolve(
+                statsd: metrics, file: metricsFile, interval: metricsInterval.seconds,
+                tags: metricsTag, environment: ProcessInfo.processInfo.environment)
             for problem in settings.ignored { diagnostics.warning("\(problem); the tag is left out") }
             return Metrics.make(tool: tool, settings: settings, diagnostics: diagnostics)
         } catch {
@@ -100,7 +114,9 @@ extension InputOptions {
     /// The command line with `--stats=json` and `--stats=text` spelled as the parser reads them.
     public static func normalized(_ arguments: [String]) -> [String] {
         arguments.flatMap { arg -> [String] in
-            if arg.hasPrefix("--stats=") { return ["--stats", "--stats-format", String(arg.dropFirst("--stats=".count))] }
+            if arg.hasPrefix("--stats=") {
+                return ["--stats", "--stats-format", String(arg.dropFirst("--stats=".count))]
+            }
             return [arg]
         }
     }

@@ -64,7 +64,8 @@ public struct SendArguments: ParsableArguments {
     public var breakerCooldown = DurationArgument(seconds: defaults.breakerCooldown)
     @Option(help: "Lines read and not final at once (default: 8 per --concurrency, at least 256).")
     public var window: Int?
-    @Option(help: "Lines one endpoint may hold while its breaker is open before input reading stops (default: --window).")
+    @Option(
+        help: "Lines one endpoint may hold while its breaker is open before input reading stops (default: --window).")
     public var maxHeld: Int?
     @Option(help: "Append one NDJSON record per HTTP attempt to this file (see docs/contract.md).", completion: .file())
     public var attempts: String?
@@ -81,7 +82,8 @@ public struct SendArguments: ParsableArguments {
     public var cert: String?
     @Option(help: "Private key (PEM) of --cert, when it is not in the same file.", completion: .file())
     public var key: String?
-    @Option(help: ArgumentHelp("Environment variable holding the passphrase of an encrypted --key.", valueName: "variable"))
+    @Option(
+        help: ArgumentHelp("Environment variable holding the passphrase of an encrypted --key.", valueName: "variable"))
     public var keyPasswordEnv: String?
     @Flag(help: "Allow plain http endpoints (for test receivers).")
     public var allowHttp = false

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import FoundationEssentials
 import Shared
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension ParsableCommand {
     /// The entry point of each tool: parses the command line (`--stats=json` included), runs the

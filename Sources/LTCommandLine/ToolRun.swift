@@ -23,14 +23,17 @@ public enum ToolRun {
     }
 
     /// Each input in turn, opened lazily; an input that cannot be opened is an error and the rest go on.
-    public static func forEachInput(_ paths: [String], _ diagnostics: Diagnostics, _ body: (LineReader) throws -> Void) throws {
+    public static func forEachInput(_ paths: [String], _ diagnostics: Diagnostics, _ body: (LineReader) throws -> Void)
+        throws
+    {
         for path in paths {
             let reader: LineReader
             do { reader = try LineReader.open(path) } catch let e as LTError {
                 diagnostics.error(e)
                 continue
             }
-            let progress = diagnostics.progress, periodic = diagnostics.periodic
+            let progress = diagnostics.progress
+            let periodic = diagnostics.periodic
             progress?.totalBytes = reader.regularFileSize
             if progress != nil || periodic != nil {
                 reader.onLine = { bytes in

@@ -1,6 +1,6 @@
 import ArgumentParser
-import LTCommandLine
 import FoundationEssentials
+import LTCommandLine
 import Shared
 
 struct LtEnrich: ParsableCommand {
@@ -42,9 +42,11 @@ struct LtEnrich: ParsableCommand {
         let diagnostics = io.diagnostics(tool: "lt-enrich")
         let metrics = io.metrics(tool: "lt-enrich", diagnostics: diagnostics)
         try ToolRun.run(diagnostics, metrics: metrics) {
-            let flag = try flagOptions.resolve(environment: ProcessInfo.processInfo.environment, diagnostics: diagnostics)
-            let enricher = Enricher(flag: flag, options: try enrich.enrichOptions(), diagnostics: diagnostics, metrics: metrics,
-                                    output: OutputWriter.standardOutput())
+            let flag = try flagOptions.resolve(
+                environment: ProcessInfo.processInfo.environment, diagnostics: diagnostics)
+            let enricher = Enricher(
+                flag: flag, options: try enrich.enrichOptions(), diagnostics: diagnostics, metrics: metrics,
+                output: OutputWriter.standardOutput())
             defer { io.report(enricher.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { enricher.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try enricher.run($0) }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import LTCommandLine
 import FoundationEssentials
+import LTCommandLine
 import Shared
 
 struct LtQuery: ParsableCommand {
@@ -75,14 +75,17 @@ struct LtQuery: ParsableCommand {
             let address = try warehouse.address(environment: env)
             let flag = try flagOptions.resolve(environment: env, diagnostics: diagnostics)
             if let key = try adHoc.key() {
-                let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: lookup.statementTimeout.seconds)
-                return try adHoc.run(key, warehouse: w, cache: cache, options: lookup.lookupOptions(),
-                                     diagnostics: diagnostics, metrics: metrics, output: output)
+                let w = try WarehouseAddress.open(
+                    address, spec: spec, statementTimeout: lookup.statementTimeout.seconds)
+                return try adHoc.run(
+                    key, warehouse: w, cache: cache, options: lookup.lookupOptions(),
+                    diagnostics: diagnostics, metrics: metrics, output: output)
             }
 
             if flag.isOffForAll {
-                diagnostics.warning("enrichment is off (\(flag.origin)); completions are not looked up",
-                                    hint: "pass --flag on, or set ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT=true")
+                diagnostics.warning(
+                    "enrichment is off (\(flag.origin)); completions are not looked up",
+                    hint: "pass --flag on, or set ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT=true")
             }
             // A configuration that cannot work (bad address, failed login, missing database, table,
             // column or grant) is fatal before any line is written; a warehouse that is down is not.
@@ -91,10 +94,12 @@ struct LtQuery: ParsableCommand {
                 diagnostics.warning("\(e.description); lookups will be retried as lines arrive")
             }
             let options = lookup.lookupOptions()
-            let resolver = LookupResolver(warehouse: w, store: cache, options: options, diagnostics: diagnostics,
-                                          metrics: metrics)
-            let pipeline = LookupPipeline(resolver: resolver, flag: flag, options: options,
-                                          diagnostics: diagnostics, metrics: metrics, output: output)
+            let resolver = LookupResolver(
+                warehouse: w, store: cache, options: options, diagnostics: diagnostics,
+                metrics: metrics)
+            let pipeline = LookupPipeline(
+                resolver: resolver, flag: flag, options: options,
+                diagnostics: diagnostics, metrics: metrics, output: output)
             defer { io.report(pipeline.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { pipeline.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try pipeline.run($0) }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import LTCommandLine
 import FoundationEssentials
+import LTCommandLine
 import Shared
 
 struct LtSend: ParsableCommand {
@@ -74,8 +74,9 @@ struct LtSend: ParsableCommand {
         let diagnostics = io.diagnostics(tool: "lt-send")
         let metrics = io.metrics(tool: "lt-send", diagnostics: diagnostics)
         try ToolRun.run(diagnostics, metrics: metrics) {
-            let sender = try Sender(options: try send.sendOptions(), environment: ProcessInfo.processInfo.environment,
-                                    diagnostics: diagnostics, metrics: metrics, output: OutputWriter.standardOutput())
+            let sender = try Sender(
+                options: try send.sendOptions(), environment: ProcessInfo.processInfo.environment,
+                diagnostics: diagnostics, metrics: metrics, output: OutputWriter.standardOutput())
             defer { io.report(sender.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { sender.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try sender.run($0) }

@@ -1,9 +1,10 @@
 import FoundationEssentials
 import FuzzDriver
+import Shared
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Shared
 
 /// libFuzzer target for the line reader, the JSON scanner and the envelope parser: any bytes,
 /// split into lines as lt-query reads them, must either parse or fail with a typed error, and an
@@ -26,8 +27,11 @@ enum FuzzEnvelope {
             lines += 1
             precondition(line.location.line == lines, "line numbers must count every line")
             precondition(line.bytes.count <= 4096 || line.truncatedFrom != nil, "an overlong line must be cut")
-            precondition(line.truncatedFrom != nil || memchr(line.bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!, 0x0A, line.bytes.count) == nil || line.bytes.isEmpty,
-                         "a line must not contain a newline")
+            precondition(
+                line.truncatedFrom != nil
+                    || memchr(line.bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!, 0x0A, line.bytes.count) == nil
+                    || line.bytes.isEmpty,
+                "a line must not contain a newline")
             guard line.truncatedFrom == nil else { continue }
             let accepted = (try? JSONScanner(line.bytes).document()) != nil
             do {

@@ -1,9 +1,10 @@
 import FoundationEssentials
 import FuzzDriver
+import Shared
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Shared
 
 /// libFuzzer target for lt-enrich's splice: any payload object, with a found lookup, comes out
 /// as valid JSON that differs from the input only by the `learning_time` member (or not at all
@@ -17,7 +18,9 @@ enum FuzzSplice {
         // A line never holds a newline; in valid JSON one can only be whitespace, so a space keeps the meaning.
         let input = bytes.map { $0 == 0x0A ? 0x20 : $0 }
         let object: Range<Int>? = input.withUnsafeBufferPointer { b in
-            guard let doc = try? JSONScanner(b).document(), JSONScanner(b).kind(at: doc.lowerBound) == .object else { return nil }
+            guard let doc = try? JSONScanner(b).document(), JSONScanner(b).kind(at: doc.lowerBound) == .object else {
+                return nil
+            }
             return doc
         }
         guard let object else { return }
@@ -25,22 +28,27 @@ enum FuzzSplice {
         let payload = Array(input[object])
         let total = Int64(payload.count) * 37 + 1
         var line = Array(#"{"payload":"#.utf8) + payload
-        line += Array(#","lookup":{"status":"found","total_seconds":\#(total),"last_updated":"2026-01-10T00:00:00Z"}}"#.utf8)
+        line += Array(
+            #","lookup":{"status":"found","total_seconds":\#(total),"last_updated":"2026-01-10T00:00:00Z"}}"#.utf8)
         let out = enrich(line)
-        let value = Array(#"{"total_seconds":\#(total),"total_hours":\#(LearningHours.text(totalSeconds: total)),"last_updated":"2026-01-10T00:00:00Z"}"#.utf8)
+        let value = Array(
+            #"{"total_seconds":\#(total),"total_hours":\#(LearningHours.text(totalSeconds: total)),"last_updated":"2026-01-10T00:00:00Z"}"#
+                .utf8)
         out.withUnsafeBufferPointer { o in
             let s = JSONScanner(o)
             guard let range = try? s.document(), let members = try? s.members(ofObjectAt: range.lowerBound) else {
                 preconditionFailure("output is not a JSON object: \(String(decoding: o, as: UTF8.self))")
             }
             guard let p = members.first(where: { s.key(of: $0, equals: "payload") }) else {
-                precondition(members.contains { s.key(of: $0, equals: "error") }, "neither payload nor error in the output")
+                precondition(
+                    members.contains { s.key(of: $0, equals: "error") }, "neither payload nor error in the output")
                 return
             }
             let sent = Array(s.bytes(p.value))
             if sent == payload { return }
-            precondition(sent == expected(payload: payload, value: value, sent: sent),
-                         "splice changed more than learning_time: \(String(decoding: sent, as: UTF8.self))")
+            precondition(
+                sent == expected(payload: payload, value: value, sent: sent),
+                "splice changed more than learning_time: \(String(decoding: sent, as: UTF8.self))")
         }
     }
 
@@ -70,8 +78,9 @@ enum FuzzSplice {
         defer { close(fds[0]) }
         let output = OutputWriter(fd: fds[1], name: "<fuzz>")
         let flag = EnrichmentFlag(rules: RolloutRules(enabled: true), origin: "fuzz")
-        let enricher = Enricher(flag: flag, options: EnrichOptions(), diagnostics: Diagnostics(tool: "fuzz", threshold: .error, fd: -1),
-                                metrics: Metrics(tool: "fuzz"), output: output)
+        let enricher = Enricher(
+            flag: flag, options: EnrichOptions(), diagnostics: Diagnostics(tool: "fuzz", threshold: .error, fd: -1),
+            metrics: Metrics(tool: "fuzz"), output: output)
         line.withUnsafeBufferPointer { b in
             try? enricher.process(InputLine(bytes: b, location: SourceLocation(source: "<fuzz>", line: 1)))
         }
@@ -91,7 +100,8 @@ enum FuzzSplice {
 
     static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
         guard !needle.isEmpty, needle.count <= hay.count else { return nil }
-        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && hay[i..<(i + needle.count)].elementsEqual(needle) { return i }
+        for i in 0...(hay.count - needle.count)
+        where hay[i] == needle[0] && hay[i..<(i + needle.count)].elementsEqual(needle) { return i }
         return nil
     }
 }

@@ -50,7 +50,8 @@ import Testing
                 }
                 blocks.append(b)
             } else if let first = g.first, !first.hasPrefix("{"),
-                      first.range(of: #"^lt-[a-z]+: "#, options: .regularExpression) == nil {
+                first.range(of: #"^lt-[a-z]+: "#, options: .regularExpression) == nil
+            {
                 blocks.append(Block(commands: [g.joined(separator: "\n")], shown: []))
             }
         }
@@ -64,7 +65,8 @@ import Testing
         let port = receiver.port
         try FileManager.default.copyItem(atPath: Tool.packageRoot + "/examples", toPath: dir.file("examples"))
         // The example endpoints point at a test receiver on 127.0.0.1:8787; this one listens elsewhere.
-        let integrations = dir.read("examples/integrations.toml").replacingOccurrences(of: "127.0.0.1:8787", with: "127.0.0.1:\(port)")
+        let integrations = dir.read("examples/integrations.toml").replacingOccurrences(
+            of: "127.0.0.1:8787", with: "127.0.0.1:\(port)")
         try dir.write("examples/integrations.toml", integrations)
         try dir.write("integrations.toml", integrations)
         let gz = try Tool.shell("gzip -c examples/completions.ndjson > completions-2025.ndjson.gz", cwd: dir.path)
@@ -85,7 +87,9 @@ import Testing
         for (i, block) in blocks.enumerated() {
             let text = block.commands.joined(separator: "\n")
             if let skip = Self.notRun.first(where: { text.contains($0.0) }) {
-                #expect(block.commands.count == 1 && !text.contains("lt-query"), "\(skip.0) shares a block with other commands")
+                #expect(
+                    block.commands.count == 1 && !text.contains("lt-query"),
+                    "\(skip.0) shares a block with other commands")
                 continue
             }
             // The README starts its own receiver on 8787; the test's is already listening.

@@ -19,7 +19,9 @@ import Testing
     ]
 
     /// Runs `tool` over `input` (given as bytes through a file) and returns its output records.
-    func run(_ tool: String, _ args: [String], _ input: [UInt8], in dir: Workdir) throws -> (ToolOutput, [[String: Any]]) {
+    func run(_ tool: String, _ args: [String], _ input: [UInt8], in dir: Workdir) throws -> (
+        ToolOutput, [[String: Any]]
+    ) {
         let path = dir.file("input-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: path, contents: Data(input))
         let out = try Tool.shell("\"$0\" \"$@\" < \"$INPUT\"", args: [Tool.path(tool)] + args, env: ["INPUT": path])
@@ -29,10 +31,18 @@ import Testing
     static let cases: [(String, [UInt8], Int)] = [
         ("invalid UTF-8", Array(#"{"a":""#.utf8) + [0xFF, 0xFE] + Array("\"}\n".utf8), 1),
         ("NUL byte", Array(#"{"a":""#.utf8) + [0x00] + Array("\"}\n".utf8), 1),
-        ("nesting 100,000 deep", Array((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n").utf8), 1),
+        (
+            "nesting 100,000 deep",
+            Array((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n").utf8), 1
+        ),
         ("empty line", Array("\n".utf8), 1),
         ("huge number", Array(#"{"n": 1e400, "m": 123456789012345678901234567890}"#.utf8) + [0x0A], 0),
-        ("SQL in a course key", Array(#"{"user":{"id":1},"course":{"course_id":"x'); DROP TABLE LEARNING_TIME;--"},"enrichment":{},"enterprise":{"enterprise_customer_uuid":"a1b2c3d4-e5f6-7890-abcd-ef1234567890"}}"#.utf8) + [0x0A], 0),
+        (
+            "SQL in a course key",
+            Array(
+                #"{"user":{"id":1},"course":{"course_id":"x'); DROP TABLE LEARNING_TIME;--"},"enrichment":{},"enterprise":{"enterprise_customer_uuid":"a1b2c3d4-e5f6-7890-abcd-ef1234567890"}}"#
+                    .utf8) + [0x0A], 0
+        ),
     ]
 
     @Test(arguments: tools)
@@ -42,7 +52,8 @@ import Testing
             let good = Array(#"{"hello":"world"}"#.utf8) + [0x0A]
             let path = dir.file("input-\(UUID().uuidString)")
             _ = FileManager.default.createFile(atPath: path, contents: Data(bytes + good))
-            let out = try Tool.shell("\"$0\" \"$@\" < \"$INPUT\"", args: [Tool.path(tool.0)] + tool.1, env: ["INPUT": path])
+            let out = try Tool.shell(
+                "\"$0\" \"$@\" < \"$INPUT\"", args: [Tool.path(tool.0)] + tool.1, env: ["INPUT": path])
             // Checked as text: Foundation cannot read some valid JSON here (1e400), the tools can.
             #expect(out.lines.count == 2, "\(tool.0), \(name): \(out.lines.count) output lines")
             #expect(out.lines.filter { $0.hasPrefix(#"{"error":{"tool":"#) }.count == errors, "\(tool.0), \(name)")
@@ -101,9 +112,11 @@ import Testing
         ("lt-send", ["--dry-run", "--url", "https://partner.example/hook"]),
     ])
     func anEndlessStreamKeepsMemoryFlat(_ tool: (String, [String])) throws {
-        let template = #"{"payload":{"user":{"id":{n}},"course":{"course_id":"course-v1:edX+DemoX+Demo_Course"},"completion":{"is_passing":true},"enterprise":{"enterprise_customer_uuid":"a1b2c3d4-e5f6-7890-abcd-ef1234567890"}}}"#
-        let out = try Tool.shell("python3 \"$0\" --template \"$1\" --checkpoints 50000,300000 -- \"$2\" \"${@:3}\"",
-                                 args: [Tool.packageRoot + "/scripts/endless-stream.py", template, Tool.path(tool.0)] + tool.1)
+        let template =
+            #"{"payload":{"user":{"id":{n}},"course":{"course_id":"course-v1:edX+DemoX+Demo_Course"},"completion":{"is_passing":true},"enterprise":{"enterprise_customer_uuid":"a1b2c3d4-e5f6-7890-abcd-ef1234567890"}}}"#
+        let out = try Tool.shell(
+            "python3 \"$0\" --template \"$1\" --checkpoints 50000,300000 -- \"$2\" \"${@:3}\"",
+            args: [Tool.packageRoot + "/scripts/endless-stream.py", template, Tool.path(tool.0)] + tool.1)
         #expect(out.status == 0, "\(tool.0): \(out.stdout) \(out.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] ?? [:]
         let rss = try #require(report["rss_kib"] as? [Int], "\(tool.0): \(out.stdout)")
@@ -120,8 +133,9 @@ import Testing
         input += Array(#"{"ok":true}"#.utf8) + [0x0A]
         let path = dir.file("input")
         _ = FileManager.default.createFile(atPath: path, contents: Data(input))
-        let out = try Tool.shell("lt-send --url \"$1\" --allow-http --allow-private --dead-letter \"$2\" < \"$3\"",
-                                 args: ["", receiver.url(), dir.file("dead"), path])
+        let out = try Tool.shell(
+            "lt-send --url \"$1\" --allow-http --allow-private --dead-letter \"$2\" < \"$3\"",
+            args: ["", receiver.url(), dir.file("dead"), path])
         let results = try out.records()
         #expect(results.count == 5)
         #expect(results.filter { $0["status"] as? String == "rejected" }.count == 4)

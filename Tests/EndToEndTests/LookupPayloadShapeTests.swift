@@ -17,7 +17,8 @@ import Testing
     static let good = F.completion(user: 12345, course: "course-v1:edX+DemoX+Demo_Course")
 
     func query(_ input: String) throws -> ToolOutput {
-        try Tool.run("lt-query", ["--warehouse", "sqlite:" + Self.warehouse, "--no-cache", "--flag", "on"], stdin: input)
+        try Tool.run(
+            "lt-query", ["--warehouse", "sqlite:" + Self.warehouse, "--no-cache", "--flag", "on"], stdin: input)
     }
 
     @Test func duplicateMembersNeverDecideALookup() throws {
@@ -38,20 +39,24 @@ import Testing
         #expect((got[2]["error"] as? String)?.contains(#"duplicate member "payload""#) == true)
         #expect(out.stderr.contains("(at <stdin>:1)"))
         // lt-enrich applies the same rule, whatever the lookup says: a forged `found` is not spliced in.
-        let forged = #"{"payload":{"user":{"id":1,"id":2},"course":{"course_id":"c"},"completion":{}},"lookup":\#(LtEnrichTests.found)}"#
+        let forged =
+            #"{"payload":{"user":{"id":1,"id":2},"course":{"course_id":"c"},"completion":{}},"lookup":\#(LtEnrichTests.found)}"#
         let enriched = try LtEnrichTests.enrich(["--flag", "on"], out.lines + [forged])
         let records = try enriched.records()
         try #require(records.count == 5)
         let reasons = records.map { ($0["enrichment"] as? [String: Any])?["reason"] as? String }
         #expect(reasons == ["invalid", "invalid", "invalid", nil, "invalid"])
-        #expect(enriched.lines[4].contains(#""payload":{"user":{"id":1,"id":2},"course":{"course_id":"c"},"completion":{}}"#))
+        #expect(
+            enriched.lines[4].contains(
+                #""payload":{"user":{"id":1,"id":2},"course":{"course_id":"c"},"completion":{}}"#))
         #expect(!enriched.lines[4].contains("total_hours"))
         #expect(enriched.stderr.contains("duplicate member"))
     }
 
     @Test func lineSendRejectsAnEnvelopeThatRepeatsItsOwnMembers() throws {
         let line = #"{"integration":"a","integration":"b","payload":{"completion":{}}}"#
-        let out = try Tool.run("lt-send", ["--url", "http://127.0.0.1:9/hook", "--allow-http", "--allow-private"], stdin: line + "\n")
+        let out = try Tool.run(
+            "lt-send", ["--url", "http://127.0.0.1:9/hook", "--allow-http", "--allow-private"], stdin: line + "\n")
         #expect(out.status == 1)
         let result = try #require(try out.records().first)
         #expect(result["status"] as? String == "rejected")
@@ -67,7 +72,8 @@ import Testing
         #expect(first.lines.count == 1)
         #expect(first.lines[0].hasPrefix(#"{"error":{"tool":"lt-enrich""#))
         #expect(first.lines[0].contains(#"the payload has \"learning_time\" twice"#))
-        let second = try LtEnrichTests.enrich(["--flag", "on", "--field", "completion.learning_time", "--format", "seconds"], [nested, fine])
+        let second = try LtEnrichTests.enrich(
+            ["--flag", "on", "--field", "completion.learning_time", "--format", "seconds"], [nested, fine])
         #expect(second.status == 1)
         #expect(second.lines.count == 2)
         #expect(second.lines[0].hasPrefix(#"{"error":"#))
@@ -87,8 +93,10 @@ import Testing
         let script = try recipe(heading)
         #expect(script.contains("lt-enrich"), "\(heading): \(script)")
         let cache = try Workdir()
-        let env = ["LT_WAREHOUSE": "sqlite:" + Self.warehouse, "ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT": "true",
-                   "LT_CACHE_DIR": cache.file("cache")]
+        let env = [
+            "LT_WAREHOUSE": "sqlite:" + Self.warehouse, "ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT": "true",
+            "LT_CACHE_DIR": cache.file("cache"),
+        ]
         return try Tool.shell("set -o pipefail\n" + script, env: env, cwd: Tool.packageRoot)
     }
 
@@ -98,8 +106,12 @@ import Testing
         let inputs = try String(contentsOfFile: Tool.packageRoot + "/examples/percipio.ndjson", encoding: .utf8)
             .split(separator: "\n").map { try F.payloadText(of: String($0)) }
         try #require(out.lines.count == 3)
-        #expect(out.lines[0] == inputs[0].replacingOccurrences(of: #""duration_spent": 0}"#, with: #""duration_spent": 18540}"#))
-        #expect(out.lines[1] == inputs[1].replacingOccurrences(of: #""duration_spent": 0}"#, with: #""duration_spent": 3618}"#))
+        #expect(
+            out.lines[0]
+                == inputs[0].replacingOccurrences(of: #""duration_spent": 0}"#, with: #""duration_spent": 18540}"#))
+        #expect(
+            out.lines[1]
+                == inputs[1].replacingOccurrences(of: #""duration_spent": 0}"#, with: #""duration_spent": 3618}"#))
         #expect(out.lines[2] == inputs[2])
         #expect(out.stderr.contains("replaced"))
     }
@@ -110,7 +122,10 @@ import Testing
         let inputs = try String(contentsOfFile: Tool.packageRoot + "/examples/completions.ndjson", encoding: .utf8)
             .split(separator: "\n").map { try F.payloadText(of: String($0)) }
         try #require(out.lines.count == inputs.count)
-        #expect(out.lines[0] == inputs[0].replacingOccurrences(of: #""is_passing": true}"#, with: #""is_passing": true,"learning_time":18540}"#))
+        #expect(
+            out.lines[0]
+                == inputs[0].replacingOccurrences(
+                    of: #""is_passing": true}"#, with: #""is_passing": true,"learning_time":18540}"#))
         let enrolment = try #require(inputs.firstIndex { $0.contains("enrollment_date") })
         #expect(out.lines[enrolment] == inputs[enrolment])
     }
@@ -133,7 +148,8 @@ import Testing
         let small = try dir.write("small.ndjson", #"{"error":{"message":"m"},"input":"i"}"# + "\n")
         /// Runs `tool` on `file` and returns its output and its peak memory in KiB, measured by the kernel.
         func measured(_ tool: String, _ how: String, _ file: String, _ args: [String]) throws -> (ToolOutput, Int) {
-            let out = try Tool.shell("""
+            let out = try Tool.shell(
+                """
                 python3 -c 'import resource, subprocess, sys
                 how, path, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
                 r = subprocess.run(cmd + ([path] if how == "argument" else []), stdin=open(path if how == "stdin" else "/dev/null"), capture_output=True)
@@ -149,7 +165,9 @@ import Testing
             #expect(out.stderr.contains("status=1"), "\(tool) \(how): \(out.stderr)")
             let first = out.lines.first ?? ""
             if tool == "lt-send" {
-                #expect(first.contains(#""status":"rejected""#) && first.contains("\(length) bytes long"), "\(first.prefix(300))")
+                #expect(
+                    first.contains(#""status":"rejected""#) && first.contains("\(length) bytes long"),
+                    "\(first.prefix(300))")
             } else {
                 #expect(first.hasPrefix(#"{"error":{"tool":"\#(tool)""#), "\(tool) \(how)")
                 #expect(first.contains(#""input_truncated_from":\#(length)"#), "\(tool) \(how)")

@@ -72,15 +72,20 @@ import Testing
         rows(users).map { "(\($0.0), '\($0.1)', '\($0.2)', '2026-02-01', \($0.3!))" }.joined(separator: ", ")
     }
 
-    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote)) func snowflakeStatementsInFlightKeepInputOrderThroughInjectedFailures() throws {
+    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote))
+    func snowflakeStatementsInFlightKeepInputOrderThroughInjectedFailures() throws {
         let python = try Services.snowflakePython()
         let users = 32
-        let sf = try LtQuerySnowflakeTests.StandIn(python: python, seed: Self.snowflakeSeed(users),
-                                                   extra: ["--latency", "0.2", "--fail-every", "3"])
+        let sf = try LtQuerySnowflakeTests.StandIn(
+            python: python, seed: Self.snowflakeSeed(users),
+            extra: ["--latency", "0.2", "--fail-every", "3"])
         let order = Self.input(users)
-        let options = ["--no-cache", "--flag", "on", "--batch-size", "4", "--max-statements", "6",
-                       "--batch-window", "1ms", "--retry-delay", "10ms"]
-        let out = try Tool.run("lt-query", ["--warehouse", sf.address] + options, stdin: Self.lines(order), env: sf.env)
+        let options = [
+            "--no-cache", "--flag", "on", "--batch-size", "4", "--max-statements", "6",
+            "--batch-window", "1ms", "--retry-delay", "10ms",
+        ]
+        let out = try Tool.run(
+            "lt-query", ["--warehouse", sf.address] + options, stdin: Self.lines(order), env: sf.env)
         #expect(out.status == 0, "\(out.stderr)")
         try Self.expectInOrderWithTotals(out, order)
         let submissions = try sf.requests().filter { $0["body"] != nil }
@@ -108,10 +113,15 @@ import Testing
         let sf = try LtQuerySnowflakeTests.StandIn(python: python, extra: ["--defect", defect])
         let cache = try Workdir()
         let key = "learning_time:12345:course-v1:edX+DemoX+Demo_Course:\(F.enterprise)"
-        let input = F.completion(user: 12345, course: "course-v1:edX+DemoX+Demo_Course") + "\n"
+        let input =
+            F.completion(user: 12345, course: "course-v1:edX+DemoX+Demo_Course") + "\n"
             + F.completion(user: 99999, course: "course-v1:edX+DemoX+Demo_Course") + "\n"
-        let out = try Tool.run("lt-query", ["--warehouse", sf.address, "--cache-dir", cache.path, "--flag", "on",
-                                            "--retries", "1", "--retry-delay", "10ms"], stdin: input, env: sf.env)
+        let out = try Tool.run(
+            "lt-query",
+            [
+                "--warehouse", sf.address, "--cache-dir", cache.path, "--flag", "on",
+                "--retries", "1", "--retry-delay", "10ms",
+            ], stdin: input, env: sf.env)
         #expect(out.status == 1)
         let lookups = try F.lookups(out)
         try #require(lookups.count == 2)
@@ -123,15 +133,18 @@ import Testing
         #expect(try shown.records().first?["cached"] as? Bool == false, "\(shown.stdout)")
     }
 
-    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote)) func rejectedSnowflakeCredentialsEndTheRunBeforeAnyLine() throws {
+    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote))
+    func rejectedSnowflakeCredentialsEndTheRunBeforeAnyLine() throws {
         let python = try Services.snowflakePython()
         let sf = try LtQuerySnowflakeTests.StandIn(python: python)
         let other = try Workdir()
-        _ = try Tool.shell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.p8 2>/dev/null",
-                           cwd: other.path)
-        let out = try Tool.run("lt-query", ["--warehouse", sf.address, "--no-cache", "--flag", "on"],
-                               stdin: F.completion(user: 12345, course: "course-v1:edX+DemoX+Demo_Course") + "\n",
-                               env: ["SNOWFLAKE_PRIVATE_KEY_PATH": other.file("key.p8")])
+        _ = try Tool.shell(
+            "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.p8 2>/dev/null",
+            cwd: other.path)
+        let out = try Tool.run(
+            "lt-query", ["--warehouse", sf.address, "--no-cache", "--flag", "on"],
+            stdin: F.completion(user: 12345, course: "course-v1:edX+DemoX+Demo_Course") + "\n",
+            env: ["SNOWFLAKE_PRIVATE_KEY_PATH": other.file("key.p8")])
         #expect(out.status == 2)
         #expect(out.stdout.isEmpty)
         #expect(out.stderr.contains("refused the credentials"), "\(out.stderr)")
@@ -155,9 +168,12 @@ import Testing
             let host = value("host") ?? "127.0.0.1"
             let port = value("port") ?? "5432"
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", Tool.packageRoot + "/scripts/delay-proxy.py", "--target", "\(host):\(port)",
-                                 "--delay", String(delay), "--port-file", dir.file("port"),
-                                 "--pg-stats", dir.file("stats.json")] + extra
+            process.arguments =
+                [
+                    "python3", Tool.packageRoot + "/scripts/delay-proxy.py", "--target", "\(host):\(port)",
+                    "--delay", String(delay), "--port-file", dir.file("port"),
+                    "--pg-stats", dir.file("stats.json"),
+                ] + extra
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -178,15 +194,20 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func postgresQueriesPipelinedBehindADelayKeepInputOrder() throws {
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote))
+    func postgresQueriesPipelinedBehindADelayKeepInputOrder() throws {
         let pg = try Services.postgres()
         let users = 60
         let schema = try LtQueryPostgresTests.Schema(pg, rows: Self.rows(users))
         let proxy = try DelayProxy(pg, delay: 0.03)
         let order = Self.input(users)
-        let out = try Tool.run("lt-query", ["--warehouse", proxy.conninfo, "--table", schema.table, "--no-cache",
-                                            "--flag", "on", "--batch-size", "5", "--max-statements", "4",
-                                            "--batch-window", "1ms"], stdin: Self.lines(order))
+        let out = try Tool.run(
+            "lt-query",
+            [
+                "--warehouse", proxy.conninfo, "--table", schema.table, "--no-cache",
+                "--flag", "on", "--batch-size", "5", "--max-statements", "4",
+                "--batch-window", "1ms",
+            ], stdin: Self.lines(order))
         #expect(out.status == 0, "\(out.stderr)")
         try Self.expectInOrderWithTotals(out, order)
         let inFlight = proxy.stats["max_in_flight"] as? Int ?? 0
@@ -194,16 +215,21 @@ import Testing
         #expect(inFlight <= 4, "\(proxy.stats)")
     }
 
-    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func aPostgresConnectionLostWithQueriesInFlightIsRetried() throws {
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote))
+    func aPostgresConnectionLostWithQueriesInFlightIsRetried() throws {
         let pg = try Services.postgres()
         let users = 60
         let schema = try LtQueryPostgresTests.Schema(pg, rows: Self.rows(users))
         // The first connection is cut once its start-up and a few batches are on the wire.
         let proxy = try DelayProxy(pg, delay: 0.02, extra: ["--drop-after-syncs", "4"])
         let order = Self.input(users)
-        let out = try Tool.run("lt-query", ["--warehouse", proxy.conninfo, "--table", schema.table, "--no-cache",
-                                            "--flag", "on", "--batch-size", "5", "--max-statements", "4",
-                                            "--batch-window", "1ms", "--retry-delay", "10ms"], stdin: Self.lines(order))
+        let out = try Tool.run(
+            "lt-query",
+            [
+                "--warehouse", proxy.conninfo, "--table", schema.table, "--no-cache",
+                "--flag", "on", "--batch-size", "5", "--max-statements", "4",
+                "--batch-window", "1ms", "--retry-delay", "10ms",
+            ], stdin: Self.lines(order))
         #expect(out.status == 0, "\(out.stderr)")
         try Self.expectInOrderWithTotals(out, order)
         #expect(proxy.stats["connections"] as? Int ?? 0 >= 2, "\(proxy.stats)")

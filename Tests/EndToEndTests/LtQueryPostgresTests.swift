@@ -27,9 +27,12 @@ import Testing
         }
     }
 
-    func lookups(_ conninfo: String, _ schema: Schema, _ input: String, _ extra: [String] = []) throws -> (ToolOutput, [[String: Any]]) {
-        let out = try Tool.run("lt-query", ["--warehouse", conninfo, "--table", schema.table, "--no-cache", "--flag", "on"] + extra,
-                               stdin: input)
+    func lookups(_ conninfo: String, _ schema: Schema, _ input: String, _ extra: [String] = []) throws -> (
+        ToolOutput, [[String: Any]]
+    ) {
+        let out = try Tool.run(
+            "lt-query", ["--warehouse", conninfo, "--table", schema.table, "--no-cache", "--flag", "on"] + extra,
+            stdin: input)
         return (out, try F.lookups(out))
     }
 
@@ -39,20 +42,29 @@ import Testing
         let courses = ["course-v1:X+C1", "course-v1:X+C2", #"course-v1:it's "q";%+é"#, "course-v1:\\back"]
         var rows: [(Int64, String, String, Int64?)] = []
         for _ in 0..<1500 {
-            rows.append((Int64.random(in: 1...60, using: &rng), courses.randomElement(using: &rng)!,
-                         Bool.random(using: &rng) ? F.enterprise : F.otherEnterprise, Int64.random(in: 0...7200, using: &rng)))
+            rows.append(
+                (
+                    Int64.random(in: 1...60, using: &rng), courses.randomElement(using: &rng)!,
+                    Bool.random(using: &rng) ? F.enterprise : F.otherEnterprise, Int64.random(in: 0...7200, using: &rng)
+                ))
         }
         let schema = try Schema(pg, rows: rows)
         // Keys drawn from a wider range than the data, so that some have no rows.
-        let keys = (0..<300).map { _ in (Int64.random(in: 1...90, using: &rng), (courses + ["course-v1:none"]).randomElement(using: &rng)!,
-                                         Bool.random(using: &rng) ? F.enterprise : F.otherEnterprise) }
+        let keys = (0..<300).map { _ in
+            (
+                Int64.random(in: 1...90, using: &rng), (courses + ["course-v1:none"]).randomElement(using: &rng)!,
+                Bool.random(using: &rng) ? F.enterprise : F.otherEnterprise
+            )
+        }
         let input = keys.map { F.completion(user: $0.0, course: $0.1, enterprise: $0.2) }.joined(separator: "\n") + "\n"
         let (out, got) = try lookups(pg, schema, input, ["--batch-size", "37"])
         #expect(out.status == 0, "\(out.stderr)")
         try #require(got.count == keys.count)
-        let sums = try schema.psql(keys.map {
-            "SELECT SUM(LEARNING_TIME_SECONDS) FROM \(schema.table) WHERE USER_ID = \($0.0) AND COURSE_KEY = \(F.sqlString($0.1)) AND ENTERPRISE_CUSTOMER_UUID = \(F.sqlString($0.2));"
-        }.joined(separator: "\n")).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let sums = try schema.psql(
+            keys.map {
+                "SELECT SUM(LEARNING_TIME_SECONDS) FROM \(schema.table) WHERE USER_ID = \($0.0) AND COURSE_KEY = \(F.sqlString($0.1)) AND ENTERPRISE_CUSTOMER_UUID = \(F.sqlString($0.2));"
+            }.joined(separator: "\n")
+        ).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         try #require(sums.count >= keys.count)
         var missing = 0
         for (i, l) in got.enumerated() {
@@ -66,15 +78,21 @@ import Testing
         #expect(missing > 0 && missing < keys.count)
     }
 
-    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func awkwardSumsAndUnquotedIdentifiersFoldToLowerCase() throws {
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote))
+    func awkwardSumsAndUnquotedIdentifiersFoldToLowerCase() throws {
         let pg = try Services.postgres()
         let schema = try Schema(pg, rows: F.awkwardRows)
         // The table was created unquoted (lower case in the catalogue); upper-case options still find it.
-        #expect(try schema.psql("SELECT count(*) FROM information_schema.columns WHERE table_schema = '\(schema.name)' AND column_name = 'user_id'") == "1\n")
+        #expect(
+            try schema.psql(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = '\(schema.name)' AND column_name = 'user_id'"
+            ) == "1\n")
         let cases: [(Int64, String, String, Int64?)] = [
             (1, "course-v1:edX+DemoX+Demo_Course", "found", 123), (2, #"course-v1:it's "quoted";%+x"#, "found", 50),
-            (2, "course-v1:%", "not_found", nil), (3, "course-v1:Écolé+Ünï+2026", "found", 70), (4, "course-v1:null", "not_found", nil),
-            (5, "course-v1:zero", "found", 0), (6, "course-v1:negative", "unavailable", nil), (7, "course-v1:big", "found", 4_000_000_000),
+            (2, "course-v1:%", "not_found", nil), (3, "course-v1:Écolé+Ünï+2026", "found", 70),
+            (4, "course-v1:null", "not_found", nil),
+            (5, "course-v1:zero", "found", 0), (6, "course-v1:negative", "unavailable", nil),
+            (7, "course-v1:big", "found", 4_000_000_000),
         ]
         let input = cases.map { F.completion(user: $0.0, course: $0.1) }.joined(separator: "\n") + "\n"
         let (out, got) = try lookups(pg, schema, input)
@@ -89,12 +107,15 @@ import Testing
     @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func missingTableOrColumnStopsAtStartUp() throws {
         let pg = try Services.postgres()
         let schema = try Schema(pg, rows: [])
-        let table = try Tool.run("lt-query", ["--warehouse", pg, "--table", schema.name + ".NOPE"], stdin: F.completion(user: 1, course: "c"))
+        let table = try Tool.run(
+            "lt-query", ["--warehouse", pg, "--table", schema.name + ".NOPE"], stdin: F.completion(user: 1, course: "c")
+        )
         #expect(table.status == 2)
         #expect(table.stdout.isEmpty)
         #expect(table.stderr.contains("NOPE"))
         #expect(table.stderr.contains("check --table"))
-        let column = try Tool.run("lt-query", ["--warehouse", pg, "--table", schema.table, "--course-column", "COURSERUN_KEY"], stdin: "")
+        let column = try Tool.run(
+            "lt-query", ["--warehouse", pg, "--table", schema.table, "--course-column", "COURSERUN_KEY"], stdin: "")
         #expect(column.status == 2)
         #expect(column.stderr.contains("courserun_key"))
     }
@@ -102,7 +123,10 @@ import Testing
     @Test func serverDownAtStartIsNotFatalAndTheBreakerFailsFast() throws {
         let down = "host=127.0.0.1 port=1 dbname=x connect_timeout=2"
         let input = (1...3).map { F.completion(user: $0, course: "c") }.joined(separator: "\n") + "\n"
-        let common = ["--warehouse", down, "--no-cache", "--flag", "on", "--batch-size", "1", "--retries", "2", "--retry-delay", "1ms", "--stats"]
+        let common = [
+            "--warehouse", down, "--no-cache", "--flag", "on", "--batch-size", "1", "--retries", "2", "--retry-delay",
+            "1ms", "--stats",
+        ]
         let open = try Tool.run("lt-query", common + ["--breaker-cooldown", "1h"], stdin: input)
         #expect(open.status == 1)
         #expect(try F.lookups(open).map { $0["status"] as? String } == ["unavailable", "unavailable", "unavailable"])
@@ -113,12 +137,15 @@ import Testing
         #expect(probing.stderr.contains("probe"))
     }
 
-    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func recoversWhenTheServerComesBackAndWhenTheConnectionIsLost() throws {
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote))
+    func recoversWhenTheServerComesBackAndWhenTheConnectionIsLost() throws {
         let pg = try Services.postgres()
         let schema = try Schema(pg, rows: F.awkwardRows)
         let dir = try Workdir()
         let pgPort = pg.split(separator: " ").first { $0.hasPrefix("port=") }.map { String($0.dropFirst(5)) } ?? "5432"
-        try dir.write("proxy.py", """
+        try dir.write(
+            "proxy.py",
+            """
             import socket, sys, threading
             listen = socket.create_server(("127.0.0.1", int(sys.argv[1])))
             def pipe(a, b):
@@ -141,7 +168,8 @@ import Testing
         // Down at start: the first line is unavailable. Then the server "comes back" (a proxy starts
         // on the port), and after the cooldown the probe gets through. Then the server drops the
         // connection, and the next batch reconnects.
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             out="$4/out"; line1="$1"; line2="$6"; table="$2"; pg="$3"; dir="$4"; pgport="$5"; app="lt-query-test-$$"
             port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
             await() { for i in $(seq 1 500); do eval "$1" && return 0; sleep 0.02; done; echo "gave up waiting: $1" >&2; return 1; }
@@ -169,54 +197,73 @@ import Testing
         }
         #expect(statuses == ["unavailable", "found", "found"], "\(out.stderr)")
         #expect(out.stderr.contains("retrying"))
-        #expect(out.stderr.contains("round_trips=5"), "1 + 1 attempts while down, the probe, the lost connection, the reconnection")
+        #expect(
+            out.stderr.contains("round_trips=5"),
+            "1 + 1 attempts while down, the probe, the lost connection, the reconnection")
     }
 
     @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func statementTimeoutCancelsASlowQuery() throws {
         let pg = try Services.postgres()
         let schema = try Schema(pg, rows: F.awkwardRows)
-        try schema.psql("CREATE VIEW \(schema.name).SLOW AS SELECT * FROM \(schema.table) WHERE pg_sleep(0.2) IS NOT NULL")
-        let (out, got) = try lookups(pg, schema, F.completion(user: 1, course: "course-v1:edX+DemoX+Demo_Course") + "\n",
-                                     ["--table", schema.name + ".SLOW", "--statement-timeout", "50ms", "--retries", "0"])
+        try schema.psql(
+            "CREATE VIEW \(schema.name).SLOW AS SELECT * FROM \(schema.table) WHERE pg_sleep(0.2) IS NOT NULL")
+        let (out, got) = try lookups(
+            pg, schema, F.completion(user: 1, course: "course-v1:edX+DemoX+Demo_Course") + "\n",
+            ["--table", schema.name + ".SLOW", "--statement-timeout", "50ms", "--retries", "0"])
         #expect(out.status == 1)
         #expect(got.first?["status"] as? String == "unavailable")
         #expect((got.first?["error"] as? String)?.contains("statement timeout") == true, "\(got)")
     }
 
-    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func aServerThatStopsAnsweringIsGivenUpAndTheNextConnectionWorks() throws {
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote))
+    func aServerThatStopsAnsweringIsGivenUpAndTheNextConnectionWorks() throws {
         let pg = try Services.postgres()
         let schema = try Schema(pg, rows: F.awkwardRows)
         let app = "lt-query-frozen-" + schema.name
         // A different key each time: lt-query remembers answers in memory even without the file cache.
-        let lines = [F.completion(user: 1, course: "course-v1:edX+DemoX+Demo_Course"), F.completion(user: 3, course: "course-v1:Écolé+Ünï+2026"),
-                     F.completion(user: 2, course: #"course-v1:it's "quoted";%+x"#)]
-        let query = try Interactive("lt-query", ["--warehouse", pg + " application_name=" + app, "--table", schema.table,
-                                                 "--no-cache", "--flag", "on", "--batch-window", "1ms", "--statement-timeout", "200ms",
-                                                 "--retries", "0", "--breaker-cooldown", "0s"])
+        let lines = [
+            F.completion(user: 1, course: "course-v1:edX+DemoX+Demo_Course"),
+            F.completion(user: 3, course: "course-v1:Écolé+Ünï+2026"),
+            F.completion(user: 2, course: #"course-v1:it's "quoted";%+x"#),
+        ]
+        let query = try Interactive(
+            "lt-query",
+            [
+                "--warehouse", pg + " application_name=" + app, "--table", schema.table,
+                "--no-cache", "--flag", "on", "--batch-window", "1ms", "--statement-timeout", "200ms",
+                "--retries", "0", "--breaker-cooldown", "0s",
+            ])
         #expect(try query.ask(lines[0]).contains(#""status":"found""#))
         // Freeze the backend serving lt-query: its kernel keeps the connection open, nothing answers,
         // and the server's statement_timeout cannot fire.
-        let pid = try #require(pid_t(try schema.psql("SELECT pid FROM pg_stat_activity WHERE application_name = '\(app)'")
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(
+            pid_t(
+                try schema.psql("SELECT pid FROM pg_stat_activity WHERE application_name = '\(app)'")
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
         try #require(kill(pid, SIGSTOP) == 0)
         defer { kill(pid, SIGCONT) }
         let frozen = try query.ask(lines[1])
         #expect(frozen.contains(#""status":"unavailable""#), "\(frozen)")
-        #expect(frozen.contains("did not answer within 1.2s"), "200ms plus the margin for the server's own answer: \(frozen)")
+        #expect(
+            frozen.contains("did not answer within 1.2s"),
+            "200ms plus the margin for the server's own answer: \(frozen)")
         kill(pid, SIGCONT)
         #expect(try query.ask(lines[2]).contains(#""status":"found""#), "a new connection after the abandoned one")
         let (status, _) = try query.finish()
         #expect(status == 1)
     }
 
-    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func adHocLookupExplainAndRedactedPassword() throws {
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func adHocLookupExplainAndRedactedPassword() throws
+    {
         let pg = try Services.postgres()
         let schema = try Schema(pg, rows: F.awkwardRows)
         let port = pg.split(separator: " ").first { $0.hasPrefix("port=") }.map { String($0.dropFirst(5)) } ?? "5432"
         // Trust authentication ignores the password; it must still never be echoed.
         let url = "postgres://postgres:sekrit@127.0.0.1:\(port)/lt_test"
-        let args = ["--warehouse", url, "--table", schema.table, "--no-cache", "--user", "2",
-                    "--course", #"course-v1:it's "quoted";%+x"#, "--enterprise", F.enterprise]
+        let args = [
+            "--warehouse", url, "--table", schema.table, "--no-cache", "--user", "2",
+            "--course", #"course-v1:it's "quoted";%+x"#, "--enterprise", F.enterprise,
+        ]
         let out = try Tool.run("lt-query", args)
         #expect(out.status == 0, "\(out.stderr)")
         let record = try #require(try out.records().first)
@@ -228,7 +275,9 @@ import Testing
         #expect(explain.stdout.contains(#"-- $2 = '{"course-v1:it's \"quoted\";%+x"}'"#))
         // The SQL the explanation shows runs as shown.
         let stmt = explain.stdout.split(separator: "\n").first.map(String.init) ?? ""
-        let sum = try schema.psql("PREPARE q(bigint[], text[], text[]) AS \(stmt); EXECUTE q('{2}', '{\"course-v1:it''s \\\"quoted\\\";%+x\"}', '{\"\(F.enterprise)\"}');")
+        let sum = try schema.psql(
+            "PREPARE q(bigint[], text[], text[]) AS \(stmt); EXECUTE q('{2}', '{\"course-v1:it''s \\\"quoted\\\";%+x\"}', '{\"\(F.enterprise)\"}');"
+        )
         #expect(sum == "1|50\n")
     }
 }

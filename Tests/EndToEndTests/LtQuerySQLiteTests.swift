@@ -15,22 +15,34 @@ import Testing
         var rows: [(Int64, String, String, Int64?)] = []
         for _ in 0..<400 {
             let u = Int64.random(in: 1...40, using: &rng)
-            rows.append((u, "course-v1:X+C\(Int.random(in: 1...5, using: &rng))", Bool.random() ? F.enterprise : F.otherEnterprise,
-                         Int64.random(in: 0...7200, using: &rng)))
+            rows.append(
+                (
+                    u, "course-v1:X+C\(Int.random(in: 1...5, using: &rng))",
+                    Bool.random() ? F.enterprise : F.otherEnterprise,
+                    Int64.random(in: 0...7200, using: &rng)
+                ))
         }
         let db = try dir.sqliteWarehouse(F.schema + F.inserts(rows))
         // Keys drawn from a range wider than the data, so some have no rows.
-        let keys = (0..<150).map { _ in (Int64.random(in: 1...60, using: &rng), "course-v1:X+C\(Int.random(in: 1...6, using: &rng))",
-                                         Bool.random() ? F.enterprise : F.otherEnterprise) }
+        let keys = (0..<150).map { _ in
+            (
+                Int64.random(in: 1...60, using: &rng), "course-v1:X+C\(Int.random(in: 1...6, using: &rng))",
+                Bool.random() ? F.enterprise : F.otherEnterprise
+            )
+        }
         let input = keys.map { F.completion(user: $0.0, course: $0.1, enterprise: $0.2) }.joined(separator: "\n") + "\n"
-        let out = try Tool.run("lt-query", ["--warehouse", "sqlite:" + db, "--no-cache", "--flag", "on", "--batch-size", "7"], stdin: input)
+        let out = try Tool.run(
+            "lt-query", ["--warehouse", "sqlite:" + db, "--no-cache", "--flag", "on", "--batch-size", "7"], stdin: input
+        )
         #expect(out.status == 0, "\(out.stderr)")
         let lookups = try F.lookups(out)
         try #require(lookups.count == keys.count)
         var missing = 0
         for (k, l) in zip(keys, lookups) {
-            let sum = try Tool.shell("sqlite3 \"$0\" \"SELECT SUM(LEARNING_TIME_SECONDS) FROM LEARNING_TIME WHERE USER_ID=$1 AND COURSE_KEY='$2' AND ENTERPRISE_CUSTOMER_UUID='$3'\"",
-                                     args: [db, String(k.0), k.1, k.2]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let sum = try Tool.shell(
+                "sqlite3 \"$0\" \"SELECT SUM(LEARNING_TIME_SECONDS) FROM LEARNING_TIME WHERE USER_ID=$1 AND COURSE_KEY='$2' AND ENTERPRISE_CUSTOMER_UUID='$3'\"",
+                args: [db, String(k.0), k.1, k.2]
+            ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             if sum.isEmpty {
                 missing += 1
                 #expect(l["status"] as? String == "not_found", "\(k)")
@@ -76,21 +88,32 @@ import Testing
             (F.completion(user: "12345x", course: "c"), "user.id"),
             (F.completion(user: "abc", course: "c"), "not a number"),
             (F.completion(user: -1, course: "c"), "not positive"),
-            (#"{"user": {"id": 1e400}, "course": {"course_id": "c"}, "completion": {}, "enterprise": {"enterprise_customer_uuid": "a1b2c3d4-e5f6-7890-abcd-ef1234567890"}}"#, "user.id"),
+            (
+                #"{"user": {"id": 1e400}, "course": {"course_id": "c"}, "completion": {}, "enterprise": {"enterprise_customer_uuid": "a1b2c3d4-e5f6-7890-abcd-ef1234567890"}}"#,
+                "user.id"
+            ),
             (F.completion(user: NSNull(), course: "c"), "user.id"),
             (F.completion(user: ["id": 1], course: "c"), "user.id"),
             (F.completion(user: 1, course: 42), "course.course_id"),
             (F.completion(user: 1, course: String(repeating: "x", count: 10_000)), "bytes long"),
             (F.completion(user: 1, course: "c", enterprise: "not-a-uuid"), "not a UUID"),
             (F.completion(user: 1, course: "c", enterprise: 5), "enterprise"),
-            (#"{"user": {"id": 1}, "completion": {}, "enterprise": {"enterprise_customer_uuid": "a1b2c3d4-e5f6-7890-abcd-ef1234567890"}}"#, "course"),
-            (#"{"course": {"course_id": "c"}, "completion": {}, "enterprise": {"enterprise_customer_uuid": "a1b2c3d4-e5f6-7890-abcd-ef1234567890"}}"#, "user"),
+            (
+                #"{"user": {"id": 1}, "completion": {}, "enterprise": {"enterprise_customer_uuid": "a1b2c3d4-e5f6-7890-abcd-ef1234567890"}}"#,
+                "course"
+            ),
+            (
+                #"{"course": {"course_id": "c"}, "completion": {}, "enterprise": {"enterprise_customer_uuid": "a1b2c3d4-e5f6-7890-abcd-ef1234567890"}}"#,
+                "user"
+            ),
         ]
-        let broken: [(String, String)] = [("not json", "JSON"), ("[1, 2]", "not an object"), ("", "empty line"), ("{\"user\": ", "JSON")]
+        let broken: [(String, String)] = [
+            ("not json", "JSON"), ("[1, 2]", "not an object"), ("", "empty line"), ("{\"user\": ", "JSON"),
+        ]
         var input = ""
         for (line, _) in invalid { input += line + "\n" + good + "\n" }
         for (line, _) in broken { input += line + "\n" }
-        input += good + "\r\n"                   // CRLF ending
+        input += good + "\r\n"  // CRLF ending
         // Digits as a string, and no final newline.
         input += F.completion(user: "1", course: "course-v1:edX+DemoX+Demo_Course")
         let out = try Tool.run("lt-query", ["--warehouse", "sqlite:" + db, "--no-cache", "--flag", "on"], stdin: input)
@@ -129,10 +152,12 @@ import Testing
         let table = try Tool.run("lt-query", ["--warehouse", "sqlite:" + db, "--table", "NOPE"], stdin: "")
         #expect(table.status == 2)
         #expect(table.stderr.contains("NOPE"))
-        let column = try Tool.run("lt-query", ["--warehouse", "sqlite:" + db, "--course-column", "COURSERUN_KEY"], stdin: "")
+        let column = try Tool.run(
+            "lt-query", ["--warehouse", "sqlite:" + db, "--course-column", "COURSERUN_KEY"], stdin: "")
         #expect(column.status == 2)
         #expect(column.stderr.contains("--table and the column options"))
-        let injected = try Tool.run("lt-query", ["--warehouse", "sqlite:" + db, "--table", "LEARNING_TIME; DROP TABLE x"], stdin: "")
+        let injected = try Tool.run(
+            "lt-query", ["--warehouse", "sqlite:" + db, "--table", "LEARNING_TIME; DROP TABLE x"], stdin: "")
         #expect(injected.status == 2)
         #expect(injected.stderr.contains("not a plain SQL identifier"))
         let file = try Tool.run("lt-query", ["--warehouse", "sqlite:" + dir.file("absent.db")], stdin: "")
@@ -142,8 +167,10 @@ import Testing
     @Test func adHocLookupExplainAndStats() throws {
         let dir = try Workdir()
         let db = try warehouse(dir)
-        let args = ["--warehouse", "sqlite:" + db, "--cache-dir", dir.file("cache"), "--user", "1",
-                    "--course", "course-v1:edX+DemoX+Demo_Course", "--enterprise", F.enterprise]
+        let args = [
+            "--warehouse", "sqlite:" + db, "--cache-dir", dir.file("cache"), "--user", "1",
+            "--course", "course-v1:edX+DemoX+Demo_Course", "--enterprise", F.enterprise,
+        ]
         let first = try Tool.run("lt-query", args)
         #expect(first.status == 0, "\(first.stderr)")
         let record = try #require(try first.records().first)
@@ -160,9 +187,14 @@ import Testing
         #expect(explain.stdout.contains("SUM(LEARNING_TIME_SECONDS)"))
         #expect(explain.stdout.contains("course-v1:edX+DemoX+Demo_Course"))
 
-        let input = [F.completion(user: 1, course: "course-v1:edX+DemoX+Demo_Course"), F.completion(user: 99, course: "c"),
-                     F.completion(user: -1, course: "c"), "nope"].joined(separator: "\n") + "\n"
-        let stats = try Tool.run("lt-query", ["--warehouse", "sqlite:" + db, "--cache-dir", dir.file("cache"), "--flag", "on", "--stats"], stdin: input)
+        let input =
+            [
+                F.completion(user: 1, course: "course-v1:edX+DemoX+Demo_Course"), F.completion(user: 99, course: "c"),
+                F.completion(user: -1, course: "c"), "nope",
+            ].joined(separator: "\n") + "\n"
+        let stats = try Tool.run(
+            "lt-query", ["--warehouse", "sqlite:" + db, "--cache-dir", dir.file("cache"), "--flag", "on", "--stats"],
+            stdin: input)
         #expect(stats.stderr.contains("lines: 4"))
         #expect(stats.stderr.contains("found=1"))
         #expect(stats.stderr.contains("not_found=1"))
@@ -177,7 +209,8 @@ import Testing
         let db = try warehouse(dir)
         let enrollment = #"{"user": {"id": 1}, "course": {"course_id": "c"}, "enrollment": {"mode": "verified"}}"#
         let input = F.completion(user: 1, course: "course-v1:edX+DemoX+Demo_Course") + "\n" + enrollment + "\n"
-        let off = try Tool.run("lt-query", ["--warehouse", "sqlite:" + db, "--no-cache", "--flag", "off", "--stats"], stdin: input)
+        let off = try Tool.run(
+            "lt-query", ["--warehouse", "sqlite:" + db, "--no-cache", "--flag", "off", "--stats"], stdin: input)
         let lookups = try F.lookups(off)
         #expect(lookups.map { $0["reason"] as? String } == ["flag_off", "not_completion"])
         #expect(off.stderr.contains("round_trips=0"))

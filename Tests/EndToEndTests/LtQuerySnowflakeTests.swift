@@ -27,10 +27,13 @@ import Testing
         let subject = "XY12345.LT_SERVICE"
 
         /// `extra` passes on the stand-in's further options (`--latency`, `--fail-every`, `--defect`).
-        init(python: String, partitionSize: Int = 10000, seed: String = LtQuerySnowflakeTests.seed,
-             extra: [String] = []) throws {
+        init(
+            python: String, partitionSize: Int = 10000, seed: String = LtQuerySnowflakeTests.seed,
+            extra: [String] = []
+        ) throws {
             dir = try Workdir()
-            let keys = try Tool.shell("""
+            let keys = try Tool.shell(
+                """
                 set -e
                 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.p8 2>/dev/null
                 openssl pkey -in key.p8 -pubout -out pub.pem
@@ -43,15 +46,20 @@ import Testing
             record = dir.file("requests.ndjson")
             let portFile = dir.file("port")
             process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [Tool.packageRoot + "/scripts/snowflake-standin.py", "--port-file", portFile, "--record", record,
-                                 "--public-key", dir.file("pub.pem"), "--issuer", issuer, "--subject", subject,
-                                 "--partition-size", String(partitionSize), "--seed", dir.file("seed.sql")] + extra
+            process.arguments =
+                [
+                    Tool.packageRoot + "/scripts/snowflake-standin.py", "--port-file", portFile, "--record", record,
+                    "--public-key", dir.file("pub.pem"), "--issuer", issuer, "--subject", subject,
+                    "--partition-size", String(partitionSize), "--seed", dir.file("seed.sql"),
+                ] + extra
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
             let deadline = Date().addingTimeInterval(60)
             while !FileManager.default.fileExists(atPath: portFile) {
-                guard process.isRunning, Date() < deadline else { throw TestFailure("the Snowflake stand-in did not start") }
+                guard process.isRunning, Date() < deadline else {
+                    throw TestFailure("the Snowflake stand-in did not start")
+                }
                 usleep(20_000)
             }
             port = Int(try String(contentsOfFile: portFile, encoding: .utf8))!
@@ -77,15 +85,22 @@ import Testing
 
     func completion(_ user: Int, _ course: String) -> String {
         let c = course.replacingOccurrences(of: "\"", with: "\\\"")
-        return #"{"user":{"id":\#(user)},"course":{"course_id":"\#(c)"},"completion":{},"enterprise":{"enterprise_customer_uuid":"\#(Self.enterprise)"}}"#
+        return
+            #"{"user":{"id":\#(user)},"course":{"course_id":"\#(c)"},"completion":{},"enterprise":{"enterprise_customer_uuid":"\#(Self.enterprise)"}}"#
     }
 
-    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote)) func foundTotalsNoRowsAndTheSignedToken() throws {
+    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote)) func foundTotalsNoRowsAndTheSignedToken() throws
+    {
         let python = try Services.snowflakePython()
         let sf = try StandIn(python: python)
-        let input = [completion(12345, "course-v1:edX+DemoX+Demo_Course"), completion(23456, "course-v1:O'Reilly+SQL;--+2026"),
-                     completion(99999, "course-v1:edX+DemoX+Demo_Course")].joined(separator: "\n") + "\n"
-        let out = try Tool.run("lt-query", ["--warehouse", sf.address, "--no-cache", "--flag", "on"], stdin: input, env: sf.env)
+        let input =
+            [
+                completion(12345, "course-v1:edX+DemoX+Demo_Course"),
+                completion(23456, "course-v1:O'Reilly+SQL;--+2026"),
+                completion(99999, "course-v1:edX+DemoX+Demo_Course"),
+            ].joined(separator: "\n") + "\n"
+        let out = try Tool.run(
+            "lt-query", ["--warehouse", sf.address, "--no-cache", "--flag", "on"], stdin: input, env: sf.env)
         #expect(out.status == 0, "\(out.stderr)")
         let lookups = try out.records().map { $0["lookup"] as! [String: Any] }
         try #require(lookups.count == 3)
@@ -115,9 +130,14 @@ import Testing
     @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote)) func resultsOverSeveralPartitions() throws {
         let python = try Services.snowflakePython()
         let sf = try StandIn(python: python, partitionSize: 1)
-        let input = [completion(12345, "course-v1:edX+DemoX+Demo_Course"), completion(34567, "course-v1:edX+DemoX+Demo_Course"),
-                     completion(45678, "course-v1:edX+DemoX+Demo_Course")].joined(separator: "\n") + "\n"
-        let out = try Tool.run("lt-query", ["--warehouse", sf.address, "--no-cache", "--flag", "on"], stdin: input, env: sf.env)
+        let input =
+            [
+                completion(12345, "course-v1:edX+DemoX+Demo_Course"),
+                completion(34567, "course-v1:edX+DemoX+Demo_Course"),
+                completion(45678, "course-v1:edX+DemoX+Demo_Course"),
+            ].joined(separator: "\n") + "\n"
+        let out = try Tool.run(
+            "lt-query", ["--warehouse", sf.address, "--no-cache", "--flag", "on"], stdin: input, env: sf.env)
         #expect(out.status == 0, "\(out.stderr)")
         let totals = try out.records().map { ($0["lookup"] as! [String: Any])["total_seconds"] as? Int }
         #expect(totals == [18540, 3600, 18])
@@ -125,26 +145,35 @@ import Testing
         #expect(partitionGets.count == 2)
     }
 
-    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote)) func aSQLErrorIsAConfigurationErrorWithSnowflakesMessage() throws {
+    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote))
+    func aSQLErrorIsAConfigurationErrorWithSnowflakesMessage() throws {
         let python = try Services.snowflakePython()
         let sf = try StandIn(python: python)
-        let out = try Tool.run("lt-query", ["--warehouse", sf.address, "--table", "PROD.BUSINESS_INTELLIGENCE.NO_SUCH_TABLE",
-                                            "--no-cache", "--flag", "on"],
-                               stdin: completion(12345, "course-v1:edX+DemoX+Demo_Course") + "\n", env: sf.env)
+        let out = try Tool.run(
+            "lt-query",
+            [
+                "--warehouse", sf.address, "--table", "PROD.BUSINESS_INTELLIGENCE.NO_SUCH_TABLE",
+                "--no-cache", "--flag", "on",
+            ],
+            stdin: completion(12345, "course-v1:edX+DemoX+Demo_Course") + "\n", env: sf.env)
         #expect(out.status == 2)
         #expect(out.stderr.contains("NO_SUCH_TABLE"))
     }
 
     @Test func aServerThatIsDownGivesUnavailableLinesNotAFailure() throws {
         // A port that was just free: nothing listens there.
-        let probe = try Tool.shell("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])'")
+        let probe = try Tool.shell(
+            "python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])'")
         let port = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let dir = try Workdir()
-        _ = try Tool.shell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.p8 2>/dev/null", cwd: dir.path)
+        _ = try Tool.shell(
+            "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.p8 2>/dev/null", cwd: dir.path)
         let address = "snowflake://acct/PROD/BUSINESS_INTELLIGENCE?user=lt&host=http://127.0.0.1:\(port)"
-        let out = try Tool.run("lt-query", ["--warehouse", address, "--no-cache", "--flag", "on", "--retries", "1", "--retry-delay", "10ms"],
-                               stdin: completion(12345, "course-v1:edX+DemoX+Demo_Course") + "\n",
-                               env: ["SNOWFLAKE_PRIVATE_KEY_PATH": dir.file("key.p8")])
+        let out = try Tool.run(
+            "lt-query",
+            ["--warehouse", address, "--no-cache", "--flag", "on", "--retries", "1", "--retry-delay", "10ms"],
+            stdin: completion(12345, "course-v1:edX+DemoX+Demo_Course") + "\n",
+            env: ["SNOWFLAKE_PRIVATE_KEY_PATH": dir.file("key.p8")])
         let records = try out.records()
         try #require(records.count == 1)
         #expect((records[0]["lookup"] as? [String: Any])?["status"] as? String == "unavailable")
@@ -152,10 +181,15 @@ import Testing
 
     @Test func explainShowsTheStatementAndBindings() throws {
         let dir = try Workdir()
-        _ = try Tool.shell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.p8 2>/dev/null", cwd: dir.path)
-        let out = try Tool.run("lt-query", ["--warehouse", "snowflake://acct/PROD/BI?user=lt", "--explain", "--user", "12345",
-                                            "--course", "course-v1:edX+DemoX+Demo_Course", "--enterprise", Self.enterprise],
-                               env: ["SNOWFLAKE_PRIVATE_KEY_PATH": dir.file("key.p8")])
+        _ = try Tool.shell(
+            "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.p8 2>/dev/null", cwd: dir.path)
+        let out = try Tool.run(
+            "lt-query",
+            [
+                "--warehouse", "snowflake://acct/PROD/BI?user=lt", "--explain", "--user", "12345",
+                "--course", "course-v1:edX+DemoX+Demo_Course", "--enterprise", Self.enterprise,
+            ],
+            env: ["SNOWFLAKE_PRIVATE_KEY_PATH": dir.file("key.p8")])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.contains("/api/v2/statements"))
         #expect(out.stdout.contains("\"bindings\""))

@@ -13,7 +13,8 @@ enum LtQueryFixture {
             "completion": ["completion_date": "2026-01-10T15:30:00Z", "is_passing": true],
             "enterprise": ["enterprise_customer_uuid": enterprise],
         ]
-        return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        return String(
+            decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 
     /// The `lookup` member of each output record.

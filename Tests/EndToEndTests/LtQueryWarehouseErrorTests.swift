@@ -21,14 +21,19 @@ import Testing
     }
 
     func query(_ conninfo: String, _ table: String, _ input: String, env: [String: String] = [:]) throws -> ToolOutput {
-        try Tool.run("lt-query", ["--warehouse", conninfo, "--table", table, "--no-cache", "--flag", "on"], stdin: input, env: env)
+        try Tool.run(
+            "lt-query", ["--warehouse", conninfo, "--table", table, "--no-cache", "--flag", "on"], stdin: input,
+            env: env)
     }
 
-    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func failedLoginStopsBeforeAnyLineAndNamesPGPASSWORD() throws {
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote))
+    func failedLoginStopsBeforeAnyLineAndNamesPGPASSWORD() throws {
         let pg = try Services.postgres()
         let schema = try Schema(pg, rows: [(1, "c", F.enterprise, 60)])
         // scripts/postgres.sh makes this one role log in with a password.
-        try psql(pg, """
+        try psql(
+            pg,
+            """
             DO $$ BEGIN CREATE ROLE lt_password_test LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
             ALTER ROLE lt_password_test PASSWORD 'right-password';
             GRANT USAGE ON SCHEMA \(schema.name) TO lt_password_test;
@@ -55,10 +60,13 @@ import Testing
         #expect(try F.lookups(right).first?["total_seconds"] as? Int == 60)
     }
 
-    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func missingDatabaseOrRoleStopsBeforeAnyLine() throws {
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func missingDatabaseOrRoleStopsBeforeAnyLine()
+        throws
+    {
         let pg = try Services.postgres()
         let input = F.completion(user: 1, course: "c") + "\n"
-        let database = try query(conninfo(pg, user: "postgres", database: "lt_no_such_database"), "LEARNING_TIME", input)
+        let database = try query(
+            conninfo(pg, user: "postgres", database: "lt_no_such_database"), "LEARNING_TIME", input)
         #expect(database.status == 2, "\(database.stderr)")
         #expect(database.stdout.isEmpty)
         #expect(database.stderr.contains("lt_no_such_database"))
@@ -69,7 +77,9 @@ import Testing
         #expect(role.stderr.contains("pg_hba.conf"))
     }
 
-    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func missingGrantStopsAtStartUpWithTheGrantToRun() throws {
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func missingGrantStopsAtStartUpWithTheGrantToRun()
+        throws
+    {
         let pg = try Services.postgres()
         let schema = try Schema(pg, rows: [(1, "c", F.enterprise, 60)])
         let role = "lt_nogrant_" + schema.name.suffix(8)
@@ -82,14 +92,23 @@ import Testing
         #expect(out.stderr.contains("GRANT SELECT ON \(schema.table)"))
     }
 
-    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func grantRevokedMidRunStopsWithNoFurtherLine() throws {
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func grantRevokedMidRunStopsWithNoFurtherLine()
+        throws
+    {
         let pg = try Services.postgres()
         let schema = try Schema(pg, rows: [(1, "c", F.enterprise, 60), (2, "c", F.enterprise, 120)])
         let role = "lt_revoked_" + schema.name.suffix(8)
-        try psql(pg, "CREATE ROLE \(role) LOGIN; GRANT USAGE ON SCHEMA \(schema.name) TO \(role); GRANT SELECT ON \(schema.table) TO \(role);")
+        try psql(
+            pg,
+            "CREATE ROLE \(role) LOGIN; GRANT USAGE ON SCHEMA \(schema.name) TO \(role); GRANT SELECT ON \(schema.table) TO \(role);"
+        )
         defer { try? psql(pg, "DROP OWNED BY \(role); DROP ROLE \(role);") }
-        let tool = try Interactive("lt-query", ["--warehouse", conninfo(pg, user: role), "--table", schema.table, "--no-cache",
-                                                "--flag", "on", "--batch-window", "1ms", "--retries", "3", "--retry-delay", "1ms"])
+        let tool = try Interactive(
+            "lt-query",
+            [
+                "--warehouse", conninfo(pg, user: role), "--table", schema.table, "--no-cache",
+                "--flag", "on", "--batch-window", "1ms", "--retries", "3", "--retry-delay", "1ms",
+            ])
         let first = try tool.ask(F.completion(user: 1, course: "c"))
         #expect(first.contains(#""total_seconds":60"#), "\(first)")
         try psql(pg, "REVOKE SELECT ON \(schema.table) FROM \(role);")
@@ -106,9 +125,14 @@ import Testing
     @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func aBadTotalFailsOnlyItsOwnKey() throws {
         let pg = try Services.postgres()
         let big: Int64 = 9_000_000_000_000_000_000
-        let schema = try Schema(pg, rows: [(1, "c", F.enterprise, big), (1, "c", F.enterprise, big), (2, "c", F.enterprise, 100),
-                                           (3, "c", F.enterprise, -5)])
-        try schema.psql("""
+        let schema = try Schema(
+            pg,
+            rows: [
+                (1, "c", F.enterprise, big), (1, "c", F.enterprise, big), (2, "c", F.enterprise, 100),
+                (3, "c", F.enterprise, -5),
+            ])
+        try schema.psql(
+            """
             ALTER TABLE \(schema.table) ALTER COLUMN LEARNING_TIME_SECONDS TYPE NUMERIC;
             INSERT INTO \(schema.table) VALUES (4, 'c', '\(F.enterprise)', '2026-01-01', 10.5), (5, 'c', '\(F.enterprise)', '2026-01-01', 7.000);
             """)
@@ -117,13 +141,18 @@ import Testing
         #expect(out.status == 1, "\(out.stderr)")
         let got = try F.lookups(out)
         try #require(got.count == 6)
-        #expect(got.map { $0["status"] as? String } == ["unavailable", "found", "unavailable", "unavailable", "found", "not_found"])
+        #expect(
+            got.map { $0["status"] as? String } == [
+                "unavailable", "found", "unavailable", "unavailable", "found", "not_found",
+            ])
         #expect(got[1]["total_seconds"] as? Int == 100)
         #expect(got[4]["total_seconds"] as? Int == 7)
         for (i, user) in [(0, 1), (2, 3), (3, 4)] {
             let error = got[i]["error"] as? String ?? ""
             #expect(error.contains("learning_time:\(user):c:"), "\(error)")
-            for other in [1, 2, 3, 4, 5] where other != user { #expect(!error.contains("learning_time:\(other):"), "\(error)") }
+            for other in [1, 2, 3, 4, 5] where other != user {
+                #expect(!error.contains("learning_time:\(other):"), "\(error)")
+            }
         }
     }
 }

@@ -4,7 +4,9 @@ import Testing
 /// lt-send against a real recording receiver on 127.0.0.1: status classes, retries, back-pressure.
 @Suite struct LtSendDeliveryTests {
     /// An integrations file routing each integration to a path of `receiver`.
-    static func integrations(_ dir: Workdir, _ receiver: Receiver, _ routes: [String: String], extra: [String: String] = [:]) throws -> String {
+    static func integrations(
+        _ dir: Workdir, _ receiver: Receiver, _ routes: [String: String], extra: [String: String] = [:]
+    ) throws -> String {
         var toml = ""
         for (name, path) in routes.sorted(by: { $0.key < $1.key }) {
             toml += "[integrations.\(name)]\nurl = \"\(receiver.url(path))\"\n\(extra[name] ?? "")\n"
@@ -15,14 +17,22 @@ import Testing
     @Test func eachStatusClassEndsAsTheSpecificationSays() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let config = try Self.integrations(dir, receiver, [
-            "ok": "/ok/a", "flaky": "/flaky/2/a", "server": "/status/500/a", "notfound": "/status/404/a",
-            "redirect": "/redirect/a", "closing": "/close/a", "throttled": "/status/429/a",
-        ])
+        let config = try Self.integrations(
+            dir, receiver,
+            [
+                "ok": "/ok/a", "flaky": "/flaky/2/a", "server": "/status/500/a", "notfound": "/status/404/a",
+                "redirect": "/redirect/a", "closing": "/close/a", "throttled": "/status/429/a",
+            ])
         let names = ["ok", "flaky", "server", "notfound", "redirect", "closing", "throttled"]
-        let input = names.enumerated().map { SendFixtures.line("id-\($0.element)", integration: $0.element, n: $0.offset) + "\n" }.joined()
-        let out = try Tool.run("lt-send", ["--integrations", config, "--allow-http", "--allow-private", "--retries", "2",
-                                           "--retry-schedule", "10ms", "--dead-letter", dir.file("dead.ndjson")], stdin: input)
+        let input = names.enumerated().map {
+            SendFixtures.line("id-\($0.element)", integration: $0.element, n: $0.offset) + "\n"
+        }.joined()
+        let out = try Tool.run(
+            "lt-send",
+            [
+                "--integrations", config, "--allow-http", "--allow-private", "--retries", "2",
+                "--retry-schedule", "10ms", "--dead-letter", dir.file("dead.ndjson"),
+            ], stdin: input)
         #expect(out.status == 1)
         let results = try out.resultsByLine()
         func result(_ name: String) -> [String: Any] { results[names.firstIndex(of: name)! + 1] ?? [:] }
@@ -43,20 +53,29 @@ import Testing
         // The redirect was not followed.
         #expect(try receiver.requests(under: "/ok/elsewhere").isEmpty)
         // Retries keep the webhook id.
-        let flakyIDs = try receiver.requests(under: "/flaky").compactMap { ($0["headers"] as? [String: Any])?["webhook-id"] as? String }
+        let flakyIDs = try receiver.requests(under: "/flaky").compactMap {
+            ($0["headers"] as? [String: Any])?["webhook-id"] as? String
+        }
         #expect(flakyIDs == ["id-flaky", "id-flaky", "id-flaky"])
         // Everything not delivered is dead-lettered as it arrived.
         let dead = dir.read("dead.ndjson").split(separator: "\n").map(String.init)
-        #expect(Set(dead) == Set(["server", "notfound", "redirect", "closing", "throttled"].map { name in
-            input.split(separator: "\n").map(String.init).first { $0.contains("\"id-\(name)\"") }!
-        }))
+        #expect(
+            Set(dead)
+                == Set(
+                    ["server", "notfound", "redirect", "closing", "throttled"].map { name in
+                        input.split(separator: "\n").map(String.init).first { $0.contains("\"id-\(name)\"") }!
+                    }))
     }
 
     @Test func goneEndpointDeadLettersItsRemainingLinesAtOnce() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let out = try Tool.run("lt-send", ["--url", receiver.url("/status/410/x"), "--allow-http", "--allow-private", "--concurrency", "1",
-                                           "--dead-letter", dir.file("dead.ndjson")], stdin: SendFixtures.lines(5))
+        let out = try Tool.run(
+            "lt-send",
+            [
+                "--url", receiver.url("/status/410/x"), "--allow-http", "--allow-private", "--concurrency", "1",
+                "--dead-letter", dir.file("dead.ndjson"),
+            ], stdin: SendFixtures.lines(5))
         #expect(out.status == 1)
         #expect(try receiver.requests().count == 1)
         let results = try out.resultsByLine()
@@ -71,8 +90,12 @@ import Testing
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         let config = try Self.integrations(dir, receiver, ["slow": "/retry-after/1/x", "fast": "/ok/x"])
-        let input = SendFixtures.line("r-1", integration: "slow") + "\n" + SendFixtures.lines(3, prefix: "f", integration: "fast")
-        let out = try Tool.run("lt-send", ["--integrations", config, "--allow-http", "--allow-private", "--retry-schedule", "10ms"], stdin: input)
+        let input =
+            SendFixtures.line("r-1", integration: "slow") + "\n"
+            + SendFixtures.lines(3, prefix: "f", integration: "fast")
+        let out = try Tool.run(
+            "lt-send", ["--integrations", config, "--allow-http", "--allow-private", "--retry-schedule", "10ms"],
+            stdin: input)
         #expect(out.status == 0, "\(out.stderr)")
         let results = try out.records()
         // Results come as lines become final: the line waiting on Retry-After comes last.
@@ -88,16 +111,22 @@ import Testing
     @Test func circuitBreakerHoldsLinesUntilMaxElapsedAndNamesTheCause() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let out = try Tool.run("lt-send", ["--url", receiver.url("/status/503/x"), "--allow-http", "--allow-private", "--retries", "0",
-                                           "--concurrency", "1", "--breaker-failures", "3", "--breaker-cooldown", "10m",
-                                           "--max-elapsed", "300ms", "--dead-letter", dir.file("dead.ndjson")], stdin: SendFixtures.lines(8))
+        let out = try Tool.run(
+            "lt-send",
+            [
+                "--url", receiver.url("/status/503/x"), "--allow-http", "--allow-private", "--retries", "0",
+                "--concurrency", "1", "--breaker-failures", "3", "--breaker-cooldown", "10m",
+                "--max-elapsed", "300ms", "--dead-letter", dir.file("dead.ndjson"),
+            ], stdin: SendFixtures.lines(8))
         #expect(out.status == 1)
         #expect(try receiver.requests().count == 3)
         let results = try out.resultsByLine()
         for line in 4...8 {
             #expect(results[line]?["attempts"] as? Int == 0)
             let error = results[line]?["error"] as? String ?? ""
-            #expect(error.contains("circuit breaker") && error.contains("opened by: 127.0.0.1:\(receiver.port) answered 503"), "\(error)")
+            #expect(
+                error.contains("circuit breaker")
+                    && error.contains("opened by: 127.0.0.1:\(receiver.port) answered 503"), "\(error)")
         }
         #expect(dir.read("dead.ndjson").split(separator: "\n").count == 8)
     }
@@ -106,9 +135,11 @@ import Testing
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         // 600 a minute is one every 100 ms; the global --rate of 20/s alone would allow one every 50 ms.
-        let config = try Self.integrations(dir, receiver, ["paced": "/ok/x"], extra: ["paced": "max_requests_per_minute = 600"])
-        let out = try Tool.run("lt-send", ["--integrations", config, "--allow-http", "--allow-private", "--rate", "20"],
-                               stdin: SendFixtures.lines(6, integration: "paced"))
+        let config = try Self.integrations(
+            dir, receiver, ["paced": "/ok/x"], extra: ["paced": "max_requests_per_minute = 600"])
+        let out = try Tool.run(
+            "lt-send", ["--integrations", config, "--allow-http", "--allow-private", "--rate", "20"],
+            stdin: SendFixtures.lines(6, integration: "paced"))
         #expect(out.status == 0, "\(out.stderr)")
         let times = try receiver.requests().map { $0["time"] as! Double }.sorted()
         try #require(times.count == 6)
@@ -121,9 +152,13 @@ import Testing
     @Test func maxElapsedEndsRetriesEarly() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let out = try Tool.run("lt-send", ["--url", receiver.url("/status/500/x"), "--allow-http", "--allow-private", "--retries", "10",
-                                           "--retry-schedule", "400ms", "--max-elapsed", "500ms", "--breaker-failures", "0"],
-                               stdin: SendFixtures.lines(1))
+        let out = try Tool.run(
+            "lt-send",
+            [
+                "--url", receiver.url("/status/500/x"), "--allow-http", "--allow-private", "--retries", "10",
+                "--retry-schedule", "400ms", "--max-elapsed", "500ms", "--breaker-failures", "0",
+            ],
+            stdin: SendFixtures.lines(1))
         #expect(out.status == 1)
         let r = try #require(try out.records().first)
         #expect((r["attempts"] as? Int ?? 0) < 4)
@@ -134,11 +169,18 @@ import Testing
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         let config = try Self.integrations(dir, receiver, ["known": "/ok/x"])
-        let errorRecord = #"{"id":"e1","error":{"tool":"lt-query","source":"<stdin>","line":4,"message":"missing user.id"},"input":"{}"}"#
-        let input = [errorRecord, "not json", #"{"id":"p1","integration":"known","payload":null}"#,
-                     SendFixtures.line("u1", integration: "stranger"), SendFixtures.line("ok1", integration: "known"),
-                     SendFixtures.line("nodefault")].joined(separator: "\n") + "\n"
-        let out = try Tool.run("lt-send", ["--integrations", config, "--allow-http", "--allow-private", "--dead-letter", dir.file("dead.ndjson")], stdin: input)
+        let errorRecord =
+            #"{"id":"e1","error":{"tool":"lt-query","source":"<stdin>","line":4,"message":"missing user.id"},"input":"{}"}"#
+        let input =
+            [
+                errorRecord, "not json", #"{"id":"p1","integration":"known","payload":null}"#,
+                SendFixtures.line("u1", integration: "stranger"), SendFixtures.line("ok1", integration: "known"),
+                SendFixtures.line("nodefault"),
+            ].joined(separator: "\n") + "\n"
+        let out = try Tool.run(
+            "lt-send",
+            ["--integrations", config, "--allow-http", "--allow-private", "--dead-letter", dir.file("dead.ndjson")],
+            stdin: input)
         #expect(out.status == 1)
         let r = try out.resultsByLine()
         #expect(r.count == 6)
@@ -150,27 +192,38 @@ import Testing
         #expect((r[6]?["error"] as? String)?.contains("names no integration") == true)
         #expect(r[5]?["status"] as? String == "delivered")
         #expect(try receiver.requests().count == 1)
-        #expect(dir.read("dead.ndjson") == input.split(separator: "\n").enumerated().filter { $0.offset != 4 }.map { $0.element + "\n" }.joined())
+        #expect(
+            dir.read("dead.ndjson")
+                == input.split(separator: "\n").enumerated().filter { $0.offset != 4 }.map { $0.element + "\n" }
+                .joined())
     }
 
     @Test func deadLetterFileReplaysAsIs() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let first = try Tool.run("lt-send", ["--url", receiver.url("/status/500/x"), "--allow-http", "--allow-private", "--retries", "0",
-                                             "--breaker-failures", "0", "--dead-letter", dir.file("dead.ndjson")], stdin: SendFixtures.lines(4))
+        let first = try Tool.run(
+            "lt-send",
+            [
+                "--url", receiver.url("/status/500/x"), "--allow-http", "--allow-private", "--retries", "0",
+                "--breaker-failures", "0", "--dead-letter", dir.file("dead.ndjson"),
+            ], stdin: SendFixtures.lines(4))
         #expect(first.status == 1)
-        let replay = try Tool.run("lt-send", ["--url", receiver.url("/ok/x"), "--allow-http", "--allow-private", dir.file("dead.ndjson")])
+        let replay = try Tool.run(
+            "lt-send", ["--url", receiver.url("/ok/x"), "--allow-http", "--allow-private", dir.file("dead.ndjson")])
         #expect(replay.status == 0, "\(replay.stderr)")
         #expect(try replay.records().allSatisfy { $0["status"] as? String == "delivered" })
-        let ids = try receiver.requests(under: "/ok").compactMap { ($0["headers"] as? [String: Any])?["webhook-id"] as? String }
+        let ids = try receiver.requests(under: "/ok").compactMap {
+            ($0["headers"] as? [String: Any])?["webhook-id"] as? String
+        }
         #expect(Set(ids) == Set((1...4).map { "msg-\($0)" }))
     }
 
     @Test func statsCountByStatusAndEndpointWithLatencies() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let out = try Tool.run("lt-send", ["--url", receiver.url("/ok/x"), "--allow-http", "--allow-private", "--stats"],
-                               stdin: SendFixtures.lines(3) + "oops\n")
+        let out = try Tool.run(
+            "lt-send", ["--url", receiver.url("/ok/x"), "--allow-http", "--allow-private", "--stats"],
+            stdin: SendFixtures.lines(3) + "oops\n")
         #expect(out.status == 1)
         #expect(out.stderr.contains("lt-send: lines: 4  errors: 1"))
         #expect(out.stderr.contains("deliveries: delivered=3 failed=0 rejected=1 skipped=0 attempts=3"))

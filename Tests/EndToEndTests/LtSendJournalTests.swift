@@ -7,7 +7,9 @@ import Testing
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         let input = try dir.write("in.ndjson", SendFixtures.lines(5))
-        let args = ["--url", receiver.url("/ok/x"), "--allow-http", "--allow-private", "--journal", dir.file("journal"), input]
+        let args = [
+            "--url", receiver.url("/ok/x"), "--allow-http", "--allow-private", "--journal", dir.file("journal"), input,
+        ]
         let first = try Tool.run("lt-send", args)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(try LtSendTrustTests.journalEntries(dir.file("journal")).count == 5)
@@ -21,8 +23,10 @@ import Testing
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         let input = SendFixtures.line("same", n: 1) + "\n" + SendFixtures.line("same", n: 1) + "\n"
-        let out = try Tool.run("lt-send", ["--url", receiver.url("/ok/x"), "--allow-http", "--allow-private", "--journal", dir.file("journal")],
-                               stdin: input)
+        let out = try Tool.run(
+            "lt-send",
+            ["--url", receiver.url("/ok/x"), "--allow-http", "--allow-private", "--journal", dir.file("journal")],
+            stdin: input)
         #expect(out.status == 0, "\(out.stderr)")
         #expect(Set(try out.records().compactMap { $0["status"] as? String }) == ["delivered", "skipped"])
         #expect(try receiver.requests().count == 1)
@@ -31,10 +35,13 @@ import Testing
     @Test func sigkillMidBackfillThenReRunDeliversEveryLineOnce() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let total = 400, concurrency = 8
+        let total = 400
+        let concurrency = 8
         let input = try dir.write("in.ndjson", SendFixtures.lines(total))
-        let args = ["--url", receiver.url("/ok/x"), "--allow-http", "--allow-private", "--journal", dir.file("journal"),
-                    "--concurrency", String(concurrency)]
+        let args = [
+            "--url", receiver.url("/ok/x"), "--allow-http", "--allow-private", "--journal", dir.file("journal"),
+            "--concurrency", String(concurrency),
+        ]
         // Paced so that the kill lands mid-run.
         let first = try BackgroundTool("lt-send", args + ["--rate", "300"], stdinFile: input, in: dir)
         try awaitCondition { try receiver.requests().count >= 100 }
@@ -60,8 +67,12 @@ import Testing
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         let input = try dir.write("in.ndjson", SendFixtures.lines(6))
-        let tool = try BackgroundTool("lt-send", ["--url", receiver.url("/slow/60/x"), "--allow-http", "--allow-private", "--concurrency", "4",
-                                                  "--per-host", "2", "--grace", "300ms", "--dead-letter", dir.file("dead.ndjson")], stdinFile: input, in: dir)
+        let tool = try BackgroundTool(
+            "lt-send",
+            [
+                "--url", receiver.url("/slow/60/x"), "--allow-http", "--allow-private", "--concurrency", "4",
+                "--per-host", "2", "--grace", "300ms", "--dead-letter", dir.file("dead.ndjson"),
+            ], stdinFile: input, in: dir)
         try awaitCondition { try receiver.requests().count == 2 || !tool.process.isRunning }
         try #require(tool.process.isRunning, "lt-send ended early: \(tool.stderr)")
         tool.signal(SIGTERM)
@@ -69,7 +80,10 @@ import Testing
         let out = ToolOutput(stdout: tool.stdout, stderr: tool.stderr, status: 143)
         let results = try out.records()
         #expect(results.count == 6)
-        #expect(results.allSatisfy { $0["status"] as? String == "failed" && ($0["error"] as? String)?.contains("interrupted") == true })
+        #expect(
+            results.allSatisfy {
+                $0["status"] as? String == "failed" && ($0["error"] as? String)?.contains("interrupted") == true
+            })
         // Two in flight: the per-host cap, not --concurrency, held the others back.
         #expect(results.filter { ($0["error"] as? String)?.contains("in flight") == true }.count == 2)
         #expect(dir.read("dead.ndjson").split(separator: "\n").count == 6)
@@ -80,8 +94,9 @@ import Testing
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         let input = try dir.write("in.ndjson", SendFixtures.lines(2))
-        let tool = try BackgroundTool("lt-send", ["--url", receiver.url("/slow/60/x"), "--allow-http", "--allow-private", "--grace", "100ms"],
-                                      stdinFile: input, in: dir)
+        let tool = try BackgroundTool(
+            "lt-send", ["--url", receiver.url("/slow/60/x"), "--allow-http", "--allow-private", "--grace", "100ms"],
+            stdinFile: input, in: dir)
         try awaitCondition { try receiver.requests().count == 2 || !tool.process.isRunning }
         try #require(tool.process.isRunning, "lt-send ended early: \(tool.stderr)")
         tool.signal(SIGINT)

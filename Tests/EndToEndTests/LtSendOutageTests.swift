@@ -9,10 +9,14 @@ import Testing
         let receiver = try Receiver(in: dir)
         // 503 for 1.5 s from the first request, then 200; the query must not reach results or the log.
         let url = receiver.url("/down/1.5/x?key=s3cret")
-        let out = try Tool.run("lt-send", ["--url", url, "--allow-http", "--allow-private", "--concurrency", "4",
-                                           "--breaker-failures", "3", "--breaker-cooldown", "400ms", "--retry-schedule", "100ms",
-                                           "--attempts", dir.file("attempts.ndjson"), "--dead-letter", dir.file("dead.ndjson")],
-                               stdin: SendFixtures.lines(100))
+        let out = try Tool.run(
+            "lt-send",
+            [
+                "--url", url, "--allow-http", "--allow-private", "--concurrency", "4",
+                "--breaker-failures", "3", "--breaker-cooldown", "400ms", "--retry-schedule", "100ms",
+                "--attempts", dir.file("attempts.ndjson"), "--dead-letter", dir.file("dead.ndjson"),
+            ],
+            stdin: SendFixtures.lines(100))
         #expect(out.status == 0, "\(out.stderr.suffix(500))")
         let results = try out.records()
         #expect(results.count == 100)
@@ -29,14 +33,18 @@ import Testing
         }
         #expect(attempts.count == requests.count)
         for a in attempts {
-            for key in ["line", "source", "id", "integration", "url", "attempt", "started_at", "duration_ms", "http_status", "error", "response"] {
+            for key in [
+                "line", "source", "id", "integration", "url", "attempt", "started_at", "duration_ms", "http_status",
+                "error", "response",
+            ] {
                 #expect(a.keys.contains(key), "attempt record lacks \(key)")
             }
             #expect(a["url"] as? String == receiver.url("/down/1.5/x"))
         }
         let failed = attempts.filter { $0["http_status"] as? Int == 503 }
         #expect(failed.count == refused.count)
-        #expect(failed.allSatisfy { ($0["error"] as? String)?.contains("127.0.0.1:\(receiver.port) answered 503") == true })
+        #expect(
+            failed.allSatisfy { ($0["error"] as? String)?.contains("127.0.0.1:\(receiver.port) answered 503") == true })
         #expect(failed.allSatisfy { $0["response"] as? String == "receiver down for maintenance \u{270B}" })
         // A line tried more than once has its attempts numbered from 1.
         let byLine = Dictionary(grouping: attempts) { $0["line"] as! Int }
@@ -49,7 +57,9 @@ import Testing
         try dir.write("secret", "client-s3cret")
         try dir.write("id", "lt")
         let receiver = try Receiver(in: dir)
-        let config = try dir.write("integrations.toml", """
+        let config = try dir.write(
+            "integrations.toml",
+            """
             [integrations.percipio]
             url = "\(receiver.url("/auth/x"))"
             timeout = 60
@@ -57,10 +67,16 @@ import Testing
             [integrations.plain]
             url = "\(receiver.url("/ok/x"))"
             """)
-        let input = try dir.write("in.ndjson", SendFixtures.lines(3, prefix: "p", integration: "percipio")
-                                  + SendFixtures.lines(20, prefix: "q", integration: "plain"))
-        let tool = try BackgroundTool("lt-send", ["--integrations", config, "--allow-http", "--allow-private", "--grace", "200ms",
-                                                  "--dead-letter", dir.file("dead.ndjson")], stdinFile: input, in: dir)
+        let input = try dir.write(
+            "in.ndjson",
+            SendFixtures.lines(3, prefix: "p", integration: "percipio")
+                + SendFixtures.lines(20, prefix: "q", integration: "plain"))
+        let tool = try BackgroundTool(
+            "lt-send",
+            [
+                "--integrations", config, "--allow-http", "--allow-private", "--grace", "200ms",
+                "--dead-letter", dir.file("dead.ndjson"),
+            ], stdinFile: input, in: dir)
         // Every line of the other integration is delivered while the token request hangs.
         try awaitCondition { tool.stdout.split(separator: "\n").count >= 20 || !tool.process.isRunning }
         try #require(tool.process.isRunning, "lt-send ended early: \(tool.stderr)")
@@ -79,7 +95,9 @@ import Testing
     @Test func integrationsFileChoosesRetryPresetsAndStatuses() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let config = try dir.write("integrations.toml", """
+        let config = try dir.write(
+            "integrations.toml",
+            """
             [integrations.strict]
             url = "\(receiver.url("/status/404/a"))"
             [integrations.svix]
@@ -88,8 +106,10 @@ import Testing
             retries = 2
             retry_statuses = ["all"]
             """)
-        let out = try Tool.run("lt-send", ["--integrations", config, "--allow-http", "--allow-private"],
-                               stdin: SendFixtures.line("s1", integration: "strict") + "\n" + SendFixtures.line("v1", integration: "svix") + "\n")
+        let out = try Tool.run(
+            "lt-send", ["--integrations", config, "--allow-http", "--allow-private"],
+            stdin: SendFixtures.line("s1", integration: "strict") + "\n" + SendFixtures.line("v1", integration: "svix")
+                + "\n")
         let r = try out.resultsByLine()
         #expect(r[1]?["attempts"] as? Int == 1)
         #expect(r[1]?["status"] as? String == "failed")
@@ -97,7 +117,9 @@ import Testing
         #expect(r[2]?["status"] as? String == "failed")
         #expect(r[2]?["attempts"] as? Int == 3)
         #expect((r[2]?["error"] as? String)?.contains("gave up after 3 attempts") == true)
-        let bad = try dir.write("bad.toml", """
+        let bad = try dir.write(
+            "bad.toml",
+            """
             [integrations.x]
             url = "\(receiver.url("/ok"))"
             retry = "forever"

@@ -1,13 +1,15 @@
 import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
 
 /// https only, the private-address guard, TLS with a throwaway CA, and secrets kept out of output.
 @Suite struct LtSendSafetyTests {
     @Test func plainHttpIsRefusedWithoutAllowHttp() throws {
-        let out = try Tool.run("lt-send", ["--url", "http://127.0.0.1:9/x", "--allow-private"], stdin: SendFixtures.lines(1))
+        let out = try Tool.run(
+            "lt-send", ["--url", "http://127.0.0.1:9/x", "--allow-private"], stdin: SendFixtures.lines(1))
         #expect(out.status == 2)
         #expect(out.stderr.contains("--allow-http"))
         #expect(out.stdout.isEmpty)
@@ -18,7 +20,9 @@ import Testing
         let receiver = try Receiver(in: dir)
         // "localhost" is a name: the check is on the address actually connected to.
         let url = "http://localhost:\(receiver.port)/ok/x"
-        let out = try Tool.run("lt-send", ["--url", url, "--allow-http", "--dead-letter", dir.file("dead.ndjson")], stdin: SendFixtures.lines(2))
+        let out = try Tool.run(
+            "lt-send", ["--url", url, "--allow-http", "--dead-letter", dir.file("dead.ndjson")],
+            stdin: SendFixtures.lines(2))
         #expect(out.status == 1)
         let r = try out.records()
         #expect(r.count == 2)
@@ -26,11 +30,13 @@ import Testing
         #expect(r.allSatisfy { ($0["error"] as? String)?.contains("--allow-private") == true })
         #expect(try receiver.requests().isEmpty)
         #expect(dir.read("dead.ndjson").split(separator: "\n").count == 2)
-        let allowed = try Tool.run("lt-send", ["--url", url, "--allow-http", "--allow-private"], stdin: SendFixtures.lines(2))
+        let allowed = try Tool.run(
+            "lt-send", ["--url", url, "--allow-http", "--allow-private"], stdin: SendFixtures.lines(2))
         #expect(allowed.status == 0, "\(allowed.stderr)")
         #expect(try receiver.requests().count == 2)
-        let listed = try Tool.run("lt-send", ["--url", url, "--allow-http", "--allow-address", "127.0.0.0/8", "--allow-address", "::1"],
-                                  stdin: SendFixtures.lines(2))
+        let listed = try Tool.run(
+            "lt-send", ["--url", url, "--allow-http", "--allow-address", "127.0.0.0/8", "--allow-address", "::1"],
+            stdin: SendFixtures.lines(2))
         #expect(listed.status == 0, "\(listed.stderr)")
         #expect(try receiver.requests().count == 4)
     }
@@ -39,7 +45,9 @@ import Testing
         let open = try Listener()
         let closedPort = try Listener().port  // closed at once: nothing listens there
         let run = { (port: Int) throws -> ToolOutput in
-            try Tool.run("lt-send", ["--url", "http://localhost:\(port)/x", "--allow-http", "--retries", "0"], stdin: SendFixtures.lines(1))
+            try Tool.run(
+                "lt-send", ["--url", "http://localhost:\(port)/x", "--allow-http", "--retries", "0"],
+                stdin: SendFixtures.lines(1))
         }
         let toOpen = try run(open.port)
         #expect(toOpen.status == 1)
@@ -59,22 +67,26 @@ import Testing
         let (ca, cert, key) = try SendFixtures.throwawayCA(in: dir)
         let receiver = try Receiver(in: dir, arguments: ["--tls-cert", cert, "--tls-key", key])
         #expect(receiver.url().hasPrefix("https://127.0.0.1:"))
-        let untrusted = try Tool.run("lt-send", ["--url", receiver.url("/ok/x"), "--allow-private"], stdin: SendFixtures.lines(1))
+        let untrusted = try Tool.run(
+            "lt-send", ["--url", receiver.url("/ok/x"), "--allow-private"], stdin: SendFixtures.lines(1))
         #expect(untrusted.status == 1)
         let r = try untrusted.records()
-        #expect(r.first?["attempts"] as? Int == 1) // a certificate problem is not retried
+        #expect(r.first?["attempts"] as? Int == 1)  // a certificate problem is not retried
         #expect((r.first?["error"] as? String)?.lowercased().contains("certificate") == true)
         // libcurl's own text and the verification result, with a hint at --cacert.
         #expect((r.first?["error"] as? String)?.contains("verification result") == true, "\(r)")
         #expect((r.first?["error"] as? String)?.contains("--cacert") == true)
         #expect(try receiver.requests().isEmpty)
-        let trusted = try Tool.run("lt-send", ["--url", receiver.url("/ok/x"), "--allow-private", "--cacert", ca], stdin: SendFixtures.lines(3))
+        let trusted = try Tool.run(
+            "lt-send", ["--url", receiver.url("/ok/x"), "--allow-private", "--cacert", ca], stdin: SendFixtures.lines(3)
+        )
         #expect(trusted.status == 0, "\(trusted.stderr)")
         #expect(try receiver.requests().count == 3)
         // Without --cacert, the CA named by CURL_CA_BUNDLE or SSL_CERT_FILE is trusted, as curl does.
         for variable in ["CURL_CA_BUNDLE", "SSL_CERT_FILE"] {
-            let env = try Tool.shell("env -u CURL_CA_BUNDLE -u SSL_CERT_FILE -u SSL_CERT_DIR \"$0=$1\" lt-send --url \"$2\" --allow-private",
-                                     args: [variable, ca, receiver.url("/ok/x")], stdin: SendFixtures.lines(1))
+            let env = try Tool.shell(
+                "env -u CURL_CA_BUNDLE -u SSL_CERT_FILE -u SSL_CERT_DIR \"$0=$1\" lt-send --url \"$2\" --allow-private",
+                args: [variable, ca, receiver.url("/ok/x")], stdin: SendFixtures.lines(1))
             #expect(env.status == 0, "\(variable): \(env.stderr)")
         }
         #expect(try receiver.requests().count == 5)
@@ -84,16 +96,19 @@ import Testing
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         let secret = SendFixtures.secret()
-        let config = try dir.write("integrations.toml", """
+        let config = try dir.write(
+            "integrations.toml",
+            """
             [integrations.partner]
             url = "\(receiver.url("/ok/x"))"
             headers = { "X-Source" = "openedx" }
             auth = { type = "bearer", token_env = "PARTNER_TOKEN" }
             signing = { secrets_env = "PARTNER_SIGNING" }
             """)
-        let out = try Tool.run("lt-send", ["--integrations", config, "--allow-http", "--allow-private", "--dry-run", "--verbose"],
-                               stdin: SendFixtures.lines(2, integration: "partner"),
-                               env: ["PARTNER_TOKEN": "s3cr3t-bearer", "PARTNER_SIGNING": secret])
+        let out = try Tool.run(
+            "lt-send", ["--integrations", config, "--allow-http", "--allow-private", "--dry-run", "--verbose"],
+            stdin: SendFixtures.lines(2, integration: "partner"),
+            env: ["PARTNER_TOKEN": "s3cr3t-bearer", "PARTNER_SIGNING": secret])
         #expect(out.status == 0, "\(out.stderr)")
         let r = try out.records()
         #expect(r.count == 2)
@@ -115,7 +130,9 @@ import Testing
         #expect(try Tool.run("lt-send", ["--url", "https://a.example", "--concurrency", "0"]).status == 64)
         #expect(try Tool.run("lt-send", ["--integrations", "/nonexistent.toml"]).status == 2)
         let dir = try Workdir()
-        let inline = try dir.write("bad.toml", "[integrations.a]\nurl = \"https://a.example\"\nauth = { type = \"bearer\", token = \"abc\" }\n")
+        let inline = try dir.write(
+            "bad.toml", "[integrations.a]\nurl = \"https://a.example\"\nauth = { type = \"bearer\", token = \"abc\" }\n"
+        )
         let out = try Tool.run("lt-send", ["--integrations", inline])
         #expect(out.status == 2)
         #expect(out.stderr.contains("token_env"))
@@ -135,7 +152,9 @@ final class Listener {
         a.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &a) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) == 0 && listen(s, 16) == 0 && getsockname(s, $0, &len) == 0 }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(s, $0, len) == 0 && listen(s, 16) == 0 && getsockname(s, $0, &len) == 0
+            }
         }
         guard ok else {
             close(s)

@@ -8,10 +8,13 @@ import Testing
 
     @Test func datadogEnvironmentAndMetricsTagsTagEveryMetric() throws {
         let udp = try UDPListener()
-        let out = try Tool.run("lt-enrich", ["--flag", "on", "--metrics-tag", "pipeline:backfill", Self.examples], env: [
-            "DD_AGENT_HOST": "127.0.0.1", "DD_DOGSTATSD_PORT": "\(udp.port)", "DD_ENV": "staging", "DD_SERVICE": "lt",
-            "DD_VERSION": "1.4.0", "DD_TAGS": "team:data,region:eu",
-        ])
+        let out = try Tool.run(
+            "lt-enrich", ["--flag", "on", "--metrics-tag", "pipeline:backfill", Self.examples],
+            env: [
+                "DD_AGENT_HOST": "127.0.0.1", "DD_DOGSTATSD_PORT": "\(udp.port)", "DD_ENV": "staging",
+                "DD_SERVICE": "lt",
+                "DD_VERSION": "1.4.0", "DD_TAGS": "team:data,region:eu",
+            ])
         #expect(out.status == 0, "\(out.stderr)")
         let metrics = udp.lines().compactMap(StatsDLine.init)
         let omitted = metrics.filter { $0.name == "webhook.enrichment.omitted" }
@@ -30,7 +33,8 @@ import Testing
         let db = try dir.sqliteWarehouse(PipelineTests.warehouseSQL)
         let receiver = try Receiver(in: dir)
         let udp = try UDPListener()
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             lt-query --warehouse "sqlite:$1" --no-cache --flag on --metrics "$2" < "$3" \
               | lt-enrich --flag on | lt-send --url "$4" --allow-http --allow-private --metrics "$2"
             """, args: ["", db, "statsd://127.0.0.1:\(udp.port)", Self.examples, receiver.url()])
@@ -47,7 +51,8 @@ import Testing
         #expect(sum("webhook.enrichment.task.queued", tool: "lt-send") == 6)
         let hitRate = try #require(metrics.last { $0.name == "webhook.learning_time.cache.hit_rate" })
         #expect(hitRate.type == "g" && hitRate.value >= 0 && hitRate.value <= 100)
-        let backlog = try #require(metrics.last { $0.name == "webhook.enrichment.task.backlog" && $0.tags["tool"] == "lt-send" })
+        let backlog = try #require(
+            metrics.last { $0.name == "webhook.enrichment.task.backlog" && $0.tags["tool"] == "lt-send" })
         #expect(backlog.value == 0)
         // The task duration in seconds: these six lines take well under a minute end to end.
         let durations = metrics.filter { $0.name == "webhook.enrichment.task.duration" }
@@ -61,7 +66,8 @@ import Testing
         let receiver = try Receiver(in: dir)
         let textfiles = dir.file("textfiles")
         try FileManager.default.createDirectory(atPath: textfiles, withIntermediateDirectories: true)
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             lt-query --warehouse "sqlite:$1" --no-cache --flag on --metrics-file "$2/lt-query.prom" < "$3" \
               | lt-enrich --flag on --metrics-file "$2/lt-enrich.prom" \
               | lt-send --url "$4" --allow-http --allow-private --metrics-file "$2/lt-send.prom" --metrics-tag site:test
@@ -89,7 +95,9 @@ import Testing
         #expect(value("webhook_learning_time_query_success_total", ["tool": "lt-query", "status": "found"]) == 4)
         #expect(value("webhook_learning_time_cache_hit_rate_percent", ["tool": "lt-query"]) == 0)
         #expect(value("webhook_delivery_latency_seconds_count", ["tool": "lt-send"]) != nil)
-        let infinite = samples.filter { $0.name == "webhook_enrichment_task_duration_seconds_bucket" && $0.labels["le"] == "+Inf" }
+        let infinite = samples.filter {
+            $0.name == "webhook_enrichment_task_duration_seconds_bucket" && $0.labels["le"] == "+Inf"
+        }
         #expect(infinite.map(\.value).reduce(0, +) == 6)
         #expect(value("webhook_enrichment_task_duration_seconds_bucket", ["le": "60"]) != nil)
     }
@@ -100,7 +108,8 @@ import Testing
         let example = try String(contentsOfFile: Self.examples, encoding: .utf8)
         let input = try dir.write("input.ndjson", String(repeating: example, count: 300))
         // `script` gives the three tools one pseudo-terminal as their stderr, as a shell would.
-        let pipeline = "\(Tool.path("lt-query")) --warehouse sqlite:\(db) --no-cache --flag on < \(input)"
+        let pipeline =
+            "\(Tool.path("lt-query")) --warehouse sqlite:\(db) --no-cache --flag on < \(input)"
             + " | \(Tool.path("lt-enrich")) --flag on"
             + " | \(Tool.path("lt-send")) --url http://127.0.0.1:9/x --allow-http --allow-private --dry-run > /dev/null"
         let tty = try Tool.shell("script -qec \"$0\" /dev/null", args: [pipeline])
@@ -116,8 +125,10 @@ import Testing
     @Test func statsIntervalPrintsOnTimeWhenInputTrickles() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        for (tool, args) in [("lt-enrich", ["--flag", "on"]),
-                             ("lt-send", ["--url", receiver.url(), "--allow-http", "--allow-private"])] {
+        for (tool, args) in [
+            ("lt-enrich", ["--flag", "on"]),
+            ("lt-send", ["--url", receiver.url(), "--allow-http", "--allow-private"]),
+        ] {
             let t = try Interactive(tool, args + ["--stats", "--stats-interval", "0.2"])
             _ = try t.ask(#"{"payload":{"a":1}}"#)
             // One line only, and no more input: the summary must come by the clock, not by the next line.
@@ -131,7 +142,8 @@ import Testing
         let dir = try Workdir()
         let db = try dir.sqliteWarehouse(PipelineTests.warehouseSQL)
         let receiver = try Receiver(in: dir)
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             lt-query --warehouse "sqlite:$1" --no-cache --flag on --stats=json < "$2" 2> "$4" \
               | lt-enrich --flag on --stats=json 2> "$5" | lt-send --url "$3" --allow-http --allow-private --stats=json 2> "$6"
             """, args: ["", db, Self.examples, receiver.url(), dir.file("q"), dir.file("e"), dir.file("s")])
@@ -144,7 +156,8 @@ import Testing
             #expect(obj["errors"] as? Int == 0)
             if latency {
                 let l = try #require(obj["latency"] as? [String: Any], "\(tool)")
-                #expect(l["p50_ms"] is Double && l["p95_ms"] is Double && l["p99_ms"] is Double && l["max_ms"] is Double)
+                #expect(
+                    l["p50_ms"] is Double && l["p95_ms"] is Double && l["p99_ms"] is Double && l["max_ms"] is Double)
             }
         }
         let text = try Tool.run("lt-enrich", ["--stats"], stdin: "{}\n")
@@ -156,8 +169,9 @@ import Testing
         let db = try dir.sqliteWarehouse(PipelineTests.warehouseSQL)
         let unknown = PipelineTests.completion.replacingOccurrences(of: "12345", with: "99999")
         let input = try String(contentsOfFile: Self.examples, encoding: .utf8) + unknown + "\n"
-        let json = try Tool.run("lt-query", ["--warehouse", "sqlite:\(db)", "--no-cache", "--flag", "on", "-v", "--log-format", "json"],
-                                stdin: input)
+        let json = try Tool.run(
+            "lt-query", ["--warehouse", "sqlite:\(db)", "--no-cache", "--flag", "on", "-v", "--log-format", "json"],
+            stdin: input)
         #expect(json.status == 0, "\(json.stderr)")
         let records = json.stderr.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -169,10 +183,14 @@ import Testing
         #expect(context["user_id"] is Int && context["course_id"] is String && context["enterprise_uuid"] is String)
         #expect(context["query_duration_ms"] is Double && context["source"] as? String == "warehouse")
         #expect(context["total_seconds"] is Int)
-        let none = try #require(records.first { $0["level"] as? String == "WARNING" && ($0["message"] as? String)?.contains("no learning time") == true })
+        let none = try #require(
+            records.first {
+                $0["level"] as? String == "WARNING" && ($0["message"] as? String)?.contains("no learning time") == true
+            })
         #expect((none["context"] as? [String: Any])?["user_id"] as? Int == 99999)
         // "No data" shows at the default level, "found" only with -v.
-        let plain = try Tool.run("lt-query", ["--warehouse", "sqlite:\(db)", "--no-cache", "--flag", "on"], stdin: input)
+        let plain = try Tool.run(
+            "lt-query", ["--warehouse", "sqlite:\(db)", "--no-cache", "--flag", "on"], stdin: input)
         #expect(plain.stderr.contains("lt-query: warning: no learning time data"), "\(plain.stderr)")
         #expect(!plain.stderr.contains("learning time found"))
     }
@@ -193,7 +211,8 @@ import Testing
         let lines = out.stderr.split(separator: "\n")
         #expect(lines.count < 10, "\(lines.count) stderr lines")
         #expect(lines.contains { $0.contains("19995 more like") }, "\(out.stderr)")
-        let verbose = try Tool.run("lt-enrich", ["--flag", "on", "--log-level", "info"], stdin: String(repeating: "not json\n", count: 50))
+        let verbose = try Tool.run(
+            "lt-enrich", ["--flag", "on", "--log-level", "info"], stdin: String(repeating: "not json\n", count: 50))
         #expect(verbose.stderr.split(separator: "\n").filter { $0.contains("error (at <stdin>:") }.count == 50)
     }
 
@@ -232,8 +251,10 @@ final class NodeExporter {
         }
         port = try NodeExporter.freePort()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--web.listen-address=127.0.0.1:\(port)", "--collector.disable-defaults",
-                             "--collector.textfile", "--collector.textfile.directory=\(textfiles)"]
+        process.arguments = [
+            "--web.listen-address=127.0.0.1:\(port)", "--collector.disable-defaults",
+            "--collector.textfile", "--collector.textfile.directory=\(textfiles)",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
         try process.run()
@@ -254,7 +275,9 @@ final class NodeExporter {
     /// The exporter's /metrics page.
     func scrape() throws -> String {
         let out = try Tool.shell("curl -sSf \"$0\"", args: ["http://127.0.0.1:\(port)/metrics"])
-        guard out.status == 0 else { throw TestFailure("node_exporter did not answer on 127.0.0.1:\(port): \(out.stderr)") }
+        guard out.status == 0 else {
+            throw TestFailure("node_exporter did not answer on 127.0.0.1:\(port): \(out.stderr)")
+        }
         return out.stdout
     }
 
@@ -274,7 +297,9 @@ final class NodeExporter {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) == 0 && getsockname(s, $0, &len) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(s, $0, len) == 0 && getsockname(s, $0, &len) == 0
+            }
         }
         guard ok else { throw TestFailure("no free port") }
         return Int(UInt16(bigEndian: addr.sin_port))
@@ -289,9 +314,13 @@ struct PromSample {
 
     static func parse(_ text: String) -> [PromSample] {
         text.split(separator: "\n").compactMap { line -> PromSample? in
-            guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let v = Double(line[line.index(after: space)...]) else { return nil }
+            guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "),
+                let v = Double(line[line.index(after: space)...])
+            else { return nil }
             let head = line[..<space]
-            guard let brace = head.firstIndex(of: "{") else { return PromSample(name: String(head), labels: [:], value: v) }
+            guard let brace = head.firstIndex(of: "{") else {
+                return PromSample(name: String(head), labels: [:], value: v)
+            }
             var labels: [String: String] = [:]
             for pair in head[head.index(after: brace)..<head.index(before: head.endIndex)].split(separator: ",") {
                 let kv = pair.split(separator: "=", maxSplits: 1)

@@ -11,7 +11,8 @@ import Testing
         let udp = try UDPListener()
         let statsd = "statsd://127.0.0.1:\(udp.port)"
         let examples = Tool.packageRoot + "/examples/completions.ndjson"
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             lt-query --warehouse "sqlite:$1" --cache-dir "$2" --metrics "$3" < "$4" \
               | lt-enrich --metrics "$3" | lt-send --url "$5" --allow-http --allow-private --metrics "$3" --metrics-file "$6"
             """, args: ["", db, dir.file("cache"), statsd, examples, receiver.url(), dir.file("lt-send.prom")],
@@ -19,21 +20,26 @@ import Testing
         #expect(out.status == 0, "\(out.stderr)")
         let metrics = udp.lines().compactMap(StatsDLine.init)
         let names = Set(metrics.map(\.name))
-        for expected in ["webhook.learning_time.query.duration", "webhook.learning_time.query.success",
-                         "webhook.learning_time.cache.hit_rate", "webhook.delivery.success_with_learning_time",
-                         "webhook.delivery.success_enrollment", "webhook.delivery.latency",
-                         "webhook.delivery.attempts", "webhook.enrichment.task.duration"] {
+        for expected in [
+            "webhook.learning_time.query.duration", "webhook.learning_time.query.success",
+            "webhook.learning_time.cache.hit_rate", "webhook.delivery.success_with_learning_time",
+            "webhook.delivery.success_enrollment", "webhook.delivery.latency",
+            "webhook.delivery.attempts", "webhook.enrichment.task.duration",
+        ] {
             #expect(names.contains(expected), "no \(expected) in \(names.sorted())")
         }
         let with = metrics.filter { $0.name == "webhook.delivery.success_with_learning_time" }.map(\.value).reduce(0, +)
-        let without = metrics.filter { $0.name == "webhook.delivery.success_without_learning_time" }.map(\.value).reduce(0, +)
+        let without = metrics.filter { $0.name == "webhook.delivery.success_without_learning_time" }.map(\.value)
+            .reduce(0, +)
         // The two enrollments are not completions: they count under their own name.
         #expect(with == 4)
         #expect(without == 0)
         #expect(metrics.first { $0.name == "webhook.learning_time.query.duration" }?.type == "h")
         // No learner identifiers in tags.
         for m in metrics {
-            for v in m.tags.values { #expect(!v.contains("course-v1") && !v.contains("12345") && !v.contains("a1b2c3d4")) }
+            for v in m.tags.values {
+                #expect(!v.contains("course-v1") && !v.contains("12345") && !v.contains("a1b2c3d4"))
+            }
         }
         // The Prometheus file, parsed line by line.
         let prom = dir.read("lt-send.prom")
@@ -45,7 +51,10 @@ import Testing
         }
         #expect(prom.contains("# TYPE webhook_delivery_success_with_learning_time_total counter"))
         #expect(samples.first { $0.key.hasPrefix("webhook_delivery_success_with_learning_time_total") }?.value == 4)
-        #expect(samples.keys.contains { $0.hasPrefix("webhook_delivery_latency_seconds_bucket") && $0.contains("le=\"+Inf\"") })
+        #expect(
+            samples.keys.contains {
+                $0.hasPrefix("webhook_delivery_latency_seconds_bucket") && $0.contains("le=\"+Inf\"")
+            })
     }
 
     @Test func jsonLogsCarryLevelLocationAndNoSecrets() throws {
@@ -53,18 +62,22 @@ import Testing
         let receiver = try Receiver(in: dir, mode: "status", status: 500)
         let token = "tok-" + UUID().uuidString
         let secret = "whsec_" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        try dir.write("integrations.toml", """
+        try dir.write(
+            "integrations.toml",
+            """
             [integrations.p]
             url = "\(receiver.url("/status/500/x"))"
             retries = 1
             auth = { type = "bearer", token_env = "P_TOKEN" }
             signing = { secrets_env = "P_SECRET" }
             """)
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             printf '%s\\n' '{"integration":"p","payload":{"a":1}}' 'oops' \
               | lt-send --integrations "$1" --allow-http --allow-private --retry-schedule 10ms --verbose \
                   --log-format json --dead-letter "$2"
-            """, args: ["", dir.file("integrations.toml"), dir.file("dead")], env: ["P_TOKEN": token, "P_SECRET": secret])
+            """, args: ["", dir.file("integrations.toml"), dir.file("dead")],
+            env: ["P_TOKEN": token, "P_SECRET": secret])
         #expect(out.status == 1)
         let logLines = out.stderr.split(separator: "\n")
         #expect(!logLines.isEmpty)
@@ -84,7 +97,10 @@ import Testing
             #expect(!text.contains(secret))
         }
         // The receiver did get the token: it was sent, just never shown.
-        #expect(try receiver.requests().contains { ($0["headers"] as? [String: String])?["authorization"] == "Bearer \(token)" })
+        #expect(
+            try receiver.requests().contains {
+                ($0["headers"] as? [String: String])?["authorization"] == "Bearer \(token)"
+            })
     }
 
     @Test func progressLineShowsOnATerminalOnly() throws {
@@ -96,7 +112,8 @@ import Testing
         #expect(tty.stdout.contains("lt-enrich: "), "\(tty.stdout.suffix(300))")
         #expect(tty.stdout.contains("lines/s"))
         #expect(tty.stdout.contains("%"))
-        let quiet = try Tool.shell("script -qec \"$0 --no-progress $1 > /dev/null\" /dev/null", args: [Tool.path("lt-enrich"), path])
+        let quiet = try Tool.shell(
+            "script -qec \"$0 --no-progress $1 > /dev/null\" /dev/null", args: [Tool.path("lt-enrich"), path])
         #expect(!quiet.stdout.contains("lines/s"))
         let pipe = try Tool.run("lt-enrich", [path])
         #expect(!pipe.stderr.contains("lines/s"))

@@ -3,7 +3,8 @@ import Testing
 
 /// The three tools in real pipes, on the embedded SQLite warehouse, against a real HTTP receiver.
 @Suite struct PipelineTests {
-    static let warehouseSQL = (try? String(contentsOfFile: Tool.packageRoot + "/examples/warehouse.sql", encoding: .utf8)) ?? ""
+    static let warehouseSQL =
+        (try? String(contentsOfFile: Tool.packageRoot + "/examples/warehouse.sql", encoding: .utf8)) ?? ""
     static let completion = """
         {"user": {"id": 12345, "email": "learner@example.com", "username": "learner_user"}, "course": {"course_id": "course-v1:edX+DemoX+Demo_Course", "course_name": "edX Demo Course"}, "completion": {"completion_date": "2026-01-10T15:30:00Z", "percent_grade": 0.92, "letter_grade": "A", "is_passing": true}, "enterprise": {"enterprise_customer_uuid": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "enterprise_customer_name": "Demo Corp"}}
         """
@@ -12,7 +13,8 @@ import Testing
         let dir = try Workdir()
         let db = try dir.sqliteWarehouse(Self.warehouseSQL)
         let receiver = try Receiver(in: dir)
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             printf 'not json\\n%s\\n' "$1" | lt-query --warehouse "sqlite:$2" --no-cache --flag on \
               | lt-enrich --flag on | lt-send --url "$3" --allow-http --allow-private --dead-letter "$4"
             """, args: ["", Self.completion, db, receiver.url(), dir.file("dead.ndjson")])
@@ -43,7 +45,8 @@ import Testing
         let db = try dir.sqliteWarehouse(Self.warehouseSQL)
         let receiver = try Receiver(in: dir)
         let examples = Tool.packageRoot + "/examples/completions.ndjson"
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             lt-query --warehouse "sqlite:$1" --cache-dir "$2" < "$3" | lt-enrich | lt-send --url "$4" --allow-http --allow-private
             """, args: ["", db, dir.file("cache"), examples, receiver.url()],
             env: ["ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT": "true"])
@@ -82,7 +85,8 @@ import Testing
         let dir = try Workdir()
         let db = try dir.sqliteWarehouse(Self.warehouseSQL)
         let receiver = try Receiver(in: dir)
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             printf '%s\\n' "$1" | lt-query --warehouse "sqlite:$2" --no-cache | lt-enrich | lt-send --url "$3" --allow-http --allow-private
             """, args: ["", Self.completion, db, receiver.url()])
         #expect(out.status == 0, "\(out.stderr)")
@@ -116,7 +120,8 @@ import Testing
     @Test func closedOutputPipeEndsQuietly() throws {
         let dir = try Workdir()
         let db = try dir.sqliteWarehouse(Self.warehouseSQL)
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             set -o pipefail
             yes "$1" | head -n 100000 | lt-query --warehouse "sqlite:$2" --no-cache --flag on | head -n 1 >/dev/null
             echo "status ${PIPESTATUS[2]}"

@@ -8,7 +8,8 @@ import Testing
     static let enterprise = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 
     static func completion(_ user: Int, id: String? = nil, integration: String? = nil) -> String {
-        let payload = #"{"user":{"id":\#(user)},"course":{"course_id":"course-v1:edX+R+\#(user % 7)"},"completion":{"completion_date":"2026-01-10T15:30:00Z"},"enterprise":{"enterprise_customer_uuid":"\#(enterprise)"}}"#
+        let payload =
+            #"{"user":{"id":\#(user)},"course":{"course_id":"course-v1:edX+R+\#(user % 7)"},"completion":{"completion_date":"2026-01-10T15:30:00Z"},"enterprise":{"enterprise_customer_uuid":"\#(enterprise)"}}"#
         guard id != nil || integration != nil else { return payload }
         var members: [String] = []
         if let id { members.append(#""id":"\#(id)""#) }
@@ -17,10 +18,15 @@ import Testing
     }
 
     /// Runs the checker and returns its summary; a broken invariant fails the test.
-    static func check(_ dir: Workdir, input: String, results: [String], received: [String], kills: Int = 0) throws -> [String: Any] {
-        let out = try Tool.shell("python3 \"$0\" --input \"$1\" --dead-letter \"$2\" --kills \"$3\" --results $4 --received $5",
-                                 args: [Tool.packageRoot + "/scripts/check-delivery.py", input, dir.file("dead.ndjson"), String(kills),
-                                        results.joined(separator: " "), received.joined(separator: " ")])
+    static func check(_ dir: Workdir, input: String, results: [String], received: [String], kills: Int = 0) throws
+        -> [String: Any]
+    {
+        let out = try Tool.shell(
+            "python3 \"$0\" --input \"$1\" --dead-letter \"$2\" --kills \"$3\" --results $4 --received $5",
+            args: [
+                Tool.packageRoot + "/scripts/check-delivery.py", input, dir.file("dead.ndjson"), String(kills),
+                results.joined(separator: " "), received.joined(separator: " "),
+            ])
         let summary = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] ?? [:]
         #expect(out.status == 0, "invariant broken: \(out.stdout) \(out.stderr)")
         return summary
@@ -29,16 +35,20 @@ import Testing
     /// Sends lt-query's output lines on through `lt-enrich --flag on` (plus `enrichArguments`) and
     /// lt-send to a receiver of their own, and checks the invariant on what lt-send read. Returns the
     /// checker's summary, how many lines went out with learning time, and lt-send's exit status.
-    static func deliver(_ lookups: [String], enrichArguments: String = "") throws -> (summary: [String: Any], withLearningTime: Int, status: Int32) {
+    static func deliver(_ lookups: [String], enrichArguments: String = "") throws -> (
+        summary: [String: Any], withLearningTime: Int, status: Int32
+    ) {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         let input = try dir.write("lookups.ndjson", lookups.joined(separator: "\n") + "\n")
         let enriched = dir.file("enriched.ndjson")
-        let run = try Tool.shell("""
+        let run = try Tool.shell(
+            """
             lt-enrich --flag on \(enrichArguments) < "$1" > "$2"
             lt-send --url "$3" --allow-http --allow-private --dead-letter "$4" < "$2" > "$5"
             """, args: ["", input, enriched, receiver.url(), dir.file("dead.ndjson"), dir.file("results.ndjson")])
-        let summary = try check(dir, input: enriched, results: [dir.file("results.ndjson")], received: [receiver.recordPath])
+        let summary = try check(
+            dir, input: enriched, results: [dir.file("results.ndjson")], received: [receiver.recordPath])
         let withLearningTime = try ToolOutput(stdout: dir.read("results.ndjson"), stderr: "", status: 0).records()
             .filter { $0["learning_time"] as? Bool == true }.count
         return (summary, withLearningTime, run.status)
@@ -47,7 +57,9 @@ import Testing
     @Test func receiverFlappingAcrossSeveralEndpoints() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        try dir.write("integrations.toml", """
+        try dir.write(
+            "integrations.toml",
+            """
             [integrations.flaky]
             url = "\(receiver.url("/flaky/2/x"))"
             retries = 3
@@ -68,12 +80,18 @@ import Testing
         var lines = (1...40).map { Self.completion($0, id: "flap-\($0)", integration: names[$0 % names.count]) }
         lines.append(Self.completion(41, id: "flap-41", integration: "slow"))
         let input = try dir.write("input.ndjson", lines.joined(separator: "\n") + "\n")
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             lt-send --integrations "$1" --allow-http --allow-private --retry-schedule 20ms --max-retry-after 2s --breaker-failures 1000 \
               --journal "$2" --dead-letter "$3" < "$4" > "$5"
-            """, args: ["", dir.file("integrations.toml"), dir.file("journal"), dir.file("dead.ndjson"), input, dir.file("results.ndjson")])
+            """,
+            args: [
+                "", dir.file("integrations.toml"), dir.file("journal"), dir.file("dead.ndjson"), input,
+                dir.file("results.ndjson"),
+            ])
         #expect(out.status == 1)
-        let summary = try Self.check(dir, input: input, results: [dir.file("results.ndjson")], received: [receiver.recordPath])
+        let summary = try Self.check(
+            dir, input: input, results: [dir.file("results.ndjson")], received: [receiver.recordPath])
         let results = try ToolOutput(stdout: dir.read("results.ndjson"), stderr: "", status: 0).records()
         let status = Dictionary(uniqueKeysWithValues: results.map { ($0["id"] as! String, $0["status"] as! String) })
         for (i, name) in zip(1...40, (1...40).map { names[$0 % names.count] }) {
@@ -81,30 +99,39 @@ import Testing
             #expect(status["flap-\(i)"] == expected, "flap-\(i) via \(name)")
         }
         #expect(status["flap-41"] == "failed")
-        ReliabilityTests.recordFigures("receiver flapping (500s, 429 + Retry-After, 410, closed connections, timeouts)", summary)
+        ReliabilityTests.recordFigures(
+            "receiver flapping (500s, 429 + Retry-After, 410, closed connections, timeouts)", summary)
     }
 
     @Test func lineSendKilledAgainAndAgainThenResumedWithItsJournal() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
         let count = 1500
-        let input = try dir.write("input.ndjson", (1...count).map { Self.completion($0, id: "kill-\($0)") }.joined(separator: "\n") + "\n")
+        let input = try dir.write(
+            "input.ndjson", (1...count).map { Self.completion($0, id: "kill-\($0)") }.joined(separator: "\n") + "\n")
         var resultFiles: [String] = []
         // Three runs killed with SIGKILL once they have reported a random number of lines, then one to
         // the end. Lines skipped as already delivered count too, so each point lies past the last.
         var reached = 0
-        let killPoints = (0..<3).map { _ in reached += Int.random(in: 60...400); return reached }
+        let killPoints = (0..<3).map { _ in
+            reached += Int.random(in: 60...400); return reached
+        }
         for (run, killAfter) in (killPoints + [Int.max]).enumerated() {
             let results = dir.file("results-\(run).ndjson")
             resultFiles.append(results)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = ["-c", "exec \"$0\" --url \"$1\" --allow-http --allow-private --rate 400 --journal \"$2\" --dead-letter \"$3\" < \"$4\" > \"$5\"",
-                           Tool.path("lt-send"), receiver.url(), dir.file("journal"), dir.file("dead.ndjson"), input, results]
+            p.arguments = [
+                "-c",
+                "exec \"$0\" --url \"$1\" --allow-http --allow-private --rate 400 --journal \"$2\" --dead-letter \"$3\" < \"$4\" > \"$5\"",
+                Tool.path("lt-send"), receiver.url(), dir.file("journal"), dir.file("dead.ndjson"), input, results,
+            ]
             try p.run()
             if killAfter != .max {
                 // Wait for the condition (that many results written), then kill without warning.
-                while p.isRunning && dir.read("results-\(run).ndjson").split(separator: "\n").count < killAfter { usleep(2_000) }
+                while p.isRunning && dir.read("results-\(run).ndjson").split(separator: "\n").count < killAfter {
+                    usleep(2_000)
+                }
                 kill(p.processIdentifier, SIGKILL)
             }
             p.waitUntilExit()
@@ -115,16 +142,22 @@ import Testing
         #expect(summary["duplicates"] as? Int == 0, "killed after \(killPoints) results")
         #expect((summary["resent_at_kills"] as? Int ?? 99) <= 3 * 16, "killed after \(killPoints) results")
         let points = killPoints.map(String.init)
-        ReliabilityTests.recordFigures("lt-send killed with SIGKILL three times (after \(points[0]), \(points[1]) and \(points[2]) results), resumed with its journal", summary)
+        ReliabilityTests.recordFigures(
+            "lt-send killed with SIGKILL three times (after \(points[0]), \(points[1]) and \(points[2]) results), resumed with its journal",
+            summary)
     }
 
-    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func warehouseStoppedMidStreamAndStartedAgain() throws {
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote)) func warehouseStoppedMidStreamAndStartedAgain()
+        throws
+    {
         _ = try Services.postgres()
         let dir = try Workdir()
         // A cluster of this test's own, so that stopping it disturbs no other test.
         // Through system(3): a server started from a Foundation Process child leaves waitUntilExit hanging.
         let envFile = dir.file("pg.env")
-        try #require(system("'\(Tool.packageRoot)/scripts/postgres.sh' start > '\(envFile)' 2>&1 </dev/null") == 0, "\(dir.read("pg.env"))")
+        try #require(
+            system("'\(Tool.packageRoot)/scripts/postgres.sh' start > '\(envFile)' 2>&1 </dev/null") == 0,
+            "\(dir.read("pg.env"))")
         var env: [String: String] = [:]
         // Lines of the form: export NAME='value' NAME='value'
         let text = dir.read("pg.env")
@@ -132,9 +165,11 @@ import Testing
         for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
             env[String(text[Range(m.range(at: 1), in: text)!])] = String(text[Range(m.range(at: 2), in: text)!])
         }
-        let pgDir = env["LT_PG_DIR"]!, conninfo = env["LT_TEST_POSTGRES"]!
+        let pgDir = env["LT_PG_DIR"]!
+        let conninfo = env["LT_TEST_POSTGRES"]!
         defer { _ = system("'\(Tool.packageRoot)/scripts/postgres.sh' stop '\(pgDir)' >/dev/null 2>&1") }
-        let load = try Tool.shell("""
+        let load = try Tool.shell(
+            """
             psql "$0" -qAt -c "CREATE TABLE learning_time (user_id integer, course_key varchar(255), enterprise_customer_uuid varchar(36), date date, learning_time_seconds integer)" \
               -c "INSERT INTO learning_time SELECT u, 'course-v1:edX+R+' || (u % 7), '\(Self.enterprise)', DATE '2026-01-01', 60 * u FROM generate_series(1, 150) u"
             """, args: [conninfo])
@@ -143,8 +178,12 @@ import Testing
             let r = system("'\(Tool.packageRoot)/scripts/postgres.sh' \(action) '\(pgDir)' </dev/null >/dev/null 2>&1")
             try #require(r == 0, "postgres.sh \(action) failed")
         }
-        let query = try Interactive("lt-query", ["--warehouse", conninfo, "--table", "LEARNING_TIME", "--no-cache", "--flag", "on",
-                                                 "--batch-window", "1ms", "--retries", "1", "--retry-delay", "10ms", "--breaker-cooldown", "100ms"])
+        let query = try Interactive(
+            "lt-query",
+            [
+                "--warehouse", conninfo, "--table", "LEARNING_TIME", "--no-cache", "--flag", "on",
+                "--batch-window", "1ms", "--retries", "1", "--retry-delay", "10ms", "--breaker-cooldown", "100ms",
+            ])
         var outputs: [String] = []
         var statuses: [String] = []
         func feed(_ users: ClosedRange<Int>) throws {
@@ -172,7 +211,8 @@ import Testing
         #expect(lenient.status == 0)
         #expect(lenient.summary["delivered"] as? Int == 150)
         #expect(lenient.withLearningTime == 100)
-        ReliabilityTests.recordFigures("PostgreSQL stopped for 50 lines of a 150-line stream, then started", lenient.summary)
+        ReliabilityTests.recordFigures(
+            "PostgreSQL stopped for 50 lines of a 150-line stream, then started", lenient.summary)
         // The same lookups under --require-learning-time: the outage's lines are dead-lettered instead.
         let strict = try Self.deliver(outputs, enrichArguments: "--require-learning-time")
         #expect(strict.status == 1, "lines without learning time fail the run")
@@ -186,7 +226,8 @@ import Testing
         var sql = (try String(contentsOfFile: Tool.packageRoot + "/examples/warehouse.sql", encoding: .utf8))
             .components(separatedBy: "INSERT")[0]
         for u in 1...60 {
-            sql += "INSERT INTO LEARNING_TIME VALUES (\(u), 'course-v1:edX+R+\(u % 7)', '\(Self.enterprise)', '2026-01-01', \(60 * u));\n"
+            sql +=
+                "INSERT INTO LEARNING_TIME VALUES (\(u), 'course-v1:edX+R+\(u % 7)', '\(Self.enterprise)', '2026-01-01', \(60 * u));\n"
         }
         let db = try dir.sqliteWarehouse(sql)
         let cache = dir.file("cache")
@@ -195,8 +236,10 @@ import Testing
         if asNobody { chown(dir.path, 65534, 65534) }
         chmod(dir.path, 0o755)
         let args = ["--warehouse", "sqlite:\(db)", "--cache-dir", cache, "--flag", "on", "--batch-window", "1ms"]
-        let query = asNobody
-            ? try Interactive("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Tool.path("lt-query")] + args)
+        let query =
+            asNobody
+            ? try Interactive(
+                "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Tool.path("lt-query")] + args)
             : try Interactive("lt-query", args)
         var found = 0
         var next = 0
@@ -207,7 +250,9 @@ import Testing
                 next += 1
                 let answer = try query.ask(Self.completion(next, id: "cache-\(next)"))
                 answers.append(answer)
-                if answer.contains(#""status":"found""#) && answer.contains(#""total_seconds":\#(60 * next)"#) { found += 1 }
+                if answer.contains(#""status":"found""#) && answer.contains(#""total_seconds":\#(60 * next)"#) {
+                    found += 1
+                }
             }
         }
         let files = { (try? FileManager.default.contentsOfDirectory(atPath: cache).map { cache + "/" + $0 }) ?? [] }
@@ -223,7 +268,8 @@ import Testing
         try feed()
         // Garbage: the cache file replaced by junk (as a copy or an editor would), junk files beside it.
         try #require(FileManager.default.fileExists(atPath: cache + "/lookups.sqlite"), "lt-query made the cache again")
-        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: cache + "/lookups.sqlite"), options: .atomic)
+        try Data(repeating: 0x41, count: 8192).write(
+            to: URL(fileURLWithPath: cache + "/lookups.sqlite"), options: .atomic)
         try Data(repeating: 0x00, count: 4096).write(to: URL(fileURLWithPath: cache + "/lookups.sqlite-journal"))
         try Data("junk".utf8).write(to: URL(fileURLWithPath: cache + "/junk.txt"))
         if asNobody { for f in files() { chown(f, 65534, 65534) } }
@@ -242,17 +288,21 @@ import Testing
         let delivered = try Self.deliver(answers)
         #expect(delivered.status == 0)
         #expect(delivered.withLearningTime == 50)
-        ReliabilityTests.recordFigures("cache folder made read-only, deleted, replaced by junk, replaced by a file, during one lt-query run", delivered.summary)
+        ReliabilityTests.recordFigures(
+            "cache folder made read-only, deleted, replaced by junk, replaced by a file, during one lt-query run",
+            delivered.summary)
     }
 
     @Test func slowConsumerGetsEveryLineAndAClosedPipeEndsEachToolQuietly() throws {
         let dir = try Workdir()
         let db = try dir.sqliteWarehouse(PipelineTests.warehouseSQL)
         let count = 3000
-        let input = try dir.write("input.ndjson", (1...count).map { Self.completion($0, id: "slow-\($0)") }.joined(separator: "\n") + "\n")
+        let input = try dir.write(
+            "input.ndjson", (1...count).map { Self.completion($0, id: "slow-\($0)") }.joined(separator: "\n") + "\n")
         // The whole pipeline into a reader that pauses every 300 results, so every pipe fills up.
         let receiver = try Receiver(in: dir)
-        let slow = try Tool.shell("""
+        let slow = try Tool.shell(
+            """
             lt-query --warehouse "sqlite:$1" --no-cache --flag on < "$2" | lt-enrich --flag on | tee "$3" \\
               | lt-send --url "$4" --allow-http --allow-private --dead-letter "$5" \\
               | python3 -c 'import sys, time
@@ -263,14 +313,25 @@ import Testing
                     n += 1
                     if n % 300 == 0: time.sleep(0.05)
             print(n)' "$6"
-            """, args: ["", db, input, dir.file("enriched.ndjson"), receiver.url(), dir.file("dead.ndjson"), dir.file("results.ndjson")])
-        #expect(slow.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(count), "\(slow.stderr.suffix(300))")
-        let summary = try Self.check(dir, input: dir.file("enriched.ndjson"), results: [dir.file("results.ndjson")], received: [receiver.recordPath])
+            """,
+            args: [
+                "", db, input, dir.file("enriched.ndjson"), receiver.url(), dir.file("dead.ndjson"),
+                dir.file("results.ndjson"),
+            ])
+        #expect(
+            slow.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(count), "\(slow.stderr.suffix(300))")
+        let summary = try Self.check(
+            dir, input: dir.file("enriched.ndjson"), results: [dir.file("results.ndjson")],
+            received: [receiver.recordPath])
         #expect(summary["delivered"] as? Int == count)
         ReliabilityTests.recordFigures("slow consumer: results read with a pause every 300 lines", summary)
-        for tool in ["lt-query --warehouse sqlite:\(db) --no-cache", "lt-enrich", "lt-send --dry-run --url https://partner.example/hook"] {
-            let closed = try Tool.shell("set -o pipefail; \(tool) < \"$1\" | head -n 1 > /dev/null; echo \"status ${PIPESTATUS[0]}\"",
-                                        args: ["", input])
+        for tool in [
+            "lt-query --warehouse sqlite:\(db) --no-cache", "lt-enrich",
+            "lt-send --dry-run --url https://partner.example/hook",
+        ] {
+            let closed = try Tool.shell(
+                "set -o pipefail; \(tool) < \"$1\" | head -n 1 > /dev/null; echo \"status ${PIPESTATUS[0]}\"",
+                args: ["", input])
             #expect(closed.stdout.contains("status 0"), "\(tool): \(closed.stdout) \(closed.stderr.prefix(300))")
             #expect(!closed.stderr.contains("error"), "\(tool): \(closed.stderr.prefix(300))")
         }
@@ -281,17 +342,24 @@ import Testing
         let receiver = try Receiver(in: dir, mode: "slow")
         let token = "tok-" + UUID().uuidString
         let secret = "whsec_" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        try dir.write("integrations.toml", """
+        try dir.write(
+            "integrations.toml",
+            """
             [integrations.p]
             url = "\(receiver.url("/slow/0.3/x"))"
             auth = { type = "bearer", token_env = "P_TOKEN" }
             signing = { secrets_env = "P_SECRET" }
             """)
-        let input = try dir.write("input.ndjson", (1...6).map { Self.completion($0, integration: "p") }.joined(separator: "\n") + "\nbad\n")
+        let input = try dir.write(
+            "input.ndjson", (1...6).map { Self.completion($0, integration: "p") }.joined(separator: "\n") + "\nbad\n")
         let run = Process()
         run.executableURL = URL(fileURLWithPath: "/bin/bash")
-        run.arguments = ["-c", "exec \"$0\" --integrations \"$1\" --allow-http --allow-private --verbose --stats --dead-letter \"$2\" < \"$3\" > \"$4\" 2> \"$5\"",
-                         Tool.path("lt-send"), dir.file("integrations.toml"), dir.file("dead"), input, dir.file("out"), dir.file("err")]
+        run.arguments = [
+            "-c",
+            "exec \"$0\" --integrations \"$1\" --allow-http --allow-private --verbose --stats --dead-letter \"$2\" < \"$3\" > \"$4\" 2> \"$5\"",
+            Tool.path("lt-send"), dir.file("integrations.toml"), dir.file("dead"), input, dir.file("out"),
+            dir.file("err"),
+        ]
         var env = ProcessInfo.processInfo.environment
         env["P_TOKEN"] = token
         env["P_SECRET"] = secret
@@ -300,29 +368,38 @@ import Testing
         // While it runs, the process list must not show the secrets.
         let ps = try Tool.shell("ps -eo args")
         run.waitUntilExit()
-        let dry = try Tool.shell("lt-send --integrations \"$1\" --allow-http --allow-private --dry-run < \"$2\"", args: ["", dir.file("integrations.toml"), input],
-                                 env: ["P_TOKEN": token, "P_SECRET": secret])
-        for (name, text) in [("ps", ps.stdout), ("stdout", dir.read("out")), ("stderr", dir.read("err")), ("dead-letter", dir.read("dead")),
-                             ("dry-run", dry.stdout + dry.stderr)] {
+        let dry = try Tool.shell(
+            "lt-send --integrations \"$1\" --allow-http --allow-private --dry-run < \"$2\"",
+            args: ["", dir.file("integrations.toml"), input],
+            env: ["P_TOKEN": token, "P_SECRET": secret])
+        for (name, text) in [
+            ("ps", ps.stdout), ("stdout", dir.read("out")), ("stderr", dir.read("err")),
+            ("dead-letter", dir.read("dead")),
+            ("dry-run", dry.stdout + dry.stderr),
+        ] {
             #expect(!text.contains(token), "token in \(name)")
             #expect(!text.contains(secret), "secret in \(name)")
             #expect(!text.contains(String(secret.dropFirst(6))), "secret's key in \(name)")
         }
-        #expect(dry.stdout.lowercased().contains("authorization"), "\(dry.stdout.prefix(300)) \(dry.stderr.prefix(300))")
+        #expect(
+            dry.stdout.lowercased().contains("authorization"), "\(dry.stdout.prefix(300)) \(dry.stderr.prefix(300))")
     }
 
     @Test(arguments: ["localhost", "[::ffff:127.0.0.1]"])
     func privateAddressGuardHoldsForNamesAndMappedAddresses(_ host: String) throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let out = try Tool.run("lt-send", ["--url", "http://\(host):\(receiver.port)/hook", "--allow-http", "--retries", "0"],
-                               stdin: #"{"a":1}"# + "\n")
+        let out = try Tool.run(
+            "lt-send", ["--url", "http://\(host):\(receiver.port)/hook", "--allow-http", "--retries", "0"],
+            stdin: #"{"a":1}"# + "\n")
         #expect(out.status == 1)
         #expect(try receiver.requests().isEmpty)
         let result = try out.records().first
         #expect(result?["status"] as? String != "delivered")
-        #expect((result?["error"] as? String ?? "").lowercased().contains("private") || (result?["error"] as? String ?? "").contains("loopback"),
-                "\(result ?? [:])")
+        #expect(
+            (result?["error"] as? String ?? "").lowercased().contains("private")
+                || (result?["error"] as? String ?? "").contains("loopback"),
+            "\(result ?? [:])")
     }
 
     static func recordFigures(_ scenario: String, _ summary: [String: Any]) {

@@ -14,7 +14,8 @@ import Testing
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT")
         p.environment = env
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         p.standardInput = input
         p.standardOutput = output
         p.standardError = FileHandle.nullDevice
@@ -52,7 +53,8 @@ import Testing
     }
 
     @Test func enrichmentIsWrittenWhileTheInputIsStillOpen() throws {
-        let line = #"{"payload":{"completion":{}},"lookup":{"status":"found","total_seconds":90,"last_updated":"2026-01-10T00:00:00Z"}}"#
+        let line =
+            #"{"payload":{"completion":{}},"lookup":{"status":"found","total_seconds":90,"last_updated":"2026-01-10T00:00:00Z"}}"#
         let answers = try answersEachLineWhileInputStaysOpen("lt-enrich", ["--flag", "on"], lines: [line, line])
         #expect(answers.count == 2)
         #expect(answers.first?.contains(#""total_hours":0.03"#) == true)

@@ -10,12 +10,15 @@ public struct CacheMaintenance {
     public static func key(_ text: String) throws -> LookupKey {
         var rest = Substring(text)
         if rest.hasPrefix("learning_time:") { rest = rest.dropFirst("learning_time:".count) }
-        guard let firstColon = rest.firstIndex(of: ":"), let lastColon = rest.lastIndex(of: ":"), firstColon < lastColon else {
-            throw ConfigError("--cache-show \"\(text.prefix(80))\" is not a cache key",
-                              hint: "write it as learning_time:USER_ID:COURSE_KEY:ENTERPRISE_UUID")
+        guard let firstColon = rest.firstIndex(of: ":"), let lastColon = rest.lastIndex(of: ":"), firstColon < lastColon
+        else {
+            throw ConfigError(
+                "--cache-show \"\(text.prefix(80))\" is not a cache key",
+                hint: "write it as learning_time:USER_ID:COURSE_KEY:ENTERPRISE_UUID")
         }
-        return try LookupKey.validated(userID: Int64(rest[..<firstColon]), courseID: String(rest[rest.index(after: firstColon)..<lastColon]),
-                                       enterpriseID: String(rest[rest.index(after: lastColon)...]), from: "--cache-show")
+        return try LookupKey.validated(
+            userID: Int64(rest[..<firstColon]), courseID: String(rest[rest.index(after: firstColon)..<lastColon]),
+            enterpriseID: String(rest[rest.index(after: lastColon)...]), from: "--cache-show")
     }
 
     /// One line per key: what the cache holds and how long it stays fresh.

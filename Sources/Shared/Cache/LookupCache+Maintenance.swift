@@ -1,4 +1,5 @@
 import CSQLite
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,7 +22,8 @@ extension LookupCache {
             let s = try c.prepare("SELECT total, last_updated, expires_at FROM lookups WHERE key = ?")
             s.bind(1, key.cacheKey)
             guard try s.step() else { return nil }
-            return CachedLookup(totalSeconds: s.isNull(0) ? nil : s.int64(0), lastUpdated: s.string(1), expiresAt: s.double(2))
+            return CachedLookup(
+                totalSeconds: s.isNull(0) ? nil : s.int64(0), lastUpdated: s.string(1), expiresAt: s.double(2))
         } catch let e as SQLiteConnection.Failure {
             handle(e, while: "reading")
             return nil
@@ -32,7 +34,8 @@ extension LookupCache {
     public func statistics(now: Double) throws -> CacheStatistics {
         guard isEnabled, let c = connection else { throw unusable }
         do {
-            let s = try c.prepare("SELECT count(*), count(*) - count(total), coalesce(sum(expires_at <= ?), 0) FROM lookups")
+            let s = try c.prepare(
+                "SELECT count(*), count(*) - count(total), coalesce(sum(expires_at <= ?), 0) FROM lookups")
             s.bind(1, now)
             _ = try s.step()
             var bytes: Int64 = 0

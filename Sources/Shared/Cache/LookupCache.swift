@@ -1,4 +1,5 @@
 import CSQLite
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,8 +79,9 @@ public final class LookupCache: LookupStore {
         for p in [path, path + "-wal", path + "-shm"] {
             if let why = Self.refusal(p) { throw CacheFileRefused(reason: why) }
         }
-        let c = try SQLiteConnection(path: path,
-                                     flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW)
+        let c = try SQLiteConnection(
+            path: path,
+            flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW)
         if let why = Self.refusal(path) { throw CacheFileRefused(reason: why) }
         // A connection setting, not a write: needed to read while another process writes.
         try c.execute("PRAGMA busy_timeout = 5000")
@@ -102,7 +104,8 @@ public final class LookupCache: LookupStore {
         // instead of a read() per page; both limits keep memory flat however large the file grows.
         try c.execute("PRAGMA mmap_size = 16777216")
         try c.execute("PRAGMA cache_size = -4096")
-        try c.execute("""
+        try c.execute(
+            """
             BEGIN IMMEDIATE;
             CREATE TABLE IF NOT EXISTS lookups (key TEXT PRIMARY KEY, total INTEGER, last_updated TEXT NOT NULL,
             expires_at REAL NOT NULL) WITHOUT ROWID;
@@ -110,7 +113,8 @@ public final class LookupCache: LookupStore {
             COMMIT
             """)
         selectStatement = try c.prepare("SELECT total, last_updated, expires_at FROM lookups WHERE key = ?")
-        upsertStatement = try c.prepare("INSERT OR REPLACE INTO lookups (key, total, last_updated, expires_at) VALUES (?, ?, ?, ?)")
+        upsertStatement = try c.prepare(
+            "INSERT OR REPLACE INTO lookups (key, total, last_updated, expires_at) VALUES (?, ?, ?, ?)")
         connection = c
         openedFile = fileIdentity()
     }
@@ -196,7 +200,8 @@ public final class LookupCache: LookupStore {
             if readsInTransaction == 0 { try c.execute("BEGIN") }
             readsInTransaction += 1
             guard try s.step() else { return nil }
-            let entry = CachedLookup(totalSeconds: s.isNull(0) ? nil : s.int64(0), lastUpdated: lastUpdatedText(s), expiresAt: s.double(2))
+            let entry = CachedLookup(
+                totalSeconds: s.isNull(0) ? nil : s.int64(0), lastUpdated: lastUpdatedText(s), expiresAt: s.double(2))
             s.reset()
             return entry.expiresAt > now ? entry : nil
         } catch let e as SQLiteConnection.Failure {
@@ -230,7 +235,8 @@ public final class LookupCache: LookupStore {
         guard isEnabled, writable, connection != nil, !entries.isEmpty else { return }
         for (key, total) in entries {
             let life = (total == nil ? negativeTTL : ttl) * (1 - jitter * Double.random(in: 0..<1, using: &random))
-            pendingWrites.append(PendingWrite(key: key.cacheKey, total: total, lastUpdated: lastUpdated, expiresAt: now + life))
+            pendingWrites.append(
+                PendingWrite(key: key.cacheKey, total: total, lastUpdated: lastUpdated, expiresAt: now + life))
         }
         if pendingWrites.count >= Self.writesPerTransaction { flush() }
     }
@@ -260,9 +266,11 @@ public final class LookupCache: LookupStore {
             s.reset()
             try? c.execute("ROLLBACK")
             if e.code & 0xFF == SQLITE_READONLY || e.code & 0xFF == SQLITE_FULL || e.code & 0xFF == SQLITE_CANTOPEN
-                || e.code & 0xFF == SQLITE_IOERR {
+                || e.code & 0xFF == SQLITE_IOERR
+            {
                 writable = false
-                diagnostics?.warning("cannot write the cache \(path): \(e.message); going on without storing results", at: nil)
+                diagnostics?.warning(
+                    "cannot write the cache \(path): \(e.message); going on without storing results", at: nil)
             } else {
                 handle(e, while: "writing")
             }

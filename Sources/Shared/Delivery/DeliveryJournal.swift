@@ -1,5 +1,6 @@
 import CSQLite
 import Crypto
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,8 +39,9 @@ public final class DeliveryJournal {
         lock = try FileLock(path: path + ".lock", what: "the journal")
         repaired = DeliveryJournal.tornTail(walPath: path + "-wal")
         if let size = FileBytes.signature(path)?.size, size > 0, !DeliveryJournal.looksLikeSQLite(path) {
-            throw ConfigError("the journal \(path) is not an lt-send journal (an older text journal, or another file)",
-                              hint: "give --journal a new path; lt-send never overwrites a file it cannot read")
+            throw ConfigError(
+                "the journal \(path) is not an lt-send journal (an older text journal, or another file)",
+                hint: "give --journal a new path; lt-send never overwrites a file it cannot read")
         }
         do {
             db = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
@@ -49,10 +51,12 @@ public final class DeliveryJournal {
             let id = try DeliveryJournal.integer(db, "PRAGMA application_id")
             let tables = try DeliveryJournal.integer(db, "SELECT count(*) FROM sqlite_master")
             if tables != 0 && id != Int64(DeliveryJournal.applicationID) {
-                throw ConfigError("the journal \(path) is a SQLite database but not an lt-send journal",
-                                  hint: "give --journal a new path")
+                throw ConfigError(
+                    "the journal \(path) is a SQLite database but not an lt-send journal",
+                    hint: "give --journal a new path")
             }
-            try db.execute("""
+            try db.execute(
+                """
                 PRAGMA application_id = \(DeliveryJournal.applicationID);
                 CREATE TABLE IF NOT EXISTS scopes (scope INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
                 CREATE TABLE IF NOT EXISTS delivered (
@@ -66,8 +70,9 @@ public final class DeliveryJournal {
             lookup = try db.prepare("SELECT 1 FROM delivered WHERE scope = ? AND id = ?")
             insert = try db.prepare("INSERT OR IGNORE INTO delivered (scope, id, delivered_at_ms) VALUES (?, ?, ?)")
         } catch let e as SQLiteConnection.Failure {
-            throw ConfigError("cannot read the journal \(path): \(e.message)",
-                              hint: "check its permissions; a damaged journal must be restored or replaced")
+            throw ConfigError(
+                "cannot read the journal \(path): \(e.message)",
+                hint: "check its permissions; a damaged journal must be restored or replaced")
         }
     }
 
@@ -87,7 +92,8 @@ public final class DeliveryJournal {
             scopes[name] = s
             return s
         } catch let e as SQLiteConnection.Failure {
-            throw ConfigError("cannot write the journal \(path): \(e.message)", hint: "free disk space or fix permissions")
+            throw ConfigError(
+                "cannot write the journal \(path): \(e.message)", hint: "free disk space or fix permissions")
         }
     }
 
@@ -117,7 +123,9 @@ public final class DeliveryJournal {
     /// may hold a credential and is never written out.
     public static func scopeName(url: HTTPURL) -> String {
         guard url.hasQuery else { return "url:" + url.redacted }
-        let digest = SHA256.hash(data: Array(url.text.utf8)).prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let digest = SHA256.hash(data: Array(url.text.utf8)).prefix(8).map {
+            ($0 < 16 ? "0" : "") + String($0, radix: 16)
+        }.joined()
         return "url:\(url.redacted)?sha256=\(digest)"
     }
 

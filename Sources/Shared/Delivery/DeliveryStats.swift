@@ -18,7 +18,11 @@ public struct DeliveryStats {
 
     mutating func attempt(endpoint: String, httpStatus: Int, seconds: Double) {
         attempts += 1
-        if httpStatus == 0 { transportErrors += 1 } else { httpStatuses[endpoint, default: [:]][httpStatus, default: 0] += 1 }
+        if httpStatus == 0 {
+            transportErrors += 1
+        } else {
+            httpStatuses[endpoint, default: [:]][httpStatus, default: 0] += 1
+        }
         latency.record(seconds)
     }
 
@@ -34,10 +38,13 @@ public struct DeliveryStats {
         func counts(_ c: [DeliveryStatus: Int]) -> String {
             DeliveryStatus.allCases.map { "\($0.rawValue)=\(c[$0, default: 0])" }.joined(separator: " ")
         }
-        var out = ["lines: \(lineCount)  errors: \(errors)",
-                   "deliveries: \(counts(byStatus)) attempts=\(attempts) transport_errors=\(transportErrors)"]
+        var out = [
+            "lines: \(lineCount)  errors: \(errors)",
+            "deliveries: \(counts(byStatus)) attempts=\(attempts) transport_errors=\(transportErrors)",
+        ]
         for name in byEndpoint.keys.sorted() {
-            let http = (httpStatuses[name] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let http = (httpStatuses[name] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                separator: " ")
             out.append("endpoint \(name): \(counts(byEndpoint[name]!))\(http.isEmpty ? "" : " http: \(http)")")
         }
         out.append("latency: \(latency.summaryText)")

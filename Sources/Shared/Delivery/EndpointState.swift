@@ -37,11 +37,13 @@ final class EndpointState {
         }
         for file in [endpoint.certificateFile, endpoint.keyFile].compactMap({ $0 })
         where FileBytes.read(file, limit: 1 << 20) == nil {
-            throw ConfigError("\(endpoint.name): cannot read the client certificate or key \(file)",
-                              hint: "check the path and its permissions")
+            throw ConfigError(
+                "\(endpoint.name): cannot read the client certificate or key \(file)",
+                hint: "check the path and its permissions")
         }
         clientCertificate = try endpoint.certificateFile.map {
-            ClientCertificate(certificatePath: $0, keyPath: endpoint.keyFile, keyPassword: try endpoint.keyPassword.map(resolve))
+            ClientCertificate(
+                certificatePath: $0, keyPath: endpoint.keyFile, keyPassword: try endpoint.keyPassword.map(resolve))
         }
         var authenticators: [any RequestAuthenticator] = []
         switch endpoint.auth {
@@ -51,10 +53,12 @@ final class EndpointState {
             authenticators.append(BearerAuthenticator(token: try resolve(ref)))
             oauth = nil
         case .oauth2(let tokenURL, let clientID, let clientSecret, let scope):
-            let id = try resolve(clientID), secret = try resolve(clientSecret)
+            let id = try resolve(clientID)
+            let secret = try resolve(clientSecret)
             authenticators.append(OAuth2Authenticator(tokenURL: tokenURL))
-            oauth = OAuthTokenSource(tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope,
-                                     timeout: endpoint.timeout)
+            oauth = OAuthTokenSource(
+                tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope,
+                timeout: endpoint.timeout)
         }
         if let ref = endpoint.signingSecrets {
             authenticators.append(SigningAuthenticator(signer: try WebhookSigner(secrets: resolve(ref))))
@@ -63,7 +67,9 @@ final class EndpointState {
             signs = false
         }
         self.authenticators = authenticators
-        self.secrets = secrets.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }).map(String.init) }
+        self.secrets = secrets.flatMap {
+            $0.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }).map(String.init)
+        }
         var policy = options.retry
         if let preset = endpoint.retryPreset { policy.apply(preset) }
         if let schedule = endpoint.retrySchedule {

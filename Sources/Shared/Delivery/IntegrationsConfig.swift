@@ -27,7 +27,8 @@ public struct IntegrationsConfig: Sendable {
 
     public static func load(path: String) throws -> IntegrationsConfig {
         guard let bytes = FileBytes.read(path) else {
-            throw ConfigError("cannot read the integrations file \(path)", hint: "check the path given to --integrations")
+            throw ConfigError(
+                "cannot read the integrations file \(path)", hint: "check the path given to --integrations")
         }
         return try parse(String(decoding: bytes, as: UTF8.self), source: path)
     }
@@ -38,7 +39,9 @@ public struct IntegrationsConfig: Sendable {
             throw ConfigError("\(source):\(e.source.begin.line): \(e.description)", hint: "fix the TOML syntax")
         }
         try checkKeys(table, ["default", "integrations"], at: source)
-        if let d = table["default"], d.string == nil { throw ConfigError("\(source): default must be a string naming an integration") }
+        if let d = table["default"], d.string == nil {
+            throw ConfigError("\(source): default must be a string naming an integration")
+        }
         let defaultName = table["default"]?.string
         guard let integrations = table["integrations"]?.table else {
             throw ConfigError("\(source): no [integrations.NAME] table", hint: "see examples/integrations.toml")
@@ -51,17 +54,24 @@ public struct IntegrationsConfig: Sendable {
             endpoints[name] = try endpoint(name, t, source: source)
         }
         if let d = defaultName, endpoints[d] == nil {
-            throw ConfigError("\(source): default = \"\(d)\" names no integration", hint: "add [integrations.\(d)] or fix the name")
+            throw ConfigError(
+                "\(source): default = \"\(d)\" names no integration", hint: "add [integrations.\(d)] or fix the name")
         }
         return IntegrationsConfig(defaultIntegration: defaultName, endpoints: endpoints)
     }
 
-    private static let secretKeys: Set<String> = ["token", "secret", "secrets", "client_secret", "password", "client_id", "key_password"]
+    private static let secretKeys: Set<String> = [
+        "token", "secret", "secrets", "client_secret", "password", "client_id", "key_password",
+    ]
 
     private static func endpoint(_ name: String, _ t: TOMLTable, source: String) throws -> Endpoint {
         let at = "\(source): integrations.\(name)"
-        try checkKeys(t, ["url", "timeout", "retries", "retry", "retry_schedule", "retry_statuses",
-                       "max_requests_per_minute", "headers", "auth", "signing", "tls"], at: at)
+        try checkKeys(
+            t,
+            [
+                "url", "timeout", "retries", "retry", "retry_schedule", "retry_statuses",
+                "max_requests_per_minute", "headers", "auth", "signing", "tls",
+            ], at: at)
         guard let url = t["url"]?.string else { throw ConfigError("\(at): url is missing or not a string") }
         // Parsed now by libcurl's URL parser; plain http is judged later against --allow-http.
         _ = try HTTPURL(url, what: "\(at).url", allowHTTP: true)
@@ -73,12 +83,16 @@ public struct IntegrationsConfig: Sendable {
             e.timeout = timeout
         }
         if let v = t["retries"] {
-            guard let r = v.int, (0...20).contains(r) else { throw ConfigError("\(at): retries must be an integer from 0 to 20") }
+            guard let r = v.int, (0...20).contains(r) else {
+                throw ConfigError("\(at): retries must be an integer from 0 to 20")
+            }
             e.retries = r
         }
         try retrySettings(t, into: &e, at: at)
         if let v = t["max_requests_per_minute"] {
-            guard let r = v.int, r > 0 else { throw ConfigError("\(at): max_requests_per_minute must be a positive integer") }
+            guard let r = v.int, r > 0 else {
+                throw ConfigError("\(at): max_requests_per_minute must be a positive integer")
+            }
             e.maxRequestsPerMinute = r
         }
         if let v = t["headers"] {
@@ -91,21 +105,29 @@ public struct IntegrationsConfig: Sendable {
         let hasAuth = t["auth"]?.table?["type"]?.string.map { $0 != "none" } ?? false
         for (name, value) in e.headers { try checkHeader(name, value, hasAuth: hasAuth, at: "\(at).headers") }
         if let v = t["auth"] {
-            guard let a = v.table, let type = a["type"]?.string else { throw ConfigError("\(at): auth needs a type (none, bearer or oauth2)") }
+            guard let a = v.table, let type = a["type"]?.string else {
+                throw ConfigError("\(at): auth needs a type (none, bearer or oauth2)")
+            }
             try rejectInlineSecrets(a, at: "\(at).auth")
             let keys: [String: [String]] = [
                 "none": ["type"], "bearer": ["type", "token_env", "token_file"],
-                "oauth2": ["type", "token_url", "client_id_env", "client_id_file", "client_secret_env", "client_secret_file", "scope"],
+                "oauth2": [
+                    "type", "token_url", "client_id_env", "client_id_file", "client_secret_env", "client_secret_file",
+                    "scope",
+                ],
             ]
             if let known = keys[type] { try checkKeys(a, known, at: "\(at).auth (type \(type))") }
             switch type {
             case "none": e.auth = .none
             case "bearer": e.auth = .bearer(try secret(a, "token", at: "\(at).auth"))
             case "oauth2":
-                guard let tokenURL = a["token_url"]?.string else { throw ConfigError("\(at).auth: oauth2 needs token_url") }
+                guard let tokenURL = a["token_url"]?.string else {
+                    throw ConfigError("\(at).auth: oauth2 needs token_url")
+                }
                 _ = try HTTPURL(tokenURL, what: "\(at).auth.token_url", allowHTTP: true)
-                e.auth = .oauth2(tokenURL: tokenURL, clientID: try secret(a, "client_id", at: "\(at).auth"),
-                                 clientSecret: try secret(a, "client_secret", at: "\(at).auth"), scope: a["scope"]?.string)
+                e.auth = .oauth2(
+                    tokenURL: tokenURL, clientID: try secret(a, "client_id", at: "\(at).auth"),
+                    clientSecret: try secret(a, "client_secret", at: "\(at).auth"), scope: a["scope"]?.string)
             default: throw ConfigError("\(at).auth: unknown type \"\(type)\"", hint: "use none, bearer or oauth2")
             }
         }
@@ -120,7 +142,8 @@ public struct IntegrationsConfig: Sendable {
             try rejectInlineSecrets(tls, at: "\(at).tls")
             try checkKeys(tls, ["cert_file", "key_file", "key_password_env", "key_password_file"], at: "\(at).tls")
             guard let cert = tls["cert_file"]?.string else {
-                throw ConfigError("\(at).tls: needs cert_file", hint: "name the PEM client certificate (and key_file for its key)")
+                throw ConfigError(
+                    "\(at).tls: needs cert_file", hint: "name the PEM client certificate (and key_file for its key)")
             }
             e.certificateFile = try readableFile(cert, at: "\(at).tls.cert_file")
             e.keyFile = try tls["key_file"]?.string.map { try readableFile($0, at: "\(at).tls.key_file") }
@@ -141,14 +164,18 @@ public struct IntegrationsConfig: Sendable {
         }
         if let v = t["retry_schedule"] {
             guard let items = v.array?.compactMap({ $0.string }), items.count == v.array?.count, !items.isEmpty,
-                  items.count <= 20 else {
-                throw ConfigError("\(at): retry_schedule must be a list of 1 to 20 durations", hint: "for example [\"30s\", \"5m\", \"1h\"]")
+                items.count <= 20
+            else {
+                throw ConfigError(
+                    "\(at): retry_schedule must be a list of 1 to 20 durations",
+                    hint: "for example [\"30s\", \"5m\", \"1h\"]")
             }
             e.retrySchedule = try items.map { try DurationText.parse($0, option: "\(at).retry_schedule") }
         }
         if let v = t["retry_statuses"] {
             guard let array = v.array else {
-                throw ConfigError("\(at): retry_statuses must be a list", hint: "for example [408, 429, \"5xx\"] or [\"all\"]")
+                throw ConfigError(
+                    "\(at): retry_statuses must be a list", hint: "for example [408, 429, \"5xx\"] or [\"all\"]")
             }
             let items = array.compactMap { $0.int.map(String.init) ?? $0.string }
             guard items.count == array.count else {
@@ -163,30 +190,42 @@ public struct IntegrationsConfig: Sendable {
     /// Throws for the first key of `t` not in `known`, naming the known ones.
     static func checkKeys(_ t: TOMLTable, _ known: [String], at: String) throws {
         for k in t.keys.sorted() where !known.contains(k) {
-            throw ConfigError("\(at): unknown key \"\(k)\"", hint: "known keys: \(known.sorted().joined(separator: ", "))")
+            throw ConfigError(
+                "\(at): unknown key \"\(k)\"", hint: "known keys: \(known.sorted().joined(separator: ", "))")
         }
     }
 
     /// Headers lt-send sets itself, which the file may not set (compared case-insensitively).
-    static let ownedHeaders: Set<String> = ["host", "content-length", "content-type", "transfer-encoding", "connection", "expect"]
+    static let ownedHeaders: Set<String> = [
+        "host", "content-length", "content-type", "transfer-encoding", "connection", "expect",
+    ]
 
     /// A header from the file: a token name (RFC 9110), a value without control characters, and not
     /// one that lt-send owns (the `webhook-*` headers, and Authorization when the integration has auth).
     static func checkHeader(_ name: String, _ value: String, hasAuth: Bool, at: String) throws {
         let tchar = Set("!#$%&'*+-.^_`|~".utf8)
-        let printable = name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "?" }.joined()
-        guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || tchar.contains($0) }) else {
-            throw ConfigError("\(at): header name \"\(printable)\" is not a valid header name",
-                              hint: "use letters, digits and - only, such as X-Source")
+        let printable = name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "?" }
+            .joined()
+        guard !name.isEmpty,
+            name.utf8.allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || tchar.contains($0)
+            })
+        else {
+            throw ConfigError(
+                "\(at): header name \"\(printable)\" is not a valid header name",
+                hint: "use letters, digits and - only, such as X-Source")
         }
         if let bad = value.utf8.first(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
-            throw ConfigError("\(at): the value of header \(name) contains a control character (0x\(String(bad, radix: 16)))",
-                              hint: "header values are one line of text; remove line breaks and control characters")
+            throw ConfigError(
+                "\(at): the value of header \(name) contains a control character (0x\(String(bad, radix: 16)))",
+                hint: "header values are one line of text; remove line breaks and control characters")
         }
         let lower = name.lowercased()
         if ownedHeaders.contains(lower) || lower.hasPrefix("webhook-") || (hasAuth && lower == "authorization") {
-            throw ConfigError("\(at): header \(name) is set by lt-send and may not be set here",
-                              hint: lower == "authorization" ? "auth sets Authorization; remove one of them" : "remove it from headers")
+            throw ConfigError(
+                "\(at): header \(name) is set by lt-send and may not be set here",
+                hint: lower == "authorization"
+                    ? "auth sets Authorization; remove one of them" : "remove it from headers")
         }
     }
 
@@ -199,13 +238,16 @@ public struct IntegrationsConfig: Sendable {
 
     private static func rejectInlineSecrets(_ t: TOMLTable, at: String) throws {
         for k in t.keys where secretKeys.contains(k) {
-            throw ConfigError("\(at): \(k) must not be written in the file", hint: "name its environment variable with \(k)_env or its file with \(k)_file")
+            throw ConfigError(
+                "\(at): \(k) must not be written in the file",
+                hint: "name its environment variable with \(k)_env or its file with \(k)_file")
         }
     }
 
     private static func secret(_ t: TOMLTable, _ base: String, at: String) throws -> SecretReference {
         if let env = t["\(base)_env"]?.string { return .environment(env) }
         if let file = t["\(base)_file"]?.string { return .file(file) }
-        throw ConfigError("\(at): needs \(base)_env or \(base)_file", hint: "secrets are read from an environment variable or a file")
+        throw ConfigError(
+            "\(at): needs \(base)_env or \(base)_file", hint: "secrets are read from an environment variable or a file")
     }
 }

@@ -20,8 +20,9 @@ public final class OAuthTokenSource {
         self.tokenURL = tokenURL
         var fields = [("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", clientSecret)]
         if let scope { fields.append(("scope", scope)) }
-        form = Array(fields.map { "\(OAuthTokenSource.formEncode($0.0))=\(OAuthTokenSource.formEncode($0.1))" }
-            .joined(separator: "&").utf8)
+        form = Array(
+            fields.map { "\(OAuthTokenSource.formEncode($0.0))=\(OAuthTokenSource.formEncode($0.1))" }
+                .joined(separator: "&").utf8)
         self.timeout = timeout
     }
 
@@ -44,8 +45,9 @@ public final class OAuthTokenSource {
         fetching = false
         guard r.status == 200 else {
             let what = r.transportError.map { "failed: \($0)" } ?? "answered \(r.status)"
-            throw DeliveryError("the OAuth2 token endpoint \(what) (\(HTTPURLText.hostPort(tokenURL)))",
-                                hint: "check token_url and the client credentials")
+            throw DeliveryError(
+                "the OAuth2 token endpoint \(what) (\(HTTPURLText.hostPort(tokenURL)))",
+                hint: "check token_url and the client credentials")
         }
         let (access, expiresIn) = try OAuthTokenSource.parse(r.body)
         token = access
@@ -66,7 +68,8 @@ public final class OAuthTokenSource {
         try body.withUnsafeBufferPointer { b in
             let s = JSONScanner(b)
             guard let doc = try? s.document(), s.kind(at: doc.lowerBound) == .object,
-                  let m = try? s.member("access_token", ofObjectAt: doc.lowerBound), let token = s.string(m) else {
+                let m = try? s.member("access_token", ofObjectAt: doc.lowerBound), let token = s.string(m)
+            else {
                 throw DeliveryError("the OAuth2 token endpoint's answer has no access_token", hint: "check token_url")
             }
             let expires = (try? s.member("expires_in", ofObjectAt: doc.lowerBound)).flatMap { $0 }
@@ -78,8 +81,9 @@ public final class OAuthTokenSource {
         var out = ""
         for c in s.utf8 {
             switch c {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(c))
             default:
                 let hex = Array("0123456789ABCDEF".unicodeScalars)

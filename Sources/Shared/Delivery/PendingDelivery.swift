@@ -35,8 +35,10 @@ final class PendingDelivery {
     /// The start of the last non-2xx answer's body.
     var response: String?
 
-    init(location: SourceLocation, line: [UInt8], body: [UInt8], id: String, endpoint: EndpointState,
-         integration: String?, learningTime: Bool?, isCompletion: Bool = true, received: Double) {
+    init(
+        location: SourceLocation, line: [UInt8], body: [UInt8], id: String, endpoint: EndpointState,
+        integration: String?, learningTime: Bool?, isCompletion: Bool = true, received: Double
+    ) {
         self.received = received
         self.location = location
         self.line = line

@@ -112,7 +112,8 @@ public struct RetriedStatuses: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `["all"]`, or statuses and classes such as `[408, 429, "5xx"]`.
     public init(parsing items: [String]) throws {
-        var statuses: Set<Int> = [], classes: Set<Int> = []
+        var statuses: Set<Int> = []
+        var classes: Set<Int> = []
         for item in items {
             let t = item.lowercased()
             if t == "all" {
@@ -122,9 +123,10 @@ public struct RetriedStatuses: Sendable, Equatable, CustomStringConvertible {
             } else if let s = Int(t), (300...599).contains(s), s != 410 {
                 statuses.insert(s)
             } else {
-                throw ConfigError("retry_statuses: \"\(item)\" is not a status from 300 to 599 (but 410), 3xx, 4xx, 5xx "
-                                  + "or all",
-                                  hint: "for example retry_statuses = [408, 429, \"5xx\"]")
+                throw ConfigError(
+                    "retry_statuses: \"\(item)\" is not a status from 300 to 599 (but 410), 3xx, 4xx, 5xx "
+                        + "or all",
+                    hint: "for example retry_statuses = [408, 429, \"5xx\"]")
             }
         }
         self.init(statuses: statuses, classes: classes)

@@ -10,7 +10,9 @@ public enum SecretReference: Sendable, CustomStringConvertible {
         switch self {
         case .environment(let name):
             guard let v = environment[name] else {
-                throw ConfigError("environment variable \(name) is not set", hint: "export \(name) with the secret before running lt-send")
+                throw ConfigError(
+                    "environment variable \(name) is not set",
+                    hint: "export \(name) with the secret before running lt-send")
             }
             value = v
         case .file(let path):
@@ -23,11 +25,13 @@ public enum SecretReference: Sendable, CustomStringConvertible {
             value = String(decoding: bytes, as: UTF8.self)
         }
         if value.isEmpty {
-            throw ConfigError("the secret in \(self) is empty", hint: "put the secret there; an empty one would be sent as it is")
+            throw ConfigError(
+                "the secret in \(self) is empty", hint: "put the secret there; an empty one would be sent as it is")
         }
         if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-            throw ConfigError("the secret in \(self) contains a control character or line break",
-                              hint: "a secret is one line; remove the extra line breaks")
+            throw ConfigError(
+                "the secret in \(self) contains a control character or line break",
+                hint: "a secret is one line; remove the extra line breaks")
         }
         return value
     }

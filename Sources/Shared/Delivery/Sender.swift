@@ -63,8 +63,10 @@ public final class Sender {
     }
 
     /// `transport` and `time` default to libcurl and the system clocks; tests pass fakes.
-    public init(options: SendOptions, environment: [String: String], diagnostics: Diagnostics, metrics: Metrics,
-                output: OutputWriter, transport: Transport? = nil, time: TimeSource = SystemTime()) throws {
+    public init(
+        options: SendOptions, environment: [String: String], diagnostics: Diagnostics, metrics: Metrics,
+        output: OutputWriter, transport: Transport? = nil, time: TimeSource = SystemTime()
+    ) throws {
         self.options = options
         self.diagnostics = diagnostics
         self.metrics = metrics
@@ -73,12 +75,16 @@ public final class Sender {
         signals = StopSignals()
         deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0, lock: "the dead-letter file") }
         journal = try options.journalPath.map { try DeliveryJournal(path: $0) }
-        if let journal, let repaired = journal.repaired { diagnostics.warning("the journal \(journal.path): \(repaired)") }
+        if let journal, let repaired = journal.repaired {
+            diagnostics.warning("the journal \(journal.path): \(repaired)")
+        }
         attemptLog = try options.attemptsPath.map { try AttemptLog(path: $0) }
-        self.transport = try transport
+        self.transport =
+            try transport
             ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
-        scheduler = DeliveryScheduler(globalRate: options.rate, perHost: options.perHost,
-                                      maxHeld: min(options.maxHeld ?? options.window, options.window))
+        scheduler = DeliveryScheduler(
+            globalRate: options.rate, perHost: options.perHost,
+            maxHeld: min(options.maxHeld ?? options.window, options.window))
         if let url = options.url {
             let parsed = try HTTPURL(url, what: "--url", allowHTTP: options.allowHTTP)
             var e = Endpoint(name: "--url", url: url)
@@ -123,7 +129,8 @@ public final class Sender {
         try loop(nil)
         if let j = journal, j.hasUnsynced { unjournaled += j.unsyncedCount }
         guard let halt else { return }
-        let journalNote = unjournaled > 0
+        let journalNote =
+            unjournaled > 0
             ? "; \(unjournaled) deliveries could not be journaled, so a re-run with this journal sends them again" : ""
         switch halt {
         case .recording:
@@ -167,7 +174,7 @@ public final class Sender {
             if reader != nil && inputEnded { return }
             if pending == 0 && (reader == nil || stopDeadline != nil || halt != nil) { return }
 
-            var timeout = 100.0 // ms; also how soon a stop signal is noticed
+            var timeout = 100.0  // ms; also how soon a stop signal is noticed
             if let due = scheduler.nextDue(budget: options.maxElapsed) { timeout = min(timeout, (due - now) * 1000) }
             if scheduler.hasReady && transport.inFlight < options.concurrency { timeout = 0 }
             if let deadline = stopDeadline { timeout = min(timeout, (deadline - now) * 1000) }
@@ -250,9 +257,10 @@ public final class Sender {
         let id = WebhookID.make(for: envelope)
         if let problem = WebhookID.problem(id) {
             // Never sent nor journaled: the id would become a header and a journal entry.
-            return reject(line, "the envelope's id \(problem)",
-                          hint: "an id is 1 to \(WebhookID.maxLength) visible ASCII characters (see docs/contract.md)",
-                          integration: envelope.integration)
+            return reject(
+                line, "the envelope's id \(problem)",
+                hint: "an id is 1 to \(WebhookID.maxLength) visible ASCII characters (see docs/contract.md)",
+                integration: envelope.integration)
         }
         let endpoint: EndpointState
         if let e = urlEndpoint {
@@ -261,9 +269,11 @@ public final class Sender {
             let name = envelope.integration ?? options.integrations?.defaultIntegration
             guard let name, let e = endpoints[name] else {
                 let known = endpoints.keys.sorted().joined(separator: ", ")
-                return reject(line, envelope.integration.map { "unknown integration \"\($0)\" (known: \(known))" }
-                              ?? "the line names no integration and the integrations file sets no default",
-                              id: id, integration: envelope.integration)
+                return reject(
+                    line,
+                    envelope.integration.map { "unknown integration \"\($0)\" (known: \(known))" }
+                        ?? "the line names no integration and the integrations file sets no default",
+                    id: id, integration: envelope.integration)
             }
             endpoint = e
         }
@@ -276,17 +286,20 @@ public final class Sender {
                 return reject(line, "not sent: \(error)", id: id, integration: integration)
             }
             if known {
-                return skip(line, id: id, integration: integration, url: endpoint.displayURL,
-                            reason: "delivered in an earlier run (journal \(journal.path))")
+                return skip(
+                    line, id: id, integration: integration, url: endpoint.displayURL,
+                    reason: "delivered in an earlier run (journal \(journal.path))")
             }
             if let first = inRun[scoped] {
-                return skip(line, id: id, integration: integration, url: endpoint.displayURL,
-                            reason: "same id as \(first), which is under way")
+                return skip(
+                    line, id: id, integration: integration, url: endpoint.displayURL,
+                    reason: "same id as \(first), which is under way")
             }
         }
-        let p = PendingDelivery(location: line.location, line: Array(line.bytes), body: Array(envelope.json.bytes(payload)),
-                                id: id, endpoint: endpoint, integration: integration, learningTime: learningTimeIncluded(envelope),
-                                isCompletion: envelope.isCourseCompletion, received: now)
+        let p = PendingDelivery(
+            location: line.location, line: Array(line.bytes), body: Array(envelope.json.bytes(payload)),
+            id: id, endpoint: endpoint, integration: integration, learningTime: learningTimeIncluded(envelope),
+            isCompletion: envelope.isCourseCompletion, received: now)
         if options.dryRun { return describe(p) }
         if journal != nil { inRun["\(endpoint.journalScope):\(id)"] = line.location }
         pending += 1
@@ -294,8 +307,10 @@ public final class Sender {
         scheduler.enqueue(p)
     }
 
-    private func reject(_ line: InputLine, _ message: String, hint: String = "", id: String? = nil,
-                        integration: String? = nil) {
+    private func reject(
+        _ line: InputLine, _ message: String, hint: String = "", id: String? = nil,
+        integration: String? = nil
+    ) {
         diagnostics.error("rejected: \(message)\(hint.isEmpty ? "" : "; \(hint)")", at: line.location)
         var r = DeliveryResult(line: line.location, status: .rejected)
         r.id = id
@@ -319,7 +334,8 @@ public final class Sender {
 
     private func learningTimeIncluded(_ envelope: Envelope) -> Bool? {
         guard let e = envelope.enrichment, envelope.json.kind(at: e.valueStart) == .object,
-              let m = try? envelope.json.member("learning_time", ofObjectAt: e.valueStart) else { return nil }
+            let m = try? envelope.json.member("learning_time", ofObjectAt: e.valueStart)
+        else { return nil }
         return envelope.json.text(m.value) == "true"
     }
 
@@ -366,8 +382,9 @@ public final class Sender {
             p.tokenUsed = token
         }
         let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body, token: token)
-        let request = HTTPRequest(url: ep.endpoint.url, headers: ep.headers(identity), body: p.body,
-                                  timeout: ep.endpoint.timeout, clientCertificate: ep.clientCertificate)
+        let request = HTTPRequest(
+            url: ep.endpoint.url, headers: ep.headers(identity), body: p.body,
+            timeout: ep.endpoint.timeout, clientCertificate: ep.clientCertificate)
         p.attempts += 1
         if p.attempts == 1 { p.started = now }
         if p.clockStart == nil { p.clockStart = now }
@@ -413,8 +430,10 @@ public final class Sender {
         return "\(ep.hostPort) answered \(r.status)"
     }
 
-    private func attemptEnded(_ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double,
-                              _ now: Double) {
+    private func attemptEnded(
+        _ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double,
+        _ now: Double
+    ) {
         let ep = p.endpoint
         scheduler.releaseHost(ep.host)
         stats.attempt(endpoint: ep.name, httpStatus: r.status, seconds: r.seconds)
@@ -438,16 +457,18 @@ public final class Sender {
             return
         }
         let verdict: RetryPolicy.Verdict = r.permanent ? .permanent : ep.policy.classify(r)
-        scheduler.record(p, healthy: r.status > 0 && r.status < 500 && r.status != 408 && r.status != 429,
-                         cause: failure, now: now)
+        scheduler.record(
+            p, healthy: r.status > 0 && r.status < 500 && r.status != 408 && r.status != 429,
+            cause: failure, now: now)
         switch verdict {
         case .delivered:
             journal?.record(p.id, scope: ep.journalScope)
             finish(p, .delivered, nil, now)
         case .gone:
             ep.goneAt = p.location
-            finish(p, .failed, "\(ep.hostPort) answered 410 Gone; the endpoint's remaining lines are dead-lettered",
-                   now)
+            finish(
+                p, .failed, "\(ep.hostPort) answered 410 Gone; the endpoint's remaining lines are dead-lettered",
+                now)
             for w in scheduler.removeAll(for: ep) {
                 finish(w, .failed, "endpoint \(ep.name) answered 410 Gone (at \(p.location)); not sent", now)
             }
@@ -458,13 +479,16 @@ public final class Sender {
         }
     }
 
-    private func logAttempt(_ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double, error: String?,
-                            response: String?) {
+    private func logAttempt(
+        _ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double, error: String?,
+        response: String?
+    ) {
         guard let attemptLog else { return }
-        let record = AttemptLog.Record(location: p.location, id: p.id, integration: p.integration,
-                                       url: p.endpoint.displayURL,
-                                       attempt: p.attempts, startedAt: startedAt, seconds: seconds,
-                                       httpStatus: r.status == 0 ? nil : r.status, error: error, response: response)
+        let record = AttemptLog.Record(
+            location: p.location, id: p.id, integration: p.integration,
+            url: p.endpoint.displayURL,
+            attempt: p.attempts, startedAt: startedAt, seconds: seconds,
+            httpStatus: r.status == 0 ? nil : r.status, error: error, response: response)
         do { try attemptLog.append(record) } catch {
             diagnostics.error("cannot write the attempts file \(attemptLog.file.path): \(error)", at: p.location)
         }
@@ -472,25 +496,34 @@ public final class Sender {
 
     private func retryOrFail(_ p: PendingDelivery, _ error: String, retryAfter: String?, _ now: Double) {
         let ep = p.endpoint
-        if stopDeadline != nil { return finish(p, .failed, "\(error); interrupted before another attempt (\(signalName))", now) }
+        if stopDeadline != nil {
+            return finish(p, .failed, "\(error); interrupted before another attempt (\(signalName))", now)
+        }
         if let halt { return finish(p, .failed, "\(error); not retried: \(halt.reason)", now) }
         if p.attempts > ep.policy.retries {
             return finish(p, .failed, "\(error) (gave up after \(p.attempts) attempts)", now)
         }
-        let delay = ep.policy.delay(beforeRetry: p.attempts, retryAfter: retryAfter, now: time.wallClock,
-                                    random: Double.random(in: 0...1))
+        let delay = ep.policy.delay(
+            beforeRetry: p.attempts, retryAfter: retryAfter, now: time.wallClock,
+            random: Double.random(in: 0...1))
         if let budget = options.maxElapsed, now + delay - (p.clockStart ?? now) > budget {
-            return finish(p, .failed, "\(error) (gave up after \(p.attempts) attempts: the next would start past --max-elapsed)", now)
+            return finish(
+                p, .failed, "\(error) (gave up after \(p.attempts) attempts: the next would start past --max-elapsed)",
+                now)
         }
-        diagnostics.info("attempt \(p.attempts) to \(ep.name) failed (\(error)); retrying in \(Int(delay * 1000)) ms", at: p.location)
+        diagnostics.info(
+            "attempt \(p.attempts) to \(ep.name) failed (\(error)); retrying in \(Int(delay * 1000)) ms", at: p.location
+        )
         scheduler.retry(p, at: now + delay)
     }
 
     /// A line held by an open breaker past `--max-elapsed`.
     private func giveUpHeld(_ p: PendingDelivery, _ now: Double) {
         let cause = scheduler.openCause(p.endpoint) ?? "failed attempts in a row"
-        finish(p, .failed, "held while the circuit breaker for \(p.endpoint.name) was open (opened by: \(cause)); "
-               + "gave up after \(p.attempts) attempts: --max-elapsed passed", now)
+        finish(
+            p, .failed,
+            "held while the circuit breaker for \(p.endpoint.name) was open (opened by: \(cause)); "
+                + "gave up after \(p.attempts) attempts: --max-elapsed passed", now)
     }
 
     // MARK: - Stopping
@@ -500,7 +533,9 @@ public final class Sender {
     /// Stops reading; lines not in flight are dead-lettered as interrupted, in-flight ones get `grace` seconds.
     private func beginStop(_ now: Double) {
         stopDeadline = now + options.grace
-        diagnostics.warning("\(signalName) received: no more input is read; \(transport.inFlight) transfers in flight get \(options.grace) s to finish")
+        diagnostics.warning(
+            "\(signalName) received: no more input is read; \(transport.inFlight) transfers in flight get \(options.grace) s to finish"
+        )
         let reason = "interrupted before delivery (\(signalName))"
         for p in scheduler.drainAll() {
             if let cause = scheduler.openCause(p.endpoint), p.heldSince != nil {
@@ -541,8 +576,9 @@ public final class Sender {
             drained.append(line.location)
         }
         if let first = drained.first, let last = drained.last {
-            diagnostics.warning("\(drained.count) lines already read from the input (\(first) to \(last)) were not sent; "
-                                + "they are in the results as failed and in the dead-letter file")
+            diagnostics.warning(
+                "\(drained.count) lines already read from the input (\(first) to \(last)) were not sent; "
+                    + "they are in the results as failed and in the dead-letter file")
         }
         commit()
     }
@@ -556,7 +592,8 @@ public final class Sender {
                 ep.oauth?.abandon()
             case .delivery(let p, _, _):
                 scheduler.releaseHost(p.endpoint.host)
-                finish(p, .failed, "interrupted while in flight (\(signalName)); the endpoint may have received it", now)
+                finish(
+                    p, .failed, "interrupted while in flight (\(signalName)); the endpoint may have received it", now)
             }
         }
     }
@@ -584,13 +621,17 @@ public final class Sender {
         metrics.gauge(.taskBacklog, Double(pending))
         if status == .delivered {
             // Only completions count toward the with/without split the specification alerts on.
-            let name: Metric = !p.isCompletion ? .successEnrollment
+            let name: Metric =
+                !p.isCompletion
+                ? .successEnrollment
                 : p.learningTime == true ? .successWithLearningTime : .successWithoutLearningTime
             metrics.increment(name, tags: [("integration", p.endpoint.name)])
-            diagnostics.info("delivered to \(p.endpoint.name) (\(p.httpStatus ?? 0), attempt \(p.attempts))", at: p.location)
+            diagnostics.info(
+                "delivered to \(p.endpoint.name) (\(p.httpStatus ?? 0), attempt \(p.attempts))", at: p.location)
         } else {
-            diagnostics.error("not delivered to \(p.endpoint.name)", at: p.location,
-                              context: ["error": .string(error ?? ""), "retry_count": .int(Int64(max(0, p.attempts - 1)))])
+            diagnostics.error(
+                "not delivered to \(p.endpoint.name)", at: p.location,
+                context: ["error": .string(error ?? ""), "retry_count": .int(Int64(max(0, p.attempts - 1)))])
             writeDeadLetter(p.line, at: p.location)
         }
         emit(r, endpoint: p.endpoint.name)

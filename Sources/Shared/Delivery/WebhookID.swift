@@ -9,13 +9,17 @@ public enum WebhookID {
         let s = envelope.json
         func nested(_ a: StaticString, _ b: StaticString) -> String? {
             guard let o = envelope.payloadMember(a), s.kind(at: o.valueStart) == .object,
-                  let m = try? s.member(b, ofObjectAt: o.valueStart) else { return nil }
+                let m = try? s.member(b, ofObjectAt: o.valueStart)
+            else { return nil }
             return s.string(m) ?? s.text(m.value)
         }
-        let eventType = envelope.payloadMember("event_type").flatMap { s.string($0) }
+        let eventType =
+            envelope.payloadMember("event_type").flatMap { s.string($0) }
             ?? (envelope.isCourseCompletion ? "course_completion" : "event")
-        let parts = [nested("enterprise", "enterprise_customer_uuid"), nested("user", "id"), nested("course", "course_id"),
-                     eventType, nested("completion", "completion_date") ?? nested("enrollment", "enrollment_date")]
+        let parts = [
+            nested("enterprise", "enterprise_customer_uuid"), nested("user", "id"), nested("course", "course_id"),
+            eventType, nested("completion", "completion_date") ?? nested("enrollment", "enrollment_date"),
+        ]
         var digest: SHA256.Digest
         if parts.allSatisfy({ $0 != nil }) {
             digest = SHA256.hash(data: Array(parts.map { $0! }.joined(separator: "\u{1F}").utf8))

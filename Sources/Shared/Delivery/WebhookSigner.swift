@@ -12,7 +12,9 @@ public struct WebhookSigner: Sendable {
         for part in secrets.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }) {
             let text = part.hasPrefix("whsec_") ? part.dropFirst(6) : part[...]
             guard let data = Data(base64Encoded: String(text)), !data.isEmpty else {
-                throw ConfigError("a signing secret is not whsec_ followed by base64", hint: "generate one with: echo whsec_$(head -c 32 /dev/urandom | base64)")
+                throw ConfigError(
+                    "a signing secret is not whsec_ followed by base64",
+                    hint: "generate one with: echo whsec_$(head -c 32 /dev/urandom | base64)")
             }
             keys.append(SymmetricKey(data: data))
         }
@@ -27,6 +29,9 @@ public struct WebhookSigner: Sendable {
         let signatures = keys.map { key in
             "v1," + Data(HMAC<SHA256>.authenticationCode(for: message, using: key)).base64EncodedString()
         }
-        return [("webhook-id", id), ("webhook-timestamp", String(timestamp)), ("webhook-signature", signatures.joined(separator: " "))]
+        return [
+            ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
+            ("webhook-signature", signatures.joined(separator: " ")),
+        ]
     }
 }

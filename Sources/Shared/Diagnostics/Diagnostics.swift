@@ -1,4 +1,5 @@
 import FoundationEssentials
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,7 +55,9 @@ public final class Diagnostics {
     }
 
     /// Reports an error and marks the run as failed.
-    public func error(_ message: String, hint: String = "", at location: SourceLocation? = nil, context: LogContext = [:]) {
+    public func error(
+        _ message: String, hint: String = "", at location: SourceLocation? = nil, context: LogContext = [:]
+    ) {
         hasFailed = true
         errorCount += 1
         emit(.error, message, hint: hint, at: location, context: context)
@@ -65,7 +68,9 @@ public final class Diagnostics {
         self.error(error.message, hint: error.hint, at: location, context: context)
     }
 
-    public func warning(_ message: String, hint: String = "", at location: SourceLocation? = nil, context: LogContext = [:]) {
+    public func warning(
+        _ message: String, hint: String = "", at location: SourceLocation? = nil, context: LogContext = [:]
+    ) {
         warningCount += 1
         emit(.warning, message, hint: hint, at: location, context: context)
     }
@@ -99,19 +104,25 @@ public final class Diagnostics {
     public func reportRepeats() {
         for r in repeats.values.sorted(by: { $0.message < $1.message }) where r.count > repeatsShown {
             let hidden = r.count - repeatsShown
-            write(record(r.level, "\(hidden) more like \"\(r.message)\" not shown", hint: "pass --verbose to see each one",
-                         at: nil, context: ["repeated": .int(Int64(hidden))]))
+            write(
+                record(
+                    r.level, "\(hidden) more like \"\(r.message)\" not shown", hint: "pass --verbose to see each one",
+                    at: nil, context: ["repeated": .int(Int64(hidden))]))
         }
         if overflow > 0 {
-            write(record(.warning, "\(overflow) more warnings and errors of other kinds not shown",
-                         hint: "pass --verbose to see each one", at: nil, context: ["repeated": .int(Int64(overflow))]))
+            write(
+                record(
+                    .warning, "\(overflow) more warnings and errors of other kinds not shown",
+                    hint: "pass --verbose to see each one", at: nil, context: ["repeated": .int(Int64(overflow))]))
         }
         repeats.removeAll()
         overflow = 0
     }
 
-    private func emit(_ level: DiagnosticLevel, _ message: String, hint: String, at location: SourceLocation?,
-                      context: LogContext) {
+    private func emit(
+        _ level: DiagnosticLevel, _ message: String, hint: String, at location: SourceLocation?,
+        context: LogContext
+    ) {
         guard level >= threshold else { return }
         if level >= .warning && threshold >= .warning && !shouldShow(level, message) { return }
         write(record(level, message, hint: hint, at: location, context: context))
@@ -130,14 +141,19 @@ public final class Diagnostics {
         let n = repeats[kind]!.count
         if n == repeatsShown + 1 && !toldAboutRepeats {
             toldAboutRepeats = true
-            write(record(.info, "a problem seen \(repeatsShown) times is counted from now on, not shown; "
-                         + "the counts come at the end", hint: "", at: nil, context: [:]))
+            write(
+                record(
+                    .info,
+                    "a problem seen \(repeatsShown) times is counted from now on, not shown; "
+                        + "the counts come at the end", hint: "", at: nil, context: [:]))
         }
         return n <= repeatsShown
     }
 
-    private func record(_ level: DiagnosticLevel, _ message: String, hint: String, at location: SourceLocation?,
-                        context: LogContext) -> String {
+    private func record(
+        _ level: DiagnosticLevel, _ message: String, hint: String, at location: SourceLocation?,
+        context: LogContext
+    ) -> String {
         switch format {
         case .human:
             var text = "\(tool): \(level.name)"
@@ -145,7 +161,9 @@ public final class Diagnostics {
             text += ": \(message)"
             if !hint.isEmpty { text += "; \(hint)" }
             if !context.isEmpty {
-                text += " (" + context.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\(Diagnostics.text($0.value))" }
+                text +=
+                    " ("
+                    + context.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\(Diagnostics.text($0.value))" }
                     .joined(separator: " ") + ")"
             }
             return mask(text + "\n")

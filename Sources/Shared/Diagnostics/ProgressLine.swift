@@ -27,11 +27,15 @@ public final class ProgressLine {
 
     /// A progress line when stderr is a terminal, stdout is not a pipe or socket, and it is wanted, else nil.
     /// `NO_COLOR` (any value) turns off the dim styling.
-    public static func make(tool: String, wanted: Bool, environment: [String: String], fd: Int32 = 2,
-                            outputFD: Int32 = 1) -> ProgressLine? {
+    public static func make(
+        tool: String, wanted: Bool, environment: [String: String], fd: Int32 = 2,
+        outputFD: Int32 = 1
+    ) -> ProgressLine? {
         guard wanted, isatty(fd) == 1 else { return nil }
         var st = stat()
-        if fstat(outputFD, &st) == 0 && (st.st_mode & S_IFMT == S_IFIFO || st.st_mode & S_IFMT == S_IFSOCK) { return nil }
+        if fstat(outputFD, &st) == 0 && (st.st_mode & S_IFMT == S_IFIFO || st.st_mode & S_IFMT == S_IFSOCK) {
+            return nil
+        }
         return ProgressLine(tool: tool, fd: fd, dim: environment["NO_COLOR"] == nil && environment["TERM"] != "dumb")
     }
 

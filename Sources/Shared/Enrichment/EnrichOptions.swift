@@ -22,7 +22,9 @@ public struct EnrichOptions: Sendable {
     public static func parseField(_ text: String) throws -> [String] {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else {
-            throw ConfigError("--field \(text) is not a dotted path of member names", hint: "for example --field completion.learning_time")
+            throw ConfigError(
+                "--field \(text) is not a dotted path of member names",
+                hint: "for example --field completion.learning_time")
         }
         return parts
     }

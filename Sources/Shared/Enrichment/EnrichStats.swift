@@ -9,6 +9,7 @@ public struct EnrichStats {
 
     public func summary() -> String {
         let reasons = omitted.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        return "lines: \(lines)  errors: \(errors)\nenriched: \(enriched)  omitted: \(reasons.isEmpty ? "none" : reasons)"
+        return
+            "lines: \(lines)  errors: \(errors)\nenriched: \(enriched)  omitted: \(reasons.isEmpty ? "none" : reasons)"
     }
 }

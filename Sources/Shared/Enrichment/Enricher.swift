@@ -18,8 +18,10 @@ public final class Enricher {
     private static let enrichedMarker = Array(#"{"learning_time":true}"#.utf8)
     private var omittedMarkers: [OmissionReason: [UInt8]] = [:]
 
-    public init(flag: EnrichmentFlag, options: EnrichOptions, diagnostics: Diagnostics, metrics: Metrics,
-                output: OutputWriter) {
+    public init(
+        flag: EnrichmentFlag, options: EnrichOptions, diagnostics: Diagnostics, metrics: Metrics,
+        output: OutputWriter
+    ) {
         self.flag = flag
         self.options = options
         self.diagnostics = diagnostics
@@ -54,7 +56,8 @@ public final class Enricher {
         out.removeAll()
         do {
             if let total = line.truncatedFrom {
-                throw InputError("line is \(total) bytes long, over the limit", hint: "split the payload or raise the limit")
+                throw InputError(
+                    "line is \(total) bytes long, over the limit", hint: "split the payload or raise the limit")
             }
             let envelope = try Envelope(line.bytes)
             if envelope.isErrorRecord {
@@ -77,8 +80,10 @@ public final class Enricher {
     }
 
     /// Why a payload goes out without learning time, or nil when it gets it.
-    private func omission(_ envelope: Envelope, _ lookup: LookupResult?,
-                          at location: SourceLocation) -> OmissionReason? {
+    private func omission(
+        _ envelope: Envelope, _ lookup: LookupResult?,
+        at location: SourceLocation
+    ) -> OmissionReason? {
         if let name = envelope.duplicateMember() {
             // Whatever the lookup says, it may be another learner's: the line goes on without learning time.
             diagnostics.warning("\(Envelope.duplicateError(name).description); not enriched", at: location)
@@ -106,13 +111,15 @@ public final class Enricher {
         }
         if let reason = omission(envelope, lookup, at: location) {
             if reason == .unavailable && options.requireLearningTime {
-                throw InputError("learning time is unavailable (\(lookup?.error ?? "warehouse error")) and --require-learning-time is set",
-                                 hint: "re-run this line from the dead-letter file once the warehouse is back")
+                throw InputError(
+                    "learning time is unavailable (\(lookup?.error ?? "warehouse error")) and --require-learning-time is set",
+                    hint: "re-run this line from the dead-letter file once the warehouse is back")
             }
             stats.omitted[reason.rawValue, default: 0] += 1
             metrics.increment(.omitted, tags: [("reason", reason.rawValue)])
             if diagnostics.isOn(.info) {
-                diagnostics.info("passed on without learning time", at: location, context: ["reason": .string(reason.rawValue)])
+                diagnostics.info(
+                    "passed on without learning time", at: location, context: ["reason": .string(reason.rawValue)])
             }
             try write(envelope, payload: nil, enrichment: omittedMarkers[reason]!)
             return
@@ -139,15 +146,18 @@ public final class Enricher {
             valueBytes.append(UInt8(ascii: "}"))
         }
         payloadBytes.removeAll(keepingCapacity: true)
-        let replaced = try splice(s, object: envelope.payload!, members: envelope.payloadMembers, path: options.field[...], into: &payloadBytes)
+        let replaced = try splice(
+            s, object: envelope.payload!, members: envelope.payloadMembers, path: options.field[...],
+            into: &payloadBytes)
         if replaced {
             diagnostics.warning("payload already had \(fieldText); replaced it", at: location)
         }
         stats.enriched += 1
         metrics.increment(.enriched)
         if diagnostics.isOn(.info) {
-            diagnostics.info("learning time added", at: location,
-                             context: ["total_seconds": .int(total), "field": .string(fieldText)])
+            diagnostics.info(
+                "learning time added", at: location,
+                context: ["total_seconds": .int(total), "field": .string(fieldText)])
         }
         try write(envelope, payload: payloadBytes, enrichment: Enricher.enrichedMarker)
     }
@@ -184,13 +194,16 @@ public final class Enricher {
 
     /// Copies the object at `object` with `valueBytes` set at `path`, creating missing parents.
     /// Returns true when a value was already there and got replaced.
-    private func splice(_ s: JSONScanner, object: Range<Int>, members: [JSONMember], path: ArraySlice<String>,
-                        into dest: inout [UInt8]) throws -> Bool {
+    private func splice(
+        _ s: JSONScanner, object: Range<Int>, members: [JSONMember], path: ArraySlice<String>,
+        into dest: inout [UInt8]
+    ) throws -> Bool {
         let name = path.first!
         // Parsers disagree on which of two same-named members counts, so neither is written into.
         if DuplicateMembers.count(name, in: members, of: s) > 1 {
-            throw InputError("cannot write \(fieldText): the payload has \"\(name)\" twice in one object",
-                             hint: "write each member once upstream; parsers disagree on which copy counts")
+            throw InputError(
+                "cannot write \(fieldText): the payload has \"\(name)\" twice in one object",
+                hint: "write each member once upstream; parsers disagree on which copy counts")
         }
         if let m = members.last(where: { s.key(of: $0, equalsString: name) }) {
             dest.append(contentsOf: s.bytes(object.lowerBound..<m.valueStart))
@@ -199,11 +212,13 @@ public final class Enricher {
                 dest.append(contentsOf: valueBytes)
             } else {
                 guard s.kind(at: m.valueStart) == .object else {
-                    throw InputError("cannot write \(fieldText): \(name) is a JSON \(s.kind(at: m.valueStart).rawValue), not an object",
-                                     hint: "choose another --field")
+                    throw InputError(
+                        "cannot write \(fieldText): \(name) is a JSON \(s.kind(at: m.valueStart).rawValue), not an object",
+                        hint: "choose another --field")
                 }
-                replaced = try splice(s, object: m.value, members: try s.members(ofObjectAt: m.valueStart),
-                                      path: path.dropFirst(), into: &dest)
+                replaced = try splice(
+                    s, object: m.value, members: try s.members(ofObjectAt: m.valueStart),
+                    path: path.dropFirst(), into: &dest)
             }
             dest.append(contentsOf: s.bytes(m.valueEnd..<object.upperBound))
             return replaced

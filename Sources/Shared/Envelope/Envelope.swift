@@ -31,22 +31,38 @@ public struct Envelope {
         let doc: Range<Int>
         do { doc = try s.document() } catch let e as JSONError { throw InputError(e) }
         guard s.kind(at: doc.lowerBound) == .object else {
-            throw InputError("line is a JSON \(s.kind(at: doc.lowerBound).rawValue), not an object",
-                             hint: "each line must be a JSON object: a webhook payload or an lt envelope")
+            throw InputError(
+                "line is a JSON \(s.kind(at: doc.lowerBound).rawValue), not an object",
+                hint: "each line must be a JSON object: a webhook payload or an lt envelope")
         }
         let top = try s.members(ofObjectAt: doc.lowerBound)
         members = top
-        var payloadM: JSONMember?, errorM: JSONMember?, lookupM: JSONMember?, enrichM: JSONMember?
-        var idM: JSONMember?, integrationM: JSONMember?, keyM: JSONMember?, eventM: JSONMember?
+        var payloadM: JSONMember?
+        var errorM: JSONMember?
+        var lookupM: JSONMember?
+        var enrichM: JSONMember?
+        var idM: JSONMember?
+        var integrationM: JSONMember?
+        var keyM: JSONMember?
+        var eventM: JSONMember?
         for m in top {
-            if s.key(of: m, equals: "payload") { payloadM = m }
-            else if s.key(of: m, equals: "error") { errorM = m }
-            else if s.key(of: m, equals: "lookup") { lookupM = m }
-            else if s.key(of: m, equals: "enrichment") { enrichM = m }
-            else if s.key(of: m, equals: "id") { idM = m }
-            else if s.key(of: m, equals: "integration") { integrationM = m }
-            else if s.key(of: m, equals: "key") { keyM = m }
-            else if s.key(of: m, equals: "event") { eventM = m }
+            if s.key(of: m, equals: "payload") {
+                payloadM = m
+            } else if s.key(of: m, equals: "error") {
+                errorM = m
+            } else if s.key(of: m, equals: "lookup") {
+                lookupM = m
+            } else if s.key(of: m, equals: "enrichment") {
+                enrichM = m
+            } else if s.key(of: m, equals: "id") {
+                idM = m
+            } else if s.key(of: m, equals: "integration") {
+                integrationM = m
+            } else if s.key(of: m, equals: "key") {
+                keyM = m
+            } else if s.key(of: m, equals: "event") {
+                eventM = m
+            }
         }
         if errorM != nil, s.kind(at: errorM!.valueStart) == .null { errorM = nil }
         isBare = payloadM == nil && errorM == nil
@@ -66,8 +82,9 @@ public struct Envelope {
         if let p = payloadM {
             guard s.kind(at: p.valueStart) == .object else {
                 if errorM != nil { payload = nil; payloadMembers = []; return }
-                throw InputError("\"payload\" is a JSON \(s.kind(at: p.valueStart).rawValue), not an object",
-                                 hint: "the payload must be the webhook's JSON object")
+                throw InputError(
+                    "\"payload\" is a JSON \(s.kind(at: p.valueStart).rawValue), not an object",
+                    hint: "the payload must be the webhook's JSON object")
             }
             payload = p.value
             payloadMembers = try s.members(ofObjectAt: p.valueStart)
@@ -106,8 +123,9 @@ public struct Envelope {
     public func duplicateMember() -> String? {
         if let name = duplicateEnvelopeMember() { return name }
         if let k = keyMember, json.kind(at: k.valueStart) == .object,
-           let km = try? json.members(ofObjectAt: k.valueStart),
-           let name = DuplicateMembers.first(named: Self.keyMembers, in: km, of: json) {
+            let km = try? json.members(ofObjectAt: k.valueStart),
+            let name = DuplicateMembers.first(named: Self.keyMembers, in: km, of: json)
+        {
             return "key.\(name)"
         }
         if let name = DuplicateMembers.first(named: Self.lookupMembers, in: payloadMembers, of: json) {
@@ -115,7 +133,8 @@ public struct Envelope {
         }
         for (outer, inner) in Self.nestedKeyMembers {
             guard let o = payloadMember(outer), json.kind(at: o.valueStart) == .object,
-                  let om = try? json.members(ofObjectAt: o.valueStart) else { continue }
+                let om = try? json.members(ofObjectAt: o.valueStart)
+            else { continue }
             if DuplicateMembers.count(inner, in: om, of: json) > 1 { return "payload.\(outer).\(inner)" }
         }
         return nil
@@ -129,8 +148,9 @@ public struct Envelope {
 
     /// The error for a line whose deciding member appears twice, naming the member.
     public static func duplicateError(_ name: String) -> InputError {
-        InputError("duplicate member \"\(name)\"",
-                   hint: "write each member once: parsers disagree on which copy counts")
+        InputError(
+            "duplicate member \"\(name)\"",
+            hint: "write each member once: parsers disagree on which copy counts")
     }
 
     /// The payload member named `name`, if any.
@@ -141,11 +161,13 @@ public struct Envelope {
     /// The enterprise UUID as written in the key or the payload, without validating it (for flag rules).
     public var enterpriseID: String? {
         if let k = keyMember, json.kind(at: k.valueStart) == .object,
-           let m = try? json.member("enterprise_customer_uuid", ofObjectAt: k.valueStart), let text = json.string(m) {
+            let m = try? json.member("enterprise_customer_uuid", ofObjectAt: k.valueStart), let text = json.string(m)
+        {
             return text
         }
         guard let e = payloadMember("enterprise"), json.kind(at: e.valueStart) == .object,
-              let m = try? json.member("enterprise_customer_uuid", ofObjectAt: e.valueStart) else { return nil }
+            let m = try? json.member("enterprise_customer_uuid", ofObjectAt: e.valueStart)
+        else { return nil }
         return json.string(m)
     }
 
@@ -153,7 +175,11 @@ public struct Envelope {
     /// `user.id`, `course.course_id` and `enterprise.enterprise_customer_uuid`.
     public func lookupKey() throws -> LookupKey {
         if let k = keyMember {
-            guard json.kind(at: k.valueStart) == .object else { throw InputError("\"key\" is not an object", hint: "key must be {\"user_id\", \"course_id\", \"enterprise_customer_uuid\"}") }
+            guard json.kind(at: k.valueStart) == .object else {
+                throw InputError(
+                    "\"key\" is not an object",
+                    hint: "key must be {\"user_id\", \"course_id\", \"enterprise_customer_uuid\"}")
+            }
             let km = try json.members(ofObjectAt: k.valueStart)
             func find(_ n: StaticString) -> JSONMember? { km.first { json.key(of: $0, equals: n) } }
             return try LookupKey.validated(
@@ -172,27 +198,34 @@ public struct Envelope {
         return try LookupKey.validated(
             userID: try userID(nested("user", "id"), field: "user.id"),
             courseID: try stringField(nested("course", "course_id"), field: "course.course_id"),
-            enterpriseID: try stringField(nested("enterprise", "enterprise_customer_uuid"), field: "enterprise.enterprise_customer_uuid"),
+            enterpriseID: try stringField(
+                nested("enterprise", "enterprise_customer_uuid"), field: "enterprise.enterprise_customer_uuid"),
             from: "payload")
     }
 
     /// A user id: a JSON integer, or a string of digits (accepted, as some producers quote ids).
     private func userID(_ m: JSONMember?, field: String) throws -> Int64? {
-        guard let m else { throw InputError("missing \(field)", hint: "every completion needs the learner's numeric user id") }
+        guard let m else {
+            throw InputError("missing \(field)", hint: "every completion needs the learner's numeric user id")
+        }
         switch json.kind(at: m.valueStart) {
         case .number:
             guard let v = json.int64(m) else {
-                throw InputError("\(field) \(json.text(m.value).prefix(40)) is not an integer", hint: "give a positive whole number")
+                throw InputError(
+                    "\(field) \(json.text(m.value).prefix(40)) is not an integer", hint: "give a positive whole number")
             }
             return v
         case .string:
             let text = json.string(m) ?? ""
             guard !text.isEmpty, text.utf8.allSatisfy({ $0 &- 0x30 < 10 }), let v = Int64(text) else {
-                throw InputError("\(field) \"\(text.prefix(40))\" is not a number", hint: "give a positive whole number")
+                throw InputError(
+                    "\(field) \"\(text.prefix(40))\" is not a number", hint: "give a positive whole number")
             }
             return v
         default:
-            throw InputError("\(field) is \(json.kind(at: m.valueStart).rawValue), not an integer", hint: "give a positive whole number")
+            throw InputError(
+                "\(field) is \(json.kind(at: m.valueStart).rawValue), not an integer",
+                hint: "give a positive whole number")
         }
     }
 

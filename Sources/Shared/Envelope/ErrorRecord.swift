@@ -3,8 +3,10 @@
 /// It carries what went wrong, where (tool, source and line number) and the original text, so
 /// the line flows on to lt-send's results and dead-letter file instead of being dropped.
 public enum ErrorRecord {
-    public static func make(tool: String, location: SourceLocation, error: LTError, line: InputLine,
-                            id: String? = nil, integration: String? = nil, into out: inout JSONBuffer) {
+    public static func make(
+        tool: String, location: SourceLocation, error: LTError, line: InputLine,
+        id: String? = nil, integration: String? = nil, into out: inout JSONBuffer
+    ) {
         out.beginObject()
         out.member("id", id)
         out.member("integration", integration)
@@ -27,7 +29,9 @@ public enum ErrorRecord {
         let s = envelope.json
         var parts: [String] = []
         if s.kind(at: e.valueStart) == .object, let members = try? s.members(ofObjectAt: e.valueStart) {
-            var tool = "", origin = "", message = ""
+            var tool = ""
+            var origin = ""
+            var message = ""
             var line = ""
             for m in members {
                 if s.key(of: m, equals: "tool"), let v = s.string(m) { tool = v }

@@ -9,7 +9,8 @@ public struct InputError: LTError {
     }
 
     init(_ json: JSONError) {
-        self.init("not valid JSON: \(json.message) (column \(json.offset + 1))",
-                  hint: "each line must be one JSON object: a webhook payload or an lt envelope")
+        self.init(
+            "not valid JSON: \(json.message) (column \(json.offset + 1))",
+            hint: "each line must be one JSON object: a webhook payload or an lt envelope")
     }
 }

@@ -19,15 +19,21 @@ public struct LookupKey: Hashable, Sendable, CustomStringConvertible {
     public var description: String { cacheKey }
 
     /// Checks each part and builds a key, with a message that names the field at fault.
-    public static func validated(userID: Int64?, courseID: String?, enterpriseID: String?, from origin: String) throws -> LookupKey {
+    public static func validated(userID: Int64?, courseID: String?, enterpriseID: String?, from origin: String) throws
+        -> LookupKey
+    {
         guard let userID else { throw InputError("missing \(origin) user id", hint: "give a positive integer user id") }
-        guard userID > 0 else { throw InputError("user id \(userID) is not positive", hint: "give a positive integer user id") }
+        guard userID > 0 else {
+            throw InputError("user id \(userID) is not positive", hint: "give a positive integer user id")
+        }
         guard let courseID, !courseID.isEmpty else {
-            throw InputError("missing \(origin) course id", hint: "give the course run key, such as course-v1:edX+DemoX+Demo_Course")
+            throw InputError(
+                "missing \(origin) course id", hint: "give the course run key, such as course-v1:edX+DemoX+Demo_Course")
         }
         guard courseID.utf8.count <= maxCourseLength else {
-            throw InputError("course id is \(courseID.utf8.count) bytes long, more than the warehouse's \(maxCourseLength)",
-                             hint: "check that the course id field holds a course run key")
+            throw InputError(
+                "course id is \(courseID.utf8.count) bytes long, more than the warehouse's \(maxCourseLength)",
+                hint: "check that the course id field holds a course run key")
         }
         guard !courseID.utf8.contains(where: { $0 < 0x20 }) else {
             throw InputError("course id contains a control character", hint: "check the course id field")
@@ -36,8 +42,9 @@ public struct LookupKey: Hashable, Sendable, CustomStringConvertible {
             throw InputError("missing \(origin) enterprise customer uuid", hint: "give the enterprise customer's UUID")
         }
         guard isUUID(enterpriseID) else {
-            throw InputError("enterprise customer uuid \"\(enterpriseID.prefix(64))\" is not a UUID",
-                             hint: "use the 36-character form, such as a1b2c3d4-e5f6-7890-abcd-ef1234567890")
+            throw InputError(
+                "enterprise customer uuid \"\(enterpriseID.prefix(64))\" is not a UUID",
+                hint: "use the 36-character form, such as a1b2c3d4-e5f6-7890-abcd-ef1234567890")
         }
         return LookupKey(userID: userID, courseID: courseID, enterpriseID: enterpriseID)
     }

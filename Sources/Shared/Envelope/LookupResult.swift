@@ -27,8 +27,10 @@ public struct LookupResult: Sendable, Equatable {
     public var error: String?
     public var reason: String?
 
-    public init(status: LookupStatus, totalSeconds: Int64? = nil, lastUpdated: String? = nil,
-                source: LookupSource? = nil, error: String? = nil, reason: String? = nil) {
+    public init(
+        status: LookupStatus, totalSeconds: Int64? = nil, lastUpdated: String? = nil,
+        source: LookupSource? = nil, error: String? = nil, reason: String? = nil
+    ) {
         self.status = status
         self.totalSeconds = totalSeconds
         self.lastUpdated = lastUpdated
@@ -50,34 +52,41 @@ public struct LookupResult: Sendable, Equatable {
 
     /// Reads a lookup record from the object at `i`, rejecting fields of the wrong type.
     public static func parse(_ s: JSONScanner, objectAt i: Int) throws -> LookupResult {
-        guard s.kind(at: i) == .object else { throw InputError("\"lookup\" is not an object", hint: "let lt-query write the lookup member") }
+        guard s.kind(at: i) == .object else {
+            throw InputError("\"lookup\" is not an object", hint: "let lt-query write the lookup member")
+        }
         var result = LookupResult(status: .invalid)
         var sawStatus = false
         let members = try s.members(ofObjectAt: i)
         if let name = DuplicateMembers.first(in: members, of: s) {
-            throw InputError("duplicate member \"\(name.prefix(40))\" in lookup",
-                             hint: "let lt-query write the lookup member; a line must not carry it twice")
+            throw InputError(
+                "duplicate member \"\(name.prefix(40))\" in lookup",
+                hint: "let lt-query write the lookup member; a line must not carry it twice")
         }
         for m in members {
             if s.key(of: m, equals: "status") {
                 guard let st = s.string(m).flatMap(LookupStatus.init(rawValue:)) else {
-                    throw InputError("lookup.status \(s.text(m.value).prefix(40)) is not one of \(LookupStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw InputError(
+                        "lookup.status \(s.text(m.value).prefix(40)) is not one of \(LookupStatus.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 result.status = st
                 sawStatus = true
             } else if s.key(of: m, equals: "total_seconds") {
                 if s.kind(at: m.valueStart) == .null { continue }
                 guard let v = s.int64(m) else {
-                    throw InputError("lookup.total_seconds \(s.text(m.value).prefix(40)) is not an integer",
-                                     hint: "total_seconds must be a whole number of seconds")
+                    throw InputError(
+                        "lookup.total_seconds \(s.text(m.value).prefix(40)) is not an integer",
+                        hint: "total_seconds must be a whole number of seconds")
                 }
                 result.totalSeconds = v
             } else if s.key(of: m, equals: "last_updated") {
                 if s.kind(at: m.valueStart) == .null { continue }
                 let text = s.string(m) ?? ""
                 guard Timestamps.isUTCTimestamp(text) else {
-                    throw InputError("lookup.last_updated \(s.text(m.value).prefix(40)) is not a UTC timestamp",
-                                     hint: "use the form 2026-01-10T00:00:00Z")
+                    throw InputError(
+                        "lookup.last_updated \(s.text(m.value).prefix(40)) is not a UTC timestamp",
+                        hint: "use the form 2026-01-10T00:00:00Z")
                 }
                 result.lastUpdated = text
             } else if s.key(of: m, equals: "source") {

@@ -48,11 +48,14 @@ public final class EnrichmentFlag {
 
     /// The flag from the first source that is set (see the type's documentation). A rollout file that
     /// is missing or invalid, or a value that is not a boolean, is a ``RolloutError`` (exit status 2).
-    public static func resolve(option: String?, rollout: String?, environment: [String: String],
-                               diagnostics: Diagnostics? = nil) throws -> EnrichmentFlag {
+    public static func resolve(
+        option: String?, rollout: String?, environment: [String: String],
+        diagnostics: Diagnostics? = nil
+    ) throws -> EnrichmentFlag {
         if let option {
             guard rollout == nil else {
-                throw RolloutError("--flag and --rollout cannot be combined", hint: "--flag decides every line; drop one of them")
+                throw RolloutError(
+                    "--flag and --rollout cannot be combined", hint: "--flag decides every line; drop one of them")
             }
             guard let v = parse(option) else {
                 throw RolloutError("--flag \(option) is not on or off", hint: "use --flag on or --flag off")
@@ -70,7 +73,9 @@ public final class EnrichmentFlag {
         }
         if let text = environment[environmentVariable], !text.isEmpty {
             guard let v = parse(text) else {
-                throw RolloutError("\(environmentVariable)=\(text) is not a boolean", hint: "set it to true or false (also 1/0, on/off, yes/no)")
+                throw RolloutError(
+                    "\(environmentVariable)=\(text) is not a boolean",
+                    hint: "set it to true or false (also 1/0, on/off, yes/no)")
             }
             return EnrichmentFlag(enabled: v, origin: "\(environmentVariable)=\(text)")
         }
@@ -120,9 +125,10 @@ public final class EnrichmentFlag {
         case .reloaded:
             rules = file.rules
             uniform = rules.uniform
-            diagnostics?.warning(uniform == .allOff
-                ? "enrichment is now off (\(origin) changed); payloads pass through without learning time"
-                : "\(origin) changed: enrichment is now \(rules.summary)")
+            diagnostics?.warning(
+                uniform == .allOff
+                    ? "enrichment is now off (\(origin) changed); payloads pass through without learning time"
+                    : "\(origin) changed: enrichment is now \(rules.summary)")
         case .failed(let e):
             diagnostics?.warning(e.description)
         }

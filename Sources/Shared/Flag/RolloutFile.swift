@@ -55,8 +55,10 @@ public final class RolloutFile {
         guard sig != signature else { return .unchanged }
         signature = sig
         guard sig != nil else {
-            return .failed(RolloutError("rollout file \(path) is missing; keeping the last good setting (\(rules.summary))",
-                                        hint: "put the file back, or write {\"enabled\": false} to turn enrichment off"))
+            return .failed(
+                RolloutError(
+                    "rollout file \(path) is missing; keeping the last good setting (\(rules.summary))",
+                    hint: "put the file back, or write {\"enabled\": false} to turn enrichment off"))
         }
         do {
             let new = try RolloutFile.load(path)
@@ -67,14 +69,17 @@ public final class RolloutFile {
         } catch let e as RolloutError {
             return .failed(RolloutError("\(e.message); keeping the last good setting (\(rules.summary))", hint: e.hint))
         } catch {
-            return .failed(RolloutError("rollout file \(path): \(error); keeping the last good setting (\(rules.summary))"))
+            return .failed(
+                RolloutError("rollout file \(path): \(error); keeping the last good setting (\(rules.summary))"))
         }
     }
 
     static func load(_ path: String) throws -> RolloutRules {
         guard let bytes = FileBytes.read(path, limit: 1 << 20) else {
             let reason = access(path, F_OK) == 0 ? "cannot be read or is over 1 MiB" : "does not exist"
-            throw RolloutError("rollout file \(path) \(reason)", hint: "check the path given by --rollout or $\(EnrichmentFlag.rolloutFileVariable)")
+            throw RolloutError(
+                "rollout file \(path) \(reason)",
+                hint: "check the path given by --rollout or $\(EnrichmentFlag.rolloutFileVariable)")
         }
         return try RolloutRules.parse(bytes, file: path)
     }
@@ -82,7 +87,8 @@ public final class RolloutFile {
     static func signature(of path: String) -> Signature? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
-        return Signature(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
-                         modified: st.st_mtim, changed: st.st_ctim)
+        return Signature(
+            device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+            modified: st.st_mtim, changed: st.st_ctim)
     }
 }

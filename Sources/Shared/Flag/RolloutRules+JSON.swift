@@ -1,6 +1,8 @@
 extension RolloutRules {
     /// The members a rollout file may have; any other is an error, so that a typo in a kill switch is loud.
-    static let fileMembers = ["enabled", "percent", "enterprises_in", "enterprises_out", "integrations_in", "integrations_out"]
+    static let fileMembers = [
+        "enabled", "percent", "enterprises_in", "enterprises_out", "integrations_in", "integrations_out",
+    ]
 
     /// Reads a rollout file's JSON text (format in docs/rollout.md), throwing a ``RolloutError`` that names the culprit.
     public static func parse(_ bytes: [UInt8], file: String) throws -> RolloutRules {
@@ -8,12 +10,14 @@ extension RolloutRules {
             let s = JSONScanner(buf)
             let doc: Range<Int>
             do { doc = try s.document() } catch let e as JSONError {
-                throw RolloutError("rollout file \(file) is not valid JSON: \(e.message) (byte \(e.offset + 1))",
-                                   hint: "fix the file; see docs/rollout.md")
+                throw RolloutError(
+                    "rollout file \(file) is not valid JSON: \(e.message) (byte \(e.offset + 1))",
+                    hint: "fix the file; see docs/rollout.md")
             }
             guard s.kind(at: doc.lowerBound) == .object else {
-                throw RolloutError("rollout file \(file) is a JSON \(s.kind(at: doc.lowerBound).rawValue), not an object",
-                                   hint: "write an object such as {\"enabled\": true, \"percent\": 10}")
+                throw RolloutError(
+                    "rollout file \(file) is a JSON \(s.kind(at: doc.lowerBound).rawValue), not an object",
+                    hint: "write an object such as {\"enabled\": true, \"percent\": 10}")
             }
             var rules = RolloutRules(enabled: false)
             var sawEnabled = false
@@ -24,13 +28,19 @@ extension RolloutRules {
                 }
                 switch name {
                 case "enabled":
-                    guard s.kind(at: m.valueStart) == .bool else { throw fail("must be true or false", "write \"enabled\": false to turn enrichment off") }
+                    guard s.kind(at: m.valueStart) == .bool else {
+                        throw fail("must be true or false", "write \"enabled\": false to turn enrichment off")
+                    }
                     rules.enabled = s[m.valueStart] == UInt8(ascii: "t")
                     sawEnabled = true
                 case "percent":
-                    rules.percentHundredths = try percentHundredths(s.text(m.value), isNumber: s.kind(at: m.valueStart) == .number, fail: fail)
+                    rules.percentHundredths = try percentHundredths(
+                        s.text(m.value), isNumber: s.kind(at: m.valueStart) == .number, fail: fail)
                 case "enterprises_in", "enterprises_out", "integrations_in", "integrations_out":
-                    guard s.kind(at: m.valueStart) == .array else { throw fail("must be an array of strings", "for example [\"a1b2c3d4-e5f6-7890-abcd-ef1234567890\"]") }
+                    guard s.kind(at: m.valueStart) == .array else {
+                        throw fail(
+                            "must be an array of strings", "for example [\"a1b2c3d4-e5f6-7890-abcd-ef1234567890\"]")
+                    }
                     var names: Set<String> = []
                     var i = s.skipWhitespace(m.valueStart + 1)
                     while i < m.valueEnd - 1 {
@@ -38,7 +48,10 @@ extension RolloutRules {
                         let end = try s.stringEnd(from: i).end
                         let text = s.decodeString(i..<end) ?? ""
                         if name.hasPrefix("enterprises") {
-                            guard LookupKey.isUUID(text) else { throw fail("holds \"\(text)\", which is not an enterprise UUID", "use the 8-4-4-4-12 form") }
+                            guard LookupKey.isUUID(text) else {
+                                throw fail(
+                                    "holds \"\(text)\", which is not an enterprise UUID", "use the 8-4-4-4-12 form")
+                            }
                             names.insert(text.lowercased())
                         } else {
                             names.insert(text)
@@ -57,18 +70,22 @@ extension RolloutRules {
                 }
             }
             guard sawEnabled else {
-                throw RolloutError("rollout file \(file) has no \"enabled\"", hint: "add \"enabled\": true or \"enabled\": false")
+                throw RolloutError(
+                    "rollout file \(file) has no \"enabled\"", hint: "add \"enabled\": true or \"enabled\": false")
             }
             return rules
         }
     }
 
     /// A percentage written as a plain decimal with at most two decimals (`25`, `12.5`, `0.01`), in hundredths.
-    static func percentHundredths(_ text: String, isNumber: Bool, fail: (String, String) -> RolloutError) throws -> Int {
+    static func percentHundredths(_ text: String, isNumber: Bool, fail: (String, String) -> RolloutError) throws -> Int
+    {
         let hint = "write a number from 0 to 100 with at most two decimals, such as 25 or 12.5"
         guard isNumber else { throw fail("must be a number from 0 to 100", hint) }
         if text.hasPrefix("-") { throw fail("is \(text), outside 0 to 100", hint) }
-        guard !text.contains(where: { $0 == "e" || $0 == "E" }) else { throw fail("is \(text); write it without an exponent", hint) }
+        guard !text.contains(where: { $0 == "e" || $0 == "E" }) else {
+            throw fail("is \(text); write it without an exponent", hint)
+        }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         var fraction = parts.count > 1 ? String(parts[1]) : ""
         while fraction.count > 2 && fraction.hasSuffix("0") { fraction.removeLast() }

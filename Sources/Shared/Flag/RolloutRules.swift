@@ -17,8 +17,11 @@ public struct RolloutRules: Sendable, Equatable {
     public var integrationsIn: Set<String>
     public var integrationsOut: Set<String>
 
-    public init(enabled: Bool, percentHundredths: Int = 10000, enterprisesIn: Set<String> = [], enterprisesOut: Set<String> = [],
-                integrationsIn: Set<String> = [], integrationsOut: Set<String> = []) {
+    public init(
+        enabled: Bool, percentHundredths: Int = 10000, enterprisesIn: Set<String> = [],
+        enterprisesOut: Set<String> = [],
+        integrationsIn: Set<String> = [], integrationsOut: Set<String> = []
+    ) {
         self.enabled = enabled
         self.percentHundredths = percentHundredths
         self.enterprisesIn = Set(enterprisesIn.map { $0.lowercased() })
@@ -66,10 +69,13 @@ public struct RolloutRules: Sendable, Equatable {
     public var summary: String {
         guard enabled else { return "off for every line" }
         var parts: [String] = []
-        let whole = percentHundredths / 100, frac = percentHundredths % 100
+        let whole = percentHundredths / 100
+        let frac = percentHundredths % 100
         let percent = frac == 0 ? "\(whole)" : "\(whole).\(frac < 10 ? "0" : "")\(frac % 10 == 0 ? frac / 10 : frac)"
         parts.append("on for \(percent)% of enterprises")
-        func count(_ n: Int, _ what: String, _ side: String) { if n > 0 { parts.append("\(n) \(what)\(n == 1 ? "" : "s") always \(side)") } }
+        func count(_ n: Int, _ what: String, _ side: String) {
+            if n > 0 { parts.append("\(n) \(what)\(n == 1 ? "" : "s") always \(side)") }
+        }
         count(enterprisesIn.count, "enterprise", "in")
         count(enterprisesOut.count, "enterprise", "out")
         count(integrationsIn.count, "integration", "in")

@@ -14,7 +14,9 @@ public enum AddressGuard {
         public init(_ text: String) throws {
             let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
             guard let address = parts.first, let b = AddressGuard.bytes(of: address) else {
-                throw ConfigError("--allow-address: \"\(text)\" is not an IP address or network", hint: "use a form such as 10.20.0.0/16 or fd00::/8")
+                throw ConfigError(
+                    "--allow-address: \"\(text)\" is not an IP address or network",
+                    hint: "use a form such as 10.20.0.0/16 or fd00::/8")
             }
             let p = parts.count == 2 ? Int(parts[1]) : b.count * 8
             guard let p, (0...(b.count * 8)).contains(p) else {
@@ -61,13 +63,13 @@ public enum AddressGuard {
         if mapped || nat64 {
             return isPublicV4(UInt32(b[12]) << 24 | UInt32(b[13]) << 16 | UInt32(b[14]) << 8 | UInt32(b[15]))
         }
-        if b[0..<15].allSatisfy({ $0 == 0 }) { return false }        // :: and ::1
-        if b[0] & 0xFE == 0xFC { return false }                      // fc00::/7 unique local
-        if b[0] == 0xFE && b[1] & 0xC0 == 0x80 { return false }      // fe80::/10 link-local
-        if b[0] == 0xFE && b[1] & 0xC0 == 0xC0 { return false }      // fec0::/10 site-local (deprecated)
-        if b[0] == 0xFF { return false }                             // multicast
-        if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8 { return false } // documentation
-        if b[0] == 0x01 && b[1..<8].allSatisfy({ $0 == 0 }) { return false }             // 100::/64 discard
+        if b[0..<15].allSatisfy({ $0 == 0 }) { return false }  // :: and ::1
+        if b[0] & 0xFE == 0xFC { return false }  // fc00::/7 unique local
+        if b[0] == 0xFE && b[1] & 0xC0 == 0x80 { return false }  // fe80::/10 link-local
+        if b[0] == 0xFE && b[1] & 0xC0 == 0xC0 { return false }  // fec0::/10 site-local (deprecated)
+        if b[0] == 0xFF { return false }  // multicast
+        if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8 { return false }  // documentation
+        if b[0] == 0x01 && b[1..<8].allSatisfy({ $0 == 0 }) { return false }  // 100::/64 discard
         return true
     }
 

@@ -40,8 +40,10 @@ public final class CurlMulti {
         t.startedAt = Timestamps.monotonic()
         let code = curl_multi_add_handle(multi, t.handle)
         guard code == CURLM_OK else {
-            var r = HTTPResponse(status: 0, transportError: "libcurl could not start the transfer: "
-                                 + String(cString: curl_multi_strerror(code)))
+            var r = HTTPResponse(
+                status: 0,
+                transportError: "libcurl could not start the transfer: "
+                    + String(cString: curl_multi_strerror(code)))
             r.permanent = true
             refused.append((t, r))
             return
@@ -68,7 +70,8 @@ public final class CurlMulti {
         var left: Int32 = 0
         while let msg = curl_multi_info_read(multi, &left) {
             guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle,
-                  let t = running.removeValue(forKey: easy) else { continue }
+                let t = running.removeValue(forKey: easy)
+            else { continue }
             let code = lt_curl_msg_result(msg)
             curl_multi_remove_handle(multi, easy)
             done.append((t, t.response(code)))

@@ -1,7 +1,8 @@
+import CCurl
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CCurl
 
 /// Owns one libcurl easy handle, reused request after request so its connection stays warm.
 /// It is the project's one HTTP client: lt-send's deliveries (through ``CurlMulti``), OAuth2 token
@@ -47,21 +48,22 @@ public final class CurlTransfer {
         if let ca = settings.caCertPath { try set(CURLOPT_CAINFO, ca, "CURLOPT_CAINFO", safety: "TLS trust") }
         if let dir = settings.caCertDirectory { try set(CURLOPT_CAPATH, dir, "CURLOPT_CAPATH", safety: "TLS trust") }
         try set(CURLOPT_OPENSOCKETDATA, me, "CURLOPT_OPENSOCKETDATA", safety: "the destination address check")
-        try check(lt_curl_setopt_opensocket(h) { user, _, address in
-            let t = Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue()
-            guard let address else { return -1 }
-            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-            guard lt_curl_sockaddr_ip(address, &text, socklen_t(text.count)) == 0 else {
-                t.refusedAddress = "a non-IP address"
-                return -1
-            }
-            let ip = String(cString: text)
-            guard t.settings.admits(ip) else {
-                t.refusedAddress = ip
-                return -1  // CURL_SOCKET_BAD: libcurl moves to the next address, or fails the transfer
-            }
-            return lt_curl_open_socket(address)
-        }, "CURLOPT_OPENSOCKETFUNCTION", safety: "the destination address check")
+        try check(
+            lt_curl_setopt_opensocket(h) { user, _, address in
+                let t = Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue()
+                guard let address else { return -1 }
+                var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+                guard lt_curl_sockaddr_ip(address, &text, socklen_t(text.count)) == 0 else {
+                    t.refusedAddress = "a non-IP address"
+                    return -1
+                }
+                let ip = String(cString: text)
+                guard t.settings.admits(ip) else {
+                    t.refusedAddress = ip
+                    return -1  // CURL_SOCKET_BAD: libcurl moves to the next address, or fails the transfer
+                }
+                return lt_curl_open_socket(address)
+            }, "CURLOPT_OPENSOCKETFUNCTION", safety: "the destination address check")
         try set(CURLOPT_ERRORBUFFER, UnsafeRawPointer(errorBuffer), "CURLOPT_ERRORBUFFER")
         try set(CURLOPT_NOSIGNAL, 1, "CURLOPT_NOSIGNAL")
         try set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS), "CURLOPT_HTTP_VERSION")
@@ -69,36 +71,38 @@ public final class CurlTransfer {
         try set(CURLOPT_USERAGENT, settings.userAgent, "CURLOPT_USERAGENT")
         // The one write sink: keeps the body up to the cap, reads and drops the rest.
         try set(CURLOPT_WRITEDATA, me, "CURLOPT_WRITEDATA")
-        try check(lt_curl_setopt_write(h, CURLOPT_WRITEFUNCTION) { data, size, count, user in
-            let t = Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue()
-            let n = size * count
-            let room = max(0, t.settings.maxResponseBody - t.responseBody.count)
-            if n > room { t.truncated = true }
-            if room > 0, let data {
-                data.withMemoryRebound(to: UInt8.self, capacity: n) {
-                    t.responseBody.append(contentsOf: UnsafeBufferPointer(start: $0, count: min(n, room)))
-                }
-            }
-            return n
-        }, "CURLOPT_WRITEFUNCTION")
-        try set(CURLOPT_HEADERDATA, me, "CURLOPT_HEADERDATA")
-        try check(lt_curl_setopt_write(h, CURLOPT_HEADERFUNCTION) { data, size, count, user in
-            let t = Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue()
-            let n = size * count
-            // Only Retry-After matters; compare its name without building a String per header.
-            if let data, n > 12 {
-                let isRetryAfter = data.withMemoryRebound(to: UInt8.self, capacity: n) { p in
-                    strncasecmp(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self), "retry-after:", 12) == 0
-                }
-                if isRetryAfter {
-                    let line = data.withMemoryRebound(to: UInt8.self, capacity: n) {
-                        String(decoding: UnsafeBufferPointer(start: $0 + 12, count: n - 12), as: UTF8.self)
+        try check(
+            lt_curl_setopt_write(h, CURLOPT_WRITEFUNCTION) { data, size, count, user in
+                let t = Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue()
+                let n = size * count
+                let room = max(0, t.settings.maxResponseBody - t.responseBody.count)
+                if n > room { t.truncated = true }
+                if room > 0, let data {
+                    data.withMemoryRebound(to: UInt8.self, capacity: n) {
+                        t.responseBody.append(contentsOf: UnsafeBufferPointer(start: $0, count: min(n, room)))
                     }
-                    t.retryAfter = line.trimmed(" \t\r\n")
                 }
-            }
-            return n
-        }, "CURLOPT_HEADERFUNCTION")
+                return n
+            }, "CURLOPT_WRITEFUNCTION")
+        try set(CURLOPT_HEADERDATA, me, "CURLOPT_HEADERDATA")
+        try check(
+            lt_curl_setopt_write(h, CURLOPT_HEADERFUNCTION) { data, size, count, user in
+                let t = Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue()
+                let n = size * count
+                // Only Retry-After matters; compare its name without building a String per header.
+                if let data, n > 12 {
+                    let isRetryAfter = data.withMemoryRebound(to: UInt8.self, capacity: n) { p in
+                        strncasecmp(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self), "retry-after:", 12) == 0
+                    }
+                    if isRetryAfter {
+                        let line = data.withMemoryRebound(to: UInt8.self, capacity: n) {
+                            String(decoding: UnsafeBufferPointer(start: $0 + 12, count: n - 12), as: UTF8.self)
+                        }
+                        t.retryAfter = line.trimmed(" \t\r\n")
+                    }
+                }
+                return n
+            }, "CURLOPT_HEADERFUNCTION")
     }
 
     deinit {
@@ -131,7 +135,9 @@ public final class CurlTransfer {
         try check(lt_curl_setopt_ptr(handle, option, value), name, safety: safety)
     }
 
-    private func set(_ option: CURLoption, _ value: UnsafeMutableRawPointer?, _ name: String, safety: String? = nil) throws {
+    private func set(_ option: CURLoption, _ value: UnsafeMutableRawPointer?, _ name: String, safety: String? = nil)
+        throws
+    {
         try check(lt_curl_setopt_ptr(handle, option, value), name, safety: safety)
     }
 
@@ -156,11 +162,13 @@ public final class CurlTransfer {
         switch request.method {
         case .post:
             try set(CURLOPT_POST, 1, "CURLOPT_POST")
-            try check(lt_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)),
-                      "CURLOPT_POSTFIELDSIZE_LARGE")
+            try check(
+                lt_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)),
+                "CURLOPT_POSTFIELDSIZE_LARGE")
             try request.body.withUnsafeBufferPointer { b in
-                try set(CURLOPT_COPYPOSTFIELDS, UnsafeRawPointer(b.baseAddress ?? UnsafePointer(bitPattern: 1)!),
-                        "CURLOPT_COPYPOSTFIELDS")
+                try set(
+                    CURLOPT_COPYPOSTFIELDS, UnsafeRawPointer(b.baseAddress ?? UnsafePointer(bitPattern: 1)!),
+                    "CURLOPT_COPYPOSTFIELDS")
             }
         case .get:
             try set(CURLOPT_HTTPGET, 1, "CURLOPT_HTTPGET")

@@ -1,6 +1,9 @@
 /// One request to send.
 public struct HTTPRequest: Sendable {
-    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+    public enum Method: String, Sendable {
+        case get = "GET"
+        case post = "POST"
+    }
 
     public var method: Method = .post
     public var url: String
@@ -11,8 +14,10 @@ public struct HTTPRequest: Sendable {
     /// The certificate presented when the server asks for one (mutual TLS).
     public var clientCertificate: ClientCertificate?
 
-    public init(method: Method = .post, url: String, headers: [(String, String)], body: [UInt8], timeout: Double,
-                clientCertificate: ClientCertificate? = nil) {
+    public init(
+        method: Method = .post, url: String, headers: [(String, String)], body: [UInt8], timeout: Double,
+        clientCertificate: ClientCertificate? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -18,8 +18,9 @@ public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
         defer { curl_url_cleanup(u) }
         let rc = lt_curl_url_set(u, CURLUPART_URL, text, 0)
         guard rc == CURLUE_OK else {
-            throw ConfigError("\(what) is not a URL libcurl can send (\(String(cString: curl_url_strerror(rc))))",
-                              hint: "write it as https://host[:port]/path")
+            throw ConfigError(
+                "\(what) is not a URL libcurl can send (\(String(cString: curl_url_strerror(rc))))",
+                hint: "write it as https://host[:port]/path")
         }
         func part(_ p: CURLUPart, _ flags: UInt32 = 0) -> String? {
             var out: UnsafeMutablePointer<CChar>?
@@ -31,20 +32,24 @@ public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
         let host = part(CURLUPART_HOST) ?? ""
         // Before anything that prints the URL: userinfo may hold a password.
         if part(CURLUPART_USER) != nil || part(CURLUPART_PASSWORD) != nil {
-            throw ConfigError("\(what) has a user name or password in it (\(scheme)://…@\(host))",
-                              hint: "remove them from the URL and set auth in the integrations file instead")
+            throw ConfigError(
+                "\(what) has a user name or password in it (\(scheme)://…@\(host))",
+                hint: "remove them from the URL and set auth in the integrations file instead")
         }
         switch scheme {
         case "https": break
         case "http":
             guard allowHTTP else {
-                throw ConfigError("\(what) uses plain http (\(HTTPURL.withoutQuery(text).prefix(80)))",
-                                  hint: "use https, or pass --allow-http for a test receiver")
+                throw ConfigError(
+                    "\(what) uses plain http (\(HTTPURL.withoutQuery(text).prefix(80)))",
+                    hint: "use https, or pass --allow-http for a test receiver")
             }
         default:
             throw ConfigError("\(what) is not an http(s) URL (scheme \"\(scheme)\")", hint: "use an https:// URL")
         }
-        guard !host.isEmpty else { throw ConfigError("\(what) has no host", hint: "write it as https://host[:port]/path") }
+        guard !host.isEmpty else {
+            throw ConfigError("\(what) has no host", hint: "write it as https://host[:port]/path")
+        }
         self.text = text
         self.scheme = scheme
         self.host = host

@@ -16,7 +16,9 @@ public final class AppendFile {
         self.path = path
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw IOError(.appending, "cannot open \(path) for appending: \(String(cString: strerror(errno)))", hint: "check the path and its permissions")
+            throw IOError(
+                .appending, "cannot open \(path) for appending: \(String(cString: strerror(errno)))",
+                hint: "check the path and its permissions")
         }
         if let lock {
             do { try FileLock.acquire(fd: fd, path: path, what: lock) } catch {

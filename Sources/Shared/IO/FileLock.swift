@@ -16,8 +16,9 @@ public final class FileLock {
         self.path = path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw ConfigError("cannot open \(path) to lock \(what): \(String(cString: strerror(errno)))",
-                              hint: "check the path and its permissions")
+            throw ConfigError(
+                "cannot open \(path) to lock \(what): \(String(cString: strerror(errno)))",
+                hint: "check the path and its permissions")
         }
         do { try FileLock.acquire(fd: fd, path: path, what: what) } catch {
             close(fd)
@@ -37,11 +38,13 @@ public final class FileLock {
         probe.l_whence = Int16(SEEK_SET)
         let holder = fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != Int16(F_UNLCK) ? " (pid \(probe.l_pid))" : ""
         guard reason == EAGAIN || reason == EACCES else {
-            throw ConfigError("cannot lock \(what) \(path): \(String(cString: strerror(reason)))",
-                              hint: "put it on a local filesystem that supports locks")
+            throw ConfigError(
+                "cannot lock \(what) \(path): \(String(cString: strerror(reason)))",
+                hint: "put it on a local filesystem that supports locks")
         }
-        throw ConfigError("\(what) \(path) is in use by another process\(holder)",
-                          hint: "one lt-send at a time may write it: wait for that one to end, or give this run its own file")
+        throw ConfigError(
+            "\(what) \(path) is in use by another process\(holder)",
+            hint: "one lt-send at a time may write it: wait for that one to end, or give this run its own file")
     }
 
     deinit { close(fd) }

@@ -47,7 +47,9 @@ public final class LineReader {
     private var eof = false
     private var atStartOfInput = true
 
-    public init(fd: Int32, sourceName: String, ownsFD: Bool = false, chunkSize: Int = 1 << 17, maxLineLength: Int = 64 << 20) {
+    public init(
+        fd: Int32, sourceName: String, ownsFD: Bool = false, chunkSize: Int = 1 << 17, maxLineLength: Int = 64 << 20
+    ) {
         self.fd = fd
         self.sourceName = sourceName
         self.ownsFD = ownsFD
@@ -65,7 +67,9 @@ public final class LineReader {
         if path == "-" { return LineReader(fd: 0, sourceName: "<stdin>") }
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw IOError(.reading, "cannot open \(path): \(String(cString: strerror(errno)))", hint: "check the path and its permissions")
+            throw IOError(
+                .reading, "cannot open \(path): \(String(cString: strerror(errno)))",
+                hint: "check the path and its permissions")
         }
         return LineReader(fd: fd, sourceName: path, ownsFD: true)
     }
@@ -144,9 +148,10 @@ public final class LineReader {
         if e > s && buffer[e - 1] == 0x0D { e -= 1 }
         onLine?(consumedTo - start)
         start = consumedTo
-        return InputLine(bytes: UnsafeBufferPointer(start: buffer + s, count: e - s),
-                         location: SourceLocation(source: sourceName, line: lineNumber),
-                         truncatedFrom: truncatedFrom)
+        return InputLine(
+            bytes: UnsafeBufferPointer(start: buffer + s, count: e - s),
+            location: SourceLocation(source: sourceName, line: lineNumber),
+            truncatedFrom: truncatedFrom)
     }
 
     /// Consumes a line past the length limit, keeping only its first kilobyte for the error record.
@@ -169,8 +174,9 @@ public final class LineReader {
                 end = keep + rest
                 lineNumber += 1
                 start = keep
-                return InputLine(bytes: UnsafeBufferPointer(start: buffer, count: keep),
-                                 location: SourceLocation(source: sourceName, line: lineNumber), truncatedFrom: total)
+                return InputLine(
+                    bytes: UnsafeBufferPointer(start: buffer, count: keep),
+                    location: SourceLocation(source: sourceName, line: lineNumber), truncatedFrom: total)
             }
             total += end - before
             end = keep
@@ -178,8 +184,9 @@ public final class LineReader {
         lineNumber += 1
         start = keep
         end = keep
-        return InputLine(bytes: UnsafeBufferPointer(start: buffer, count: keep),
-                         location: SourceLocation(source: sourceName, line: lineNumber), truncatedFrom: total)
+        return InputLine(
+            bytes: UnsafeBufferPointer(start: buffer, count: keep),
+            location: SourceLocation(source: sourceName, line: lineNumber), truncatedFrom: total)
     }
 
     private func fill() throws {

@@ -64,7 +64,9 @@ public struct JSONBuffer {
     public mutating func raw(_ json: [UInt8]) { beforeValue(); bytes.append(contentsOf: json) }
 
     /// Appends a whole `"key": value` member copied from input.
-    public mutating func rawMember(_ member: UnsafeBufferPointer<UInt8>) { beforeValue(); bytes.append(contentsOf: member) }
+    public mutating func rawMember(_ member: UnsafeBufferPointer<UInt8>) {
+        beforeValue(); bytes.append(contentsOf: member)
+    }
 
     public mutating func stringOrNull(_ s: String?) { if let s { string(s) } else { null() } }
 
@@ -85,7 +87,9 @@ public struct JSONBuffer {
             case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             case 0..<0x20, 0x7F:
                 let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(c >> 4)], hex[Int(c & 15)]])
+                out.append(contentsOf: [
+                    0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(c >> 4)], hex[Int(c & 15)],
+                ])
             default: out.append(c)
             }
         }

@@ -21,7 +21,13 @@ enum JSONObjectCoding {
     }
 
     private enum Value: Codable {
-        case null, bool(Bool), int(Int64), double(Double), string(String), array([Value]), object([String: Value])
+        case null
+        case bool(Bool)
+        case int(Int64)
+        case double(Double)
+        case string(String)
+        case array([Value])
+        case object([String: Value])
 
         init(_ any: Any) throws {
             switch any {
@@ -52,11 +58,17 @@ enum JSONObjectCoding {
                 return
             }
             let single = try decoder.singleValueContainer()
-            if single.decodeNil() { self = .null }
-            else if let b = try? single.decode(Bool.self) { self = .bool(b) }
-            else if let i = try? single.decode(Int64.self) { self = .int(i) }
-            else if let d = try? single.decode(Double.self) { self = .double(d) }
-            else { self = .string(try single.decode(String.self)) }
+            if single.decodeNil() {
+                self = .null
+            } else if let b = try? single.decode(Bool.self) {
+                self = .bool(b)
+            } else if let i = try? single.decode(Int64.self) {
+                self = .int(i)
+            } else if let d = try? single.decode(Double.self) {
+                self = .double(d)
+            } else {
+                self = .string(try single.decode(String.self))
+            }
         }
 
         func encode(to encoder: Encoder) throws {

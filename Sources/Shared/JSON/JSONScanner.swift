@@ -66,10 +66,14 @@ public struct JSONScanner {
             guard j < count, base[j] == UInt8(ascii: "\"") else { throw JSONError("expected a string key", at: j) }
             let (keyEnd, esc) = try stringEnd(from: j)
             var k = skipWhitespace(keyEnd)
-            guard k < count, base[k] == UInt8(ascii: ":") else { throw JSONError("expected ':' after an object key", at: k) }
+            guard k < count, base[k] == UInt8(ascii: ":") else {
+                throw JSONError("expected ':' after an object key", at: k)
+            }
             k = skipWhitespace(k + 1)
             let vEnd = try valueEnd(from: k)
-            out.append(JSONMember(start: j, keyStart: j + 1, keyEnd: keyEnd - 1, keyHasEscapes: esc, valueStart: k, valueEnd: vEnd))
+            out.append(
+                JSONMember(
+                    start: j, keyStart: j + 1, keyEnd: keyEnd - 1, keyHasEscapes: esc, valueStart: k, valueEnd: vEnd))
             j = skipWhitespace(vEnd)
             guard j < count else { throw JSONError("unterminated object", at: j) }
             if base[j] == UInt8(ascii: "}") { return out }
@@ -98,7 +102,8 @@ public struct JSONScanner {
         if !m.keyHasEscapes {
             var name = name
             return name.withUTF8 { n in
-                n.count == m.keyEnd - m.keyStart && (n.count == 0 || memcmp(base + m.keyStart, n.baseAddress!, n.count) == 0)
+                n.count == m.keyEnd - m.keyStart
+                    && (n.count == 0 || memcmp(base + m.keyStart, n.baseAddress!, n.count) == 0)
             }
         }
         return keyText(m) == name
@@ -152,7 +157,8 @@ public struct JSONScanner {
                     i += 1
                     continue
                 }
-                throw JSONError(isObject ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array", at: i)
+                throw JSONError(
+                    isObject ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array", at: i)
             }
         }
     }
@@ -160,7 +166,9 @@ public struct JSONScanner {
     private func keyAndColon(at i: Int) throws -> Int {
         guard i < count, base[i] == UInt8(ascii: "\"") else { throw JSONError("expected a string key", at: i) }
         var j = skipWhitespace(try stringEnd(from: i).end)
-        guard j < count, base[j] == UInt8(ascii: ":") else { throw JSONError("expected ':' after an object key", at: j) }
+        guard j < count, base[j] == UInt8(ascii: ":") else {
+            throw JSONError("expected ':' after an object key", at: j)
+        }
         j = skipWhitespace(j + 1)
         return j
     }
@@ -186,13 +194,17 @@ public struct JSONScanner {
         }
         if j < count && base[j] == UInt8(ascii: ".") {
             j += 1
-            guard j < count, isDigit(base[j]) else { throw JSONError("invalid number: digits expected after '.'", at: j) }
+            guard j < count, isDigit(base[j]) else {
+                throw JSONError("invalid number: digits expected after '.'", at: j)
+            }
             while j < count && isDigit(base[j]) { j += 1 }
         }
         if j < count && (base[j] == UInt8(ascii: "e") || base[j] == UInt8(ascii: "E")) {
             j += 1
             if j < count && (base[j] == UInt8(ascii: "+") || base[j] == UInt8(ascii: "-")) { j += 1 }
-            guard j < count, isDigit(base[j]) else { throw JSONError("invalid number: digits expected in exponent", at: j) }
+            guard j < count, isDigit(base[j]) else {
+                throw JSONError("invalid number: digits expected in exponent", at: j)
+            }
             while j < count && isDigit(base[j]) { j += 1 }
         }
         return j
@@ -213,7 +225,7 @@ public struct JSONScanner {
                 guard j + 1 < count else { break }
                 switch base[j + 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
-                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     j += 2
                 case UInt8(ascii: "u"):
                     guard j + 6 <= count, (2..<6).allSatisfy({ hexValue(base[j + $0]) != nil }) else {
@@ -236,7 +248,8 @@ public struct JSONScanner {
     private func utf8SequenceEnd(from j: Int) throws -> Int {
         let c = base[j]
         let n: Int
-        var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+        var lo: UInt8 = 0x80
+        var hi: UInt8 = 0xBF
         switch c {
         case 0xC2...0xDF: n = 2
         case 0xE0: n = 3; lo = 0xA0
@@ -245,7 +258,9 @@ public struct JSONScanner {
         case 0xF0: n = 4; lo = 0x90
         case 0xF1...0xF3: n = 4
         case 0xF4: n = 4; hi = 0x8F
-        default: throw JSONError("invalid UTF-8 byte 0x\(String(c, radix: 16, uppercase: true)); the line must be UTF-8", at: j)
+        default:
+            throw JSONError(
+                "invalid UTF-8 byte 0x\(String(c, radix: 16, uppercase: true)); the line must be UTF-8", at: j)
         }
         guard j + n <= count else { throw JSONError("truncated UTF-8 sequence; the line must be UTF-8", at: j) }
         let c1 = base[j + 1]
@@ -260,7 +275,7 @@ public struct JSONScanner {
     /// when `range` does not hold a string, so that a number or an object is never read as one.
     public func decodeString(_ range: Range<Int>) -> String? {
         guard range.lowerBound >= 0, range.upperBound <= count, range.count >= 2,
-              base[range.lowerBound] == UInt8(ascii: "\""), base[range.upperBound - 1] == UInt8(ascii: "\"")
+            base[range.lowerBound] == UInt8(ascii: "\""), base[range.upperBound - 1] == UInt8(ascii: "\"")
         else { return nil }
         return unescaped(range)
     }
@@ -303,7 +318,9 @@ public struct JSONScanner {
             case UInt8(ascii: "u"):
                 var scalar = hex4(inner, j)
                 j += 4
-                if (0xD800..<0xDC00).contains(scalar), j + 6 <= inner.count, inner[j] == UInt8(ascii: "\\"), inner[j + 1] == UInt8(ascii: "u") {
+                if (0xD800..<0xDC00).contains(scalar), j + 6 <= inner.count, inner[j] == UInt8(ascii: "\\"),
+                    inner[j + 1] == UInt8(ascii: "u")
+                {
                     let low = hex4(inner, j + 2)
                     if (0xDC00..<0xE000).contains(low) {
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)

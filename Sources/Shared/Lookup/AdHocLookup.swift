@@ -13,7 +13,8 @@ public struct AdHocLookup {
     public func record(for key: LookupKey) throws -> [UInt8] {
         let started = Timestamps.monotonic()
         defer { resolver.finish() }
-        let result = try resolver.known(key)
+        let result =
+            try resolver.known(key)
             ?? resolver.collect(resolver.submit([key]))[key]
             ?? LookupResult(status: .unavailable, error: "the warehouse gave no answer for the key")
         var json = JSONBuffer()

@@ -46,8 +46,10 @@ public final class LookupPipeline {
     private var nextLook = 0.0
     private var scratch = JSONBuffer(capacity: 4096)
 
-    public init(resolver: LookupResolver, flag: EnrichmentFlag,
-                options: LookupOptions, diagnostics: Diagnostics, metrics: Metrics, output: OutputWriter) {
+    public init(
+        resolver: LookupResolver, flag: EnrichmentFlag,
+        options: LookupOptions, diagnostics: Diagnostics, metrics: Metrics, output: OutputWriter
+    ) {
         self.resolver = resolver
         self.flag = flag
         self.options = options
@@ -139,7 +141,8 @@ public final class LookupPipeline {
         let envelope: Envelope
         do {
             if let total = line.truncatedFrom {
-                throw InputError("line is \(total) bytes long, over the limit", hint: "split the payload or raise the limit")
+                throw InputError(
+                    "line is \(total) bytes long, over the limit", hint: "split the payload or raise the limit")
             }
             envelope = try Envelope(line.bytes)
         } catch let e as LTError {
@@ -308,10 +311,12 @@ public final class LookupPipeline {
     private func log(_ key: LookupKey, _ r: LookupResult, seconds: Double, source: LookupSource) {
         let level: DiagnosticLevel = r.status == .found ? .info : .warning
         guard r.status == .found || r.status == .notFound, diagnostics.isOn(level) else { return }
-        var context: LogContext = ["user_id": .int(key.userID), "course_id": .string(key.courseID),
-                                   "enterprise_uuid": .string(key.enterpriseID),
-                                   "query_duration_ms": .double((seconds * 1e6).rounded() / 1e3),
-                                   "source": .string(source.rawValue)]
+        var context: LogContext = [
+            "user_id": .int(key.userID), "course_id": .string(key.courseID),
+            "enterprise_uuid": .string(key.enterpriseID),
+            "query_duration_ms": .double((seconds * 1e6).rounded() / 1e3),
+            "source": .string(source.rawValue),
+        ]
         if let total = r.totalSeconds {
             context["total_seconds"] = .int(total)
             diagnostics.info("learning time found", context: context)

@@ -40,8 +40,10 @@ public final class LookupResolver {
         case failed(any Error)
     }
 
-    public init(warehouse: Warehouse, store: (any LookupStore)?, options: LookupOptions, diagnostics: Diagnostics,
-                metrics: Metrics) {
+    public init(
+        warehouse: Warehouse, store: (any LookupStore)?, options: LookupOptions, diagnostics: Diagnostics,
+        metrics: Metrics
+    ) {
         self.warehouse = warehouse as? ConcurrentWarehouse ?? SerialStatements(warehouse)
         self.store = store
         self.options = options
@@ -80,8 +82,10 @@ public final class LookupResolver {
         let ticket = Ticket(id: nextTicket)
         nextTicket += 1
         stats.batches += 1
-        waiting.append(Flight(ticket: ticket.id, keys: keys, requestID: WarehouseStatement.newRequestID(),
-                              attempts: options.retries + 1, delay: options.retryDelay, probing: false))
+        waiting.append(
+            Flight(
+                ticket: ticket.id, keys: keys, requestID: WarehouseStatement.newRequestID(),
+                attempts: options.retries + 1, delay: options.retryDelay, probing: false))
         sendDue()
         // A warehouse that answers when asked has answered now.
         pump(waitingUpTo: 0)
@@ -103,8 +107,9 @@ public final class LookupResolver {
     /// again cannot help, and answering `unavailable` would send partners lines without learning time.
     public func collect(_ ticket: Ticket) throws -> [LookupKey: LookupResult] {
         while answered[ticket.id] == nil {
-            precondition(inFlight[ticket.id] != nil || waiting.contains { $0.ticket == ticket.id },
-                         "batch \(ticket.id) was not submitted or was collected already")
+            precondition(
+                inFlight[ticket.id] != nil || waiting.contains { $0.ticket == ticket.id },
+                "batch \(ticket.id) was not submitted or was collected already")
             pump(waitingUpTo: 1)
         }
         switch answered.removeValue(forKey: ticket.id)! {
@@ -135,8 +140,10 @@ public final class LookupResolver {
     private func send(_ flight: Flight) {
         inFlight[flight.ticket] = flight
         stats.roundTrips += 1
-        warehouse.submit(WarehouseStatement(ticket: flight.ticket, keys: flight.keys, attempt: flight.attempt,
-                                            requestID: flight.requestID))
+        warehouse.submit(
+            WarehouseStatement(
+                ticket: flight.ticket, keys: flight.keys, attempt: flight.attempt,
+                requestID: flight.requestID))
     }
 
     /// Sends the waiting batches that are due, as the breaker allows. New batches are held while
@@ -219,26 +226,35 @@ public final class LookupResolver {
         if f.attempt >= f.attempts {
             breaker.record(healthy: false, now: Timestamps.monotonic())
             let what = f.probing ? "the probe after the cooldown failed" : "after \(f.attempts) attempts"
-            diagnostics.error("the warehouse query failed; \(f.keys.count) keys marked unavailable \(what)",
-                              hint: "lookups fail fast for \(options.breakerCooldown) s, then one batch probes",
-                              context: ["error": .string(e.description), "retry_count": .int(Int64(f.attempt - 1)),
-                                        "keys": .int(Int64(f.keys.count))])
+            diagnostics.error(
+                "the warehouse query failed; \(f.keys.count) keys marked unavailable \(what)",
+                hint: "lookups fail fast for \(options.breakerCooldown) s, then one batch probes",
+                context: [
+                    "error": .string(e.description), "retry_count": .int(Int64(f.attempt - 1)),
+                    "keys": .int(Int64(f.keys.count)),
+                ])
             answered[f.ticket] = .results(unavailable(f.keys, e.description))
             return
         }
         if breaker.isOpen {
             // Another batch used up its retries meanwhile: this one fails fast too.
             stats.failedFast += 1
-            diagnostics.error("the warehouse query failed; \(f.keys.count) keys marked unavailable",
-                              hint: "another batch opened the breaker; lookups fail fast for \(options.breakerCooldown) s",
-                              context: ["error": .string(e.description), "retry_count": .int(Int64(f.attempt - 1)),
-                                        "keys": .int(Int64(f.keys.count))])
+            diagnostics.error(
+                "the warehouse query failed; \(f.keys.count) keys marked unavailable",
+                hint: "another batch opened the breaker; lookups fail fast for \(options.breakerCooldown) s",
+                context: [
+                    "error": .string(e.description), "retry_count": .int(Int64(f.attempt - 1)),
+                    "keys": .int(Int64(f.keys.count)),
+                ])
             answered[f.ticket] = .results(unavailable(f.keys, e.description))
             return
         }
-        diagnostics.warning("the warehouse query failed; retrying in \(Int(f.delay * 1000)) ms",
-                            context: ["error": .string(e.description), "retry_count": .int(Int64(f.attempt)),
-                                      "keys": .int(Int64(f.keys.count))])
+        diagnostics.warning(
+            "the warehouse query failed; retrying in \(Int(f.delay * 1000)) ms",
+            context: [
+                "error": .string(e.description), "retry_count": .int(Int64(f.attempt)),
+                "keys": .int(Int64(f.keys.count)),
+            ])
         f.due = Timestamps.monotonic() + f.delay * Double.random(in: 0.8...1.2)
         f.delay *= 2
         waiting.append(f)
@@ -278,7 +294,8 @@ public final class LookupResolver {
                 out[k] = LookupResult(status: .unavailable, error: message)
                 continue
             }
-            let r = t.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: today, source: .warehouse) }
+            let r =
+                t.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: today, source: .warehouse) }
                 ?? LookupResult(status: .notFound, lastUpdated: today, source: .warehouse)
             out[k] = r
             log(k, r, seconds: seconds, source: .warehouse)
@@ -313,10 +330,12 @@ public final class LookupResolver {
     private func log(_ key: LookupKey, _ r: LookupResult, seconds: Double, source: LookupSource) {
         let level: DiagnosticLevel = r.status == .found ? .info : .warning
         guard r.status == .found || r.status == .notFound, diagnostics.isOn(level) else { return }
-        var context: LogContext = ["user_id": .int(key.userID), "course_id": .string(key.courseID),
-                                   "enterprise_uuid": .string(key.enterpriseID),
-                                   "query_duration_ms": .double((seconds * 1e6).rounded() / 1e3),
-                                   "source": .string(source.rawValue)]
+        var context: LogContext = [
+            "user_id": .int(key.userID), "course_id": .string(key.courseID),
+            "enterprise_uuid": .string(key.enterpriseID),
+            "query_duration_ms": .double((seconds * 1e6).rounded() / 1e3),
+            "source": .string(source.rawValue),
+        ]
         if let total = r.totalSeconds {
             context["total_seconds"] = .int(total)
             diagnostics.info("learning time found", context: context)

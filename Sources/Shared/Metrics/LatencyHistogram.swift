@@ -10,8 +10,9 @@ import Histogram
 public struct LatencyHistogram: Sendable {
     private static let scale = 1e6
     private static let highest: UInt64 = 3_600_000_000
-    private var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: highest,
-                                              numberOfSignificantValueDigits: .two)
+    private var histogram = Histogram<UInt64>(
+        lowestDiscernibleValue: 1, highestTrackableValue: highest,
+        numberOfSignificantValueDigits: .two)
     /// Values recorded.
     public private(set) var count = 0
     /// Their exact sum, in the values' unit.

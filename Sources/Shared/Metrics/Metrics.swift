@@ -90,7 +90,8 @@ public final class Metrics {
     private func record(_ metric: Metric, _ value: Double, _ tags: [(String, String)]) {
         let now = Timestamps.monotonic()
         if let statsd {
-            let tagText = tags.isEmpty ? statsdTags : statsdTags + "," + tags.map { "\($0):\($1)" }.joined(separator: ",")
+            let tagText =
+                tags.isEmpty ? statsdTags : statsdTags + "," + tags.map { "\($0):\($1)" }.joined(separator: ",")
             switch metric.kind {
             case .histogram:
                 statsd.send("\(metric.rawValue):\(Metrics.number(value * metric.statsdFactor))|h\(tagText)")

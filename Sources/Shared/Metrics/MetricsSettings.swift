@@ -20,8 +20,10 @@ public struct MetricsSettings: Sendable {
     var statsdTags: [(String, String)] { datadogTags + tags }
 
     /// Settings from the options (`tags` as given to `--metrics-tag`) and `environment`.
-    public static func resolve(statsd option: String?, file: String?, interval: Double, tags: [String],
-                               environment: [String: String]) throws -> MetricsSettings {
+    public static func resolve(
+        statsd option: String?, file: String?, interval: Double, tags: [String],
+        environment: [String: String]
+    ) throws -> MetricsSettings {
         var s = MetricsSettings()
         s.filePath = file
         s.fileInterval = interval
@@ -33,7 +35,9 @@ public struct MetricsSettings: Sendable {
         } else if let host = environment["DD_AGENT_HOST"], !host.isEmpty {
             let port = environment["DD_DOGSTATSD_PORT"].flatMap { $0.isEmpty ? nil : $0 } ?? "8125"
             guard UInt16(port) != nil else {
-                throw ConfigError("DD_DOGSTATSD_PORT=\(port) is not a port number", hint: "set it to the agent's UDP port, such as 8125")
+                throw ConfigError(
+                    "DD_DOGSTATSD_PORT=\(port) is not a port number",
+                    hint: "set it to the agent's UDP port, such as 8125")
             }
             s.statsdURL = "statsd://\(host):\(port)"
         }
@@ -60,9 +64,11 @@ public struct MetricsSettings: Sendable {
         }
         let key = String(text[..<colon])
         let value = String(text[text.index(after: colon)...])
-        let keyOK = key.first.map { $0.isASCII && $0.isLetter } == true
+        let keyOK =
+            key.first.map { $0.isASCII && $0.isLetter } == true
             && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
-        let valueOK = !value.isEmpty && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.:/".contains($0)) }
+        let valueOK =
+            !value.isEmpty && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.:/".contains($0)) }
         guard keyOK, valueOK, text.count <= 200 else {
             throw ConfigError("\(origin) \(text.prefix(60)) is not a valid tag", hint: hint)
         }

@@ -18,8 +18,10 @@ final class StatsDClient {
             throw ConfigError("--metrics \(url) is not a statsd:// address", hint: "use statsd://127.0.0.1:8125")
         }
         let hostPort = url.dropFirst("statsd://".count)
-        guard let colon = hostPort.lastIndex(of: ":"), let port = UInt16(hostPort[hostPort.index(after: colon)...]) else {
-            throw ConfigError("--metrics \(url) has no port", hint: "use statsd://HOST:PORT, such as statsd://127.0.0.1:8125")
+        guard let colon = hostPort.lastIndex(of: ":"), let port = UInt16(hostPort[hostPort.index(after: colon)...])
+        else {
+            throw ConfigError(
+                "--metrics \(url) has no port", hint: "use statsd://HOST:PORT, such as statsd://127.0.0.1:8125")
         }
         let host = String(hostPort[..<colon])
         var hints = addrinfo()
@@ -32,8 +34,11 @@ final class StatsDClient {
         defer { freeaddrinfo(result) }
         let resolved = info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
         address = resolved
-        socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard socket >= 0 else { throw ConfigError("--metrics: cannot open a UDP socket: \(String(cString: strerror(errno)))") }
+        socket = Glibc.socket(
+            AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard socket >= 0 else {
+            throw ConfigError("--metrics: cannot open a UDP socket: \(String(cString: strerror(errno)))")
+        }
     }
 
     deinit {
@@ -54,7 +59,9 @@ final class StatsDClient {
         let sent = packet.withUnsafeBytes { b in
             withUnsafePointer(to: &address) { a in
                 a.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(socket, b.baseAddress, b.count, Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    sendto(
+                        socket, b.baseAddress, b.count, Int32(MSG_DONTWAIT), $0,
+                        socklen_t(MemoryLayout<sockaddr_in>.size))
                 }
             }
         }

@@ -3,10 +3,15 @@ public enum DurationText {
     public static func parse(_ text: String, option: String) throws -> Double {
         let p = text.trimmed(" ")
         let (number, unit): (Substring, Double) =
-            p.hasSuffix("ms") ? (p.dropLast(2), 0.001) : p.hasSuffix("s") ? (p.dropLast(), 1) :
-            p.hasSuffix("m") ? (p.dropLast(), 60) : p.hasSuffix("h") ? (p.dropLast(), 3600) : (p[...], 1)
+            p.hasSuffix("ms")
+            ? (p.dropLast(2), 0.001)
+            : p.hasSuffix("s")
+                ? (p.dropLast(), 1)
+                : p.hasSuffix("m") ? (p.dropLast(), 60) : p.hasSuffix("h") ? (p.dropLast(), 3600) : (p[...], 1)
         guard let v = Double(number), v >= 0, v.isFinite else {
-            throw ConfigError("\(option): \"\(text)\" is not a duration", hint: "use a number with ms, s, m or h, such as 20ms or 30s")
+            throw ConfigError(
+                "\(option): \"\(text)\" is not a duration", hint: "use a number with ms, s, m or h, such as 20ms or 30s"
+            )
         }
         return v * unit
     }

@@ -9,8 +9,9 @@ public enum HTTPDate {
         // "Sun, 06 Nov 1994 08:49:37 GMT"
         let parts = text.split(separator: " ")
         guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT",
-              let day = Int32(parts[1]), let year = Int32(parts[3]),
-              let month = months.firstIndex(of: String(parts[2])) else { return nil }
+            let day = Int32(parts[1]), let year = Int32(parts[3]),
+            let month = months.firstIndex(of: String(parts[2]))
+        else { return nil }
         let hms = parts[4].split(separator: ":")
         guard hms.count == 3, let h = Int32(hms[0]), let m = Int32(hms[1]), let s = Int32(hms[2]) else { return nil }
         var tm = tm()

@@ -13,10 +13,11 @@ public enum Timestamps {
             for i in r { let d = u[i] &- 0x30; guard d < 10 else { return nil }; v = v * 10 + Int(d) }
             return v
         }
-        guard let _ = digits(0..<4), u[4] == UInt8(ascii: "-"), let mo = digits(5..<7), u[7] == UInt8(ascii: "-"),
-              let d = digits(8..<10), u[10] == UInt8(ascii: "T"), let h = digits(11..<13), u[13] == UInt8(ascii: ":"),
-              let mi = digits(14..<16), u[16] == UInt8(ascii: ":"), let se = digits(17..<19),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, se < 61 else { return false }
+        guard digits(0..<4) != nil, u[4] == UInt8(ascii: "-"), let mo = digits(5..<7), u[7] == UInt8(ascii: "-"),
+            let d = digits(8..<10), u[10] == UInt8(ascii: "T"), let h = digits(11..<13), u[13] == UInt8(ascii: ":"),
+            let mi = digits(14..<16), u[16] == UInt8(ascii: ":"), let se = digits(17..<19),
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, se < 61
+        else { return false }
         var i = 19
         if u[i] == UInt8(ascii: ".") {
             i += 1
@@ -33,7 +34,9 @@ public enum Timestamps {
         var t = time_t(now)
         var tm = tm()
         gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+        func pad(_ v: Int32, _ n: Int) -> String {
+            let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s
+        }
         return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T00:00:00Z"
     }
 
@@ -42,7 +45,9 @@ public enum Timestamps {
         var t = time_t(seconds)
         var tm = tm()
         gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+        func pad(_ v: Int32, _ n: Int) -> String {
+            let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s
+        }
         let millis = Int32((seconds - Double(Int(seconds))) * 1000)
         return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
             + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(millis, 3))Z"

@@ -1,4 +1,5 @@
 import CLibPQ
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,8 +60,9 @@ public final class PostgresConnection {
         guard let handle else { throw Failure(message: "out of memory", sqlState: nil, connectionLost: true) }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(handle)).oneLine
-            let state = PostgresMisconfiguration.sqlState(ofConnectionFailure: message,
-                                                          needsPassword: PQconnectionNeedsPassword(handle) == 1)
+            let state = PostgresMisconfiguration.sqlState(
+                ofConnectionFailure: message,
+                needsPassword: PQconnectionNeedsPassword(handle) == 1)
             PQfinish(handle)
             throw Failure(message: message, sqlState: state, connectionLost: true)
         }
@@ -146,8 +148,10 @@ public final class PostgresConnection {
     /// Reads the answers that have arrived, waiting at most `seconds` for the first, and hands each
     /// finished query's rows (or its error) to `done`, oldest first. Throws when the connection is
     /// lost or the oldest query had no answer within ``answerTimeout``: every pipelined query is then lost.
-    public func receivePipelined(waitingUpTo seconds: Double,
-                                 _ done: (Int, Result<Rows, Failure>) throws -> Void) throws {
+    public func receivePipelined(
+        waitingUpTo seconds: Double,
+        _ done: (Int, Result<Rows, Failure>) throws -> Void
+    ) throws {
         let deadline = Timestamps.monotonic() + seconds
         var delivered = 0
         while let front = pipelined.first {
@@ -183,8 +187,9 @@ public final class PostgresConnection {
             if delivered > 0 || now >= deadline || pipelined.isEmpty { return }
             if now - front.sent > answerTimeout {
                 abandoned = true
-                throw Failure(message: "the server did not answer within \(DurationText.format(answerTimeout))",
-                              sqlState: nil, connectionLost: true)
+                throw Failure(
+                    message: "the server did not answer within \(DurationText.format(answerTimeout))",
+                    sqlState: nil, connectionLost: true)
             }
             let events = Int16(POLLIN) | (outputPending ? Int16(POLLOUT) : 0)
             var p = pollfd(fd: PQsocket(conn), events: events, revents: 0)
@@ -214,7 +219,8 @@ public final class PostgresConnection {
     /// PQsend… return value) and returns the one that decides: the first error, else the last.
     private func answer(to sent: Int32) throws -> OpaquePointer? {
         guard sent == 1 else {
-            throw Failure(message: String(cString: PQerrorMessage(conn)).oneLine, sqlState: nil, connectionLost: !isHealthy)
+            throw Failure(
+                message: String(cString: PQerrorMessage(conn)).oneLine, sqlState: nil, connectionLost: !isHealthy)
         }
         let deadline = Timestamps.monotonic() + answerTimeout
         var decisive: OpaquePointer?
@@ -224,14 +230,16 @@ public final class PostgresConnection {
                 guard left > 0 else {
                     abandoned = true
                     PQclear(decisive)
-                    throw Failure(message: "the server did not answer within \(DurationText.format(answerTimeout))",
-                                  sqlState: nil, connectionLost: true)
+                    throw Failure(
+                        message: "the server did not answer within \(DurationText.format(answerTimeout))",
+                        sqlState: nil, connectionLost: true)
                 }
                 var p = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
                 _ = poll(&p, 1, Int32(min(left * 1000, 1000).rounded(.up)))
                 guard PQconsumeInput(conn) == 1 else {
                     PQclear(decisive)
-                    throw Failure(message: String(cString: PQerrorMessage(conn)).oneLine, sqlState: nil, connectionLost: true)
+                    throw Failure(
+                        message: String(cString: PQerrorMessage(conn)).oneLine, sqlState: nil, connectionLost: true)
                 }
             }
             guard let r = PQgetResult(conn) else { return decisive }
@@ -246,14 +254,16 @@ public final class PostgresConnection {
 
     private func check(_ result: OpaquePointer?, expecting: ExecStatusType) throws {
         guard let result else {
-            throw Failure(message: String(cString: PQerrorMessage(conn)).oneLine, sqlState: nil, connectionLost: !isHealthy)
+            throw Failure(
+                message: String(cString: PQerrorMessage(conn)).oneLine, sqlState: nil, connectionLost: !isHealthy)
         }
         let status = PQresultStatus(result)
         guard status == expecting else {
             let message = String(cString: PQresultErrorMessage(result)).oneLine
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            throw Failure(message: message.isEmpty ? String(cString: PQresStatus(status)) : message,
-                          sqlState: state, connectionLost: !isHealthy)
+            throw Failure(
+                message: message.isEmpty ? String(cString: PQresStatus(status)) : message,
+                sqlState: state, connectionLost: !isHealthy)
         }
     }
 }
@@ -261,7 +271,8 @@ public final class PostgresConnection {
 extension String {
     /// libpq's messages span lines ("…failed: Connection refused\n\tIs the server running…"); a diagnostic is one line.
     fileprivate var oneLine: String {
-        split(whereSeparator: { $0 == "\n" || $0 == "\t" }).map { $0.trimmed(" ") }.filter { !$0.isEmpty }.joined(separator: " ")
+        split(whereSeparator: { $0 == "\n" || $0 == "\t" }).map { $0.trimmed(" ") }.filter { !$0.isEmpty }.joined(
+            separator: " ")
     }
 }
 

@@ -25,10 +25,15 @@ enum PostgresMisconfiguration: Equatable {
         case "42P01", "3F000", "42703": self = .schema
         case "0A000": self = .query
         default:
-            if s.hasPrefix("28") { self = .role }
-            else if s.hasPrefix("3D") { self = .database }
-            else if s.hasPrefix("42") { self = .query }
-            else { return nil }
+            if s.hasPrefix("28") {
+                self = .role
+            } else if s.hasPrefix("3D") {
+                self = .database
+            } else if s.hasPrefix("42") {
+                self = .query
+            } else {
+                return nil
+            }
         }
     }
 

@@ -18,8 +18,9 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
     public init(address: String, spec: TableSpec, statementTimeout: Double = 30) throws {
         displayName = WarehouseAddress.redacted(address)
         do { try PostgresConnection.checkAddress(address) } catch let e as PostgresConnection.Failure {
-            throw WarehouseError.misconfigured("--warehouse \(displayName) is not a valid PostgreSQL address: \(e.message)",
-                                               hint: "use postgres://USER@HOST:PORT/DB or a conninfo such as 'host=… dbname=…'")
+            throw WarehouseError.misconfigured(
+                "--warehouse \(displayName) is not a valid PostgreSQL address: \(e.message)",
+                hint: "use postgres://USER@HOST:PORT/DB or a conninfo such as 'host=… dbname=…'")
         }
         self.address = address
         self.spec = spec
@@ -64,7 +65,9 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
 
     private func error(_ e: PostgresConnection.Failure) -> WarehouseError {
         if let cause = PostgresMisconfiguration(sqlState: e.sqlState) {
-            let what = [.login, .role, .database].contains(cause) ? "cannot log in to \(displayName)"
+            let what =
+                [.login, .role, .database].contains(cause)
+                ? "cannot log in to \(displayName)"
                 : "cannot query \(spec.table) on \(displayName)"
             return .misconfigured("\(what): \(e.message)", hint: cause.hint(table: spec.table))
         }
@@ -213,8 +216,10 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
         users.append(UInt8(ascii: "}"))
         courses.append(UInt8(ascii: "}"))
         enterprises.append(UInt8(ascii: "}"))
-        return [String(decoding: users, as: UTF8.self), String(decoding: courses, as: UTF8.self),
-                String(decoding: enterprises, as: UTF8.self)]
+        return [
+            String(decoding: users, as: UTF8.self), String(decoding: courses, as: UTF8.self),
+            String(decoding: enterprises, as: UTF8.self),
+        ]
     }
 
     private static func appendQuoted(_ s: String, to out: inout [UInt8]) {

@@ -1,4 +1,5 @@
 import CSQLite
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,16 +19,20 @@ public final class SQLiteWarehouse: Warehouse {
         self.spec = spec
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw WarehouseError.misconfigured("the SQLite warehouse \(path) does not exist",
-                                               hint: "create it (see examples/warehouse.sql) or point --warehouse at another file")
+            throw WarehouseError.misconfigured(
+                "the SQLite warehouse \(path) does not exist",
+                hint: "create it (see examples/warehouse.sql) or point --warehouse at another file")
         }
         do {
             connection = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READONLY)
             try connection.execute("PRAGMA query_only = 1")
-            _ = try connection.prepare("SELECT \(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn), \(spec.secondsColumn) FROM \(SQLiteWarehouse.tableName(spec)) LIMIT 0")
+            _ = try connection.prepare(
+                "SELECT \(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn), \(spec.secondsColumn) FROM \(SQLiteWarehouse.tableName(spec)) LIMIT 0"
+            )
         } catch let e as SQLiteConnection.Failure {
-            throw WarehouseError.misconfigured("cannot read table \(SQLiteWarehouse.tableName(spec)) in \(path): \(e.message)",
-                                               hint: "check --table and the column options against the file's schema")
+            throw WarehouseError.misconfigured(
+                "cannot read table \(SQLiteWarehouse.tableName(spec)) in \(path): \(e.message)",
+                hint: "check --table and the column options against the file's schema")
         }
     }
 
@@ -75,7 +80,9 @@ public final class SQLiteWarehouse: Warehouse {
 
     private func query(_ keys: [LookupKey]) throws -> WarehouseAnswer {
         let stmt: SQLiteConnection.Statement
-        if let s = statements[keys.count] { stmt = s } else {
+        if let s = statements[keys.count] {
+            stmt = s
+        } else {
             stmt = try connection.prepare(sql(count: keys.count))
             if statements.count > 16 { statements.removeAll() }
             statements[keys.count] = stmt
@@ -109,7 +116,8 @@ public final class SQLiteWarehouse: Warehouse {
     public func explain(_ keys: [LookupKey]) -> String {
         var text = sql(count: keys.count) + "\n"
         for (i, k) in keys.enumerated() {
-            text += "-- ?\(i * 3 + 1) = \(k.userID), ?\(i * 3 + 2) = '\(k.courseID)', ?\(i * 3 + 3) = '\(k.enterpriseID)'\n"
+            text +=
+                "-- ?\(i * 3 + 1) = \(k.userID), ?\(i * 3 + 2) = '\(k.courseID)', ?\(i * 3 + 3) = '\(k.enterpriseID)'\n"
         }
         return text
     }

@@ -11,12 +11,17 @@ public struct TableSpec: Sendable, Equatable {
 
     /// Letters, digits and underscores, not starting with a digit; the table may have dot-separated parts.
     public func validate() throws {
-        for (name, value, dotted) in [("--table", table, true), ("--user-column", userColumn, false),
-                                      ("--course-column", courseColumn, false), ("--enterprise-column", enterpriseColumn, false),
-                                      ("--seconds-column", secondsColumn, false)] {
+        for (name, value, dotted) in [
+            ("--table", table, true), ("--user-column", userColumn, false),
+            ("--course-column", courseColumn, false), ("--enterprise-column", enterpriseColumn, false),
+            ("--seconds-column", secondsColumn, false),
+        ] {
             guard TableSpec.isIdentifier(value, dotted: dotted) else {
-                throw ConfigError("\(name) \"\(value)\" is not a plain SQL identifier",
-                                  hint: "use letters, digits and underscores\(dotted ? ", in dot-separated parts" : "") (no quotes or spaces)")
+                throw ConfigError(
+                    "\(name) \"\(value)\" is not a plain SQL identifier",
+                    hint:
+                        "use letters, digits and underscores\(dotted ? ", in dot-separated parts" : "") (no quotes or spaces)"
+                )
             }
         }
     }

@@ -12,8 +12,9 @@ public enum WarehouseAddress {
     public static func resolve(option: String?, environment: [String: String]) throws -> String {
         if let option, !option.isEmpty { return option }
         if let env = environment[environmentVariable], !env.isEmpty { return env }
-        throw ConfigError("no warehouse given",
-                          hint: "pass --warehouse sqlite:PATH or postgres://HOST/DB, or set \(environmentVariable)")
+        throw ConfigError(
+            "no warehouse given",
+            hint: "pass --warehouse sqlite:PATH or postgres://HOST/DB, or set \(environmentVariable)")
     }
 
     public enum Kind: Equatable {
@@ -26,15 +27,18 @@ public enum WarehouseAddress {
         if address.hasPrefix("sqlite:") {
             var path = String(address.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path.removeFirst(2) }
-            guard !path.isEmpty else { throw ConfigError("sqlite: needs a path", hint: "for example --warehouse sqlite:warehouse.db") }
+            guard !path.isEmpty else {
+                throw ConfigError("sqlite: needs a path", hint: "for example --warehouse sqlite:warehouse.db")
+            }
             return .sqlite(path: path)
         }
         if address.hasPrefix("snowflake://") { return .snowflake(address) }
         if address.hasPrefix("postgres://") || address.hasPrefix("postgresql://") || address.contains("=") {
             return .postgres(conninfo: address)
         }
-        throw ConfigError("--warehouse \(redacted(address)) is not a warehouse address",
-                          hint: "use sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo such as 'host=… dbname=…'")
+        throw ConfigError(
+            "--warehouse \(redacted(address)) is not a warehouse address",
+            hint: "use sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo such as 'host=… dbname=…'")
     }
 
     /// The address with any password replaced by `***`, safe to print.
@@ -71,12 +75,14 @@ public enum WarehouseAddress {
     public static func open(_ address: String, spec: TableSpec, statementTimeout: Double = 30) throws -> Warehouse {
         switch try kind(of: address) {
         case .sqlite(let path): return try SQLiteWarehouse(path: path, spec: spec)
-        case .postgres(let conninfo): return try PostgresWarehouse(address: conninfo, spec: spec, statementTimeout: statementTimeout)
+        case .postgres(let conninfo):
+            return try PostgresWarehouse(address: conninfo, spec: spec, statementTimeout: statementTimeout)
         case .snowflake(let address):
             let env = ProcessInfo.processInfo.environment
             let account = try SnowflakeAccount.parse(address, environment: env)
-            return try SnowflakeWarehouse(account: account, auth: try SnowflakeAuth.fromEnvironment(env, account: account),
-                                      spec: spec, statementTimeout: statementTimeout)
+            return try SnowflakeWarehouse(
+                account: account, auth: try SnowflakeAuth.fromEnvironment(env, account: account),
+                spec: spec, statementTimeout: statementTimeout)
         }
     }
 }

@@ -31,7 +31,8 @@ final class BackgroundTool {
     /// Waits for the end; the exit status, or 128 plus the signal that ended it.
     func wait() -> Int32 {
         process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }

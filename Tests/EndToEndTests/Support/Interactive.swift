@@ -45,8 +45,11 @@ final class Interactive {
 
     /// Waits for data on stdout or stderr for up to `milliseconds`; collects what came.
     private func pump(milliseconds: Int32) {
-        var fds = [pollfd(fd: outputEnded ? -1 : output.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: errors.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+        var fds = [
+            pollfd(
+                fd: outputEnded ? -1 : output.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: errors.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
         guard poll(&fds, 2, milliseconds) > 0 else { return }
         var buffer = [UInt8](repeating: 0, count: 65536)
         if fds[0].revents != 0 {
@@ -76,7 +79,9 @@ final class Interactive {
 
     /// Feeds `line` until its answer satisfies `condition` (for settings the tool picks up within
     /// a moment, so a few lines may still follow the old one); between tries it waits on stderr.
-    func sendUntil(_ line: String, within seconds: Double = 10, _ condition: (String) -> Bool) throws -> (answer: String, sent: Int) {
+    func sendUntil(_ line: String, within seconds: Double = 10, _ condition: (String) -> Bool) throws -> (
+        answer: String, sent: Int
+    ) {
         let deadline = Date().addingTimeInterval(seconds)
         var sent = 0
         while Date() < deadline {
@@ -115,7 +120,8 @@ final class Interactive {
 enum ReliabilityReport {
     static func record(_ scenario: String, _ summary: String) {
         guard let path = ProcessInfo.processInfo.environment["LT_RELIABILITY_REPORT"], !path.isEmpty else { return }
-        let line = "{\"scenario\":\"\(scenario)\",\"summary\":\(summary.trimmingCharacters(in: .whitespacesAndNewlines))}\n"
+        let line =
+            "{\"scenario\":\"\(scenario)\",\"summary\":\(summary.trimmingCharacters(in: .whitespacesAndNewlines))}\n"
         if let h = FileHandle(forWritingAtPath: path) {
             h.seekToEndOfFile()
             h.write(Data(line.utf8))

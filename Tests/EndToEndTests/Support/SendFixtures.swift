@@ -43,7 +43,8 @@ enum SendFixtures {
     /// A throwaway CA and a server certificate for 127.0.0.1 signed by it, made with openssl in `dir`.
     /// Returns (CA certificate, server certificate, server key).
     static func throwawayCA(in dir: Workdir) throws -> (ca: String, cert: String, key: String) {
-        let out = try Tool.shell("""
+        let out = try Tool.shell(
+            """
             set -e
             cd "$0"
             openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -subj "/CN=lt test CA" 2>/dev/null
@@ -59,8 +60,11 @@ enum SendFixtures {
 extension SendFixtures {
     /// A client certificate (CN "lt-send test client") signed by the CA that ``throwawayCA(in:)`` made in
     /// `dir`, its key, and the same key encrypted with `password`.
-    static func clientCertificate(in dir: Workdir, password: String) throws -> (cert: String, key: String, encryptedKey: String) {
-        let out = try Tool.shell("""
+    static func clientCertificate(in dir: Workdir, password: String) throws -> (
+        cert: String, key: String, encryptedKey: String
+    ) {
+        let out = try Tool.shell(
+            """
             set -e
             cd "$0"
             openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=lt-send test client" 2>/dev/null

@@ -31,7 +31,8 @@ enum Services {
 
 extension Services {
     static let postgresNote: Comment = "needs PostgreSQL (LT_TEST_POSTGRES); run scripts/test.sh, which starts one"
-    static let snowflakeNote: Comment = "needs the snowduck virtual environment (LT_TEST_SNOWFLAKE_PYTHON); run scripts/test.sh"
+    static let snowflakeNote: Comment =
+        "needs the snowduck virtual environment (LT_TEST_SNOWFLAKE_PYTHON); run scripts/test.sh"
 }
 
 /// The recording HTTP receiver (scripts/receiver.py) on 127.0.0.1, stopped when released.
@@ -47,8 +48,11 @@ final class Receiver {
         let portFile = dir.file("receiver-\(UUID().uuidString).port")
         recordPath = dir.file("receiver-\(UUID().uuidString).ndjson")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Tool.packageRoot + "/scripts/receiver.py", "--port-file", portFile,
-                             "--record", recordPath, "--mode", mode, "--status", String(status)] + arguments
+        process.arguments =
+            [
+                "python3", Tool.packageRoot + "/scripts/receiver.py", "--port-file", portFile,
+                "--record", recordPath, "--mode", mode, "--status", String(status),
+            ] + arguments
         try process.run()
         // Wait for the port file, which the receiver writes only once it is listening.
         let deadline = Date().addingTimeInterval(20)

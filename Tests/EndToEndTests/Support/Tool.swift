@@ -10,7 +10,8 @@ struct ToolOutput {
     /// Standard output split into lines (without the final empty one).
     var lines: [String] {
         guard !stdout.isEmpty else { return [] }
-        return stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast(stdout.hasSuffix("\n") ? 1 : 0).map(String.init)
+        return stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast(stdout.hasSuffix("\n") ? 1 : 0)
+            .map(String.init)
     }
 
     /// Each stdout line parsed as a JSON object.
@@ -55,12 +56,16 @@ enum Tool {
     static func path(_ name: String) -> String { binDir + "/" + name }
 
     /// Runs one binary with `stdin` as its input.
-    static func run(_ name: String, _ args: [String], stdin: String = "", env: [String: String] = [:], cwd: String? = nil) throws -> ToolOutput {
+    static func run(
+        _ name: String, _ args: [String], stdin: String = "", env: [String: String] = [:], cwd: String? = nil
+    ) throws -> ToolOutput {
         try shell("\"$0\" \"$@\"", args: [path(name)] + args, stdin: stdin, env: env, cwd: cwd)
     }
 
     /// Runs a bash script (a pipeline) with the binaries' folder first on PATH.
-    static func shell(_ script: String, args: [String] = [], stdin: String = "", env: [String: String] = [:], cwd: String? = nil) throws -> ToolOutput {
+    static func shell(
+        _ script: String, args: [String] = [], stdin: String = "", env: [String: String] = [:], cwd: String? = nil
+    ) throws -> ToolOutput {
         // A child that exits before reading all of its input must not kill the test process.
         signal(SIGPIPE, SIG_IGN)
         let p = Process()
@@ -74,7 +79,9 @@ enum Tool {
         for (k, v) in env { environment[k] = v }
         p.environment = environment
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
+        let inPipe = Pipe()
+        let outPipe = Pipe()
+        let errPipe = Pipe()
         p.standardInput = inPipe
         p.standardOutput = outPipe
         p.standardError = errPipe
@@ -91,8 +98,9 @@ enum Tool {
         group.wait()
         p.waitUntilExit()
         let errData = errBox.data
-        return ToolOutput(stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
-                          status: p.terminationStatus)
+        return ToolOutput(
+            stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
+            status: p.terminationStatus)
     }
 }
 

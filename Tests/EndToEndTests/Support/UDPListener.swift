@@ -13,7 +13,9 @@ final class UDPListener {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = 0
         let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { throw TestFailure("cannot bind a UDP socket") }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -48,7 +50,9 @@ struct StatsDLine {
 
     init?(_ line: String) {
         let parts = line.split(separator: "|")
-        guard parts.count >= 2, let colon = parts[0].lastIndex(of: ":"), let v = Double(parts[0][parts[0].index(after: colon)...]) else { return nil }
+        guard parts.count >= 2, let colon = parts[0].lastIndex(of: ":"),
+            let v = Double(parts[0][parts[0].index(after: colon)...])
+        else { return nil }
         name = String(parts[0][..<colon])
         value = v
         type = String(parts[1])

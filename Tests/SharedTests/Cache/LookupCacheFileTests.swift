@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// The cache writes only files it made: never through a symbolic link, a hard link or into

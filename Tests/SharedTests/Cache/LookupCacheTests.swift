@@ -1,10 +1,13 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// The file cache on real SQLite files in a scratch folder.
 @Suite struct LookupCacheTests {
-    let key = LookupKey(userID: 12345, courseID: "course-v1:edX+DemoX+Demo_Course", enterpriseID: "a1b2c3d4-e5f6-7890-abcd-ef1234567890")
+    let key = LookupKey(
+        userID: 12345, courseID: "course-v1:edX+DemoX+Demo_Course", enterpriseID: "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+    )
     let other = LookupKey(userID: 9, courseID: "course-v1:x", enterpriseID: "f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f")
     let day = "2026-01-10T00:00:00Z"
 
@@ -62,7 +65,9 @@ import Testing
         let path: String
         do {
             let cache = LookupCache(directory: dir, diagnostics: nil)
-            let many = (1...3000).map { (LookupKey(userID: Int64($0), courseID: "course-v1:\($0)", enterpriseID: key.enterpriseID), Int64?($0)) }
+            let many = (1...3000).map {
+                (LookupKey(userID: Int64($0), courseID: "course-v1:\($0)", enterpriseID: key.enterpriseID), Int64?($0))
+            }
             cache.put([(key, 5)] + many, lastUpdated: day, now: 0)
             cache.flush()
             path = cache.path
@@ -136,8 +141,12 @@ import Testing
     @Test func cacheKeysParseBackWithColonsInTheCourse() throws {
         let k = try CacheMaintenance.key(key.cacheKey)
         #expect(k == key)
-        #expect(try CacheMaintenance.key("12345:course-v1:edX+DemoX+Demo_Course:a1b2c3d4-e5f6-7890-abcd-ef1234567890") == key)
-        #expect(throws: (any Error).self) { try CacheMaintenance.key("learning_time:abc:c:a1b2c3d4-e5f6-7890-abcd-ef1234567890") }
+        #expect(
+            try CacheMaintenance.key("12345:course-v1:edX+DemoX+Demo_Course:a1b2c3d4-e5f6-7890-abcd-ef1234567890")
+                == key)
+        #expect(throws: (any Error).self) {
+            try CacheMaintenance.key("learning_time:abc:c:a1b2c3d4-e5f6-7890-abcd-ef1234567890")
+        }
         #expect(throws: (any Error).self) { try CacheMaintenance.key("learning_time:12") }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 @Suite struct DeliveryJournalTests {
@@ -7,10 +8,13 @@ import Testing
 
     @Test func idsSurviveAReopenScopedByDestination() throws {
         let path = Self.scratch()
-        defer { for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer {
+            for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
         do {
             let j = try DeliveryJournal(path: path)
-            let a = try j.scope("partner-a"), b = try j.scope("partner-b")
+            let a = try j.scope("partner-a")
+            let b = try j.scope("partner-b")
             let aAgain = try j.scope("partner-a")
             #expect(a != b && aAgain == a)
             j.record("id-1", scope: a)
@@ -24,7 +28,8 @@ import Testing
             #expect(try j.count() == 2)
         }
         let again = try DeliveryJournal(path: path)
-        let a = try again.scope("partner-a"), b = try again.scope("partner-b")
+        let a = try again.scope("partner-a")
+        let b = try again.scope("partner-b")
         let both = try again.contains("id-1", scope: a) && again.contains("id-2", scope: a)
         let other = try again.contains("id-1", scope: b)
         #expect(both && !other)
@@ -54,7 +59,8 @@ import Testing
     }
 
     @Test func oauthTokenAnswerIsParsed() throws {
-        let (token, expires) = try OAuthTokenSource.parse(Array(#"{"access_token":"t-1","token_type":"Bearer","expires_in":3599}"#.utf8))
+        let (token, expires) = try OAuthTokenSource.parse(
+            Array(#"{"access_token":"t-1","token_type":"Bearer","expires_in":3599}"#.utf8))
         #expect(token == "t-1")
         #expect(expires == 3599)
         #expect(throws: DeliveryError.self) { try OAuthTokenSource.parse(Array(#"{"error":"invalid_client"}"#.utf8)) }

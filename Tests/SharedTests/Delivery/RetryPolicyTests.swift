@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Shared
 
 @Suite struct RetryPolicyTests {
@@ -9,7 +10,7 @@ import Testing
         for s in [408, 425, 429, 500, 502, 503, 504] { #expect(verdict(s) == .retry, "\(s)") }
         #expect(verdict(410) == .gone)
         for s in [301, 302, 400, 401, 403, 404, 422] { #expect(verdict(s) == .permanent, "\(s)") }
-        #expect(verdict(0) == .retry) // no answer: timeout, DNS, connection errors
+        #expect(verdict(0) == .retry)  // no answer: timeout, DNS, connection errors
     }
 
     @Test func retryAfterInSecondsOrAsADateIsHonouredWithinTheCap() {

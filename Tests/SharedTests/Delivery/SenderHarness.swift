@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Shared
 
 /// A clock the tests move: the fake transport advances it while lt-send's loop waits.
@@ -16,7 +17,9 @@ final class FakeTransport: Transport {
         var request: HTTPRequest
         /// The `n` of the payload (`{"n":…}`), which is the input line number in these tests.
         var n: Int? {
-            guard let s = String(bytes: request.body, encoding: .utf8), let r = s.range(of: "\"n\":") else { return nil }
+            guard let s = String(bytes: request.body, encoding: .utf8), let r = s.range(of: "\"n\":") else {
+                return nil
+            }
             return Int(s[r.upperBound...].prefix { $0.isNumber })
         }
         func header(_ name: String) -> String? { request.headers.first { $0.0.lowercased() == name }?.1 }
@@ -103,9 +106,10 @@ struct SenderRun {
         let diagnostics = Diagnostics(tool: "lt-send", threshold: .error, fd: devNull)
         let output = OutputWriter(fd: outFD, name: "out")
         do {
-            let sender = try Sender(options: options, environment: environment, diagnostics: diagnostics,
-                                    metrics: Metrics(tool: "lt-send"), output: output,
-                                    transport: transport, time: time)
+            let sender = try Sender(
+                options: options, environment: environment, diagnostics: diagnostics,
+                metrics: Metrics(tool: "lt-send"), output: output,
+                transport: transport, time: time)
             let reader = try LineReader.open(file("in.ndjson"))
             try sender.run(reader)
             try sender.finish()

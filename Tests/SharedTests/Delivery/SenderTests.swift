@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// The Sender's scheduling in-process, on a fake clock and a fake transport: retries, holding
@@ -34,7 +35,9 @@ import Testing
         run.options.concurrency = 4
         let r = try run.run(SenderRun.input(50))
         #expect(r.count == 50)
-        #expect(r.values.allSatisfy { $0["status"] as? String == "delivered" }, "\(r.values.filter { $0["status"] as? String != "delivered" })")
+        #expect(
+            r.values.allSatisfy { $0["status"] as? String == "delivered" },
+            "\(r.values.filter { $0["status"] as? String != "delivered" })")
         // During the outage: the first attempts in flight, then about one probe per cooldown.
         let duringOutage = run.transport.sent.filter { $0.time < 100 }.count
         #expect(duringOutage <= 2 * 4 + 100 / 10 + 1, "\(duringOutage) requests during the outage")
@@ -76,7 +79,9 @@ import Testing
     }
 
     @Test func maxElapsedCountsTimeHeldAndTheFailureNamesTheCauseThatOpenedTheBreaker() throws {
-        var run = SenderRun { _, _ in (HTTPResponse(status: 0, transportError: "Failed to connect to 127.0.0.1 port 9"), 0.01) }
+        var run = SenderRun { _, _ in
+            (HTTPResponse(status: 0, transportError: "Failed to connect to 127.0.0.1 port 9"), 0.01)
+        }
         run.options.retry.retries = 20
         run.options.retry.schedule = [5]
         run.options.maxElapsed = 60
@@ -153,7 +158,9 @@ import Testing
 
     @Test func aHangingTokenEndpointHoldsUpOnlyItsOwnIntegration() throws {
         var run = SenderRun { request, now in
-            if request.url.contains("/token") { return (HTTPResponse(status: 0, transportError: "Operation timed out after 30000 ms"), 30) }
+            if request.url.contains("/token") {
+                return (HTTPResponse(status: 0, transportError: "Operation timed out after 30000 ms"), 30)
+            }
             return (.status(200), 0.01)
         }
         run.environment = ["ID": "client", "SECRET": "s3cret"]
@@ -195,11 +202,13 @@ import Testing
         let masked = SigningAuthenticator(signer: try WebhookSigner(secrets: run.environment["SIGN"]!))
             .maskedHeaders(AttemptIdentity(id: "m-1", timestamp: 1, body: []))
         #expect(masked.first { $0.0 == "webhook-signature" }?.1 == "v1,***")
-        #expect(BearerAuthenticator(token: "t0ken").maskedHeaders(AttemptIdentity(id: "x", timestamp: 1, body: []))[0].1 == "Bearer ***")
+        #expect(
+            BearerAuthenticator(token: "t0ken").maskedHeaders(AttemptIdentity(id: "x", timestamp: 1, body: []))[0].1
+                == "Bearer ***")
     }
 
     @Test func responseSnippetIsAtMost4KiBOfValidUTF8() {
-        let body = Array(String(repeating: "é", count: 3000).utf8) // 6000 bytes, two per character
+        let body = Array(String(repeating: "é", count: 3000).utf8)  // 6000 bytes, two per character
         let text = ResponseSnippet.text(body)!
         #expect(text.utf8.count <= 4096 && text.utf8.count >= 4094)
         #expect(!text.contains("\u{FFFD}"))

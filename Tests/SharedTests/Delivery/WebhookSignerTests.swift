@@ -1,17 +1,20 @@
 import Testing
+
 @testable import Shared
 
 @Suite struct WebhookSignerTests {
     /// The Standard Webhooks reference vector (as the official libraries test it).
     @Test func matchesTheStandardWebhooksVector() throws {
         let signer = try WebhookSigner(secrets: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-        let headers = signer.headers(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1614265330, body: Array(#"{"test": 2432232314}"#.utf8))
+        let headers = signer.headers(
+            id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: Array(#"{"test": 2432232314}"#.utf8))
         #expect(headers.first { $0.0 == "webhook-signature" }?.1 == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
         #expect(headers.first { $0.0 == "webhook-timestamp" }?.1 == "1614265330")
     }
 
     @Test func severalSecretsGiveSeveralSignatures() throws {
-        let signer = try WebhookSigner(secrets: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24=")
+        let signer = try WebhookSigner(
+            secrets: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24=")
         let sig = signer.headers(id: "m", timestamp: 1, body: [])[2].1
         #expect(sig.split(separator: " ").count == 2)
         #expect(sig.split(separator: " ").allSatisfy { $0.hasPrefix("v1,") })
@@ -24,7 +27,8 @@ import Testing
 
 @Suite struct IntegrationsConfigTests {
     @Test func readsEndpointsAndRefusesInlineSecrets() throws {
-        let config = try IntegrationsConfig.parse("""
+        let config = try IntegrationsConfig.parse(
+            """
             default = "a"
             [integrations.a]
             url = "https://a.example/hook"
@@ -38,7 +42,8 @@ import Testing
         #expect(a.maxRequestsPerMinute == 120)
         #expect(config.defaultIntegration == "a")
         #expect(throws: ConfigError.self) {
-            try IntegrationsConfig.parse("[integrations.b]\nurl = \"https://b\"\nauth = { type = \"bearer\", token = \"abc\" }", source: "t")
+            try IntegrationsConfig.parse(
+                "[integrations.b]\nurl = \"https://b\"\nauth = { type = \"bearer\", token = \"abc\" }", source: "t")
         }
         #expect(throws: ConfigError.self) {
             try IntegrationsConfig.parse("[integrations.b]\nurl = \"https://b\"\ntimeout = 1", source: "t")

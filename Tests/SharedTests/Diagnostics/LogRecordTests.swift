@@ -1,11 +1,14 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// Log records as the specification shows them, and repeats summarised.
 @Suite struct LogRecordTests {
     /// What `body` writes through a Diagnostics on a pipe.
-    func written(format: LogFormat = .human, threshold: DiagnosticLevel = .warning, _ body: (Diagnostics) -> Void) -> String {
+    func written(format: LogFormat = .human, threshold: DiagnosticLevel = .warning, _ body: (Diagnostics) -> Void)
+        -> String
+    {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         let d = Diagnostics(tool: "lt-test", threshold: threshold, fd: fds[1])
@@ -25,8 +28,10 @@ import Testing
 
     @Test func jsonRecordsCarryHintSourceLineAndContext() throws {
         let text = written(format: .json) { d in
-            d.error(InputError("the line is not valid JSON", hint: "fix the producer"), at: SourceLocation(source: "<stdin>", line: 17),
-                    context: ["user_id": .int(12345), "query_duration_ms": .double(1.5), "course_id": .string("c")])
+            d.error(
+                InputError("the line is not valid JSON", hint: "fix the producer"),
+                at: SourceLocation(source: "<stdin>", line: 17),
+                context: ["user_id": .int(12345), "query_duration_ms": .double(1.5), "course_id": .string("c")])
         }
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(obj["level"] as? String == "ERROR")

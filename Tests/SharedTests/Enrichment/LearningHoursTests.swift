@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// `total_hours` against CPython itself: the vectors are computed at test time by running python3
@@ -9,17 +10,23 @@ import Testing
     static func python(_ totals: [Int64]) throws -> [String] {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", """
+        p.arguments = [
+            "python3", "-c",
+            """
             import json, sys
             sys.stdout.write("".join(json.dumps(round(int(l) / 3600, 2)) + "\\n" for l in sys.stdin))
-            """]
-        let input = Pipe(), output = Pipe()
+            """,
+        ]
+        let input = Pipe()
+        let output = Pipe()
         p.standardInput = input
         p.standardOutput = output
         try p.run()
         let text = totals.map(String.init).joined(separator: "\n") + "\n"
         // Feed stdin on another thread so that neither pipe can fill up and block.
-        let writer = Thread { try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8)); try? input.fileHandleForWriting.close() }
+        let writer = Thread {
+            try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8)); try? input.fileHandleForWriting.close()
+        }
         writer.start()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -33,7 +40,10 @@ import Testing
         var mismatches = 0
         for (n, want) in zip(totals, expected) where LearningHours.text(totalSeconds: n) != want {
             mismatches += 1
-            if mismatches <= 10 { Issue.record("total_seconds \(n): lt gives \(LearningHours.text(totalSeconds: n)), Python gives \(want)") }
+            if mismatches <= 10 {
+                Issue.record(
+                    "total_seconds \(n): lt gives \(LearningHours.text(totalSeconds: n)), Python gives \(want)")
+            }
         }
         #expect(mismatches == 0)
     }
@@ -69,9 +79,13 @@ import Testing
     @Test func totalsAboveTwoToTheFiftyThirdMatchPython() throws {
         // Beyond any real warehouse, but Int64 allows them: exact division and the long form of repr.
         var g = SplitMix64(seed: 53)
-        var totals: [Int64] = [(1 << 53) + 1, 36_000_000_000_000_000, 36_000_000_000_000_018, 100_000_000_000_000_007, 1 << 62, Int64.max]
+        var totals: [Int64] = [
+            (1 << 53) + 1, 36_000_000_000_000_000, 36_000_000_000_000_018, 100_000_000_000_000_007, 1 << 62, Int64.max,
+        ]
         for _ in 0..<20_000 { totals.append(Int64(g.next() >> 1) | (1 << 53)) }
-        for bits in 54...63 { for _ in 0..<500 { totals.append(Int64(g.next() % (UInt64(1) << UInt64(bits))) | (1 << 53)) } }
+        for bits in 54...63 {
+            for _ in 0..<500 { totals.append(Int64(g.next() % (UInt64(1) << UInt64(bits))) | (1 << 53)) }
+        }
         try Self.compare(totals)
     }
 

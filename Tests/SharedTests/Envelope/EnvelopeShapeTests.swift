@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// What an envelope decides about its line: completion or not, the key, repeated members.
 @Suite struct EnvelopeShapeTests {
     static let uuid = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
-    static let percipio = #"{"content_id":"course-v1:X+Y+Z","user":"ada@example.com","orgid":"o","status":"COMPLETED","event_date":"2026-01-10T15:30:00Z","completion_percentage":100,"duration_spent":0}"#
+    static let percipio =
+        #"{"content_id":"course-v1:X+Y+Z","user":"ada@example.com","orgid":"o","status":"COMPLETED","event_date":"2026-01-10T15:30:00Z","completion_percentage":100,"duration_spent":0}"#
     static let key = #"{"user_id":7,"course_id":"course-v1:X+Y+Z","enterprise_customer_uuid":"\#(uuid)"}"#
 
     func envelope<T>(_ text: String, _ body: (Envelope) throws -> T) throws -> T {
@@ -37,8 +39,10 @@ import Testing
         (#"{"user":{"id":1},"user":{"id":2}}"#, "payload.user"),
         (#"{"user":{"id":1,"id":2},"completion":{}}"#, "payload.user.id"),
         (#"{"course":{"course_id":"a","course_id":"b"}}"#, "payload.course.course_id"),
-        (#"{"enterprise":{"enterprise_customer_uuid":"a","enterprise_customer_uuid":"b"}}"#,
-         "payload.enterprise.enterprise_customer_uuid"),
+        (
+            #"{"enterprise":{"enterprise_customer_uuid":"a","enterprise_customer_uuid":"b"}}"#,
+            "payload.enterprise.enterprise_customer_uuid"
+        ),
         (#"{"payload":{"completion":{},"completion":1}}"#, "payload.completion"),
         (#"{"event_type":"a","event_type":"course_completion"}"#, "payload.event_type"),
     ])
@@ -47,7 +51,9 @@ import Testing
     }
 
     @Test func duplicatesOfOtherMembersDoNotMatter() throws {
-        try envelope(#"{"note":1,"note":2,"user":{"id":1,"email":"a","email":"b"}}"#) { #expect($0.duplicateMember() == nil) }
+        try envelope(#"{"note":1,"note":2,"user":{"id":1,"email":"a","email":"b"}}"#) {
+            #expect($0.duplicateMember() == nil)
+        }
         // In a bare payload, `payload` and `key` are the payload's own members, not an envelope's.
         try envelope(#"{"key":1,"key":2,"x":{}}"#) { #expect($0.duplicateMember() == nil) }
     }
@@ -71,14 +77,19 @@ import Testing
     /// The webhook id read `event_type` as a string whatever its kind, past the end of a number.
     @Test func aNonStringEventTypeIsNotReadAsAString() throws {
         for value in ["5", "{}", "[1]", "null", "true", "\"course_completion\""] {
-            let text = #"{"payload":{"event_type":\#(value),"user":{"id":1},"course":{"course_id":"c"},"#
+            let text =
+                #"{"payload":{"event_type":\#(value),"user":{"id":1},"course":{"course_id":"c"},"#
                 + #""enterprise":{"enterprise_customer_uuid":"\#(Self.uuid)"},"completion":{"completion_date":"d"}}}"#
             let id = try envelope(text) { WebhookID.make(for: $0) }
             #expect(id.hasPrefix("msg_") && id.count == 36, "\(value): \(id)")
         }
         // Any non-string kind counts as no event type, so the id is the same as without one.
-        let number = try envelope(#"{"payload":{"event_type":5,"completion":{"completion_date":"d"},"user":{"id":1},"course":{"course_id":"c"},"enterprise":{"enterprise_customer_uuid":"e"}}}"#) { WebhookID.make(for: $0) }
-        let none = try envelope(#"{"payload":{"completion":{"completion_date":"d"},"user":{"id":1},"course":{"course_id":"c"},"enterprise":{"enterprise_customer_uuid":"e"}}}"#) { WebhookID.make(for: $0) }
+        let number = try envelope(
+            #"{"payload":{"event_type":5,"completion":{"completion_date":"d"},"user":{"id":1},"course":{"course_id":"c"},"enterprise":{"enterprise_customer_uuid":"e"}}}"#
+        ) { WebhookID.make(for: $0) }
+        let none = try envelope(
+            #"{"payload":{"completion":{"completion_date":"d"},"user":{"id":1},"course":{"course_id":"c"},"enterprise":{"enterprise_customer_uuid":"e"}}}"#
+        ) { WebhookID.make(for: $0) }
         #expect(number == none)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// Which source decides: --flag, then --rollout, then $LT_ROLLOUT_FILE, then the environment variable, then off.
@@ -21,7 +22,9 @@ import Testing
     }
 
     @Test func environmentVariableAlone() throws {
-        #expect(try EnrichmentFlag.resolve(option: nil, environment: [Self.env: "true"]).isEnabled(enterprise: nil, integration: nil))
+        #expect(
+            try EnrichmentFlag.resolve(option: nil, environment: [Self.env: "true"]).isEnabled(
+                enterprise: nil, integration: nil))
         #expect(try EnrichmentFlag.resolve(option: nil, environment: [Self.env: "0"]).isOffForAll)
         #expect(throws: RolloutError.self) { try EnrichmentFlag.resolve(option: nil, environment: [Self.env: "maybe"]) }
     }
@@ -49,8 +52,9 @@ import Testing
         #expect(f.isOffForAll)
         #expect(f.origin == "--flag off")
         // --flag wins even over a broken file in the environment: the file is not read.
-        #expect(try EnrichmentFlag.resolve(option: "on", environment: [Self.fileVar: "/nonexistent/rollout.json"])
-            .isEnabled(enterprise: nil, integration: nil))
+        #expect(
+            try EnrichmentFlag.resolve(option: "on", environment: [Self.fileVar: "/nonexistent/rollout.json"])
+                .isEnabled(enterprise: nil, integration: nil))
         #expect(throws: RolloutError.self) { try EnrichmentFlag.resolve(option: "on", rollout: on, environment: [:]) }
         #expect(throws: RolloutError.self) { try EnrichmentFlag.resolve(option: "sometimes", environment: [:]) }
     }

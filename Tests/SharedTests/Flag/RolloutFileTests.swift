@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 @Suite struct RolloutFileTests {
@@ -9,7 +10,9 @@ import Testing
         var path: String { dir + "/rollout.json" }
         init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         deinit { try? FileManager.default.removeItem(atPath: dir) }
-        func write(_ text: String, atomically: Bool = false) throws { try text.write(toFile: path, atomically: atomically, encoding: .utf8) }
+        func write(_ text: String, atomically: Bool = false) throws {
+            try text.write(toFile: path, atomically: atomically, encoding: .utf8)
+        }
     }
 
     @Test func changesAreSeenAfterTheCheckIntervalOnly() throws {

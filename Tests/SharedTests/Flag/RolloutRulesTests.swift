@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 @Suite struct RolloutRulesTests {
@@ -13,7 +14,8 @@ import Testing
     }
 
     @Test func fullFileIsRead() throws {
-        let r = try parse("""
+        let r = try parse(
+            """
             {"enabled": true, "percent": 12.5, "enterprises_in": ["\(Self.a.uppercased())"], "enterprises_out": ["\(Self.b)"],
              "integrations_in": ["percipio"], "integrations_out": ["degreed", "cornerstone"]}
             """)
@@ -34,8 +36,10 @@ import Testing
     }
 
     @Test func percentagesAreExactHundredths() throws {
-        let cases: [(String, Int)] = [("0", 0), ("100", 10000), ("100.00", 10000), ("12.5", 1250), ("0.01", 1),
-                                      ("0.07", 7), ("33.330", 3333), ("99.99", 9999)]
+        let cases: [(String, Int)] = [
+            ("0", 0), ("100", 10000), ("100.00", 10000), ("12.5", 1250), ("0.01", 1),
+            ("0.07", 7), ("33.330", 3333), ("99.99", 9999),
+        ]
         for (text, want) in cases {
             #expect(try parse(#"{"enabled": true, "percent": \#(text)}"#).percentHundredths == want, "\(text)")
         }
@@ -65,12 +69,15 @@ import Testing
     }
 
     @Test func outBeatsInAndInBeatsPercentage() {
-        let r = RolloutRules(enabled: true, percentHundredths: 0, enterprisesIn: [Self.a], enterprisesOut: [Self.b],
-                             integrationsIn: ["percipio"], integrationsOut: ["degreed"])
+        let r = RolloutRules(
+            enabled: true, percentHundredths: 0, enterprisesIn: [Self.a], enterprisesOut: [Self.b],
+            integrationsIn: ["percipio"], integrationsOut: ["degreed"])
         #expect(r.includes(enterprise: Self.a, integration: nil))
         #expect(r.includes(enterprise: Self.a.uppercased(), integration: "other"))
-        #expect(!r.includes(enterprise: Self.a, integration: "degreed"), "an integration out wins over an enterprise in")
-        #expect(!r.includes(enterprise: Self.b, integration: "percipio"), "an enterprise out wins over an integration in")
+        #expect(
+            !r.includes(enterprise: Self.a, integration: "degreed"), "an integration out wins over an enterprise in")
+        #expect(
+            !r.includes(enterprise: Self.b, integration: "percipio"), "an enterprise out wins over an integration in")
         #expect(r.includes(enterprise: nil, integration: "percipio"))
         #expect(!r.includes(enterprise: "11111111-2222-3333-4444-555555555555", integration: "other"), "0% of the rest")
         #expect(!r.includes(enterprise: nil, integration: nil))
@@ -103,13 +110,17 @@ import Testing
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", """
+        p.arguments = [
+            "python3", "-c",
+            """
             import hashlib, sys
             for line in sys.stdin.read().split():
                 d = hashlib.sha256(line.lower().encode("utf-8")).digest()
                 print(int.from_bytes(d[:8], "big") % 10000)
-            """]
-        let input = Pipe(), output = Pipe()
+            """,
+        ]
+        let input = Pipe()
+        let output = Pipe()
         p.standardInput = input
         p.standardOutput = output
         try p.run()
@@ -126,7 +137,8 @@ import Testing
 
     @Test func summarySaysWhatIsInForce() {
         #expect(RolloutRules(enabled: false).summary == "off for every line")
-        #expect(RolloutRules(enabled: true, percentHundredths: 1250, integrationsOut: ["x"]).summary
+        #expect(
+            RolloutRules(enabled: true, percentHundredths: 1250, integrationsOut: ["x"]).summary
                 == "on for 12.5% of enterprises, 1 integration always out")
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Shared
 
 @Suite struct HTTPURLTests {
@@ -11,8 +12,10 @@ import Testing
     }
 
     @Test func refusesUserinfoPlainHttpOtherSchemesAndWhatLibcurlCannotParse() throws {
-        for (text, words) in [("https://user:pass@partner.example/x", "auth"), ("http://partner.example/x", "--allow-http"),
-                              ("ftp://partner.example/x", "https"), ("https://exa mple.com/x", "URL")] {
+        for (text, words) in [
+            ("https://user:pass@partner.example/x", "auth"), ("http://partner.example/x", "--allow-http"),
+            ("ftp://partner.example/x", "https"), ("https://exa mple.com/x", "URL"),
+        ] {
             do {
                 _ = try HTTPURL(text, what: "--url", allowHTTP: false)
                 Issue.record("\(text) was accepted")
@@ -27,7 +30,9 @@ import Testing
 
     @Test func caSettingsComeFromTheEnvironmentAsCurlReadsThem() {
         var s = TransportSettings()
-        s.inheritCertificateAuthorities(from: ["CURL_CA_BUNDLE": "/a.pem", "SSL_CERT_FILE": "/b.pem", "SSL_CERT_DIR": "/certs"])
+        s.inheritCertificateAuthorities(from: [
+            "CURL_CA_BUNDLE": "/a.pem", "SSL_CERT_FILE": "/b.pem", "SSL_CERT_DIR": "/certs",
+        ])
         #expect(s.caCertPath == "/a.pem" && s.caCertDirectory == "/certs")
         var t = TransportSettings()
         t.inheritCertificateAuthorities(from: ["SSL_CERT_FILE": "/b.pem"])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 @Suite struct LineReaderTests {
@@ -9,7 +10,9 @@ import Testing
         #expect(pipe(&fds) == 0)
         let writeEnd = fds[1]
         let writer = Thread {
-            input.withUnsafeBytes { b in var off = 0; while off < b.count { off += write(writeEnd, b.baseAddress! + off, b.count - off) } }
+            input.withUnsafeBytes { b in
+                var off = 0; while off < b.count { off += write(writeEnd, b.baseAddress! + off, b.count - off) }
+            }
             close(writeEnd)
         }
         writer.start()
@@ -23,7 +26,9 @@ import Testing
     }
 
     @Test func splitsLinesAcrossChunkBoundaries() throws {
-        let text = (1...200).map { "line number \($0) " + String(repeating: "x", count: $0 % 13) }.joined(separator: "\n") + "\n"
+        let text =
+            (1...200).map { "line number \($0) " + String(repeating: "x", count: $0 % 13) }.joined(separator: "\n")
+            + "\n"
         let got = try lines(Array(text.utf8))
         #expect(got.map(\.0) == text.split(separator: "\n").map(String.init))
         #expect(got.map(\.1) == Array(1...200))
@@ -62,7 +67,8 @@ import Testing
         let long = [UInt8](repeating: UInt8(ascii: "x"), count: 3000)
         let path = file(long + [0x0A] + Array("short\n".utf8) + long + [0x0A] + Array("end".utf8) + long)
         defer { unlink(path) }
-        let limited = LineReader(fd: open(path, O_RDONLY), sourceName: path, ownsFD: true, chunkSize: chunk, maxLineLength: 2000)
+        let limited = LineReader(
+            fd: open(path, O_RDONLY), sourceName: path, ownsFD: true, chunkSize: chunk, maxLineLength: 2000)
         var got: [(Int, Int?)] = []
         while let l = try limited.next() { got.append((l.bytes.count, l.truncatedFrom)) }
         #expect(got.map(\.1) == [3000, nil, 3000, 3003])
@@ -73,7 +79,8 @@ import Testing
     @Test func aLineAtTheLimitIsWhole() throws {
         let path = file([UInt8](repeating: UInt8(ascii: "y"), count: 2000) + [0x0A])
         defer { unlink(path) }
-        let reader = LineReader(fd: open(path, O_RDONLY), sourceName: path, ownsFD: true, chunkSize: 1 << 16, maxLineLength: 2000)
+        let reader = LineReader(
+            fd: open(path, O_RDONLY), sourceName: path, ownsFD: true, chunkSize: 1 << 16, maxLineLength: 2000)
         let line = try #require(try reader.next())
         #expect(line.bytes.count == 2000)
         #expect(line.truncatedFrom == nil)
@@ -82,7 +89,8 @@ import Testing
     @Test func memoryStaysBoundedOnAHugeLine() throws {
         let path = file([UInt8](repeating: UInt8(ascii: "z"), count: 5_000_000) + Array("\nnext\n".utf8))
         defer { unlink(path) }
-        let reader = LineReader(fd: open(path, O_RDONLY), sourceName: path, ownsFD: true, chunkSize: 1 << 16, maxLineLength: 100_000)
+        let reader = LineReader(
+            fd: open(path, O_RDONLY), sourceName: path, ownsFD: true, chunkSize: 1 << 16, maxLineLength: 100_000)
         let first = try #require(try reader.next())
         #expect(first.truncatedFrom == 5_000_000)
         #expect(String(decoding: try #require(try reader.next()).bytes, as: UTF8.self) == "next")

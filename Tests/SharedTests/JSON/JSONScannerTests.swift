@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 @Suite struct JSONScannerTests {
@@ -15,7 +16,8 @@ import Testing
     ])
     func acceptsValidJSON(_ text: String) throws {
         let range = try scan(text) { try $0.document() }
-        #expect(range.count == text.utf8.count - (text.utf8.count - text.trimmingCharacters(in: .whitespaces).utf8.count))
+        #expect(
+            range.count == text.utf8.count - (text.utf8.count - text.trimmingCharacters(in: .whitespaces).utf8.count))
         // Foundation agrees that it is valid.
         #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) != nil)
     }

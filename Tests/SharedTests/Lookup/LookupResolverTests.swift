@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// A warehouse whose answers are scripted: each call takes the next outcome (the last repeats).
@@ -37,7 +38,9 @@ final class MemoryStore: LookupStore {
     }
 
     func put(_ batch: [(LookupKey, Int64?)], lastUpdated: String, now: Double) {
-        for (k, t) in batch { entries[k] = CachedLookup(totalSeconds: t, lastUpdated: lastUpdated, expiresAt: now + 60) }
+        for (k, t) in batch {
+            entries[k] = CachedLookup(totalSeconds: t, lastUpdated: lastUpdated, expiresAt: now + 60)
+        }
     }
 
     func flush() { flushes += 1 }
@@ -54,9 +57,10 @@ final class MemoryStore: LookupStore {
         options.retries = retries
         options.retryDelay = 0.001
         options.breakerCooldown = 3600
-        return LookupResolver(warehouse: w, store: store, options: options,
-                              diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)),
-                              metrics: Metrics(tool: "test"))
+        return LookupResolver(
+            warehouse: w, store: store, options: options,
+            diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)),
+            metrics: Metrics(tool: "test"))
     }
 
     @Test func warehouseAnswersAreRememberedAndStored() throws {
@@ -83,7 +87,9 @@ final class MemoryStore: LookupStore {
         let store = MemoryStore()
         store.put([(a, 7)], lastUpdated: "2026-01-01T00:00:00Z", now: Timestamps.now())
         let r = resolver(w, store)
-        #expect(r.known(a) == LookupResult(status: .found, totalSeconds: 7, lastUpdated: "2026-01-01T00:00:00Z", source: .cache))
+        #expect(
+            r.known(a)
+                == LookupResult(status: .found, totalSeconds: 7, lastUpdated: "2026-01-01T00:00:00Z", source: .cache))
         store.isEnabled = false
         #expect(r.known(a) == nil)
         #expect(r.stats.cacheHits == 1)
@@ -129,7 +135,10 @@ final class MemoryStore: LookupStore {
         let store = MemoryStore()
         let r = resolver(w, store)
         let answers = try r.collect(r.submit([a, b, c]))
-        #expect(answers[a] == LookupResult(status: .found, totalSeconds: 10, lastUpdated: answers[a]?.lastUpdated, source: .warehouse))
+        #expect(
+            answers[a]
+                == LookupResult(
+                    status: .found, totalSeconds: 10, lastUpdated: answers[a]?.lastUpdated, source: .warehouse))
         #expect(answers[b]?.status == .unavailable)
         #expect(answers[b]?.error?.contains(b.cacheKey) == true)
         #expect(answers[b]?.error?.contains("negative") == true)
@@ -183,9 +192,10 @@ final class ManualConcurrentWarehouse: ConcurrentWarehouse {
         options.retryDelay = 0.001
         options.breakerCooldown = 3600
         options.maxStatements = maxStatements
-        return LookupResolver(warehouse: w, store: nil, options: options,
-                              diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)),
-                              metrics: Metrics(tool: "test"))
+        return LookupResolver(
+            warehouse: w, store: nil, options: options,
+            diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)),
+            metrics: Metrics(tool: "test"))
     }
 
     @Test func batchesGoOutTogetherAndAreAnsweredInAnyOrder() throws {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Shared
 
 @Suite struct CircuitBreakerTests {
@@ -6,12 +7,12 @@ import Testing
         var b = CircuitBreaker(threshold: 3, cooldown: 10)
         for _ in 0..<2 { b.record(healthy: false, now: 0) }
         #expect(b.admit(now: 0) == .send)
-        b.record(healthy: true, now: 0) // a success resets the count
+        b.record(healthy: true, now: 0)  // a success resets the count
         for _ in 0..<3 { b.record(healthy: false, now: 1) }
         #expect(b.admit(now: 5) == .reject)
         #expect(b.admit(now: 11) == .probe)
-        #expect(b.admit(now: 11) == .wait)   // one probe at a time
-        b.record(healthy: false, now: 12)    // the probe failed: open again
+        #expect(b.admit(now: 11) == .wait)  // one probe at a time
+        b.record(healthy: false, now: 12)  // the probe failed: open again
         #expect(b.admit(now: 13) == .reject)
         #expect(b.admit(now: 23) == .probe)
         b.record(healthy: true, now: 23)

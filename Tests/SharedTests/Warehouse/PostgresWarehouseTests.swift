@@ -1,11 +1,15 @@
 import Testing
+
 @testable import Shared
 
 /// The parts of the PostgreSQL warehouse that need no server: array literals, SQL text, addresses.
 @Suite struct PostgresWarehouseTests {
     @Test func arrayLiteralsEscapeQuotesAndBackslashes() {
-        let keys = [LookupKey(userID: 1, courseID: #"course-v1:a"b\c;%+é"#, enterpriseID: "a1b2c3d4-e5f6-7890-abcd-ef1234567890"),
-                    LookupKey(userID: 22, courseID: "x,y{z}", enterpriseID: "f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f")]
+        let keys = [
+            LookupKey(
+                userID: 1, courseID: #"course-v1:a"b\c;%+é"#, enterpriseID: "a1b2c3d4-e5f6-7890-abcd-ef1234567890"),
+            LookupKey(userID: 22, courseID: "x,y{z}", enterpriseID: "f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f"),
+        ]
         let a = PostgresWarehouse.arrays(keys)
         #expect(a[0] == "{1,22}")
         #expect(a[1] == #"{"course-v1:a\"b\\c;%+é","x,y{z}"}"#)
@@ -25,7 +29,9 @@ import Testing
     }
 
     @Test func malformedAddressIsAConfigurationError() {
-        #expect(throws: WarehouseError.self) { try PostgresWarehouse(address: "host=127.0.0.1 nosuchoption=1", spec: TableSpec()) }
+        #expect(throws: WarehouseError.self) {
+            try PostgresWarehouse(address: "host=127.0.0.1 nosuchoption=1", spec: TableSpec())
+        }
         do {
             _ = try PostgresWarehouse(address: "postgres://u:secret@h:notaport/db?bogus=1", spec: TableSpec())
             Issue.record("accepted a bad address")

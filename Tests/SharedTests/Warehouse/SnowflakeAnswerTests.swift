@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// Snowflake SQL API answers decoded with Codable, and which errors are permanent.
@@ -9,7 +10,8 @@ import Testing
     }
 
     @Test func rowsAndPartitionsDecode() throws {
-        let a = try decode(#"""
+        let a = try decode(
+            #"""
             {"statementHandle":"01b2-c3",
              "resultSetMetaData":{"numRows":2,"partitionInfo":[{"rowCount":1},{"rowCount":1}]},
              "data":[["12345","course-v1:x","a1b2",null]],"code":"090001"}
@@ -31,8 +33,10 @@ import Testing
     }
 
     @Test func authenticationAndAuthorizationErrorsArePermanent() throws {
-        for (code, state) in [("390144", "08001"), ("002003", "02000"), ("003001", "42501"), ("000606", "57P03"),
-                              ("001003", "42000"), ("100000", "28000")] {
+        for (code, state) in [
+            ("390144", "08001"), ("002003", "02000"), ("003001", "42501"), ("000606", "57P03"),
+            ("001003", "42000"), ("100000", "28000"),
+        ] {
             let a = try decode(#"{"code":"\#(code)","sqlState":"\#(state)","message":"m"}"#, status: 422)
             #expect(a.isPermanent, "\(code) \(state)")
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Shared
 
 /// Warehouse addresses, their redaction, and the table and column names a query may use.
@@ -16,7 +17,9 @@ import Testing
         #expect(WarehouseAddress.redacted("postgres://bob:hunter2@db:5432/x") == "postgres://bob:***@db:5432/x")
         #expect(WarehouseAddress.redacted("host=db password=hunter2 dbname=x") == "host=db password=*** dbname=x")
         #expect(WarehouseAddress.redacted("host=db password='a b c' dbname=x") == "host=db password=*** dbname=x")
-        #expect(WarehouseAddress.redacted("postgres://db/x?sslmode=require&password=hunter2") == "postgres://db/x?sslmode=require&password=***")
+        #expect(
+            WarehouseAddress.redacted("postgres://db/x?sslmode=require&password=hunter2")
+                == "postgres://db/x?sslmode=require&password=***")
     }
 
     @Test func identifiersAreStrict() {

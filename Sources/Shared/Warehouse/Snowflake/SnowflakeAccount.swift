@@ -16,18 +16,24 @@ public struct SnowflakeAccount: Sendable, Equatable {
 
     public static func parse(_ address: String, environment: [String: String]) throws -> SnowflakeAccount {
         guard let components = URLComponents(string: address), components.scheme == "snowflake" else {
-            throw ConfigError("\(WarehouseAddress.redacted(address)) is not a snowflake:// address",
-                              hint: "use snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=…&role=…&user=…")
+            throw ConfigError(
+                "\(WarehouseAddress.redacted(address)) is not a snowflake:// address",
+                hint: "use snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=…&role=…&user=…")
         }
         if components.password != nil {
-            throw ConfigError("the snowflake address contains a password",
-                              hint: "authenticate with SNOWFLAKE_PRIVATE_KEY_PATH (key pair), SNOWFLAKE_OAUTH_TOKEN or SNOWFLAKE_PAT instead")
+            throw ConfigError(
+                "the snowflake address contains a password",
+                hint:
+                    "authenticate with SNOWFLAKE_PRIVATE_KEY_PATH (key pair), SNOWFLAKE_OAUTH_TOKEN or SNOWFLAKE_PAT instead"
+            )
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
         let known: Set<String> = ["warehouse", "role", "user", "host"]
         for name in query.keys where !known.contains(name) {
-            throw ConfigError("snowflake address: unknown parameter \"\(name)\"", hint: "known: \(known.sorted().joined(separator: ", "))")
+            throw ConfigError(
+                "snowflake address: unknown parameter \"\(name)\"",
+                hint: "known: \(known.sorted().joined(separator: ", "))")
         }
         let path = components.path.split(separator: "/").map(String.init)
         func pick(_ value: String?, _ env: String) -> String? {
@@ -36,7 +42,9 @@ public struct SnowflakeAccount: Sendable, Equatable {
             return nil
         }
         guard let account = pick(components.host, "SNOWFLAKE_ACCOUNT") else {
-            throw ConfigError("no Snowflake account", hint: "write it in the address (snowflake://ACCOUNT/…) or set SNOWFLAKE_ACCOUNT")
+            throw ConfigError(
+                "no Snowflake account", hint: "write it in the address (snowflake://ACCOUNT/…) or set SNOWFLAKE_ACCOUNT"
+            )
         }
         guard let user = pick(query["user"] ?? components.user, "SNOWFLAKE_SERVICE_USER") else {
             throw ConfigError("no Snowflake user", hint: "add ?user=… to the address or set SNOWFLAKE_SERVICE_USER")

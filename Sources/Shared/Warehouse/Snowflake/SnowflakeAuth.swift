@@ -1,6 +1,6 @@
 import Crypto
-import _CryptoExtras
 import FoundationEssentials
+import _CryptoExtras
 
 /// How lt-query proves who it is to the Snowflake SQL API.
 ///
@@ -30,16 +30,21 @@ public final class SnowflakeAuth {
     public static func fromEnvironment(_ env: [String: String], account: SnowflakeAccount) throws -> SnowflakeAuth {
         if let path = env["SNOWFLAKE_PRIVATE_KEY_PATH"], !path.isEmpty {
             guard let bytes = FileBytes.read(path) else {
-                throw ConfigError("cannot read the private key \(path) named by SNOWFLAKE_PRIVATE_KEY_PATH", hint: "check the path and its permissions")
+                throw ConfigError(
+                    "cannot read the private key \(path) named by SNOWFLAKE_PRIVATE_KEY_PATH",
+                    hint: "check the path and its permissions")
             }
             let pem = String(decoding: bytes, as: UTF8.self)
             do {
                 let key: _RSA.Signing.PrivateKey
                 if pem.contains("ENCRYPTED") {
                     guard let passphrase = env["SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"] else {
-                        throw ConfigError("the private key \(path) is encrypted", hint: "set SNOWFLAKE_PRIVATE_KEY_PASSPHRASE")
+                        throw ConfigError(
+                            "the private key \(path) is encrypted", hint: "set SNOWFLAKE_PRIVATE_KEY_PASSPHRASE")
                     }
-                    key = try _RSA.Signing.PrivateKey(encryptedPEMRepresentation: pem) { setter in setter(Array(passphrase.utf8)) }
+                    key = try _RSA.Signing.PrivateKey(encryptedPEMRepresentation: pem) { setter in
+                        setter(Array(passphrase.utf8))
+                    }
                 } else {
                     key = try _RSA.Signing.PrivateKey(pemRepresentation: pem)
                 }
@@ -47,14 +52,22 @@ public final class SnowflakeAuth {
             } catch let e as ConfigError {
                 throw e
             } catch {
-                throw ConfigError("cannot load the RSA private key \(path): \(error)",
-                                  hint: "use a PEM PKCS#8 key of 2048 bits or more (openssl genrsa 2048 | openssl pkcs8 -topk8 -nocrypt)")
+                throw ConfigError(
+                    "cannot load the RSA private key \(path): \(error)",
+                    hint:
+                        "use a PEM PKCS#8 key of 2048 bits or more (openssl genrsa 2048 | openssl pkcs8 -topk8 -nocrypt)"
+                )
             }
         }
-        if let t = env["SNOWFLAKE_OAUTH_TOKEN"], !t.isEmpty { return SnowflakeAuth(method: .oauth(t), account: account) }
-        if let t = env["SNOWFLAKE_PAT"], !t.isEmpty { return SnowflakeAuth(method: .programmaticAccessToken(t), account: account) }
-        throw ConfigError("no Snowflake credentials",
-                          hint: "set SNOWFLAKE_PRIVATE_KEY_PATH (key pair), SNOWFLAKE_OAUTH_TOKEN or SNOWFLAKE_PAT")
+        if let t = env["SNOWFLAKE_OAUTH_TOKEN"], !t.isEmpty {
+            return SnowflakeAuth(method: .oauth(t), account: account)
+        }
+        if let t = env["SNOWFLAKE_PAT"], !t.isEmpty {
+            return SnowflakeAuth(method: .programmaticAccessToken(t), account: account)
+        }
+        throw ConfigError(
+            "no Snowflake credentials",
+            hint: "set SNOWFLAKE_PRIVATE_KEY_PATH (key pair), SNOWFLAKE_OAUTH_TOKEN or SNOWFLAKE_PAT")
     }
 
     /// The value of `X-Snowflake-Authorization-Token-Type`.

@@ -46,8 +46,10 @@ final class SnowflakeHTTP {
     func start(_ request: Request, tag: Int) {
         do {
             let t = try spare.popLast() ?? CurlTransfer(settings: settings)
-            try t.prepare(HTTPRequest(method: request.method, url: request.url, headers: request.headers,
-                                      body: request.body, timeout: request.timeout))
+            try t.prepare(
+                HTTPRequest(
+                    method: request.method, url: request.url, headers: request.headers,
+                    body: request.body, timeout: request.timeout))
             tags[ObjectIdentifier(t)] = tag
             multi.add(t)
         } catch {

@@ -21,8 +21,9 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
 
     public init(account: SnowflakeAccount, auth: SnowflakeAuth, spec: TableSpec, statementTimeout: Double = 30) throws {
         // The default host is checked like any destination; an explicit host= is the operator's choice.
-        http = try SnowflakeHTTP(guarded: account.baseURL == "https://\(account.account).snowflakecomputing.com",
-                                 environment: ProcessInfo.processInfo.environment)
+        http = try SnowflakeHTTP(
+            guarded: account.baseURL == "https://\(account.account).snowflakecomputing.com",
+            environment: ProcessInfo.processInfo.environment)
         self.account = account
         self.auth = auth
         self.spec = spec
@@ -53,7 +54,9 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         json.key("bindings")
         json.beginObject()
         for (i, k) in keys.enumerated() {
-            for (j, (type, value)) in [("FIXED", String(k.userID)), ("TEXT", k.courseID), ("TEXT", k.enterpriseID)].enumerated() {
+            for (j, (type, value)) in [("FIXED", String(k.userID)), ("TEXT", k.courseID), ("TEXT", k.enterpriseID)]
+                .enumerated()
+            {
                 json.key(String(i * 3 + j + 1))
                 json.beginObject()
                 json.key("type"); json.string(type)
@@ -72,8 +75,9 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         var json = JSONBuffer()
         json.beginObject()
         json.key("statement")
-        json.string("SELECT \(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn), \(spec.secondsColumn) "
-                    + "FROM \(spec.table) LIMIT 0")
+        json.string(
+            "SELECT \(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn), \(spec.secondsColumn) "
+                + "FROM \(spec.table) LIMIT 0")
         json.key("timeout"); json.int(Int(statementTimeout.rounded(.up)))
         json.member("database", account.database)
         json.member("schema", account.schema)
@@ -81,27 +85,35 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         json.member("role", account.role)
         json.endObject()
         let url = "\(account.baseURL)/api/v2/statements?requestId=\(WarehouseStatement.newRequestID())"
-        let r = http.request(.init(method: .post, url: url, headers: try headers(), body: json.bytes,
-                                   timeout: statementTimeout + 15))
+        let r = http.request(
+            .init(
+                method: .post, url: url, headers: try headers(), body: json.bytes,
+                timeout: statementTimeout + 15))
         do { _ = try answer(r) } catch WarehouseError.queryFailed(let m) {
-            throw WarehouseError.misconfigured("cannot read \(spec.table) on Snowflake: \(m)",
-                                               hint: "check --table, the column options, the database and schema in the address, and the role's grants")
+            throw WarehouseError.misconfigured(
+                "cannot read \(spec.table) on Snowflake: \(m)",
+                hint: "check --table, the column options, the database and schema in the address, and the role's grants"
+            )
         }
     }
 
     public func explain(_ keys: [LookupKey]) -> String {
-        "POST \(account.baseURL)/api/v2/statements?requestId=<uuid>\n" + String(decoding: body(keys), as: UTF8.self) + "\n"
+        "POST \(account.baseURL)/api/v2/statements?requestId=<uuid>\n" + String(decoding: body(keys), as: UTF8.self)
+            + "\n"
     }
 
     private func headers() throws -> [(String, String)] {
         let token: String
         do { token = try auth.token() } catch {
-            throw WarehouseError.misconfigured("cannot sign the Snowflake token: \(error)",
-                                               hint: "check the private key named by SNOWFLAKE_PRIVATE_KEY_PATH")
+            throw WarehouseError.misconfigured(
+                "cannot sign the Snowflake token: \(error)",
+                hint: "check the private key named by SNOWFLAKE_PRIVATE_KEY_PATH")
         }
-        return [("Authorization", "Bearer \(token)"),
-                ("X-Snowflake-Authorization-Token-Type", auth.tokenType),
-                ("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", userAgent)]
+        return [
+            ("Authorization", "Bearer \(token)"),
+            ("X-Snowflake-Authorization-Token-Type", auth.tokenType),
+            ("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", userAgent),
+        ]
     }
 
     public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] { try runAlone(keys) }
@@ -110,7 +122,10 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
 
     /// A statement between its submission and its last partition.
     private final class Running {
-        enum Step { case submit, poll, partition(Int) }
+        enum Step {
+            case submit, poll
+            case partition(Int)
+        }
         let statement: WarehouseStatement
         let started = Timestamps.monotonic()
         var step = Step.submit
@@ -166,8 +181,10 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         return out
     }
 
-    private func finish(_ r: Running, _ result: Result<WarehouseAnswer, WarehouseError>,
-                        _ out: inout [WarehouseOutcome]) {
+    private func finish(
+        _ r: Running, _ result: Result<WarehouseAnswer, WarehouseError>,
+        _ out: inout [WarehouseOutcome]
+    ) {
         running[r.statement.ticket] = nil
         let seconds = Timestamps.monotonic() - r.started
         out.append(WarehouseOutcome(ticket: r.statement.ticket, result: result, seconds: seconds))
@@ -200,21 +217,25 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         switch r.step {
         case .submit:
             let retry = r.statement.attempt > 0 || r.resubmissions > 0 ? "&retry=true" : ""
-            return .init(method: .post, url: "\(base)?requestId=\(r.statement.requestID)\(retry)",
-                         headers: try headers(), body: body(r.statement.keys), timeout: statementTimeout + 15)
+            return .init(
+                method: .post, url: "\(base)?requestId=\(r.statement.requestID)\(retry)",
+                headers: try headers(), body: body(r.statement.keys), timeout: statementTimeout + 15)
         case .poll:
             if Timestamps.monotonic() - r.started > statementTimeout {
                 // Cancelled on the way out; its answer is not waited for.
                 nextTag += 1
-                http.start(.init(method: .post, url: "\(base)/\(r.handle)/cancel", headers: try headers(), body: [],
-                                 timeout: 10), tag: nextTag)
+                http.start(
+                    .init(
+                        method: .post, url: "\(base)/\(r.handle)/cancel", headers: try headers(), body: [],
+                        timeout: 10), tag: nextTag)
                 throw WarehouseError.queryFailed(
                     "statement \(r.handle) still running after \(Int(statementTimeout)) s; cancelled")
             }
             return .init(method: .get, url: "\(base)/\(r.handle)", headers: try headers(), body: [], timeout: 30)
         case .partition(let p):
-            return .init(method: .get, url: "\(base)/\(r.handle)?partition=\(p)", headers: try headers(), body: [],
-                         timeout: 60)
+            return .init(
+                method: .get, url: "\(base)/\(r.handle)?partition=\(p)", headers: try headers(), body: [],
+                timeout: 60)
         }
     }
 
@@ -246,8 +267,9 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
             if let handle = a.statementHandle { r.handle = handle }
         }
         guard let rows = a.data else {
-            throw WarehouseError.unavailable("Snowflake answered 200 without data for partition \(page) of statement "
-                                             + "\(r.handle.prefix(64))")
+            throw WarehouseError.unavailable(
+                "Snowflake answered 200 without data for partition \(page) of statement "
+                    + "\(r.handle.prefix(64))")
         }
         if page < r.partitions.count, let expected = r.partitions[page].rowCount, expected != rows.count {
             throw WarehouseError.unavailable(
@@ -272,9 +294,11 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
 
     /// A statement handle goes into URLs: a UUID-like token only.
     static func isHandle(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 128 && s.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
-        }
+        !s.isEmpty && s.utf8.count <= 128
+            && s.utf8.allSatisfy { c in
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D
+                    || c == 0x5F
+            }
     }
 
     /// The decoded answer, or the error it stands for.
