@@ -8,7 +8,7 @@ extension LogFormat: ExpressibleByArgument {}
 
 extension DiagnosticLevel: ExpressibleByArgument {
     public init?(argument: String) {
-        guard let level = DiagnosticLevel.allCases.first(where: { $0.name == argument.lowercased() }) else {
+        guard let level = DiagnosticLevel.allCases.first(where: { $0.name == argument }) else {
             return nil
         }
         self = level

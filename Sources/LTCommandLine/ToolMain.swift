@@ -39,6 +39,8 @@ extension ParsableCommand {
         diagnostics.format = LogFormat.requested(in: arguments)
         var text = message(for: error).trimmed(" \t\r\n")
         if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
+        // The parser quotes the refused value: a password in a URL must not be printed with it.
+        text = text.replacing(/:\/\/[^\/@\s']+@/, with: "://…@")
         let hint = UsageHint.forValueMentioned(in: text) ?? "see '\(tool) --help'"
         diagnostics.error("\(text); \(hint)")
         if diagnostics.format == .human { diagnostics.raw("Usage: \(usageString())") }
@@ -68,7 +70,8 @@ enum UsageHint {
     static func forValueMentioned(in message: String) -> String? {
         if message.contains("<duration>") { return DurationArgument.hint }
         if message.contains("<url>") {
-            return "use an http or https URL with a host, such as https://hooks.example.com/lt"
+            return "use an http or https URL with a host and no user name or password (auth belongs in "
+                + "--bearer-env or the integrations file), such as https://hooks.example.com/lt"
         }
         if message.contains("<network>") { return "use an IP address or a network such as 10.20.0.0/16 or fd00::/8" }
         if message.contains("<name:value>") {

@@ -27,7 +27,8 @@ struct LtEnrich: ParsableCommand {
               lt-query < completions.ndjson | lt-enrich --rollout rollout.json \\
                 | lt-send …
               lt-enrich --flag on --field completion.learning_time --format seconds
-              lt-query < examples/percipio.ndjson | lt-enrich --field duration_spent --format seconds --unwrap
+              lt-query < examples/percipio.ndjson \\
+                | lt-enrich --field duration_spent --format seconds --unwrap
 
             Exit status: 0 when every line was handled, 1 when any line was not, 2 for configuration \
             errors, 64 for usage errors, 74 when a file or stream cannot be read or written.

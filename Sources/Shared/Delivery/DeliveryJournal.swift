@@ -48,6 +48,11 @@ public final class DeliveryJournal {
             try db.execute("PRAGMA locking_mode = EXCLUSIVE")
             try db.execute("PRAGMA journal_mode = WAL")
             try db.execute("PRAGMA synchronous = FULL")
+            // Every delivery turn commits, so the WAL grows a page or more per turn: checkpoint every
+            // 100 pages (about 400 KB) instead of SQLite's 1000, and cut it back to 1 MB after, so that
+            // a backfill's journal needs little room beyond its own size.
+            try db.execute("PRAGMA wal_autocheckpoint = 100")
+            try db.execute("PRAGMA journal_size_limit = 1048576")
             let id = try DeliveryJournal.integer(db, "PRAGMA application_id")
             let tables = try DeliveryJournal.integer(db, "SELECT count(*) FROM sqlite_master")
             if tables != 0 && id != Int64(DeliveryJournal.applicationID) {
@@ -194,12 +199,4 @@ public final class DeliveryJournal {
         return "its last write was cut short (\(cut) bytes of an unfinished entry, by a crash or a full disk) and "
             + "was dropped: the deliveries in it were never reported, so their lines are sent again"
     }
-}
-
-/// The journal could not be read or written during a run: lines cannot be recorded (exit 74).
-public struct JournalError: LTError {
-    public let message: String
-    public var kind: ErrorKind { .io }
-
-    public init(_ message: String) { self.message = message }
 }
