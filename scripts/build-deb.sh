@@ -37,7 +37,8 @@ for tool in "${tools[@]}"; do ln -s ../libexec/lt/lt "$pkg/usr/bin/$tool"; done
 
 # Completions and man pages come from the packaged binary itself, so they match its options.
 scripts/completion-scripts.sh "$pkg/usr/bin" "$pkg/usr/share" zsh/vendor-completions
-version=$("$pkg/usr/bin/lt-query" --version)
+# The first line of --version is the tool's own; the rest name the libraries it runs with.
+version=$("$pkg/usr/bin/lt-query" --version | head -n 1)
 for page in $(python3 scripts/man-pages.py "$pkg/usr/bin" "$stage/man"); do
     section=${page##*.}
     gzip -9n < "$page" > "$pkg/usr/share/man/man$section/$(basename "$page").gz"

@@ -133,7 +133,7 @@ def main():
     bin_dir, out_dir = sys.argv[1], sys.argv[2]
     os.makedirs(out_dir, exist_ok=True)
     version = subprocess.run([os.path.join(bin_dir, TOOLS[0]), "--version"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+                             check=True, capture_output=True, text=True).stdout.splitlines()[0].strip()
     date = page_date()
     pages = [(t + ".1", t) for t in TOOLS] + [(p, None) for p in FILE_PAGES]
     for page, tool in pages:

@@ -31,7 +31,7 @@ if [ "$(nm "$bin/lt" | grep -c '10Foundation')" -gt 0 ]; then
 fi
 
 deb=$(LT_DEB_COMPRESSION=gzip scripts/build-deb.sh --bin-dir "$bin" --out "$work" | tail -1)
-[ -f "$deb" ] && [ "$(basename "$deb")" = "lt_$("$bin/lt-query" --version)_amd64.deb" ] \
+[ -f "$deb" ] && [ "$(basename "$deb")" = "lt_$("$bin/lt-query" --version | head -n 1)_amd64.deb" ] \
     && pass "built $(basename "$deb")" || fail "build-deb.sh printed $deb"
 
 depends=$(dpkg-deb -f "$deb" Depends)
