@@ -24,7 +24,7 @@ lines = [f"Last run: {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC on {platfor
 for r in rows:
     s = r["summary"]
     ok = "holds" if not s.get("problems") else "BROKEN: " + "; ".join(s["problems"])
-    lines.append(f"| {r['scenario']} | {s.get('lines_in')} | {s.get('delivered')} | {s.get('dead_lettered')} | "
+    lines.append(f"| {r['scenario'].replace('|', chr(92) + '|')} | {s.get('lines_in')} | {s.get('delivered')} | {s.get('dead_lettered')} | "
                  f"{s.get('received')} | {s.get('duplicates')} | {s.get('kills')} | {s.get('resent_at_kills')} | {ok} |")
 text = open(doc).read()
 a, b = text.index(begin) + len(begin), text.index(end)
