@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 // sys/socket.h and netinet/in.h reach Swift through libcurl's module (curl.h includes them first),
 // so with MemberImportVisibility their socket types and flags are that module's members.
 import CCurl
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Sends DogStatsD datagrams (`name:value|type|#tag:value`) over UDP without ever blocking:
 /// the socket is non-blocking, lines are packed into datagrams of at most 1,432 bytes, and a
