@@ -27,7 +27,7 @@ final class EndpointState {
     init(_ endpoint: Endpoint, options: SendOptions, environment: [String: String]) throws {
         self.endpoint = endpoint
         host = EndpointState.hostKey(endpoint.url)
-        hostPort = HTTPURLText.hostPort(endpoint.url)
+        hostPort = HTTPURL.hostPort(endpoint.url)
         displayURL = HTTPURL.withoutQuery(endpoint.url)
         var secrets: [String] = []
         func resolve(_ ref: SecretReference) throws -> String {

@@ -46,7 +46,7 @@ public final class OAuthTokenSource {
         guard r.status == 200 else {
             let what = r.transportError.map { "failed: \($0)" } ?? "answered \(r.status)"
             throw DeliveryError(
-                "the OAuth2 token endpoint \(what) (\(HTTPURLText.hostPort(tokenURL)))",
+                "the OAuth2 token endpoint \(what) (\(HTTPURL.hostPort(tokenURL)))",
                 hint: "check token_url and the client credentials")
         }
         let (access, expiresIn) = try OAuthTokenSource.parse(r.body)

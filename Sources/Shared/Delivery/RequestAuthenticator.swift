@@ -61,21 +61,6 @@ public struct SigningAuthenticator: RequestAuthenticator {
     }
 }
 
-/// `host:port` of a URL, named in failure causes.
-public enum HTTPURLText {
-    /// `host:port` of `url`, the port filled in from the scheme when the URL has none.
-    public static func hostPort(_ url: String) -> String {
-        guard let scheme = url.firstRange(of: "://") else { return url }
-        var rest = url[scheme.upperBound...]
-        if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
-        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        let host = String(rest)
-        let hasPort = host.hasPrefix("[") ? host.contains("]:") : host.contains(":")
-        if hasPort { return host }
-        return host + (url.lowercased().hasPrefix("https") ? ":443" : ":80")
-    }
-}
-
 /// The start of a response body for results and logs: at most 4 KiB, cut on a character
 /// boundary, invalid UTF-8 replaced, so it is always valid text.
 public enum ResponseSnippet {

@@ -57,6 +57,14 @@ public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
         hasQuery = part(CURLUPART_QUERY) != nil
     }
 
+    /// `host:port`, the port filled in from the scheme when the URL has none, named in failure causes.
+    public var hostPort: String { "\(host):\(port)" }
+
+    /// `host:port` of a URL given as text; the text itself when libcurl cannot parse it.
+    public static func hostPort(_ text: String) -> String {
+        (try? HTTPURL(text, what: "", allowHTTP: true))?.hostPort ?? text
+    }
+
     /// The URL without its query string and fragment, for results, logs and metrics.
     public var redacted: String { HTTPURL.withoutQuery(text) }
 
