@@ -184,7 +184,8 @@ import Testing
 
         let explain = try Tool.run("lt-query", args + ["--explain"])
         #expect(explain.status == 0)
-        #expect(explain.stdout.contains("SUM(LEARNING_TIME_SECONDS)"))
+        #expect(explain.stdout.contains("SUM(t.LEARNING_TIME_SECONDS)"))
+        #expect(explain.stdout.contains("FROM k JOIN LEARNING_TIME AS t"))
         #expect(explain.stdout.contains("course-v1:edX+DemoX+Demo_Course"))
 
         let input =

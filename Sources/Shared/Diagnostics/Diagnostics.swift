@@ -56,7 +56,8 @@ public final class Diagnostics {
 
     /// Reports an error and marks the run as failed.
     public func error(
-        _ message: String, hint: String = "", at location: SourceLocation? = nil, context: LogContext = [:]
+        _ message: String, hint: String = "", at location: SourceLocation? = nil,
+        context: @autoclosure () -> LogContext = [:]
     ) {
         hasFailed = true
         errorCount += 1
@@ -64,22 +65,29 @@ public final class Diagnostics {
     }
 
     /// Reports `error` (its message and hint apart) and marks the run as failed.
-    public func error(_ error: LTError, at location: SourceLocation? = nil, context: LogContext = [:]) {
-        self.error(error.message, hint: error.hint, at: location, context: context)
+    public func error(
+        _ error: LTError, at location: SourceLocation? = nil, context: @autoclosure () -> LogContext = [:]
+    ) {
+        self.error(error.message, hint: error.hint, at: location, context: context())
     }
 
     public func warning(
-        _ message: String, hint: String = "", at location: SourceLocation? = nil, context: LogContext = [:]
+        _ message: String, hint: String = "", at location: SourceLocation? = nil,
+        context: @autoclosure () -> LogContext = [:]
     ) {
         warningCount += 1
         emit(.warning, message, hint: hint, at: location, context: context)
     }
 
-    public func info(_ message: String, at location: SourceLocation? = nil, context: LogContext = [:]) {
+    public func info(
+        _ message: String, at location: SourceLocation? = nil, context: @autoclosure () -> LogContext = [:]
+    ) {
         emit(.info, message, hint: "", at: location, context: context)
     }
 
-    public func debug(_ message: String, at location: SourceLocation? = nil, context: LogContext = [:]) {
+    public func debug(
+        _ message: String, at location: SourceLocation? = nil, context: @autoclosure () -> LogContext = [:]
+    ) {
         emit(.debug, message, hint: "", at: location, context: context)
     }
 
@@ -119,20 +127,27 @@ public final class Diagnostics {
         overflow = 0
     }
 
+    /// `context` is built only for a record that is written: most repeats are counted, not shown.
     private func emit(
         _ level: DiagnosticLevel, _ message: String, hint: String, at location: SourceLocation?,
-        context: LogContext
+        context: () -> LogContext
     ) {
         guard level >= threshold else { return }
         if level >= .warning && threshold >= .warning && !shouldShow(level, message) { return }
-        write(record(level, message, hint: hint, at: location, context: context))
+        write(record(level, message, hint: hint, at: location, context: context()))
     }
 
     /// Counts a warning or error by its kind (its text with each run of digits blanked); false once that kind
     /// was shown enough.
     private func shouldShow(_ level: DiagnosticLevel, _ message: String) -> Bool {
-        var kind = "\(level.rawValue)"
-        for c in message.prefix(200) where !(c.isNumber && kind.last == "#") { kind.append(c.isNumber ? "#" : c) }
+        // Bytes, not Characters: this runs for every warning of a long run, shown or not.
+        var bytes = Array("\(level.rawValue)".utf8)
+        for c in message.utf8.prefix(200) {
+            let digit = c &- UInt8(ascii: "0") < 10
+            if digit && bytes.last == UInt8(ascii: "#") { continue }
+            bytes.append(digit ? UInt8(ascii: "#") : c)
+        }
+        let kind = String(decoding: bytes, as: UTF8.self)
         if repeats[kind] == nil {
             guard repeats.count < Diagnostics.maxKinds else { overflow += 1; return false }
             repeats[kind] = Repeat(level: level, message: message, count: 0)

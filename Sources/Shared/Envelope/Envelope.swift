@@ -26,10 +26,10 @@ public struct Envelope {
 
     /// Parses `bytes`, throwing an ``InputError`` that says what is wrong with the line.
     public init(_ bytes: UnsafeBufferPointer<UInt8>) throws {
-        let s = JSONScanner(bytes)
-        json = s
+        var s = JSONScanner(bytes)
         let doc: Range<Int>
-        do { doc = try s.document() } catch let e as JSONError { throw InputError(e) }
+        do { doc = try s.validateDocument() } catch let e as JSONError { throw InputError(e) }
+        json = s
         guard s.kind(at: doc.lowerBound) == .object else {
             throw InputError(
                 "line is a JSON \(s.kind(at: doc.lowerBound).rawValue), not an object",

@@ -6,15 +6,30 @@
 public enum DuplicateMembers {
     /// The first of `names` that appears more than once among `members`, keys compared unescaped.
     public static func first(named names: [StaticString], in members: [JSONMember], of s: JSONScanner) -> String? {
+        guard firstRepeat(in: members, of: s) != nil else { return nil }
         for name in names where count(name, in: members, of: s) > 1 { return name.description }
         return nil
     }
 
     /// The first key that appears more than once among `members`, compared unescaped.
     public static func first(in members: [JSONMember], of s: JSONScanner) -> String? {
+        firstRepeat(in: members, of: s).map { s.keyText(members[$0]) }
+    }
+
+    /// The index of the first member whose key an earlier member has, or nil.
+    ///
+    /// Objects that decide anything have a handful of members, where comparing every pair of keys
+    /// is cheaper than hashing each one (the check runs on every line); larger ones use a set.
+    static func firstRepeat(in members: [JSONMember], of s: JSONScanner) -> Int? {
         guard members.count > 1 else { return nil }
+        if members.count <= 16 {
+            for i in 1..<members.count {
+                for j in 0..<i where s.sameKey(members[i], members[j]) { return i }
+            }
+            return nil
+        }
         var seen: Set<String> = []
-        for m in members where !seen.insert(s.keyText(m)).inserted { return s.keyText(m) }
+        for (i, m) in members.enumerated() where !seen.insert(s.keyText(m)).inserted { return i }
         return nil
     }
 

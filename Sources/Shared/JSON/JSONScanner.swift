@@ -26,6 +26,9 @@ public struct JSONScanner {
     public let base: UnsafePointer<UInt8>
     public let count: Int
     public var maxDepth = 512
+    /// Set by ``validateDocument()`` once the whole text is known to be valid JSON: later scans of
+    /// its parts then find string ends without checking escapes and UTF-8 again.
+    public private(set) var isValidated = false
 
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         // An empty buffer may have no base address; any valid pointer will do since count is 0.
@@ -97,6 +100,15 @@ public struct JSONScanner {
         return keyText(m) == name.description
     }
 
+    /// Whether two members have the same key, compared unescaped; raw bytes when neither has escapes.
+    public func sameKey(_ a: JSONMember, _ b: JSONMember) -> Bool {
+        if !a.keyHasEscapes && !b.keyHasEscapes {
+            let n = a.keyEnd - a.keyStart
+            return n == b.keyEnd - b.keyStart && (n == 0 || memcmp(base + a.keyStart, base + b.keyStart, n) == 0)
+        }
+        return keyText(a) == keyText(b)
+    }
+
     /// Compares a member's key with a runtime string.
     public func key(of m: JSONMember, equalsString name: String) -> Bool {
         if !m.keyHasEscapes {
@@ -109,8 +121,17 @@ public struct JSONScanner {
         return keyText(m) == name
     }
 
+    /// ``document()``, remembering that the text is valid so that later scans of its parts skip
+    /// the checks already made.
+    public mutating func validateDocument() throws -> Range<Int> {
+        let doc = try document()
+        isValidated = true
+        return doc
+    }
+
     /// The end (exclusive) of the value starting at `i`.
     public func valueEnd(from i: Int) throws -> Int {
+        if isValidated { return try validatedValueEnd(from: i) }
         var i = i
         // Open containers, innermost last: true for an object, false for an array.
         var stack: [Bool] = []
@@ -215,6 +236,7 @@ public struct JSONScanner {
 
     /// The end (after the closing quote) of the string starting at `i`, and whether it has escapes.
     public func stringEnd(from i: Int) throws -> (end: Int, hasEscapes: Bool) {
+        if isValidated { return try validatedStringEnd(from: i) }
         var j = i + 1
         var escapes = false
         while j < count {
@@ -240,6 +262,59 @@ public struct JSONScanner {
             if c < 0x20 { throw JSONError("control character in a string; escape it", at: j) }
             if c < 0x80 { j += 1; continue }
             j = try utf8SequenceEnd(from: j)
+        }
+        throw JSONError("unterminated string", at: count)
+    }
+
+    /// ``valueEnd(from:)`` in text already validated: containers are skipped by counting brackets
+    /// outside strings, scalars run to the next delimiter. Still bounded by the text's end.
+    private func validatedValueEnd(from i: Int) throws -> Int {
+        guard i < count else { throw JSONError("unexpected end of line; expected a value", at: i) }
+        let first = base[i]
+        if first == UInt8(ascii: "\"") { return try validatedStringEnd(from: i).end }
+        var j = i
+        if first != UInt8(ascii: "{") && first != UInt8(ascii: "[") {
+            while j < count {
+                switch base[j] {
+                case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09: return j
+                default: j += 1
+                }
+            }
+            return j
+        }
+        var depth = 0
+        while j < count {
+            switch base[j] {
+            case UInt8(ascii: "\""):
+                j = try validatedStringEnd(from: j).end
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return j + 1 }
+            default:
+                break
+            }
+            j += 1
+        }
+        throw JSONError("unterminated value", at: count)
+    }
+
+    /// ``stringEnd(from:)`` in text already validated: every escape is well formed, so a backslash
+    /// and the byte after it are skipped whole. Still bounded by the text's end.
+    private func validatedStringEnd(from i: Int) throws -> (end: Int, hasEscapes: Bool) {
+        var j = i + 1
+        var escapes = false
+        while j < count {
+            let c = base[j]
+            if c == UInt8(ascii: "\"") { return (j + 1, escapes) }
+            if c == UInt8(ascii: "\\") {
+                escapes = true
+                j += 2
+            } else {
+                j += 1
+            }
         }
         throw JSONError("unterminated string", at: count)
     }

@@ -33,8 +33,8 @@ public final class LookupPipeline {
         var hasLookup: Bool
     }
 
-    private var queue: [Pending] = []
-    private var queueHead = 0
+    /// Lines written out leave it; it holds at most ``maxQueued`` lines however long the input.
+    private var queue = FIFO<Pending>()
     private var batch: Set<LookupKey> = []
     private var batchOrder: [LookupKey] = []
     private var batchDeadline = 0.0
@@ -133,7 +133,7 @@ public final class LookupPipeline {
     private func reportQueue() {
         metrics.increment(.taskQueued, by: Double(counts.lines - linesReported))
         linesReported = counts.lines
-        metrics.gauge(.taskBacklog, Double(queue.count - queueHead))
+        metrics.gauge(.taskBacklog, Double(queue.count))
     }
 
     private func handle(_ line: InputLine) throws {
@@ -184,7 +184,7 @@ public final class LookupPipeline {
             }
         }
         writePrefix(envelope)
-        if let result, queueHead == queue.count {
+        if let result, queue.isEmpty {
             // Nothing waits ahead of this line: write it now, from the reused buffer.
             counts.byStatus[result.status, default: 0] += 1
             result.write(to: &scratch)
@@ -196,7 +196,7 @@ public final class LookupPipeline {
         }
         if batchOrder.count >= options.batchSize { try submitBatch() }
         // Lines held behind running batches are bounded: past the limit, wait for answers.
-        while queue.count - queueHead >= maxQueued {
+        while queue.count >= maxQueued {
             if !inFlight.isEmpty {
                 try poll(waitingUpTo: 1)
             } else if !batchOrder.isEmpty {
@@ -215,7 +215,7 @@ public final class LookupPipeline {
 
     /// A line written as it is (an error record), in its place in the order.
     private func writeWhole(_ bytes: [UInt8]) throws {
-        if queueHead == queue.count {
+        if queue.isEmpty {
             try output.write(bytes)
             try output.endLine()
         } else {
@@ -231,8 +231,7 @@ public final class LookupPipeline {
 
     /// Writes out every line at the front of the queue whose lookup is known.
     private func emitReady() throws {
-        while queueHead < queue.count {
-            let p = queue[queueHead]
+        while let p = queue.first {
             if p.hasLookup && p.result == nil { break }
             try output.write(p.prefix)
             if let r = p.result {
@@ -243,9 +242,8 @@ public final class LookupPipeline {
                 try output.write(byte: UInt8(ascii: "}"))
             }
             try output.endLine()
-            queueHead += 1
+            _ = queue.popFirst()
         }
-        if queueHead == queue.count { queue.removeAll(keepingCapacity: true); queueHead = 0 }
     }
 
     /// Hands the pending keys to the resolver as one batch, once a batch slot is free.
@@ -255,7 +253,7 @@ public final class LookupPipeline {
         let keys = batchOrder
         batchOrder.removeAll(keepingCapacity: true)
         batch.removeAll(keepingCapacity: true)
-        resolver.queuedLines = queue.count - queueHead
+        resolver.queuedLines = queue.count
         reportQueue()
         keysOut.formUnion(keys)
         inFlight.append(resolver.submit(keys))
@@ -292,8 +290,8 @@ public final class LookupPipeline {
         keysOut.subtract(keys)
         // A permanent warehouse error ends the run (see run(_:)).
         let results = try resolver.collect(ticket)
-        for i in queueHead..<queue.count where queue[i].result == nil {
-            if let k = queue[i].key, let r = results[k] { queue[i].result = r }
+        queue.updateEach { p in
+            if p.result == nil, let k = p.key, let r = results[k] { p.result = r }
         }
     }
 

@@ -330,17 +330,20 @@ public final class LookupResolver {
     private func log(_ key: LookupKey, _ r: LookupResult, seconds: Double, source: LookupSource) {
         let level: DiagnosticLevel = r.status == .found ? .info : .warning
         guard r.status == .found || r.status == .notFound, diagnostics.isOn(level) else { return }
-        var context: LogContext = [
-            "user_id": .int(key.userID), "course_id": .string(key.courseID),
-            "enterprise_uuid": .string(key.enterpriseID),
-            "query_duration_ms": .double((seconds * 1e6).rounded() / 1e3),
-            "source": .string(source.rawValue),
-        ]
-        if let total = r.totalSeconds {
-            context["total_seconds"] = .int(total)
-            diagnostics.info("learning time found", context: context)
+        func context() -> LogContext {
+            var c: LogContext = [
+                "user_id": .int(key.userID), "course_id": .string(key.courseID),
+                "enterprise_uuid": .string(key.enterpriseID),
+                "query_duration_ms": .double((seconds * 1e6).rounded() / 1e3),
+                "source": .string(source.rawValue),
+            ]
+            if let total = r.totalSeconds { c["total_seconds"] = .int(total) }
+            return c
+        }
+        if r.totalSeconds != nil {
+            diagnostics.info("learning time found", context: context())
         } else {
-            diagnostics.warning("no learning time data for this learner and course", context: context)
+            diagnostics.warning("no learning time data for this learner and course", context: context())
         }
     }
 }

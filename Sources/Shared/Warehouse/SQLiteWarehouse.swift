@@ -43,12 +43,17 @@ public final class SQLiteWarehouse: Warehouse {
 
     private static func tableName(_ spec: TableSpec) -> String { String(spec.table.split(separator: ".").last!) }
 
+    /// The keys join the table rather than filter it: SQLite answers `(a, b, c) IN (VALUES …)` by
+    /// scanning the whole table once per batch, and a join by one index search per key. The keys
+    /// must be distinct (``query(_:)``): the join would sum a repeated key's rows twice. (`SELECT
+    /// DISTINCT` over the values would make SQLite index the whole table for every statement.)
     func sql(count: Int) -> String {
         let tuples = Array(repeating: "(?,?,?)", count: count).joined(separator: ",")
         return """
-            SELECT \(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn), SUM(\(spec.secondsColumn)) \
-            FROM \(tableName) WHERE (\(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn)) IN (VALUES \(tuples)) \
-            GROUP BY 1, 2, 3
+            WITH k(u, c, e) AS (VALUES \(tuples)) \
+            SELECT t.\(spec.userColumn), t.\(spec.courseColumn), t.\(spec.enterpriseColumn), SUM(t.\(spec.secondsColumn)) \
+            FROM k JOIN \(tableName) AS t ON t.\(spec.userColumn) = k.u AND t.\(spec.courseColumn) = k.c \
+            AND t.\(spec.enterpriseColumn) = k.e GROUP BY 1, 2, 3
             """
     }
 
@@ -79,6 +84,8 @@ public final class SQLiteWarehouse: Warehouse {
     }
 
     private func query(_ keys: [LookupKey]) throws -> WarehouseAnswer {
+        var seen = Set<LookupKey>()
+        let keys = keys.filter { seen.insert($0).inserted }
         let stmt: SQLiteConnection.Statement
         if let s = statements[keys.count] {
             stmt = s

@@ -60,6 +60,20 @@ import Testing
         #expect(lines.count == 5 + 1 + 1 + 1)  // five shown, the note, the other warning, the count
     }
 
+    /// A long run repeats a warning per lookup: its context is built for the records shown only.
+    @Test func theContextOfARepeatThatIsNotShownIsNeverBuilt() {
+        var built = 0
+        func context(_ i: Int) -> LogContext {
+            built += 1
+            return ["user_id": .int(Int64(i))]
+        }
+        let text = written { d in
+            for i in 1...100 { d.warning("no learning time data for key \(i)", context: context(i)) }
+        }
+        #expect(built == 5)
+        #expect(text.contains("user_id=5") && !text.contains("user_id=6"))
+    }
+
     @Test func verboseShowsEveryRecord() {
         let text = written(threshold: .info) { d in
             for i in 1...50 { d.warning("no data for key \(i)") }

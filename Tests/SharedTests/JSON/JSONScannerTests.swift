@@ -132,4 +132,39 @@ import Testing
             #expect(DuplicateMembers.count("x", in: m, of: s) == 1)
         }
     }
+
+    /// After validateDocument, parts are scanned without re-checking escapes and UTF-8; they must
+    /// end where the validating scan ends them, escaped quotes and backslashes included.
+    @Test func aValidatedDocumentIsScannedAlike() throws {
+        let text = #"{"a\\":"x\\","b\"c":"\u0022}\\\"","é":["ü",{"k\u0065y":"v"}],"n":-1.5e3,"t":true}"#
+        var bytes = Array(text.utf8)
+        try bytes.withUnsafeMutableBufferPointer { b in
+            let plain = JSONScanner(UnsafeBufferPointer(b))
+            var fast = plain
+            #expect(try fast.validateDocument() == (try plain.document()))
+            #expect(fast.isValidated && !plain.isValidated)
+            let slow = try plain.members(ofObjectAt: 0)
+            let quick = try fast.members(ofObjectAt: 0)
+            #expect(slow.map(\.whole) == quick.map(\.whole))
+            #expect(slow.map(\.keyHasEscapes) == quick.map(\.keyHasEscapes))
+            #expect(quick.map { fast.keyText($0) } == ["a\\", "b\"c", "é", "n", "t"])
+            #expect(fast.string(quick[1]) == "\"}\\\"")
+        }
+    }
+
+    /// Small objects compare keys pair by pair, large ones hash them: both find the same repeat.
+    @Test(arguments: [3, 10, 14, 40])
+    func duplicateMembersAreFoundInObjectsOfAnySize(_ size: Int) throws {
+        let keys = (0..<size).map { "k\($0)" } + ["a", "ab", ""]
+        let unique = "{" + keys.map { "\"\($0)\":0" }.joined(separator: ",") + "}"
+        try members(unique) { s, m in
+            #expect(DuplicateMembers.first(in: m, of: s) == nil)
+            #expect(DuplicateMembers.first(named: ["a", "ab"], in: m, of: s) == nil)
+        }
+        let repeated = String(unique.dropLast()) + #","\u0061b":1,"":2,"k1":3}"#
+        try members(repeated) { s, m in
+            #expect(DuplicateMembers.first(in: m, of: s) == "ab")
+            #expect(DuplicateMembers.first(named: ["k0", "k1", ""], in: m, of: s) == "k1")
+        }
+    }
 }
