@@ -35,7 +35,7 @@ public struct Envelope {
                 "line is a JSON \(s.kind(at: doc.lowerBound).rawValue), not an object",
                 hint: "each line must be a JSON object: a webhook payload or an lt envelope")
         }
-        let top = try s.members(ofObjectAt: doc.lowerBound)
+        let (top, payloadObjectMembers) = try s.members(ofObjectAt: doc.lowerBound, withMembersOf: "payload")
         members = top
         var payloadM: JSONMember?
         var errorM: JSONMember?
@@ -87,7 +87,7 @@ public struct Envelope {
                     hint: "the payload must be the webhook's JSON object")
             }
             payload = p.value
-            payloadMembers = try s.members(ofObjectAt: p.valueStart)
+            payloadMembers = try payloadObjectMembers ?? s.members(ofObjectAt: p.valueStart)
         } else {
             payload = nil
             payloadMembers = []
@@ -133,9 +133,9 @@ public struct Envelope {
         }
         for (outer, inner) in Self.nestedKeyMembers {
             guard let o = payloadMember(outer), json.kind(at: o.valueStart) == .object,
-                let om = try? json.members(ofObjectAt: o.valueStart)
+                let n = try? json.count(of: inner, inObjectAt: o.valueStart)
             else { continue }
-            if DuplicateMembers.count(inner, in: om, of: json) > 1 { return "payload.\(outer).\(inner)" }
+            if n > 1 { return "payload.\(outer).\(inner)" }
         }
         return nil
     }

@@ -50,6 +50,7 @@ public struct JSONScanner {
     }
 
     /// Validates that the whole text is one JSON value with only whitespace around it; returns its range.
+    @_optimize(speed)
     public func document() throws -> Range<Int> {
         let s = skipWhitespace(0)
         guard s < count else { throw JSONError("empty line; expected a JSON object", at: 0) }
@@ -61,10 +62,41 @@ public struct JSONScanner {
 
     /// The members of the object starting at `i` (which must be `{`), validating every value.
     public func members(ofObjectAt i: Int) throws -> [JSONMember] {
-        guard i < count, base[i] == UInt8(ascii: "{") else { throw JSONError("expected a JSON object", at: i) }
+        try scanMembers(ofObjectAt: i, expanding: nil).members
+    }
+
+    /// ``members(ofObjectAt:)``, with the members of the object that is the value of member
+    /// `inner` (the last such member), found in the same pass rather than by scanning that object
+    /// twice: once to skip it, once to read it. Nil when there is no such member or it is not an object.
+    public func members(ofObjectAt i: Int, withMembersOf inner: StaticString) throws -> (
+        members: [JSONMember], inner: [JSONMember]?
+    ) {
+        let r = try scanMembers(ofObjectAt: i, expanding: inner)
+        return (r.members, r.inner)
+    }
+
+    private func scanMembers(ofObjectAt i: Int, expanding inner: StaticString?) throws -> (
+        members: [JSONMember], inner: [JSONMember]?, end: Int
+    ) {
         var out: [JSONMember] = []
+        var expanded: [JSONMember]?
+        let end = try forEachMember(ofObjectAt: i, expanding: inner) { m, nested in
+            out.append(m)
+            if let nested { expanded = nested }
+        }
+        return (out, expanded, end)
+    }
+
+    /// Calls `visit` with each member of the object at `i` in order, and with the members of the
+    /// value of member `inner` when that is an object; returns where the object ends. Nothing is
+    /// stored, so a question about one member costs no allocation.
+    @_optimize(speed)
+    private func forEachMember(
+        ofObjectAt i: Int, expanding inner: StaticString?, _ visit: (JSONMember, [JSONMember]?) -> Void
+    ) throws -> Int {
+        guard i < count, base[i] == UInt8(ascii: "{") else { throw JSONError("expected a JSON object", at: i) }
         var j = skipWhitespace(i + 1)
-        if j < count && base[j] == UInt8(ascii: "}") { return out }
+        if j < count && base[j] == UInt8(ascii: "}") { return j + 1 }
         while true {
             guard j < count, base[j] == UInt8(ascii: "\"") else { throw JSONError("expected a string key", at: j) }
             let (keyEnd, esc) = try stringEnd(from: j)
@@ -73,21 +105,39 @@ public struct JSONScanner {
                 throw JSONError("expected ':' after an object key", at: k)
             }
             k = skipWhitespace(k + 1)
-            let vEnd = try valueEnd(from: k)
-            out.append(
-                JSONMember(
-                    start: j, keyStart: j + 1, keyEnd: keyEnd - 1, keyHasEscapes: esc, valueStart: k, valueEnd: vEnd))
-            j = skipWhitespace(vEnd)
+            var m = JSONMember(
+                start: j, keyStart: j + 1, keyEnd: keyEnd - 1, keyHasEscapes: esc, valueStart: k, valueEnd: k)
+            var nested: [JSONMember]?
+            if let inner, k < count, base[k] == UInt8(ascii: "{"), key(of: m, equals: inner) {
+                let r = try scanMembers(ofObjectAt: k, expanding: nil)
+                nested = r.members
+                m.valueEnd = r.end
+            } else {
+                m.valueEnd = try valueEnd(from: k)
+            }
+            visit(m, nested)
+            j = skipWhitespace(m.valueEnd)
             guard j < count else { throw JSONError("unterminated object", at: j) }
-            if base[j] == UInt8(ascii: "}") { return out }
+            if base[j] == UInt8(ascii: "}") { return j + 1 }
             guard base[j] == UInt8(ascii: ",") else { throw JSONError("expected ',' or '}' in an object", at: j) }
             j = skipWhitespace(j + 1)
         }
     }
 
+    /// How many members of the object at `i` are named `name`, validating the object as a whole.
+    public func count(of name: StaticString, inObjectAt i: Int) throws -> Int {
+        var n = 0
+        _ = try forEachMember(ofObjectAt: i, expanding: nil) { m, _ in if key(of: m, equals: name) { n += 1 } }
+        return n
+    }
+
     /// Finds member `name` in the object at `i`, validating the object as a whole.
     public func member(_ name: StaticString, ofObjectAt i: Int) throws -> JSONMember? {
-        try members(ofObjectAt: i).first { key(of: $0, equals: name) }
+        var found: JSONMember?
+        _ = try forEachMember(ofObjectAt: i, expanding: nil) { m, _ in
+            if found == nil && key(of: m, equals: name) { found = m }
+        }
+        return found
     }
 
     /// Compares a member's key with `name`, decoding escapes only when the key has any.
@@ -130,6 +180,7 @@ public struct JSONScanner {
     }
 
     /// The end (exclusive) of the value starting at `i`.
+    @_optimize(speed)
     public func valueEnd(from i: Int) throws -> Int {
         if isValidated { return try validatedValueEnd(from: i) }
         var i = i
@@ -184,6 +235,7 @@ public struct JSONScanner {
         }
     }
 
+    @_optimize(speed)
     private func keyAndColon(at i: Int) throws -> Int {
         guard i < count, base[i] == UInt8(ascii: "\"") else { throw JSONError("expected a string key", at: i) }
         var j = skipWhitespace(try stringEnd(from: i).end)
@@ -203,6 +255,7 @@ public struct JSONScanner {
     }
 
     /// The end of the number starting at `i`, checked against JSON's number grammar.
+    @_optimize(speed)
     public func numberEnd(from i: Int) throws -> Int {
         var j = i
         if j < count && base[j] == UInt8(ascii: "-") { j += 1 }
@@ -235,6 +288,7 @@ public struct JSONScanner {
     private func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
 
     /// The end (after the closing quote) of the string starting at `i`, and whether it has escapes.
+    @_optimize(speed)
     public func stringEnd(from i: Int) throws -> (end: Int, hasEscapes: Bool) {
         if isValidated { return try validatedStringEnd(from: i) }
         var j = i + 1
@@ -268,6 +322,7 @@ public struct JSONScanner {
 
     /// ``valueEnd(from:)`` in text already validated: containers are skipped by counting brackets
     /// outside strings, scalars run to the next delimiter. Still bounded by the text's end.
+    @_optimize(speed)
     private func validatedValueEnd(from i: Int) throws -> Int {
         guard i < count else { throw JSONError("unexpected end of line; expected a value", at: i) }
         let first = base[i]
@@ -303,6 +358,7 @@ public struct JSONScanner {
 
     /// ``stringEnd(from:)`` in text already validated: every escape is well formed, so a backslash
     /// and the byte after it are skipped whole. Still bounded by the text's end.
+    @_optimize(speed)
     private func validatedStringEnd(from i: Int) throws -> (end: Int, hasEscapes: Bool) {
         var j = i + 1
         var escapes = false
@@ -320,6 +376,7 @@ public struct JSONScanner {
     }
 
     /// Validates one multi-byte UTF-8 sequence starting at `j` (rejecting overlong forms and surrogates).
+    @_optimize(speed)
     private func utf8SequenceEnd(from j: Int) throws -> Int {
         let c = base[j]
         let n: Int

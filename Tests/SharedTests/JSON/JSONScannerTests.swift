@@ -130,6 +130,8 @@ import Testing
             #expect(DuplicateMembers.first(in: m, of: s) == "user")
             #expect(DuplicateMembers.first(named: ["x", "user"], in: m, of: s) == "user")
             #expect(DuplicateMembers.count("x", in: m, of: s) == 1)
+            #expect(try s.count(of: "user", inObjectAt: 0) == 2)
+            #expect(try s.member("user", ofObjectAt: 0)?.valueStart == m[0].valueStart)
         }
     }
 
@@ -149,6 +151,30 @@ import Testing
             #expect(slow.map(\.keyHasEscapes) == quick.map(\.keyHasEscapes))
             #expect(quick.map { fast.keyText($0) } == ["a\\", "b\"c", "é", "n", "t"])
             #expect(fast.string(quick[1]) == "\"}\\\"")
+        }
+    }
+
+    /// One pass that also reads the members of one nested object gives what two scans give; the
+    /// last member of that name counts, and only when its value is an object.
+    @Test(arguments: [
+        #"{"id":1,"payload":{"a":{"b":[1,"}"]},"c":"x"},"z":null}"#,
+        #"{"payload":{},"id":"x"}"#,
+        #"{"payload":{"a":1},"payload":{"b":2}}"#,
+        #"{"payload":{"a":1},"payload":[1]}"#,
+        #"{"id":{"payload":{"a":1}}}"#,
+    ])
+    func membersWithTheMembersOfOneNestedObject(_ text: String) throws {
+        var bytes = Array(text.utf8)
+        try bytes.withUnsafeMutableBufferPointer { b in
+            for validated in [false, true] {
+                var s = JSONScanner(UnsafeBufferPointer(b))
+                let doc = validated ? try s.validateDocument() : try s.document()
+                let (top, inner) = try s.members(ofObjectAt: doc.lowerBound, withMembersOf: "payload")
+                #expect(top.map(\.whole) == (try s.members(ofObjectAt: doc.lowerBound)).map(\.whole))
+                let last = top.last { s.key(of: $0, equals: "payload") && s.kind(at: $0.valueStart) == .object }
+                #expect(
+                    inner?.map(\.whole) == (try last.map { try s.members(ofObjectAt: $0.valueStart) })?.map(\.whole))
+            }
         }
     }
 
