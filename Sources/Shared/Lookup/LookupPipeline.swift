@@ -29,6 +29,8 @@ public final class LookupPipeline {
         var prefix: [UInt8]
         var key: LookupKey?
         var result: LookupResult?
+        /// The number of the batch whose answer the line waits for (see ``openBatch``).
+        var batch = -1
         /// False for lines that are written whole (error records), without a lookup member.
         var hasLookup: Bool
     }
@@ -41,8 +43,11 @@ public final class LookupPipeline {
     /// Batches submitted and not yet collected, oldest first, with their keys.
     private var inFlight: [LookupResolver.Ticket] = []
     private var inFlightKeys: [[LookupKey]] = []
+    private var inFlightNumbers: [Int] = []
+    /// The number of the batch being filled; each batch submitted takes the next one.
+    private var openBatch = 0
     /// The keys of those batches, so that a repeat waits for its batch instead of joining another.
-    private var keysOut: Set<LookupKey> = []
+    private var keysOut: [LookupKey: Int] = [:]
     private var nextLook = 0.0
     private var scratch = JSONBuffer(capacity: 4096)
 
@@ -161,6 +166,7 @@ public final class LookupPipeline {
         }
         var key: LookupKey?
         var result: LookupResult?
+        var waitsFor = -1
         if let name = envelope.duplicateMember() {
             let e = Envelope.duplicateError(name)
             diagnostics.error(e, at: line.location)
@@ -174,9 +180,16 @@ public final class LookupPipeline {
                 let k = try envelope.lookupKey()
                 key = k
                 result = resolver.known(k)
-                if result == nil, !keysOut.contains(k), batch.insert(k).inserted {
-                    if batchOrder.isEmpty { batchDeadline = Timestamps.monotonic() + options.batchWindow }
-                    batchOrder.append(k)
+                if result == nil {
+                    if let out = keysOut[k] {
+                        waitsFor = out
+                    } else {
+                        waitsFor = openBatch
+                        if batch.insert(k).inserted {
+                            if batchOrder.isEmpty { batchDeadline = Timestamps.monotonic() + options.batchWindow }
+                            batchOrder.append(k)
+                        }
+                    }
                 }
             } catch let e as LTError {
                 diagnostics.error(e, at: line.location)
@@ -192,7 +205,9 @@ public final class LookupPipeline {
             try output.write(scratch.bytes)
             try output.endLine()
         } else {
-            queue.append(Pending(prefix: scratch.bytes, key: key, result: result, hasLookup: true))
+            // A copy of its own size: sharing the reused buffer would keep its whole capacity per line.
+            let prefix = scratch.bytes.withUnsafeBufferPointer { Array($0) }
+            queue.append(Pending(prefix: prefix, key: key, result: result, batch: waitsFor, hasLookup: true))
         }
         if batchOrder.count >= options.batchSize { try submitBatch() }
         // Lines held behind running batches are bounded: past the limit, wait for answers.
@@ -219,7 +234,8 @@ public final class LookupPipeline {
             try output.write(bytes)
             try output.endLine()
         } else {
-            queue.append(Pending(prefix: bytes, key: nil, result: nil, hasLookup: false))
+            let copy = bytes.withUnsafeBufferPointer { Array($0) }
+            queue.append(Pending(prefix: copy, key: nil, result: nil, hasLookup: false))
         }
     }
 
@@ -255,9 +271,11 @@ public final class LookupPipeline {
         batch.removeAll(keepingCapacity: true)
         resolver.queuedLines = queue.count
         reportQueue()
-        keysOut.formUnion(keys)
+        for k in keys { keysOut[k] = openBatch }
         inFlight.append(resolver.submit(keys))
         inFlightKeys.append(keys)
+        inFlightNumbers.append(openBatch)
+        openBatch += 1
         try collectAnswered()
     }
 
@@ -287,11 +305,13 @@ public final class LookupPipeline {
     private func collect(at index: Int) throws {
         let keys = inFlightKeys.remove(at: index)
         let ticket = inFlight.remove(at: index)
-        keysOut.subtract(keys)
+        let number = inFlightNumbers.remove(at: index)
+        for k in keys { keysOut.removeValue(forKey: k) }
         // A permanent warehouse error ends the run (see run(_:)).
         let results = try resolver.collect(ticket)
+        // Only the lines waiting for this batch: comparing numbers, not hashing every waiting key.
         queue.updateEach { p in
-            if p.result == nil, let k = p.key, let r = results[k] { p.result = r }
+            if p.batch == number, p.result == nil, let k = p.key, let r = results[k] { p.result = r }
         }
     }
 
