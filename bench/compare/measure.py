@@ -165,6 +165,10 @@ def workloads(a, w):
         return [os.path.join(b, "lt-send"), "--url", a.url] + send_env.split() + [
             "--journal", j, "--dead-letter", os.path.join(w, "dead-" + tag)]
 
+    def send_bare(b, tag):
+        return [os.path.join(b, "lt-send"), "--url", a.url] + send_env.split() + [
+            "--dead-letter", os.path.join(w, "dead-" + tag)]
+
     def reset_send(tag):
         for suffix in ("", "-wal", "-shm", ".lock"):
             p = os.path.join(w, "journal-" + tag + suffix)
@@ -187,6 +191,8 @@ def workloads(a, w):
                  os.path.join(w, "keys.ndjson"), b'"status":"found"', per=a.keys),
         Workload("send", f"lt-send to nginx (204), journal, concurrency 16, {a.send_lines:,} lines", send,
                  os.path.join(w, "send.ndjson"), b'"status":"delivered"', reset=reset_send, per=a.send_lines),
+        Workload("send-bare", f"lt-send, the same without a journal", send_bare,
+                 os.path.join(w, "send.ndjson"), b'"status":"delivered"', per=a.send_lines),
         Workload("startup", "lt-enrich start-up: one line, 1 process", enrich,
                  os.path.join(w, "one.ndjson"), b'"enrichment":{"learning_time":true}'),
         Workload("one-completion", "one completion, lt-query (SQLite) \\| lt-enrich \\| lt-send", pipeline,

@@ -32,6 +32,8 @@ public struct DeliveryResult {
         self.status = status
     }
 
+    // Once per line: built for speed even in the -Osize release build (scripts/build-release.sh).
+    @_optimize(speed)
     public func write(to json: inout JSONBuffer) {
         json.beginObject()
         json.key("line"); json.int(line.line)

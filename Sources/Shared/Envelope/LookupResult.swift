@@ -39,6 +39,8 @@ public struct LookupResult: Sendable, Equatable {
         self.reason = reason
     }
 
+    // Once per line: built for speed even in the -Osize release build (scripts/build-release.sh).
+    @_optimize(speed)
     public func write(to json: inout JSONBuffer) {
         json.beginObject()
         json.key("status"); json.string(status.rawValue)

@@ -45,12 +45,32 @@ public enum Timestamps {
         var t = time_t(seconds)
         var tm = tm()
         gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ n: Int) -> String {
-            let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s
-        }
         let millis = Int32((seconds - Double(Int(seconds))) * 1000)
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
-            + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(millis, 3))Z"
+        let year = tm.tm_year + 1900
+        guard (0...9999).contains(year), millis >= 0 else {
+            func pad(_ v: Int32, _ n: Int) -> String {
+                let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s
+            }
+            return "\(pad(year, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
+                + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(millis, 3))Z"
+        }
+        // Digits into a fixed layout: lt-send writes one of these per result line.
+        var b = Array("0000-00-00T00:00:00.000Z".utf8)
+        func put(_ v: Int32, at end: Int, digits: Int) {
+            var v = v
+            for i in stride(from: end, to: end - digits, by: -1) {
+                b[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+        }
+        put(year, at: 3, digits: 4)
+        put(tm.tm_mon + 1, at: 6, digits: 2)
+        put(tm.tm_mday, at: 9, digits: 2)
+        put(tm.tm_hour, at: 12, digits: 2)
+        put(tm.tm_min, at: 15, digits: 2)
+        put(tm.tm_sec, at: 18, digits: 2)
+        put(millis, at: 22, digits: 3)
+        return String(decoding: b, as: UTF8.self)
     }
 
     /// Seconds since the epoch, wall clock.
