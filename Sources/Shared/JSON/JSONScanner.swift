@@ -21,7 +21,8 @@ public struct JSONMember {
 ///
 /// It checks a value against RFC 8259 (including UTF-8 inside strings) and reports where values
 /// start and end, so tools can read a few fields and splice the rest byte for byte. Nesting is
-/// followed without recursion, up to ``maxDepth``.
+/// followed without recursion, up to ``maxDepth``. The scanning loops are marked
+/// `@_optimize(speed)`: the release build is otherwise optimized for size (scripts/build-release.sh).
 public struct JSONScanner {
     public let base: UnsafePointer<UInt8>
     public let count: Int
