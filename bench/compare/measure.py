@@ -13,7 +13,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -103,38 +102,12 @@ def load_sqlite(path, keys):
 
 
 def start_nginx(work):
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    prefix = os.path.join(work, "nginx")
-    os.makedirs(prefix, exist_ok=True)
-    conf = os.path.join(prefix, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    keepalive_requests 1000000;
-    server {{ listen 127.0.0.1:{port}; location / {{ return 204; }} }}
-}}
-""")
-    subprocess.run([nginx, "-p", prefix, "-c", conf, "-e", os.path.join(prefix, "error.log")], check=True)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return "http://127.0.0.1:%d/hook" % port, os.path.join(prefix, "nginx.pid")
+    """nginx answering 204 on a free loopback port (bench/nginx-204.sh); returns the URL and its folder."""
+    folder = os.path.join(work, "nginx")
+    env = subprocess.run([os.path.join(ROOT, "bench/nginx-204.sh"), "start", folder],
+                         check=True, capture_output=True, text=True).stdout
+    port = dict(line.split("=", 1) for line in env.split())["NGINX_PORT"]
+    return "http://127.0.0.1:%s/hook" % port, folder
 
 
 # --- workloads ----------------------------------------------------------------------------------
@@ -275,7 +248,7 @@ def main():
                 break
     subprocess.run([sys.executable, os.path.join(ROOT, "bench/send/envelopes.py"), str(a.send_lines)],
                    stdout=open(os.path.join(w, "send.ndjson"), "w"), check=True)
-    a.url, nginx_pid = start_nginx(w)
+    a.url, nginx = start_nginx(w)
 
     builds = [(a.before_label, a.before), (a.after_label, a.after)]
     rows = []
@@ -286,8 +259,7 @@ def main():
             s = measure(a, builds, wl, rounds)
             rows.append((wl, s))
     finally:
-        with open(nginx_pid) as f:
-            os.kill(int(f.read()), 15)
+        subprocess.run([os.path.join(ROOT, "bench/nginx-204.sh"), "stop", nginx], check=True)
 
     table = report(a, builds, rows)
     print(table)

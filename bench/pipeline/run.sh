@@ -60,7 +60,6 @@ if ! python3 -c 'import requests, psycopg2' 2>/dev/null; then
     say "installing requests psycopg2-binary"
     pip install -q requests psycopg2-binary 2>/dev/null || pip install -q --break-system-packages requests psycopg2-binary
 fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 if [ -z "${LT_BIN_DIR:-}" ]; then
     say "building release binaries in $SCRATCH"
@@ -74,10 +73,10 @@ W=$(mktemp -d /tmp/lt-bench.XXXXXX)
 chmod 755 "$W"
 R=$W/results.env
 : >"$R"
-NGINX_PID= RECEIVER_PID= LT_PG_DIR=
+NGINX_STARTED= RECEIVER_PID= LT_PG_DIR=
 cleanup() {
     set +e
-    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+    [ -n "$NGINX_STARTED" ] && "$ROOT/bench/nginx-204.sh" stop "$W/nginx"
     [ -n "$RECEIVER_PID" ] && kill "$RECEIVER_PID" 2>/dev/null && wait "$RECEIVER_PID" 2>/dev/null
     [ -n "$LT_PG_DIR" ] && "$ROOT/scripts/postgres.sh" stop "$LT_PG_DIR"
     if [ "${KEEP:-0}" = 1 ]; then say "kept $W"; else rm -rf "$W"; fi
@@ -86,8 +85,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 put() { printf '%s=%s\n' "$1" "$2" >>"$R"; }
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 say "starting PostgreSQL"
 eval "$("$ROOT/scripts/postgres.sh" start)"
@@ -113,33 +110,10 @@ python3 $G "$W/keys.tsv" "$LATENCY_RUNS" --repeat 0 --not-found 0 --enrollments 
 python3 $G "$W/keys.tsv" $((LOAD_ROUNDS * 100)) --repeat "$REPEAT" --seed 11 --skip-keys $((keys * 3 / 4)) >"$W/load.ndjson" 2>/dev/null
 
 say "starting nginx and the slow receiver"
-NG=$W/nginx
-mkdir -p "$NG"
-NGINX_PORT=$(free_port)
-cat >"$NG/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $NG/nginx.pid;
-error_log $NG/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $NG/body;
-    proxy_temp_path $NG/proxy;
-    fastcgi_temp_path $NG/fastcgi;
-    uwsgi_temp_path $NG/uwsgi;
-    scgi_temp_path $NG/scgi;
-    keepalive_requests 10000000;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        location / { return 204; }
-    }
-}
-EOF
-"$NGINX" -p "$NG" -e "$NG/error.log" -c "$NG/nginx.conf" &
-NGINX_PID=$!
+ng=$(bench/nginx-204.sh start "$W/nginx")
+eval "$ng"
+NGINX_STARTED=1
 URL=http://127.0.0.1:$NGINX_PORT/webhooks/bench
-for _ in $(seq 100); do curl -s -o /dev/null -X POST "$URL" && break; sleep 0.1; done
 python3 scripts/receiver.py --port-file "$W/receiver.port" --record "$W/receiver.ndjson" &
 RECEIVER_PID=$!
 for _ in $(seq 100); do [ -s "$W/receiver.port" ] && break; sleep 0.1; done

@@ -24,40 +24,18 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx >/dev/null
 fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 echo "bench: building lt-send (release)" >&2
 LT_SEND="${LT_SEND:-$(scripts/build-release.sh .build-s lt-send)/lt-send}"
 
 tmp=$(mktemp -d /tmp/lt-bench-outage.XXXXXX)
-stop_nginx() { [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true; rm -f "$tmp/nginx.pid"; }
+stop_nginx() { bench/nginx-204.sh stop "$tmp/nginx"; }
+start_nginx() { local env; env=$(bench/nginx-204.sh start "$tmp/nginx"); eval "$env"; }
 cleanup() { stop_nginx; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$tmp/nginx"
-cat > "$tmp/nginx.conf" <<CONF
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $tmp/nginx/body;
-    proxy_temp_path $tmp/nginx/proxy;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
-    keepalive_requests 1000000;
-    server { listen 127.0.0.1:$port; location / { return 204; } }
-}
-CONF
-start_nginx() {
-    "$NGINX" -p "$tmp/nginx" -c "$tmp/nginx.conf" -e "$tmp/nginx/error.log"
-    for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/" && return; sleep 0.05; done
-    echo "bench: nginx did not start" >&2; exit 1
-}
 start_nginx
+port=$NGINX_PORT
 
 python3 bench/send/envelopes.py "$LINES" > "$tmp/in.ndjson"
 cat > "$tmp/integrations.toml" <<TOML

@@ -24,52 +24,24 @@ if [ ${#need[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 echo "bench: building lt-send (release)" >&2
-LT_SEND="$(scripts/build-release.sh .build-s lt-send)/lt-send"
+LT_SEND="${LT_SEND:-$(scripts/build-release.sh .build-s lt-send)/lt-send}"
 
 tmp=$(mktemp -d /tmp/lt-bench-send.XXXXXX)
 cleanup() {
-    [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
+    bench/nginx-204.sh stop "$tmp/nginx"
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-tls_port=$(free_port)
-mkdir -p "$tmp/nginx"
 # A throwaway certificate for the https (HTTP/2) server.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 1 \
     -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
-cat > "$tmp/nginx.conf" <<CONF
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $tmp/nginx/body;
-    proxy_temp_path $tmp/nginx/proxy;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$port;
-        location / { return 204; }
-    }
-    server {
-        listen 127.0.0.1:$tls_port ssl http2;
-        ssl_certificate $tmp/cert.pem;
-        ssl_certificate_key $tmp/key.pem;
-        location / { return 204; }
-    }
-}
-CONF
-"$NGINX" -p "$tmp/nginx" -c "$tmp/nginx.conf" -e "$tmp/nginx/error.log"
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.05; done
+ng=$(bench/nginx-204.sh start "$tmp/nginx" --tls "$tmp/cert.pem" "$tmp/key.pem")
+eval "$ng"
+port=$NGINX_PORT
+tls_port=$NGINX_TLS_PORT
 URL="http://127.0.0.1:$port/hook"
 
 # Realistic enriched course-completion envelopes, about 600 bytes each.

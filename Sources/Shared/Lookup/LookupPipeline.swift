@@ -40,10 +40,15 @@ public final class LookupPipeline {
     private var batch: Set<LookupKey> = []
     private var batchOrder: [LookupKey] = []
     private var batchDeadline = 0.0
-    /// Batches submitted and not yet collected, oldest first, with their keys.
-    private var inFlight: [LookupResolver.Ticket] = []
-    private var inFlightKeys: [[LookupKey]] = []
-    private var inFlightNumbers: [Int] = []
+    /// A batch submitted and not yet collected: the resolver's ticket, its keys, its number.
+    private struct Submitted {
+        let ticket: LookupResolver.Ticket
+        let keys: [LookupKey]
+        let number: Int
+    }
+
+    /// Batches submitted and not yet collected, oldest first.
+    private var inFlight: [Submitted] = []
     /// The number of the batch being filled; each batch submitted takes the next one.
     private var openBatch = 0
     /// The keys of those batches, so that a repeat waits for its batch instead of joining another.
@@ -272,9 +277,7 @@ public final class LookupPipeline {
         resolver.queuedLines = queue.count
         reportQueue()
         for k in keys { keysOut[k] = openBatch }
-        inFlight.append(resolver.submit(keys))
-        inFlightKeys.append(keys)
-        inFlightNumbers.append(openBatch)
+        inFlight.append(Submitted(ticket: resolver.submit(keys), keys: keys, number: openBatch))
         openBatch += 1
         try collectAnswered()
     }
@@ -291,7 +294,7 @@ public final class LookupPipeline {
         var i = 0
         var collected = false
         while i < inFlight.count {
-            if resolver.isAnswered(inFlight[i]) {
+            if resolver.isAnswered(inFlight[i].ticket) {
                 try collect(at: i)
                 collected = true
             } else {
@@ -303,15 +306,13 @@ public final class LookupPipeline {
 
     /// Fills in the lines of the batch at `index` of ``inFlight``, waiting for its answer.
     private func collect(at index: Int) throws {
-        let keys = inFlightKeys.remove(at: index)
-        let ticket = inFlight.remove(at: index)
-        let number = inFlightNumbers.remove(at: index)
-        for k in keys { keysOut.removeValue(forKey: k) }
+        let answered = inFlight.remove(at: index)
+        for k in answered.keys { keysOut.removeValue(forKey: k) }
         // A permanent warehouse error ends the run (see run(_:)).
-        let results = try resolver.collect(ticket)
+        let results = try resolver.collect(answered.ticket)
         // Only the lines waiting for this batch: comparing numbers, not hashing every waiting key.
         queue.updateEach { p in
-            if p.batch == number, p.result == nil, let k = p.key, let r = results[k] { p.result = r }
+            if p.batch == answered.number, p.result == nil, let k = p.key, let r = results[k] { p.result = r }
         }
     }
 
