@@ -29,7 +29,7 @@ public struct FailSoft: Sendable {
         if !warned {
             warned = true
             diagnostics?.warning(
-                "\(what) is unavailable (\(why)); going on without the cache, its keys go to the warehouse",
+                "\(what): \(why); going on without the cache, its keys go to the warehouse",
                 hint:
                     "it is tried again after a back-off of \(Int(backoff)) s, doubling up to \(Int(Self.longestBackoff)) s"
             )
