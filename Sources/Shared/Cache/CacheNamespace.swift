@@ -69,6 +69,8 @@ public struct CacheNamespace: Sendable, Hashable {
         parts.append(
             "columns=\([spec.userColumn, spec.courseColumn, spec.enterpriseColumn, spec.secondsColumn].joined(separator: ","))"
         )
+        // Entries hold last_updated, which --last-updated rows reads from the rows: another namespace.
+        if spec.readsLatestDate { parts.append("last_updated=rows:\(spec.dateColumn)") }
         return CacheNamespace(identity: parts.joined(separator: " "))
     }
 
