@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone on a fresh Debian machine: installs what is missing,
-# builds, starts the services the tests need (a throwaway PostgreSQL), runs every test, stops them.
+# builds, starts the services the tests need (a throwaway PostgreSQL, two memcached), runs every test, stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,9 @@ LT_TEST_SNOWFLAKE_PYTHON=$(scripts/snowflake-venv.sh)
 
 eval "$(scripts/postgres.sh start)"
 trap 'scripts/postgres.sh stop "$LT_PG_DIR"' EXIT
+# Two memcached servers on loopback for the memcached store's tests (--cache memcached://…).
+eval "$(scripts/memcached.sh start)"
+trap 'scripts/postgres.sh stop "$LT_PG_DIR"; scripts/memcached.sh stop "$LT_MEMCACHED_DIR"' EXIT
 
 # Tests that need a service fail, rather than skip, when it is missing.
 export LT_TEST_REQUIRE_SERVICES=1
