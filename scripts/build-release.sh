@@ -4,7 +4,7 @@
 # toolchain and starts faster (no Swift shared libraries to load and relocate). No source file
 # imports full Foundation, whose ICU data would triple the binary's size (docs/benchmarks.md).
 # The product is one binary, lt, that runs as lt-query, lt-enrich, lt-send or lt-rollup by the name it is called
-# under; the three names are made as links to it beside it.
+# under; the four names are made as links to it beside it.
 #   scripts/build-release.sh [SCRATCH [PRODUCT…]]   prints the folder holding the binaries
 # SCRATCH defaults to .build; PRODUCT to lt.
 set -euo pipefail

@@ -24,8 +24,8 @@ struct LtRollup: ParsableCommand {
             Lines skipped are counted by reason, with their first locations, in a summary on standard error.
 
             Examples:
-              zcat tracking.log-2026*.gz | lt-rollup --enterprises enterprise-enrollments.csv \\
-                --into sqlite:warehouse.db
+              lt-rollup --enterprises enterprise-enrollments.csv --into sqlite:warehouse.db \\
+                tracking.log-2026*.gz
               lt-rollup --enterprises ent.csv --format csv lms1/tracking.log lms2/tracking.log.gz
 
             Exit status: 0 when the rollup was computed, 1 with --strict when any line was malformed, \
@@ -74,7 +74,7 @@ struct LtRollup: ParsableCommand {
         if !options.quiet {
             var text = "lt-rollup: \(rollup.lines) lines, \(result.events) events counted in \(result.streams) "
             text += "learner-course streams over \(result.days.count) days; \(result.rows.count) rows"
-            if let written { text += " written (\(written)) into \(options.into.map(WarehouseAddress.redacted) ?? "")" }
+            if let written { text += " (\(written) written into \(options.into.map(WarehouseAddress.redacted) ?? ""))" }
             if result.unattributedRows > 0 {
                 text +=
                     "; \(result.unattributedRows) day rows without an enterprise left out (--keep-unattributed keeps them)"
