@@ -24,9 +24,10 @@ struct LtRollup: ParsableCommand {
             Lines skipped are counted by reason, with their first locations, in a summary on standard error.
 
             Examples:
-              lt-rollup --enterprises enterprise-enrollments.csv --into sqlite:warehouse.db \\
-                tracking.log-2026*.gz
-              lt-rollup --enterprises ent.csv --format csv lms1/tracking.log lms2/tracking.log.gz
+              lt-rollup --enterprises enterprises.csv \\
+                --into sqlite:warehouse.db tracking.log-2026*.gz
+              lt-rollup --enterprises enterprises.csv --format csv \\
+                lms1/tracking.log lms2/tracking.log.gz
 
             Exit status: 0 when the rollup was computed, 1 with --strict when any line was malformed, \
             2 for configuration errors, 64 for usage errors, 74 when a file or stream cannot be read or \
