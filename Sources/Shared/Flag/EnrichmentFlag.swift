@@ -113,9 +113,6 @@ public final class EnrichmentFlag {
     /// True when no line can be enabled, for the one-time notice on stderr.
     public var isOffForAll: Bool { uniform == .allOff }
 
-    /// The rules in force now.
-    public var currentRules: RolloutRules { rules }
-
     /// Re-reads the rollout file if it changed (cheap: at most one `stat` every 200 ms), and reports the change.
     public func refresh() {
         guard let file else { return }
