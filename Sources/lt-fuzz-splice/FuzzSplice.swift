@@ -65,14 +65,25 @@ enum FuzzSplice {
         }
     }
 
-    /// Runs the line through lt-enrich's per-line work with the flag on and returns its output line.
+    /// Runs the line through lt-enrich's byte work as ``Enricher`` does with the flag on (the
+    /// decision cut to what the splice depends on) and returns its output line.
     static func enrich(_ line: [UInt8]) -> [UInt8] {
         var enrichment = LineEnrichment(options: EnrichOptions())
         var out = JSONBuffer()
         line.withUnsafeBufferPointer { b in
             let input = InputLine(bytes: b, location: SourceLocation(source: "<fuzz>", line: 1))
             do {
-                _ = try enrichment.process(input, isEnabled: { _ in true }, into: &out)
+                let envelope = try Envelope(input.bytes)
+                let lookup = try envelope.lookup.map { try LookupResult.parse(envelope.json, objectAt: $0.valueStart) }
+                if envelope.duplicateMember() == nil, envelope.isCourseCompletion, let lookup, lookup.status == .found,
+                    let total = lookup.totalSeconds, total > 0
+                {
+                    _ = try enrichment.writeEnriched(
+                        envelope, totalSeconds: total, lastUpdated: lookup.lastUpdated, enrichment: enrichedMarker,
+                        into: &out)
+                } else {
+                    enrichment.writeOmitted(envelope, enrichment: omittedMarker, into: &out)
+                }
             } catch let e as LTError {
                 out.removeAll()
                 ErrorRecord.make(tool: "fuzz", location: input.location, error: e, line: input, into: &out)
@@ -83,6 +94,9 @@ enum FuzzSplice {
         precondition(!out.bytes.contains(0x0A), "exactly one output line")
         return out.bytes
     }
+
+    static let enrichedMarker = Array(#"{"learning_time":true}"#.utf8)
+    static let omittedMarker = Array(#"{"learning_time":false}"#.utf8)
 
     static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
         guard !needle.isEmpty, needle.count <= hay.count else { return nil }

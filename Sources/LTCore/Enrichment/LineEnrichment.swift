@@ -1,20 +1,10 @@
-/// lt-enrich's work on one line's bytes: whether the payload gets learning time, and the line written
-/// with the value spliced in so that every other byte of the payload stays as it came.
+/// lt-enrich's byte work on one line, once it is decided whether the payload gets learning time: the
+/// value, spliced into the payload so that every other byte stays as it came, and the line written
+/// with the `enrichment` member.
 ///
-/// It has no side effects: ``Enricher`` (in Shared) adds the rollout flag, diagnostics, metrics and
-/// counts from the ``Outcome``; the splice fuzz target runs this alone, under the sanitizer.
+/// ``Enricher`` (in Shared) decides, with the rollout flag, and logs and counts; the splice fuzz
+/// target runs this alone, under the sanitizer.
 public struct LineEnrichment {
-    /// What happened to a line that did not fail.
-    public enum Outcome: Equatable {
-        /// The line is an error record from an earlier tool; it was copied as it came.
-        case errorRecord
-        /// The payload goes on without learning time. `duplicate` names a top-level member the
-        /// envelope has twice (the lookup may be another learner's), when that is why.
-        case omitted(OmissionReason, duplicate: String?)
-        /// Learning time was added; `replaced` when the payload already had a value at the field.
-        case enriched(totalSeconds: Int64, replaced: Bool)
-    }
-
     public let options: EnrichOptions
     /// The `--field` path, dotted, for messages.
     public let fieldText: String
@@ -22,13 +12,6 @@ public struct LineEnrichment {
     private let fieldKeys: [[UInt8]]
     private var payloadBytes: [UInt8] = []
     private var valueBytes: [UInt8] = []
-
-    /// `{"learning_time":true}`, and the same with `false` and each reason, made once.
-    private static let enrichedMarker = Array(#"{"learning_time":true}"#.utf8)
-    private static let omittedMarkers: [OmissionReason: [UInt8]] = Dictionary(
-        uniqueKeysWithValues: OmissionReason.allCases.map {
-            ($0, Array(#"{"learning_time":false,"reason":"\#($0.rawValue)"}"#.utf8))
-        })
 
     public init(options: EnrichOptions) {
         self.options = options
@@ -41,66 +24,27 @@ public struct LineEnrichment {
         }
     }
 
-    /// Writes the output line for `line` into `out` (which it empties first). `isEnabled` is the
-    /// rollout flag's answer for the envelope. Throws an ``LTError`` when the line becomes an error record.
-    public mutating func process(
-        _ line: InputLine, isEnabled: (Envelope) -> Bool, into out: inout JSONBuffer
-    ) throws -> Outcome {
-        out.removeAll()
-        if let total = line.truncatedFrom {
-            throw InputError(
-                "line is \(total) bytes long, over the limit", hint: "split the payload or raise the limit")
-        }
-        let envelope = try Envelope(line.bytes)
-        if envelope.isErrorRecord {
-            out.raw(line.bytes)
-            return .errorRecord
-        }
-        let s = envelope.json
-        let lookup = try envelope.lookup.map { try LookupResult.parse(s, objectAt: $0.valueStart) }
-        if let lookup, lookup.status == .found, lookup.totalSeconds == nil {
-            throw InputError("lookup is found but has no total_seconds", hint: "let lt-query write the lookup member")
-        }
-        // Whatever the lookup says, it may be another learner's: the line goes on without learning time.
-        if let name = envelope.duplicateMember() {
-            write(envelope, payload: nil, enrichment: Self.omittedMarkers[.invalid]!, into: &out)
-            return .omitted(.invalid, duplicate: name)
-        }
-        if let reason = Self.omission(envelope, lookup, isEnabled: isEnabled) {
-            if reason == .unavailable && options.requireLearningTime {
-                throw InputError(
-                    "learning time is unavailable (\(lookup?.error ?? "warehouse error")) and --require-learning-time is set",
-                    hint: "re-run this line from the dead-letter file once the warehouse is back")
-            }
-            write(envelope, payload: nil, enrichment: Self.omittedMarkers[reason]!, into: &out)
-            return .omitted(reason, duplicate: nil)
-        }
-        let total = lookup!.totalSeconds!
-        setValue(total: total, lastUpdated: lookup!.lastUpdated)
-        payloadBytes.removeAll(keepingCapacity: true)
-        let replaced = try splice(
-            s, object: envelope.payload!, members: envelope.payloadMembers, path: options.field[...],
-            into: &payloadBytes)
-        write(envelope, payload: payloadBytes, enrichment: Self.enrichedMarker, into: &out)
-        return .enriched(totalSeconds: total, replaced: replaced)
+    /// Writes the line into `out` with the payload as it came and `enrichment` (a JSON object) as
+    /// the envelope's `enrichment` member.
+    public func writeOmitted(_ envelope: Envelope, enrichment: [UInt8], into out: inout JSONBuffer) {
+        write(envelope, payload: nil, enrichment: enrichment, into: &out)
     }
 
-    /// Why a payload without duplicate members goes out without learning time, or nil when it gets it.
-    private static func omission(
-        _ envelope: Envelope, _ lookup: LookupResult?, isEnabled: (Envelope) -> Bool
-    ) -> OmissionReason? {
-        guard envelope.isCourseCompletion else { return .notCompletion }
-        guard isEnabled(envelope) else { return .flagOff }
-        guard let lookup else { return .noLookup }
-        switch lookup.status {
-        case .found: break
-        case .notFound: return .notFound
-        case .unavailable: return .unavailable
-        case .skipped: return .skipped
-        case .invalid: return .invalid
-        }
-        guard let t = lookup.totalSeconds, t > 0 else { return .zeroTotal }
-        return nil
+    /// Writes the line into `out` with learning time set at the `--field` path of the payload
+    /// (parents created as needed) and `enrichment` as the envelope's `enrichment` member. Returns
+    /// true when the payload already had a value there. Throws ``InputError`` when the field cannot
+    /// be written (a parent that is not an object, a name the payload has twice).
+    public mutating func writeEnriched(
+        _ envelope: Envelope, totalSeconds: Int64, lastUpdated: String?, enrichment: [UInt8],
+        into out: inout JSONBuffer
+    ) throws -> Bool {
+        setValue(total: totalSeconds, lastUpdated: lastUpdated)
+        payloadBytes.removeAll(keepingCapacity: true)
+        let replaced = try splice(
+            envelope.json, object: envelope.payload!, members: envelope.payloadMembers, path: options.field[...],
+            into: &payloadBytes)
+        write(envelope, payload: payloadBytes, enrichment: enrichment, into: &out)
+        return replaced
     }
 
     /// The value written at the field, in `valueBytes`.

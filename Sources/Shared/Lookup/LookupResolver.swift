@@ -1,5 +1,5 @@
-/// Turns lookup keys into lookup records: from memory, then the store (the file cache), then the
-/// warehouse in batches, with retries and a circuit breaker. It is the one place lt-query's
+/// Turns lookup keys into lookup records: from memory, then the cache (a ``StoreGate``: the file
+/// cache key by key as lines arrive, memcached once per batch), then the warehouse in batches, with retries and a circuit breaker. It is the one place lt-query's
 /// answers come from, for the stream (``LookupPipeline``) and for ad-hoc lookups (``AdHocLookup``)
 /// alike, and the one place that reports lookup metrics.
 ///
@@ -15,7 +15,7 @@ public final class LookupResolver {
     }
 
     private let warehouse: ConcurrentWarehouse
-    private let store: (any LookupStore)?
+    private let store: StoreGate?
     private let options: LookupOptions
     private let diagnostics: Diagnostics
     private let metrics: Metrics
@@ -41,7 +41,7 @@ public final class LookupResolver {
     }
 
     public init(
-        warehouse: Warehouse, store: (any LookupStore)?, options: LookupOptions, diagnostics: Diagnostics,
+        warehouse: Warehouse, store: StoreGate?, options: LookupOptions, diagnostics: Diagnostics,
         metrics: Metrics
     ) {
         self.warehouse = warehouse as? ConcurrentWarehouse ?? SerialStatements(warehouse)
@@ -63,7 +63,8 @@ public final class LookupResolver {
             log(key, r, seconds: 0, source: .cache)
             return r
         }
-        guard let store, store.isEnabled else { return nil }
+        // A store read by batch is asked in submit(_:).
+        guard let store, store.reads, !store.readsByBatch else { return nil }
         let started = Timestamps.monotonic()
         if let entry = store.get(key, now: Timestamps.now()) {
             // Not remembered in memory: the store answers a repeat nearly as fast, and a warm
@@ -76,16 +77,22 @@ public final class LookupResolver {
         return nil
     }
 
-    /// Sends `keys` (distinct, none of them known) to the warehouse as one batch, without waiting
-    /// for its answer.
+    /// Resolves `keys` (distinct, none of them known) as one batch, without waiting for the
+    /// warehouse: a store read by batch answers what it holds in one round trip, and the rest
+    /// goes to the warehouse.
     public func submit(_ keys: [LookupKey]) -> Ticket {
         let ticket = Ticket(id: nextTicket)
         nextTicket += 1
+        var flight = Flight(
+            ticket: ticket.id, keys: keys, requestID: WarehouseStatement.newRequestID(),
+            attempts: options.retries + 1, delay: options.retryDelay, probing: false)
+        if let store, store.reads, store.readsByBatch { flight = fromStore(flight, store) }
+        if flight.keys.isEmpty {
+            answered[ticket.id] = .results(flight.known)
+            return ticket
+        }
         stats.batches += 1
-        waiting.append(
-            Flight(
-                ticket: ticket.id, keys: keys, requestID: WarehouseStatement.newRequestID(),
-                attempts: options.retries + 1, delay: options.retryDelay, probing: false))
+        waiting.append(flight)
         sendDue()
         // A warehouse that answers when asked has answered now.
         pump(waitingUpTo: 0)
@@ -132,6 +139,36 @@ public final class LookupResolver {
         /// When a waiting batch may be sent (again).
         var due = 0.0
         var probing: Bool
+        /// Answers the store gave for the batch's other keys, handed back with the warehouse's.
+        var known: [LookupKey: LookupResult] = [:]
+    }
+
+    /// The batch with the store's hits taken out of its keys and into ``Flight/known``.
+    private func fromStore(_ flight: Flight, _ store: StoreGate) -> Flight {
+        var f = flight
+        let started = Timestamps.monotonic()
+        let entries = store.get(f.keys, now: Timestamps.now())
+        let seconds = Timestamps.monotonic() - started
+        var misses: [LookupKey] = []
+        for (k, e) in zip(f.keys, entries) {
+            if let e {
+                stats.cacheHits += 1
+                f.known[k] = e.result
+                log(k, e.result, seconds: seconds, source: .cache)
+            } else {
+                stats.cacheMisses += 1
+                misses.append(k)
+            }
+        }
+        f = Flight(
+            ticket: f.ticket, keys: misses, requestID: f.requestID, attempts: f.attempts, delay: f.delay,
+            probing: false, known: f.known)
+        return f
+    }
+
+    /// Records a batch's answers, with those the store gave.
+    private func answer(_ f: Flight, _ results: [LookupKey: LookupResult]) {
+        answered[f.ticket] = .results(f.known.isEmpty ? results : results.merging(f.known) { a, _ in a })
     }
 
     private static let failingFast =
@@ -184,7 +221,7 @@ public final class LookupResolver {
         waiting = later
         for f in rejected {
             stats.failedFast += 1
-            answered[f.ticket] = .results(unavailable(f.keys, Self.failingFast))
+            answer(f, unavailable(f.keys, Self.failingFast))
         }
     }
 
@@ -212,7 +249,7 @@ public final class LookupResolver {
             breaker.record(healthy: true, now: Timestamps.monotonic())
             let found = f.keys.reduce(0) { $0 + (answer.totals[$1] != nil ? 1 : 0) }
             report(seconds: outcome.seconds, found: found, notFound: f.keys.count - found - answer.rejected.count)
-            answered[f.ticket] = .results(answers(f.keys, answer, seconds: outcome.seconds))
+            self.answer(f, answers(f.keys, answer, seconds: outcome.seconds))
             return
         case .failure(let error):
             e = error
@@ -233,7 +270,7 @@ public final class LookupResolver {
                     "error": .string(e.description), "retry_count": .int(Int64(f.attempt - 1)),
                     "keys": .int(Int64(f.keys.count)),
                 ])
-            answered[f.ticket] = .results(unavailable(f.keys, e.description))
+            answer(f, unavailable(f.keys, e.description))
             return
         }
         if breaker.isOpen {
@@ -246,7 +283,7 @@ public final class LookupResolver {
                     "error": .string(e.description), "retry_count": .int(Int64(f.attempt - 1)),
                     "keys": .int(Int64(f.keys.count)),
                 ])
-            answered[f.ticket] = .results(unavailable(f.keys, e.description))
+            answer(f, unavailable(f.keys, e.description))
             return
         }
         diagnostics.warning(
@@ -276,18 +313,28 @@ public final class LookupResolver {
     }
 
     /// Lookup records for a batch's answer, kept in memory and in the store. A key whose rows do
-    /// not make a usable total (rejected by the warehouse, or negative) is `unavailable` on its
-    /// own, named in its error, and neither remembered nor stored.
+    /// not make a usable total (rejected by the warehouse, negative, or, with `--last-updated rows`,
+    /// without a readable latest day) is `unavailable` on its own, named in its error, and neither
+    /// remembered nor stored.
     private func answers(_ keys: [LookupKey], _ answer: WarehouseAnswer, seconds: Double) -> [LookupKey: LookupResult] {
         let now = Timestamps.now()
         let today = Timestamps.todayUTC(now: now)
         var out: [LookupKey: LookupResult] = [:]
         out.reserveCapacity(keys.count)
-        var toStore: [(LookupKey, Int64?)] = []
-        toStore.reserveCapacity(keys.count)
+        var toStore: [String: [(LookupKey, Int64?)]] = [:]
         for k in keys {
             let t = answer.totals[k]
-            let problem = answer.rejected[k] ?? t.flatMap { $0 < 0 ? "is \($0) seconds, which is negative" : nil }
+            var problem = answer.rejected[k] ?? t.flatMap { $0 < 0 ? "is \($0) seconds, which is negative" : nil }
+            var updated = today
+            if problem == nil, t != nil, options.lastUpdated == .rows {
+                let latest = answer.latestDates[k]
+                if let day = latest.flatMap(Timestamps.dayAfter) {
+                    updated = day
+                } else {
+                    problem =
+                        "has no usable latest day: \(latest.map { "\"\($0.prefix(40))\" is not a date" } ?? "no DATE")"
+                }
+            }
             if let problem {
                 let message = "the warehouse total for \(k) \(problem)"
                 diagnostics.error("\(message); check the rows of that key in the warehouse")
@@ -295,14 +342,16 @@ public final class LookupResolver {
                 continue
             }
             let r =
-                t.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: today, source: .warehouse) }
-                ?? LookupResult(status: .notFound, lastUpdated: today, source: .warehouse)
+                t.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: updated, source: .warehouse) }
+                ?? LookupResult(status: .notFound, lastUpdated: updated, source: .warehouse)
             out[k] = r
             log(k, r, seconds: seconds, source: .warehouse)
             remember(k, r)
-            toStore.append((k, t))
+            toStore[updated, default: []].append((k, t))
         }
-        if !toStore.isEmpty, let store, store.isEnabled { store.put(toStore, lastUpdated: today, now: now) }
+        if !toStore.isEmpty, let store {
+            for (updated, entries) in toStore { store.put(entries, lastUpdated: updated, now: now) }
+        }
         return out
     }
 

@@ -42,13 +42,13 @@ public protocol ConcurrentWarehouse: Warehouse {
 
 extension ConcurrentWarehouse {
     /// One statement, waited for: for ad-hoc lookups and callers that need a single answer.
-    public func runAlone(_ keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        guard !keys.isEmpty else { return [:] }
+    public func runAlone(_ keys: [LookupKey]) throws -> WarehouseAnswer {
+        guard !keys.isEmpty else { return WarehouseAnswer() }
         let ticket = Int.min
         submit(WarehouseStatement(ticket: ticket, keys: keys, attempt: 0, requestID: WarehouseStatement.newRequestID()))
         while true {
             for outcome in collect(waitingUpTo: 1) where outcome.ticket == ticket {
-                return try outcome.result.get().totals
+                return try outcome.result.get()
             }
         }
     }
