@@ -26,6 +26,9 @@ public struct DeliveryResult {
     public var learningTime: Bool?
     /// Wall-clock seconds since the epoch when the line became final.
     public var finishedAt: Double?
+    /// False for a delivery whose journal entry could not be written (a full disk): a re-run with
+    /// the same journal sends it again. Written only then, as `"journaled": false`.
+    public var journaled = true
 
     public init(line: SourceLocation, status: DeliveryStatus) {
         self.line = line
@@ -49,6 +52,7 @@ public struct DeliveryResult {
         json.key("response"); json.stringOrNull(response)
         json.key("learning_time"); if let learningTime { json.bool(learningTime) } else { json.null() }
         json.key("finished_at"); if let finishedAt { json.string(Timestamps.iso8601(finishedAt)) } else { json.null() }
+        if !journaled { json.key("journaled"); json.bool(false) }
         json.endObject()
     }
 }
