@@ -67,7 +67,7 @@ final class DeliveryRecorder {
             location: p.location, id: p.id, integration: p.integration,
             url: p.endpoint.displayURL,
             attempt: p.attempts, startedAt: startedAt, seconds: seconds,
-            httpStatus: r.status == 0 ? nil : r.status, error: error, response: response)
+            httpStatus: r.status == 0 ? nil : r.status, error: error, response: response, enrichment: p.enrichment)
         do { try attemptLog.append(record) } catch {
             diagnostics.error("cannot write the attempts file \(attemptLog.file.path): \(error)", at: p.location)
         }
@@ -101,13 +101,18 @@ final class DeliveryRecorder {
     }
 
     /// A line not sent because its id was (or is being) delivered.
-    func skip(_ line: InputLine, id: String, integration: String?, url: String, reason: String) {
+    func skip(
+        _ line: InputLine, id: String, integration: String?, url: String, reason: String,
+        enrichment: EnrichmentDecision?
+    ) {
         diagnostics.info("skipped: \(reason)", at: line.location)
         var r = DeliveryResult(line: line.location, status: .skipped)
         r.id = id
         r.integration = integration
         r.url = url
         r.error = reason
+        r.learningTime = enrichment?.learningTime
+        r.enrichment = enrichment
         r.finishedAt = time.wallClock
         emit(r, endpoint: integration)
     }
@@ -134,6 +139,7 @@ final class DeliveryRecorder {
         r.error = error
         r.response = status == .delivered ? nil : p.response
         r.learningTime = p.learningTime
+        r.enrichment = p.enrichment
         r.finishedAt = time.wallClock
         let tags = [("integration", p.endpoint.name), ("status", status.rawValue)]
         metrics.observe(.deliveryLatency, r.durationSeconds, tags: tags)

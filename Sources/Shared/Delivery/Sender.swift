@@ -172,7 +172,8 @@ public final class Sender {
             do {
                 if case .skip(let reason) = try dedupe.check(id, endpoint) {
                     return recorder.skip(
-                        line, id: id, integration: integration, url: endpoint.displayURL, reason: reason)
+                        line, id: id, integration: integration, url: endpoint.displayURL, reason: reason,
+                        enrichment: inbound.enrichment)
                 }
             } catch {
                 recorder.recordingFailed("\(error)", lines: 0)
@@ -182,7 +183,7 @@ public final class Sender {
         }
         let p = PendingDelivery(
             location: line.location, line: Array(line.bytes), body: inbound.body, id: id, endpoint: endpoint,
-            integration: integration, learningTime: inbound.learningTime,
+            integration: integration, enrichment: inbound.enrichment,
             isCompletion: inbound.envelope.isCourseCompletion, received: now)
         if options.dryRun { return recorder.describe(p, userAgent: options.transport.userAgent) }
         dedupe?.begin(id, endpoint, at: line.location)

@@ -101,8 +101,6 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
     private var pending: [Int: (keys: [LookupKey], sent: Double)] = [:]
     private var done: [WarehouseOutcome] = []
 
-    public var inFlight: Int { pending.count + done.count }
-
     public func submit(_ statement: WarehouseStatement) {
         let started = Timestamps.monotonic()
         do {
