@@ -96,7 +96,15 @@ public struct InputOptions: ParsableArguments {
     }
 
     /// The run's metrics sink, as the options and the environment (`LT_METRICS`, `DD_*`) ask.
-    public func metrics(tool: String, diagnostics: Diagnostics) -> Metrics {
+    /// A `DD_TAGS` key lt sets itself stops the run with exit 2 (a `--metrics-tag` one is exit 64,
+    /// from ``validate()``).
+    public func metrics(tool: String, diagnostics: Diagnostics) throws -> Metrics {
+        do { try MetricsSettings.refuseReservedKeys(environment: ProcessInfo.processInfo.environment) } catch let e
+            as LTError
+        {
+            diagnostics.error(e)
+            throw ExitCode(ExitStatus.configuration)
+        }
         do {
             let settings = try MetricsSettings.resolve(
                 statsd: metrics, file: metricsFile, interval: metricsInterval.seconds,

@@ -38,6 +38,11 @@ public struct WarehouseArguments: ParsableArguments {
         return spec
     }
 
+    /// The warning to give when `--warehouse` (not `$LT_WAREHOUSE`) holds a password.
+    public var passwordWarning: String? {
+        warehouse.flatMap(WarehouseAddress.commandLinePasswordWarning)
+    }
+
     /// True when a warehouse is named, by `--warehouse` or `$LT_WAREHOUSE`.
     public func isGiven(environment: [String: String]) -> Bool {
         !(warehouse ?? environment[WarehouseAddress.environmentVariable] ?? "").isEmpty

@@ -10,7 +10,7 @@ public final class OAuthTokenSource {
     public let tokenURL: String
     private let form: [UInt8]
     private let timeout: Double
-    private var token: String?
+    private var token: HeaderValue?
     private var validUntil = 0.0
     /// A token request is in flight.
     public private(set) var fetching = false
@@ -22,7 +22,7 @@ public final class OAuthTokenSource {
     /// What a line about to be sent does.
     enum Gate {
         /// Go, with this token.
-        case go(String)
+        case go(HeaderValue)
         /// Wait for a token; `fetch` is the token request to start, when none is in flight yet.
         case wait(fetch: HTTPRequest?)
     }
@@ -38,7 +38,7 @@ public final class OAuthTokenSource {
     }
 
     /// The cached token while it is valid at `now`.
-    public func cached(now: Double) -> String? {
+    public func cached(now: Double) -> HeaderValue? {
         guard let token, now < validUntil else { return nil }
         return token
     }
@@ -47,12 +47,14 @@ public final class OAuthTokenSource {
     public func request() -> HTTPRequest {
         fetching = true
         requests += 1
-        let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
+        let headers = [
+            HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("Accept", "application/json"),
+        ]
         return HTTPRequest(url: tokenURL, headers: headers, body: form, timeout: timeout)
     }
 
     /// Takes the token endpoint's answer: the new token, or an error saying why there is none.
-    public func accept(_ r: HTTPResponse, now: Double) throws -> String {
+    public func accept(_ r: HTTPResponse, now: Double) throws -> HeaderValue {
         fetching = false
         guard r.status == 200 else {
             let what = r.transportError.map { "failed: \($0)" } ?? "answered \(r.status)"
@@ -92,7 +94,8 @@ public final class OAuthTokenSource {
 
     /// The token request ended: the lines that waited for it, each handed the new token, and the
     /// token or why there is none.
-    func arrived(_ r: HTTPResponse, now: Double) -> (waiters: [PendingDelivery], token: Result<String, any Error>) {
+    func arrived(_ r: HTTPResponse, now: Double) -> (waiters: [PendingDelivery], token: Result<HeaderValue, any Error>)
+    {
         let waiting = takeWaiters()
         do {
             let token = try accept(r, now: now)
@@ -113,11 +116,13 @@ public final class OAuthTokenSource {
     public func abandon() { fetching = false }
 
     /// Forgets `used` after the endpoint answered 401 to it, so the next request fetches a new one.
-    public func invalidate(_ used: String) {
+    public func invalidate(_ used: HeaderValue) {
         if token == used { token = nil }
     }
 
-    static func parse(_ body: [UInt8]) throws -> (String, Int64?) {
+    /// The access token and its lifetime from the token endpoint's answer. A token that could not
+    /// be a header value (CR, LF, any control character) is a failed fetch, never sent.
+    static func parse(_ body: [UInt8]) throws -> (HeaderValue, Int64?) {
         try body.withUnsafeBufferPointer { b in
             let s = JSONScanner(b)
             guard let doc = try? s.document(), s.kind(at: doc.lowerBound) == .object,
@@ -125,8 +130,13 @@ public final class OAuthTokenSource {
             else {
                 throw DeliveryError("the OAuth2 token endpoint's answer has no access_token", hint: "check token_url")
             }
+            guard let value = try? HeaderValue(token), !token.isEmpty else {
+                throw DeliveryError(
+                    "the OAuth2 token endpoint's access_token is empty or holds a control character (such as CR or LF)",
+                    hint: "the token endpoint answered something that cannot be a header; check token_url")
+            }
             let expires = (try? s.member("expires_in", ofObjectAt: doc.lowerBound)).flatMap { $0 }
-            return (token, expires.flatMap { JSONNumbers.int64(s, $0.value) })
+            return (value, expires.flatMap { JSONNumbers.int64(s, $0.value) })
         }
     }
 
