@@ -50,7 +50,8 @@ public struct InputOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Tag every metric with key:value (DogStatsD tag, Prometheus label); repeatable.", valueName: "key:value"))
+            "Tag every metric with key:value (DogStatsD tag, Prometheus label); repeatable. Keys lt sets "
+                + "(integration, le, reason, status, tool) are refused.", valueName: "key:value"))
     public var metricsTag: [String] = []
 
     @Option(

@@ -15,7 +15,10 @@ public struct SendArguments: ParsableArguments {
     public var integrations: String?
     @Option(
         name: [.customShort("H"), .long],
-        help: ArgumentHelp("With --url, add this request header; may be repeated.", valueName: "name:value"))
+        help: ArgumentHelp(
+            "With --url, add this request header; may be repeated. One line of text; the headers lt-send sets "
+                + "(Host, Content-*, Expect, webhook-*, ...) are refused, as in the integrations file.",
+            valueName: "name:value"))
     public var header: [HeaderArgument] = []
     @Option(
         help: ArgumentHelp(
@@ -172,7 +175,6 @@ public struct SendArguments: ParsableArguments {
 public struct HeaderArgument: ExpressibleByArgument, Sendable, Equatable {
     public let header: HTTPHeader
     public var name: String { header.name.text }
-    public var value: String { header.value.text }
 
     public init?(argument: String) {
         guard let colon = argument.firstIndex(of: ":") else { return nil }

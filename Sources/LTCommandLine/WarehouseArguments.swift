@@ -7,7 +7,8 @@ public struct WarehouseArguments: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Warehouse address: sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo. Default: "
-                + "$LT_WAREHOUSE. Passwords belong in PGPASSWORD or ~/.pgpass, not here."))
+                + "$LT_WAREHOUSE. Passwords belong in PGPASSWORD or ~/.pgpass, not here (one here gets a warning: ps shows it)."
+        ))
     public var warehouse: String?
 
     /// The table and its columns, shared with lt-rollup's `--into`.

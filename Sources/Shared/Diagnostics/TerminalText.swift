@@ -5,13 +5,16 @@
 /// terminal, or start a line of its own that looks like lt's. JSON logs escape by their own rules.
 public enum TerminalText {
     /// `text` with every character a terminal would act on shown as `\n`, `\r`, `\t`, `\\`,
-    /// `\xHH` or `\u{HHHH}`.
-    public static func escape(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+    /// `\xHH` or `\u{HHHH}`. With `backslashes: false` a backslash is kept as it is: for a whole
+    /// human-format record, whose own text (paths, hints) may hold one; what matters there is that
+    /// no character from outside can act on the terminal or start a line.
+    public static func escape(_ text: String, backslashes: Bool = true) -> String {
+        let needs = backslashes ? needsEscape : { $0 != "\\" && needsEscape($0) }
+        guard text.unicodeScalars.contains(where: needs) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         for s in text.unicodeScalars {
-            guard needsEscape(s) else {
+            guard needs(s) else {
                 out.unicodeScalars.append(s)
                 continue
             }

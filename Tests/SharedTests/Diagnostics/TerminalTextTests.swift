@@ -9,5 +9,6 @@ import Testing
         #expect(shown == #"u\x1b]0;pwned\x07\x1b[2J\r\nlt-send: error: forged\x9b31m\u{2028}\\"#)
         #expect(!shown.unicodeScalars.contains { TerminalText.needsEscape($0) && $0 != "\\" })
         #expect(TerminalText.escape("plain café") == "plain café")
+        #expect(TerminalText.escape("C:\\x\n", backslashes: false) == "C:\\x\\n")
     }
 }
