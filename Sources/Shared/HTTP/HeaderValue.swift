@@ -11,7 +11,7 @@ public struct HeaderName: Sendable, Hashable, ExpressibleByStringLiteral, Custom
             })
         else {
             throw ConfigError(
-                "header name \"\(TerminalText.escape(String(text.prefix(40))))\" is not an HTTP token",
+                "header name \"\(TerminalText.escape(String(text.prefix(40))))\" is not a valid header name (an HTTP token)",
                 hint: "use letters, digits and - (such as X-Partner-Id)")
         }
         self.text = text
