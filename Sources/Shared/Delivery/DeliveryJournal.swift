@@ -69,7 +69,7 @@ public final class DeliveryJournal {
                     PRIMARY KEY (scope, id)) WITHOUT ROWID;
                 """)
             // No whole-file check here: PRAGMA quick_check reads every page (40 s for 30 million ids).
-            // A damaged header or schema fails above; damage found later is a JournalError (exit 74).
+            // A damaged header or schema fails above; damage found later is an IOError (exit 74).
             // A torn tail was dropped by SQLite; checkpoint so the warning is given once.
             try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             lookup = try db.prepare("SELECT 1 FROM delivered WHERE scope = ? AND id = ?")
@@ -110,7 +110,7 @@ public final class DeliveryJournal {
         lookup.bind(2, id)
         defer { lookup.reset() }
         do { return try lookup.step() } catch let e as SQLiteConnection.Failure {
-            throw JournalError("cannot read the journal \(path): \(e.message)")
+            throw IOError(.reading, "cannot read the journal \(path): \(e.message)")
         }
     }
 
@@ -158,7 +158,7 @@ public final class DeliveryJournal {
                 throw error
             }
         } catch let e as SQLiteConnection.Failure {
-            throw JournalError("cannot write the journal \(path): \(e.message)")
+            throw IOError(.writing, "cannot write the journal \(path): \(e.message)")
         }
         batch.removeAll(keepingCapacity: true)
     }
