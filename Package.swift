@@ -15,7 +15,8 @@ let package = Package(
         .executable(name: "lt-query", targets: ["lt-query"]),
         .executable(name: "lt-enrich", targets: ["lt-enrich"]),
         .executable(name: "lt-send", targets: ["lt-send"]),
-        // The three tools in one binary, run by the name it is called under (scripts/build-release.sh).
+        .executable(name: "lt-rollup", targets: ["lt-rollup"]),
+        // The four tools in one binary, run by the name it is called under (scripts/build-release.sh).
         .executable(name: "lt", targets: ["lt"]),
     ],
     dependencies: [
@@ -31,10 +32,11 @@ let package = Package(
         // Lines, JSON, envelopes and the error protocol: no dependencies, so that scripts/fuzz.sh builds
         // only this with the sanitizer. Shared re-exports it.
         .target(name: "LTCore", swiftSettings: onlyImportedMembers),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "Shared",
             dependencies: [
-                "LTCore", "CCurl", "CLibPQ", "CSQLite",
+                "LTCore", "CCurl", "CLibPQ", "CSQLite", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -57,6 +59,7 @@ let package = Package(
         .executableTarget(name: "lt-query", dependencies: ["Tools"]),
         .executableTarget(name: "lt-enrich", dependencies: ["Tools"]),
         .executableTarget(name: "lt-send", dependencies: ["Tools"]),
+        .executableTarget(name: "lt-rollup", dependencies: ["Tools"]),
         .executableTarget(name: "lt", dependencies: ["Tools"]),
         // libFuzzer targets; scripts/fuzz.sh builds them with -sanitize=fuzzer, plain builds replay a corpus.
         .target(name: "FuzzDriver"),
@@ -66,7 +69,7 @@ let package = Package(
         .testTarget(name: "LTCommandLineTests", dependencies: ["LTCommandLine", "Shared", argumentParser]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt", "lt-fuzz-envelope", "lt-fuzz-splice"]
+            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt-rollup", "lt", "lt-fuzz-envelope", "lt-fuzz-splice"]
         ),
     ]
 )

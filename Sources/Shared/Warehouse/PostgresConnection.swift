@@ -92,6 +92,16 @@ public final class PostgresConnection {
         try check(result, expecting: PGRES_COMMAND_OK)
     }
 
+    /// Runs a prepared statement that returns no rows (INSERT, DELETE …) with text parameters.
+    public func execute(prepared name: String, _ parameters: [String]) throws {
+        let sent = withCStringArray(parameters) { p in
+            PQsendQueryPrepared(conn, name, Int32(parameters.count), p, nil, nil, 0)
+        }
+        let result = try answer(to: sent)
+        defer { PQclear(result) }
+        try check(result, expecting: PGRES_COMMAND_OK)
+    }
+
     // MARK: Pipeline mode
 
     /// Queries sent in pipeline mode and not yet answered, oldest first, with when they were sent.
