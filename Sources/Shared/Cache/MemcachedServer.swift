@@ -132,5 +132,6 @@ final class MemcachedConnection {
 /// A memcached server that failed: refused, timed out, closed, or answered what the meta protocol does not.
 struct MemcachedError: LTError {
     let message: String
+    var kind: ErrorKind { .unavailable }
     init(_ message: String) { self.message = message }
 }
