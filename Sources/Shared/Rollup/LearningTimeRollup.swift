@@ -38,6 +38,7 @@ public final class LearningTimeRollup {
     public var eventCount: Int { events.count }
 
     /// Reads one line; `location` is only evaluated for the first few lines of each skip reason.
+    @_optimize(speed)
     public func add(_ line: UnsafeBufferPointer<UInt8>, at location: @autoclosure () -> SourceLocation) {
         lines += 1
         switch parser.parse(line) {
@@ -71,11 +72,7 @@ public final class LearningTimeRollup {
     /// (user_id, course_key, enterprise_customer_uuid, date), with the UTC days the input covers.
     /// Rows whose day rounds to 0 seconds are left out.
     public func finish(enterprises: EnterpriseEnrollments, keepUnattributed: Bool) -> RollupResult {
-        events.sort { a, b in
-            if a.stream != b.stream { return a.stream < b.stream }
-            if a.time != b.time { return a.time < b.time }
-            return a.lineHash < b.lineHash
-        }
+        sortEvents()
         let totals = dayTotals()
         // Course keys ranked by their UTF-8 bytes, so rows sort as bytes (and as Python's str) do.
         let courseNames = (0..<parser.courses.count).map { parser.courses.key(UInt32($0)) }
@@ -117,7 +114,18 @@ public final class LearningTimeRollup {
         return result
     }
 
+    /// Events by stream, then time, then line hash (so exact duplicates are neighbours).
+    @_optimize(speed)
+    private func sortEvents() {
+        events.sort { a, b in
+            if a.stream != b.stream { return a.stream < b.stream }
+            if a.time != b.time { return a.time < b.time }
+            return a.lineHash < b.lineHash
+        }
+    }
+
     /// Each stream's rounded day totals (over 0 s), by stream number, and the days with any event.
+    @_optimize(speed)
     private func dayTotals() -> (
         days: [(day: Int64, seconds: Int64)], ranges: [Range<Int>], coveredDays: [Int64], events: Int
     ) {

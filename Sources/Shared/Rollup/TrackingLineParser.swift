@@ -22,6 +22,7 @@ public struct TrackingLineParser {
         self.rule = rule
     }
 
+    @_optimize(speed)
     public mutating func parse(_ line: UnsafeBufferPointer<UInt8>) -> ParsedLine {
         guard let base = line.baseAddress else { return .skipped(.blank) }
         var first = 0
