@@ -4,8 +4,8 @@
 #   scripts/build-deb.sh --bin-dir DIR       package the lt binary already built in DIR (the test
 #                                            command passes its debug build: see scripts/test-package.sh)
 #   scripts/build-deb.sh --out DIR           write the package into DIR
-# The package holds one binary, /usr/libexec/lt/lt, installed as lt-query, lt-enrich and lt-send
-# (links in /usr/bin; it runs the tool it is called as), the man pages (scripts/man-pages.py), bash,
+# The package holds one binary, /usr/libexec/lt/lt, installed as lt-query, lt-enrich, lt-send and
+# lt-rollup (links in /usr/bin; it runs the tool it is called as), the man pages (scripts/man-pages.py), bash,
 # zsh and fish completions, and docs and examples under /usr/share/doc/lt. Depends is computed by
 # dpkg-shlibdeps from the libraries the binary links.
 set -euo pipefail
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$bin" ] || bin=$(scripts/build-release.sh .build lt | tail -1)
 [ -x "$bin/lt" ] || { echo "build-deb: no lt binary in $bin; build it with scripts/build-release.sh" >&2; exit 2; }
-tools=(lt-query lt-enrich lt-send)
+tools=(lt-query lt-enrich lt-send lt-rollup)
 
 stage=$(mktemp -d /tmp/lt-deb.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
@@ -30,7 +30,7 @@ umask 022
 install -d "$pkg/DEBIAN" "$pkg/usr/bin" "$pkg/usr/libexec/lt" "$pkg/usr/share/man/man1" "$pkg/usr/share/man/man5" \
     "$pkg/usr/share/doc/lt/examples/systemd" "$pkg/usr/share/lintian/overrides"
 
-# The binary, stripped (its .note sections stay: build id and ABI tag), and its three names.
+# The binary, stripped (its .note sections stay: build id and ABI tag), and its four names.
 install -m 755 "$bin/lt" "$pkg/usr/libexec/lt/lt"
 strip --strip-unneeded --remove-section=.comment "$pkg/usr/libexec/lt/lt"
 for tool in "${tools[@]}"; do ln -s ../libexec/lt/lt "$pkg/usr/bin/$tool"; done
@@ -47,7 +47,7 @@ done
 # Docs and examples.
 doc=$pkg/usr/share/doc/lt
 install -m 644 README.md "$doc/README.md"
-install -m 644 docs/contract.md docs/rollout.md docs/snowflake.md docs/reliability.md "$doc/"
+install -m 644 docs/contract.md docs/rollout.md docs/snowflake.md docs/reliability.md docs/rollup.md "$doc/"
 install -m 644 examples/RECIPES.md examples/completions.ndjson examples/integrations.toml \
     examples/integrations-partners.toml examples/warehouse.sql "$doc/examples/"
 install -m 644 examples/systemd/* "$doc/examples/systemd/"
@@ -85,11 +85,12 @@ Depends: $depends
 Section: utils
 Priority: optional
 Description: learning time for Open edX enterprise webhooks
- Three Unix filters passing NDJSON through pipes: lt-query looks up each
+ Unix filters passing NDJSON through pipes: lt-query looks up each
  learner's total learning time in a data warehouse (SQLite, PostgreSQL or
  Snowflake), lt-enrich adds it to course-completion webhook payloads, and
  lt-send delivers the payloads to integration partners, with retries, a
- journal against duplicates and a dead-letter file.
+ journal against duplicates and a dead-letter file. lt-rollup computes the
+ learning-time table from Open edX tracking logs.
  .
  The package holds the tools, their man pages, bash, zsh and fish
  completions, and examples (including systemd units for a spool folder).

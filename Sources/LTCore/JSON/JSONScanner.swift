@@ -78,6 +78,13 @@ public struct JSONScanner {
         return (r.members, r.inner)
     }
 
+    /// Calls `visit` with each member of the object at `i` in order, validating every value, and
+    /// returns where the object ends. Nothing is stored: a reader of a few members per line
+    /// (lt-rollup) pays no allocation.
+    public func forEachMember(ofObjectAt i: Int, _ visit: (JSONMember) -> Void) throws -> Int {
+        try forEachMember(ofObjectAt: i, expanding: nil) { m, _ in visit(m) }
+    }
+
     private func scanMembers(ofObjectAt i: Int, expanding inner: StaticString?) throws -> (
         members: [JSONMember], inner: [JSONMember]?, end: Int
     ) {

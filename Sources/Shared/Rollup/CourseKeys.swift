@@ -18,6 +18,7 @@ public struct CourseKeys {
     public var count: Int { spans.count }
 
     /// The id of `key`, added when new.
+    @_optimize(speed)
     public mutating func id(of key: UnsafeBufferPointer<UInt8>) -> UInt32 {
         let h = LineHash.of(key)
         let mask = slots.count - 1
