@@ -1,3 +1,6 @@
+// Over 400 lines for now: the event loop and the fate of an attempt (retry, hold, token wait, 410,
+// stop) read as one state machine. The next step is moving the attempt outcomes (attemptEnded,
+// retryOrFail, the token turn) into their own type beside DeliveryRecorder.
 #if canImport(Glibc)
 import Glibc
 #endif
