@@ -50,7 +50,8 @@ public struct InputOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Tag every metric with key:value (DogStatsD tag, Prometheus label); repeatable.", valueName: "key:value"))
+            "Tag every metric with key:value (DogStatsD tag, Prometheus label); repeatable. Keys lt sets "
+                + "(integration, le, reason, status, tool) are refused.", valueName: "key:value"))
     public var metricsTag: [String] = []
 
     @Option(
@@ -99,7 +100,8 @@ public struct InputOptions: ParsableArguments {
 
     /// The run's metrics sink, as the options and the environment (`LT_METRICS`, `DD_*`) ask. Throws a
     /// ``ConfigError`` when `LT_METRICS` is not a `statsd://` address; other problems turn metrics off
-    /// with a warning.
+    /// with a warning. A `DD_TAGS` key lt sets itself is a ``ConfigError`` too (exit 2; a
+    /// `--metrics-tag` one is exit 64, from ``validate()``).
     public func metrics(tool: String, diagnostics: Diagnostics) throws -> Metrics {
         let environment = ProcessInfo.processInfo.environment
         if metrics == nil, let m = environment["LT_METRICS"], !m.isEmpty, !m.hasPrefix("statsd://") {
@@ -108,6 +110,7 @@ public struct InputOptions: ParsableArguments {
                 "LT_METRICS is not a statsd://HOST:PORT address",
                 hint: "set it to the DogStatsD agent, such as statsd://127.0.0.1:8125, or unset it")
         }
+        try MetricsSettings.refuseReservedKeys(environment: environment)
         do {
             let settings = try MetricsSettings.resolve(
                 statsd: metrics, file: metricsFile, interval: metricsInterval.seconds,

@@ -171,7 +171,7 @@ final class DeliveryRecorder {
     /// `--dry-run`: writes the request `p` would make, secrets masked, instead of sending it.
     func describe(_ p: PendingDelivery, userAgent: String) {
         let ep = p.endpoint
-        let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body)
+        let identity = AttemptIdentity(id: p.idHeader, timestamp: Int(time.wallClock), body: p.body)
         batch.beginObject()
         batch.key("line"); batch.int(p.location.line)
         batch.key("source"); batch.string(p.location.source)
@@ -180,9 +180,9 @@ final class DeliveryRecorder {
         batch.key("method"); batch.string("POST")
         batch.key("url"); batch.string(ep.displayURL)
         batch.key("headers"); batch.beginObject()
-        for (name, value) in ep.maskedHeaders(identity, userAgent: userAgent) {
-            batch.key(name)
-            batch.string(value)
+        for h in ep.maskedHeaders(identity, userAgent: userAgent) {
+            batch.key(h.name.text)
+            batch.string(h.value.text)
         }
         batch.endObject()
         batch.key("body"); batch.raw(p.body)

@@ -41,6 +41,16 @@ public enum WarehouseAddress {
             hint: "use sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo such as 'host=… dbname=…'")
     }
 
+    /// The warning for an address given on the command line with a password in it (`ps` and the
+    /// shell's history show it to others), or nil when it holds none. It still works, for the
+    /// scripts that rely on it. (A snowflake:// address with a password is refused outright.)
+    public static func commandLinePasswordWarning(_ address: String) -> String? {
+        guard redacted(address) != address else { return nil }
+        return "--warehouse \(redacted(address)) holds a password, which ps and the shell's history show to "
+            + "other users; put it in PGPASSWORD or ~/.pgpass instead (for Snowflake, the key-pair variables "
+            + "SNOWFLAKE_PRIVATE_KEY_PATH and SNOWFLAKE_SERVICE_USER)"
+    }
+
     /// The address with any password replaced by `***`, safe to print.
     public static func redacted(_ address: String) -> String {
         var s = address
