@@ -22,6 +22,8 @@ extension EnrichOptions.Format: ExpressibleByArgument {}
 
 extension RetryPolicy.Preset: ExpressibleByArgument {}
 
+extension LastUpdatedRule: ExpressibleByArgument {}
+
 extension AddressGuard.Network: ExpressibleByArgument {
     public init?(argument: String) {
         guard let network = try? AddressGuard.Network(argument) else { return nil }

@@ -37,6 +37,13 @@ public struct LookupArguments: ParsableArguments {
                 + "half as long again (at least 1s more), lt-query drops the connection.",
             valueName: "duration"))
     public var statementTimeout = DurationArgument(seconds: 30)
+    @Option(
+        help: ArgumentHelp(
+            "What a found total's last_updated says: read (the UTC day it was read from the warehouse, as the "
+                + "specification's sample code does) or rows (the day after the latest DATE among the rows summed, "
+                + "so that a stale total can be told from a fresh one; the column is --date-column).",
+            valueName: "rule"))
+    public var lastUpdated = defaults.lastUpdated
 
     public init() {}
 
@@ -56,6 +63,7 @@ public struct LookupArguments: ParsableArguments {
         options.retries = retries
         options.retryDelay = retryDelay.seconds
         options.breakerCooldown = breakerCooldown.seconds
+        options.lastUpdated = lastUpdated
         return options
     }
 }

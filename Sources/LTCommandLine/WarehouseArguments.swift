@@ -18,17 +18,22 @@ public struct WarehouseArguments: ParsableArguments {
         var courseColumn = defaults.courseColumn
     @Option(help: "Column with the enterprise customer UUID.") public var enterpriseColumn = defaults.enterpriseColumn
     @Option(help: "Column with the day's learning time in seconds.") public var secondsColumn = defaults.secondsColumn
+    @Option(help: "Column with the row's day; read only with --last-updated rows.") public var dateColumn =
+        defaults.dateColumn
 
     public init() {}
 
-    /// The table and columns, checked to be plain SQL identifiers (a configuration error otherwise).
-    public func tableSpec() throws -> TableSpec {
+    /// The table and columns, checked to be plain SQL identifiers (a configuration error otherwise);
+    /// `latestDate` makes statements read each key's latest day too (`--last-updated rows`).
+    public func tableSpec(latestDate: Bool = false) throws -> TableSpec {
         var spec = TableSpec()
         spec.table = table
         spec.userColumn = userColumn
         spec.courseColumn = courseColumn
         spec.enterpriseColumn = enterpriseColumn
         spec.secondsColumn = secondsColumn
+        spec.dateColumn = dateColumn
+        spec.readsLatestDate = latestDate
         try spec.validate()
         return spec
     }

@@ -15,9 +15,12 @@ struct LtEnrich: ParsableCommand {
             any payload in an envelope with "event": "course_completion") whose lookup is found with a \
             positive total gets "learning_time" {total_seconds, total_hours, last_updated} spliced into \
             its payload; every other byte of the payload is kept as it came, and "enrichment" says what \
-            was done and why. Error records pass through unchanged. A line that repeats a member deciding \
-            its lookup is not enriched (reason invalid), and a payload whose target member (--field) \
-            appears twice becomes an error record.
+            was done and why: the reason (not_completion, flag_off, no_lookup, not_found, unavailable, \
+            skipped, invalid, zero_total), the flag's rule that decided, the lookup's status and source, \
+            and the key (ids only); -v names the rule for each line. Error records pass through \
+            unchanged. A line that repeats a member deciding its lookup, or whose envelope "key" disagrees \
+            with the payload's own, is not enriched (reason invalid), and a payload whose target member \
+            (--field) appears twice becomes an error record.
 
             Enrichment is off unless turned on, by the first of: --flag on|off, --rollout FILE, \
             $LT_ROLLOUT_FILE, $ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT. A rollout file is re-read when it \

@@ -37,8 +37,9 @@ struct LtQuery: ParsableCommand {
             Course completions are payloads with a "completion" object or "event_type": \
             "course_completion", or any payload in an envelope with "event": "course_completion" and \
             the lookup "key" (for payloads of other shapes, such as Percipio's). A line that repeats a \
-            member deciding its lookup (user.id, course.course_id, key, payload, …) is not looked up: \
-            its lookup is invalid.
+            member deciding its lookup (user.id, course.course_id, key, payload, …), or whose "key" \
+            disagrees with the payload's own user.id, course.course_id or enterprise UUID, is not looked \
+            up: its lookup is invalid. Enterprise UUIDs are compared in lower case; course keys exactly.
 
             Exit status: 0 when every line was handled, 1 when any line was not, 2 for configuration \
             errors, 64 for usage errors, 74 when a file or stream cannot be read or written. A warehouse \
@@ -67,7 +68,7 @@ struct LtQuery: ParsableCommand {
         let metrics = io.metrics(tool: "lt-query", diagnostics: diagnostics)
         let env = ProcessInfo.processInfo.environment
         try ToolRun.run(diagnostics, metrics: metrics) {
-            let spec = try warehouse.tableSpec()
+            let spec = try warehouse.tableSpec(latestDate: lookup.lastUpdated == .rows)
             let cache = self.cache.open(environment: env, diagnostics: diagnostics)
             let output = OutputWriter.standardOutput()
             if let cache, self.cache.isMaintenance { return try self.cache.runMaintenance(on: cache, output: output) }

@@ -76,7 +76,8 @@ struct LtSend: ParsableCommand {
         try ToolRun.run(diagnostics, metrics: metrics) {
             let sender = try Sender(
                 options: try send.sendOptions(), environment: ProcessInfo.processInfo.environment,
-                diagnostics: diagnostics, metrics: metrics, output: OutputWriter.standardOutput())
+                diagnostics: diagnostics, metrics: metrics, output: OutputWriter.standardOutput(),
+                signals: StopSignals())
             defer { io.report(sender.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { sender.stats }
             try ToolRun.forEachInput(io.paths, diagnostics) { try sender.run($0) }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct LtEnrichRolloutTests {
     static let line =
         #"{"payload":{"completion":{},"enterprise":{"enterprise_customer_uuid":"a1b2c3d4-e5f6-7890-abcd-ef1234567890"}},"lookup":{"status":"found","total_seconds":90,"last_updated":"2026-01-10T00:00:00Z"}}"#
-    static func enriched(_ s: String) -> Bool { s.contains(#""enrichment":{"learning_time":true}"#) }
+    static func enriched(_ s: String) -> Bool { s.contains(#""enrichment":{"learning_time":true,"#) }
     static func flagOff(_ s: String) -> Bool { s.contains(#""reason":"flag_off""#) }
 
     func runbook(_ args: (String) -> [String], env: (String) -> [String: String]) throws {

@@ -74,7 +74,10 @@ import Testing
             text.hasPrefix(
                 #"{"id": "evt-1","integration":"demo","custom":{"keep": [1, 2.50]},"payload":{"completion":{}"#
                     + Self.inserted + "}"))
-        #expect(text.hasSuffix(#","enrichment":{"learning_time":true}}"#))
+        #expect(
+            text.hasSuffix(
+                #","enrichment":{"learning_time":true,"rule":"flag","total_seconds":18540,"lookup_status":"found","lookup_source":"warehouse"}}"#
+            ))
     }
 
     @Test func anExistingFieldIsReplacedWithAWarning() throws {

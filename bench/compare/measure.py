@@ -155,7 +155,7 @@ def workloads(a, w):
 
     return [
         Workload("enrich", f"lt-enrich --flag on, {a.enrich_lines:,} lines", enrich,
-                 os.path.join(w, "enrich.ndjson"), b'"enrichment":{"learning_time":true}', per=a.enrich_lines),
+                 os.path.join(w, "enrich.ndjson"), b'"enrichment":{"learning_time":true', per=a.enrich_lines),
         Workload("query-pg-cold", f"lt-query on PostgreSQL, --no-cache, {a.keys:,} keys", query(a.postgres, False),
                  os.path.join(w, "keys.ndjson"), b'"status":"found"', per=a.keys),
         Workload("query-pg-warm", f"lt-query, warm file cache, {4 * a.keys:,} lines", query(a.postgres, True),
@@ -167,7 +167,7 @@ def workloads(a, w):
         Workload("send-bare", f"lt-send, the same without a journal", send_bare,
                  os.path.join(w, "send.ndjson"), b'"status":"delivered"', per=a.send_lines),
         Workload("startup", "lt-enrich start-up: one line, 1 process", enrich,
-                 os.path.join(w, "one.ndjson"), b'"enrichment":{"learning_time":true}'),
+                 os.path.join(w, "one.ndjson"), b'"enrichment":{"learning_time":true'),
         Workload("one-completion", "one completion, lt-query (SQLite) \\| lt-enrich \\| lt-send", pipeline,
                  os.path.join(w, "one-key.ndjson"), b'"status":"delivered"', shell=True),
     ]

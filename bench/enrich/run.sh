@@ -62,8 +62,8 @@ read -r lt_wall lt_cpu lt_rss <<< "$(best_of "$BIN" --flag on)"
 read -r jq_wall jq_cpu _ <<< "$(best_of jq -c -f "$WORK/merge.jq")"
 
 # Both must have enriched the same lines.
-lt_n=$("$BIN" --flag on < "$WORK/in.ndjson" | grep -c '"enrichment":{"learning_time":true}' || true)
-jq_n=$(jq -c -f "$WORK/merge.jq" < "$WORK/in.ndjson" | grep -c '"enrichment":{"learning_time":true}' || true)
+lt_n=$("$BIN" --flag on < "$WORK/in.ndjson" | grep -c '"enrichment":{"learning_time":true' || true)
+jq_n=$(jq -c -f "$WORK/merge.jq" < "$WORK/in.ndjson" | grep -c '"enrichment":{"learning_time":true' || true)
 
 /usr/bin/time -f "%M" -o "$WORK/small.rss" "$BIN" --flag on < "$WORK/small.ndjson" > /dev/null
 small_rss=$(cat "$WORK/small.rss")

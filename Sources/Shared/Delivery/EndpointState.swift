@@ -18,8 +18,6 @@ final class EndpointState {
     var journalScope: Int64 = 0
     /// Where the 410 came from, once the endpoint answered it.
     var goneAt: SourceLocation?
-    /// Lines waiting for an OAuth2 token request in flight.
-    var tokenWaiters: [PendingDelivery] = []
 
     /// The secret values read for this endpoint, so diagnostics can mask them should one ever leak into a message.
     private(set) var secrets: [String] = []
@@ -99,6 +97,13 @@ final class EndpointState {
         for a in authenticators { headers.append(contentsOf: a.maskedHeaders(attempt)) }
         if !signs { headers.append(("webhook-id", attempt.id)) }
         return headers
+    }
+
+    /// The cause of a failed attempt: where it went and what came back.
+    func failureCause(_ r: HTTPResponse) -> String {
+        // An address refusal already names the address, and reads the same whatever the port.
+        if let e = r.transportError { return e.hasPrefix("refused: ") ? e : "POST to \(hostPort) failed: \(e)" }
+        return "\(hostPort) answered \(r.status)"
     }
 
     static func hostKey(_ url: String) -> String {

@@ -4,7 +4,8 @@
 ///
 /// It never sends anything itself: the event loop runs ``request()`` as a transfer next to the
 /// deliveries and hands the answer to ``accept(_:now:)``, so a slow token endpoint holds up only
-/// its own integration's lines.
+/// its own integration's lines. It is also the gate lines pass on their way out
+/// (``gate(_:now:)``): a line goes with the cached token, or waits here for the token request.
 public final class OAuthTokenSource {
     public let tokenURL: String
     private let form: [UInt8]
@@ -15,6 +16,16 @@ public final class OAuthTokenSource {
     public private(set) var fetching = false
     /// Token requests made so far, for `--stats`.
     public private(set) var requests = 0
+    /// Lines waiting for the token request in flight.
+    private var waiters: [PendingDelivery] = []
+
+    /// What a line about to be sent does.
+    enum Gate {
+        /// Go, with this token.
+        case go(String)
+        /// Wait for a token; `fetch` is the token request to start, when none is in flight yet.
+        case wait(fetch: HTTPRequest?)
+    }
 
     public init(tokenURL: String, clientID: String, clientSecret: String, scope: String?, timeout: Double) {
         self.tokenURL = tokenURL
@@ -54,6 +65,48 @@ public final class OAuthTokenSource {
         // Cached until 60 s before it expires; a shorter lifetime is used once.
         validUntil = expiresIn.map { now + Double($0) - 60 } ?? now + 3600
         return access
+    }
+
+    /// The token for `p`'s attempt, or `p` parked here until the token request is answered.
+    func gate(_ p: PendingDelivery, now: Double) -> Gate {
+        let token = p.freshToken ?? cached(now: now)
+        p.freshToken = nil
+        if let token {
+            p.tokenUsed = token
+            return .go(token)
+        }
+        waiters.append(p)
+        return .wait(fetch: fetching ? nil : request())
+    }
+
+    /// After a 401 to `p`'s attempt: forgets the token it used and parks `p` for a fresh one, once
+    /// per line. Nil when `p` already had its fresh token (the 401 then counts as a failed attempt).
+    func refresh(after401 p: PendingDelivery) -> Gate? {
+        guard !p.refreshedToken, let used = p.tokenUsed else { return nil }
+        // A token revoked or expired early: fetch a fresh one and try again, once.
+        p.refreshedToken = true
+        invalidate(used)
+        waiters.append(p)
+        return .wait(fetch: fetching ? nil : request())
+    }
+
+    /// The token request ended: the lines that waited for it, each handed the new token, and the
+    /// token or why there is none.
+    func arrived(_ r: HTTPResponse, now: Double) -> (waiters: [PendingDelivery], token: Result<String, any Error>) {
+        let waiting = takeWaiters()
+        do {
+            let token = try accept(r, now: now)
+            for p in waiting { p.freshToken = token }
+            return (waiting, .success(token))
+        } catch {
+            return (waiting, .failure(error))
+        }
+    }
+
+    /// Removes and returns the lines waiting for a token (when the run stops).
+    func takeWaiters() -> [PendingDelivery] {
+        defer { waiters = [] }
+        return waiters
     }
 
     /// Forgets a token request that was cancelled.

@@ -49,4 +49,11 @@ final class PendingDelivery {
         self.learningTime = learningTime
         self.isCompletion = isCompletion
     }
+
+    /// Counts an attempt starting (or failing to start, without a token) at `now`.
+    func beginAttempt(_ now: Double) {
+        attempts += 1
+        if attempts == 1 { started = now }
+        if clockStart == nil { clockStart = now }
+    }
 }

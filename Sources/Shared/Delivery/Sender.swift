@@ -19,42 +19,30 @@ import Glibc
 /// delivered go to the dead-letter file as they arrived. When a line cannot be recorded (a full
 /// disk) or standard output closes, reading stops, lines not yet sent are dead-lettered, transfers
 /// in flight finish, and ``finish()`` throws: every line read keeps one fate.
+///
+/// Its parts: ``DeliveryRoutes`` (where lines go), ``InboundLine`` and ``RunDeduplicator`` (what
+/// is sent), ``DeliveryScheduler`` (when), ``OAuthTokenSource`` (the token gate) and
+/// ``DeliveryRecorder`` (results, dead letters, the journal's sync, and the halt state).
 public final class Sender {
     private let options: SendOptions
     private let diagnostics: Diagnostics
     private let metrics: Metrics
-    private let output: OutputWriter
-    private let deadLetter: AppendFile?
-    private let journal: DeliveryJournal?
-    private let attemptLog: AttemptLog?
+    private let recorder: DeliveryRecorder
+    private let routes: DeliveryRoutes
+    private let dedupe: RunDeduplicator?
     private let transport: Transport
     private let time: TimeSource
-    private let signals: StopSignals
+    private let signals: any StopSignalSource
     private let scheduler: DeliveryScheduler
-    private var endpoints: [String: EndpointState] = [:]
-    private var urlEndpoint: EndpointState?
     /// What each transfer in flight is for, by tag.
     private var inFlight: [Int: Work] = [:]
     private var nextTag = 0
     /// Lines read and not final yet.
     private var pending = 0
-    /// With a journal, the ids of lines of this run not final yet, so a repeated id is sent once.
-    private var inRun: [String: SourceLocation] = [:]
-    private var batch = JSONBuffer(capacity: 1 << 16)
     private var stopDeadline: Double?
-    /// Why reading stopped early: a line could not be recorded, or standard output closed.
-    private var halt: Halt?
-    private var haltRequested: Halt?
-    /// Lines whose fate could not be written (results, dead-letter entries, journal entries).
-    private var unrecorded = 0
-    /// Results not written because standard output closed.
-    private var resultsLost = 0
-    /// Deliveries made while their journal entries could not be written: a re-run sends them again.
-    private var unjournaled = 0
-    private var firstRecordingError: String?
-    private var outputBroken = false
-    private var dryRunOutputClosed = false
-    public private(set) var stats = DeliveryStats()
+    private var halt: Halt? { recorder.halt }
+    private var journal: DeliveryJournal? { recorder.journal }
+    public var stats: DeliveryStats { recorder.stats }
 
     /// A transfer in flight: one attempt of a line, or an endpoint's OAuth2 token request.
     private enum Work {
@@ -62,52 +50,29 @@ public final class Sender {
         case token(EndpointState)
     }
 
+    /// `signals` is where a stop comes from (``StopSignals`` for the process's SIGINT and SIGTERM);
     /// `transport` and `time` default to libcurl and the system clocks; tests pass fakes.
     public init(
         options: SendOptions, environment: [String: String], diagnostics: Diagnostics, metrics: Metrics,
-        output: OutputWriter, transport: Transport? = nil, time: TimeSource = SystemTime()
+        output: OutputWriter, signals: any StopSignalSource, transport: Transport? = nil,
+        time: TimeSource = SystemTime()
     ) throws {
         self.options = options
         self.diagnostics = diagnostics
         self.metrics = metrics
-        self.output = output
         self.time = time
-        signals = StopSignals()
-        deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0, lock: "the dead-letter file") }
-        journal = try options.journalPath.map { try DeliveryJournal(path: $0) }
-        if let journal, let repaired = journal.repaired {
-            diagnostics.warning("the journal \(journal.path): \(repaired)")
-        }
-        attemptLog = try options.attemptsPath.map { try AttemptLog(path: $0) }
+        self.signals = signals
+        recorder = try DeliveryRecorder(
+            options: options, diagnostics: diagnostics, metrics: metrics, output: output, time: time)
+        dedupe = recorder.journal.map(RunDeduplicator.init)
         self.transport =
             try transport
             ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
         scheduler = DeliveryScheduler(
             globalRate: options.rate, perHost: options.perHost,
             maxHeld: min(options.maxHeld ?? options.window, options.window))
-        if let url = options.url {
-            let parsed = try HTTPURL(url, what: "--url", allowHTTP: options.allowHTTP)
-            var e = Endpoint(name: "--url", url: url)
-            e.timeout = options.timeout
-            e.headers = options.urlHeaders
-            if let variable = options.urlBearerEnvironment { e.auth = .bearer(.environment(variable)) }
-            e.certificateFile = options.clientCertificate?.certificatePath
-            e.keyFile = options.clientCertificate?.keyPath
-            e.keyPassword = options.keyPassword
-            let state = try EndpointState(e, options: options, environment: environment)
-            state.journalScope = try journal?.scope(DeliveryJournal.scopeName(url: parsed)) ?? 0
-            urlEndpoint = state
-        }
-        for e in options.integrations.map({ Array($0.endpoints.values) }) ?? [] {
-            _ = try HTTPURL(e.url, what: "integration \(e.name)'s url", allowHTTP: options.allowHTTP)
-            if case .oauth2(let tokenURL, _, _, _) = e.auth {
-                _ = try HTTPURL(tokenURL, what: "integration \(e.name)'s token_url", allowHTTP: options.allowHTTP)
-            }
-            let state = try EndpointState(e, options: options, environment: environment)
-            state.journalScope = try journal?.scope(e.name) ?? 0
-            endpoints[e.name] = state
-        }
-        for e in Array(endpoints.values) + [urlEndpoint].compactMap({ $0 }) {
+        routes = try DeliveryRoutes(options: options, environment: environment, journal: recorder.journal)
+        for e in routes.all {
             e.secrets.forEach(diagnostics.redact)
             scheduler.add(e, breakerFailures: options.breakerFailures, cooldown: options.breakerCooldown)
         }
@@ -127,17 +92,7 @@ public final class Sender {
     /// lines could not be recorded (``RecordingFailure``, exit 74) or standard output closed (exit 1).
     public func finish() throws {
         try loop(nil)
-        if let j = journal, j.hasUnsynced { unjournaled += j.unsyncedCount }
-        guard let halt else { return }
-        let journalNote =
-            unjournaled > 0
-            ? "; \(unjournaled) deliveries could not be journaled, so a re-run with this journal sends them again" : ""
-        switch halt {
-        case .recording:
-            throw RecordingFailure(lines: unrecorded, cause: firstRecordingError ?? "a write failed", note: journalNote)
-        case .outputClosed:
-            throw ResultsLost(results: resultsLost, deadLetter: options.deadLetterPath, note: journalNote)
-        }
+        if let failure = recorder.failure() { throw failure }
     }
 
     // MARK: - Event loop
@@ -166,11 +121,11 @@ public final class Sender {
             for (tag, r) in finished { complete(tag, r, now) }
             if let deadline = stopDeadline, now >= deadline { abortInFlight(now) }
             // Commit before starting more, so at most `concurrency` lines are ever sent but unrecorded.
-            commit()
+            recorder.commit()
             dispatch(now)
-            commit()
-            if dryRunOutputClosed { throw OutputClosed() }
-            if let h = haltRequested, halt == nil { try beginHalt(h, reader, now) }
+            recorder.commit()
+            if recorder.dryRunOutputClosed { throw OutputClosed() }
+            if let h = recorder.haltRequested, halt == nil { try beginHalt(h, reader, now) }
             if reader != nil && inputEnded { return }
             if pending == 0 && (reader == nil || stopDeadline != nil || halt != nil) { return }
 
@@ -188,155 +143,43 @@ public final class Sender {
         }
     }
 
-    /// Writes the results of this turn; the journal is synced first, so a reported delivery is recorded.
-    /// A write that fails stops reading (``beginHalt(_:_:_:)``) instead of ending the run, so the lines
-    /// under way still get their fate.
-    private func commit() {
-        if let journal, journal.hasUnsynced {
-            do { try journal.sync() } catch {
-                // Those deliveries were made; their results still say so, and the run ends with 74.
-                unjournaled += journal.unsyncedCount
-                journal.discardUnsynced()
-                recordingFailed("\(error)", lines: 0)
-            }
-        }
-        guard !batch.bytes.isEmpty else { return }
-        defer { batch.removeAll() }
-        if halt == .outputClosed || outputBroken {
-            let lines = batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            if halt == .outputClosed { resultsLost += lines } else { unrecorded += lines }
-            return
-        }
-        do {
-            try output.write(batch.bytes)
-            try output.flush()
-        } catch is OutputClosed {
-            // A dry run sent nothing, so it ends quietly like lt-query and lt-enrich.
-            if options.dryRun { dryRunOutputClosed = true }
-            resultsLost += batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            if haltRequested == nil { haltRequested = .outputClosed }
-        } catch let e as IOWriteError {
-            outputBroken = true
-            recordingFailed(e.description, lines: e.lines)
-        } catch {
-            outputBroken = true
-            recordingFailed("\(error)", lines: 1)
-        }
-    }
-
-    private func recordingFailed(_ cause: String, lines: Int) {
-        unrecorded += lines
-        if firstRecordingError == nil {
-            firstRecordingError = cause
-            diagnostics.error("\(cause); no more input is read")
-        }
-        if haltRequested == nil || haltRequested == .outputClosed { haltRequested = .recording }
-    }
-
     // MARK: - Lines in
 
+    /// A line read: parsed, routed and deduplicated, then queued for its endpoint; or answered at once.
     private func accept(_ line: InputLine, _ now: Double) {
-        let envelope: Envelope
-        do {
-            if let total = line.truncatedFrom { throw InputError("line is \(total) bytes long, over the limit") }
-            envelope = try Envelope(line.bytes)
-        } catch let e as LTError {
-            return reject(line, e.description)
-        } catch {
-            return reject(line, "\(error)")
-        }
-        if envelope.isErrorRecord {
-            return reject(line, ErrorRecord.message(of: envelope), id: envelope.id, integration: envelope.integration)
-        }
-        if let name = envelope.duplicateEnvelopeMember() {
-            return reject(line, Envelope.duplicateError(name).description)
-        }
-        guard let payload = envelope.payload else {
-            return reject(line, "the envelope has no payload", id: envelope.id, integration: envelope.integration)
-        }
-        let id = WebhookID.make(for: envelope)
-        if let problem = WebhookID.problem(id) {
-            // Never sent nor journaled: the id would become a header and a journal entry.
-            return reject(
-                line, "the envelope's id \(problem)",
-                hint: "an id is 1 to \(WebhookID.maxLength) visible ASCII characters (see docs/contract.md)",
-                integration: envelope.integration)
+        let inbound: InboundLine
+        switch InboundLine.parse(line) {
+        case .success(let l): inbound = l
+        case .failure(let r): return recorder.reject(line, r)
         }
         let endpoint: EndpointState
-        if let e = urlEndpoint {
-            endpoint = e
-        } else {
-            let name = envelope.integration ?? options.integrations?.defaultIntegration
-            guard let name, let e = endpoints[name] else {
-                let known = endpoints.keys.sorted().joined(separator: ", ")
-                return reject(
-                    line,
-                    envelope.integration.map { "unknown integration \"\($0)\" (known: \(known))" }
-                        ?? "the line names no integration and the integrations file sets no default",
-                    id: id, integration: envelope.integration)
-            }
-            endpoint = e
+        let integration: String?
+        switch routes.route(inbound) {
+        case .success(let route): (endpoint, integration) = route
+        case .failure(let r): return recorder.reject(line, r)
         }
-        let integration = urlEndpoint == nil ? endpoint.name : envelope.integration
-        if let journal {
-            let scoped = "\(endpoint.journalScope):\(id)"
-            let known: Bool
-            do { known = try journal.contains(id, scope: endpoint.journalScope) } catch {
-                recordingFailed("\(error)", lines: 0)
-                return reject(line, "not sent: \(error)", id: id, integration: integration)
-            }
-            if known {
-                return skip(
-                    line, id: id, integration: integration, url: endpoint.displayURL,
-                    reason: "delivered in an earlier run (journal \(journal.path))")
-            }
-            if let first = inRun[scoped] {
-                return skip(
-                    line, id: id, integration: integration, url: endpoint.displayURL,
-                    reason: "same id as \(first), which is under way")
+        let id = inbound.id
+        if let dedupe {
+            do {
+                if case .skip(let reason) = try dedupe.check(id, endpoint) {
+                    return recorder.skip(
+                        line, id: id, integration: integration, url: endpoint.displayURL, reason: reason)
+                }
+            } catch {
+                recorder.recordingFailed("\(error)", lines: 0)
+                return recorder.reject(
+                    line, LineRejection(message: "not sent: \(error)", id: id, integration: integration))
             }
         }
         let p = PendingDelivery(
-            location: line.location, line: Array(line.bytes), body: Array(envelope.json.bytes(payload)),
-            id: id, endpoint: endpoint, integration: integration, learningTime: learningTimeIncluded(envelope),
-            isCompletion: envelope.isCourseCompletion, received: now)
-        if options.dryRun { return describe(p) }
-        if journal != nil { inRun["\(endpoint.journalScope):\(id)"] = line.location }
+            location: line.location, line: Array(line.bytes), body: inbound.body, id: id, endpoint: endpoint,
+            integration: integration, learningTime: inbound.learningTime,
+            isCompletion: inbound.envelope.isCourseCompletion, received: now)
+        if options.dryRun { return recorder.describe(p, userAgent: options.transport.userAgent) }
+        dedupe?.begin(id, endpoint, at: line.location)
         pending += 1
         metrics.increment(.taskQueued)
         scheduler.enqueue(p)
-    }
-
-    private func reject(
-        _ line: InputLine, _ message: String, hint: String = "", id: String? = nil,
-        integration: String? = nil
-    ) {
-        diagnostics.error("rejected: \(message)\(hint.isEmpty ? "" : "; \(hint)")", at: line.location)
-        var r = DeliveryResult(line: line.location, status: .rejected)
-        r.id = id
-        r.integration = integration
-        r.error = message
-        r.finishedAt = time.wallClock
-        writeDeadLetter(Array(line.bytes), at: line.location)
-        emit(r, endpoint: nil)
-    }
-
-    private func skip(_ line: InputLine, id: String, integration: String?, url: String, reason: String) {
-        diagnostics.info("skipped: \(reason)", at: line.location)
-        var r = DeliveryResult(line: line.location, status: .skipped)
-        r.id = id
-        r.integration = integration
-        r.url = url
-        r.error = reason
-        r.finishedAt = time.wallClock
-        emit(r, endpoint: integration)
-    }
-
-    private func learningTimeIncluded(_ envelope: Envelope) -> Bool? {
-        guard let e = envelope.enrichment, envelope.json.kind(at: e.valueStart) == .object,
-            let m = try? envelope.json.member("learning_time", ofObjectAt: e.valueStart)
-        else { return nil }
-        return envelope.json.text(m.value) == "true"
     }
 
     // MARK: - Attempts
@@ -368,26 +211,22 @@ public final class Sender {
         }
         var token: String?
         if let oauth = ep.oauth {
-            token = p.freshToken ?? oauth.cached(now: now)
-            p.freshToken = nil
-            if token == nil {
+            switch oauth.gate(p, now: now) {
+            case .go(let t): token = t
+            case .wait(let fetch):
                 scheduler.releaseHost(ep.host)
-                ep.tokenWaiters.append(p)
-                if !oauth.fetching {
+                if let fetch {
                     diagnostics.debug("fetching an OAuth2 token for \(ep.name)")
-                    transport.start(oauth.request(), tag: tag(.token(ep)))
+                    transport.start(fetch, tag: tag(.token(ep)))
                 }
                 return
             }
-            p.tokenUsed = token
         }
         let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body, token: token)
         let request = HTTPRequest(
             url: ep.endpoint.url, headers: ep.headers(identity), body: p.body,
             timeout: ep.endpoint.timeout, clientCertificate: ep.clientCertificate)
-        p.attempts += 1
-        if p.attempts == 1 { p.started = now }
-        if p.clockStart == nil { p.clockStart = now }
+        p.beginAttempt(now)
         transport.start(request, tag: tag(.delivery(p, startedAt: time.wallClock, started: now)))
     }
 
@@ -403,31 +242,18 @@ public final class Sender {
     /// An endpoint's OAuth2 token request ended: its waiting lines go on, or each counts a failed attempt.
     private func tokenArrived(_ ep: EndpointState, _ r: HTTPResponse, _ now: Double) {
         guard let oauth = ep.oauth else { return }
-        let waiters = ep.tokenWaiters
-        ep.tokenWaiters = []
-        do {
-            let token = try oauth.accept(r, now: now)
-            for p in waiters {
-                p.freshToken = token
-                scheduler.resume(p)
-            }
-        } catch {
+        let (waiters, token) = oauth.arrived(r, now: now)
+        switch token {
+        case .success:
+            for p in waiters { scheduler.resume(p) }
+        case .failure(let error):
             let message = (error as? LTError)?.description ?? "\(error)"
             for p in waiters {
-                p.attempts += 1
-                if p.attempts == 1 { p.started = now }
-                if p.clockStart == nil { p.clockStart = now }
+                p.beginAttempt(now)
                 scheduler.abandonProbe(p, now: now)
                 retryOrFail(p, message, retryAfter: nil, now)
             }
         }
-    }
-
-    /// The cause of a failed attempt: where it went and what came back.
-    private func cause(_ ep: EndpointState, _ r: HTTPResponse) -> String {
-        // An address refusal already names the address, and reads the same whatever the port.
-        if let e = r.transportError { return e.hasPrefix("refused: ") ? e : "POST to \(ep.hostPort) failed: \(e)" }
-        return "\(ep.hostPort) answered \(r.status)"
     }
 
     private func attemptEnded(
@@ -436,24 +262,20 @@ public final class Sender {
     ) {
         let ep = p.endpoint
         scheduler.releaseHost(ep.host)
-        stats.attempt(endpoint: ep.name, httpStatus: r.status, seconds: r.seconds)
+        recorder.attempt(endpoint: ep.name, httpStatus: r.status, seconds: r.seconds)
         p.httpStatus = r.status == 0 ? nil : r.status
         let success = (200..<300).contains(r.status)
         let snippet = success ? nil : ResponseSnippet.text(r.body)
         p.response = snippet
-        let failure = success ? nil : cause(ep, r)
+        let failure = success ? nil : ep.failureCause(r)
         if let failure, diagnostics.isOn(.info) {
             let response = snippet.map { "; response: \($0)" } ?? ""
             diagnostics.info("attempt \(p.attempts) to \(ep.name): \(failure)\(response)", at: p.location)
         }
-        logAttempt(p, r, startedAt: startedAt, seconds: seconds, error: failure, response: snippet)
-        if r.status == 401, let oauth = ep.oauth, !p.refreshedToken, let used = p.tokenUsed {
-            // A token revoked or expired early: fetch a fresh one and try again, once.
-            p.refreshedToken = true
-            oauth.invalidate(used)
+        recorder.logAttempt(p, r, startedAt: startedAt, seconds: seconds, error: failure, response: snippet)
+        if r.status == 401, let oauth = ep.oauth, case .wait(let fetch) = oauth.refresh(after401: p) {
             diagnostics.info("\(ep.name) answered 401; fetching a new OAuth2 token and trying again", at: p.location)
-            ep.tokenWaiters.append(p)
-            if !oauth.fetching { transport.start(oauth.request(), tag: tag(.token(ep))) }
+            if let fetch { transport.start(fetch, tag: tag(.token(ep))) }
             return
         }
         let verdict: RetryPolicy.Verdict = r.permanent ? .permanent : ep.policy.classify(r)
@@ -476,21 +298,6 @@ public final class Sender {
             finish(p, .failed, failure.map { "\($0), which is not retried" } ?? "not retried", now)
         case .retry:
             retryOrFail(p, failure ?? "\(ep.hostPort) answered \(r.status)", retryAfter: r.retryAfter, now)
-        }
-    }
-
-    private func logAttempt(
-        _ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double, error: String?,
-        response: String?
-    ) {
-        guard let attemptLog else { return }
-        let record = AttemptLog.Record(
-            location: p.location, id: p.id, integration: p.integration,
-            url: p.endpoint.displayURL,
-            attempt: p.attempts, startedAt: startedAt, seconds: seconds,
-            httpStatus: r.status == 0 ? nil : r.status, error: error, response: response)
-        do { try attemptLog.append(record) } catch {
-            diagnostics.error("cannot write the attempts file \(attemptLog.file.path): \(error)", at: p.location)
         }
     }
 
@@ -544,35 +351,23 @@ public final class Sender {
                 finish(p, .failed, reason, now)
             }
         }
-        for ep in Array(endpoints.values) + [urlEndpoint].compactMap({ $0 }) {
-            let waiters = ep.tokenWaiters
-            ep.tokenWaiters = []
-            for p in waiters { finish(p, .failed, "\(reason), waiting for an OAuth2 token", now) }
-        }
+        for p in routes.tokenWaiters() { finish(p, .failed, "\(reason), waiting for an OAuth2 token", now) }
     }
 
     /// Stops reading after a line could not be recorded or standard output closed: lines read and
     /// not in flight (queued, held, waiting to retry or for a token, or already in the reader's
     /// buffer) are dead-lettered as not sent, and transfers in flight finish (journaled when delivered).
     private func beginHalt(_ h: Halt, _ reader: LineReader?, _ now: Double) throws {
-        halt = h
+        recorder.beginHalt(h)
         diagnostics.warning("\(h.reason): no more input is read; \(transport.inFlight) transfers in flight finish")
         let reason = "not sent: \(h.reason)"
         for p in scheduler.drainAll() { finish(p, .failed, reason, now) }
-        for ep in Array(endpoints.values) + [urlEndpoint].compactMap({ $0 }) {
-            let waiters = ep.tokenWaiters
-            ep.tokenWaiters = []
-            for p in waiters { finish(p, .failed, reason, now) }
-        }
+        for p in routes.tokenWaiters() { finish(p, .failed, reason, now) }
         // Lines already taken from the pipe get their fate too (named in one warning, not one error
         // each); the rest stays unread in the pipe or file.
         var drained: [SourceLocation] = []
         while let reader, reader.hasBufferedLine, let line = try reader.next() {
-            var r = DeliveryResult(line: line.location, status: .failed)
-            r.error = reason
-            r.finishedAt = time.wallClock
-            writeDeadLetter(Array(line.bytes), at: line.location)
-            emit(r, endpoint: nil)
+            recorder.notSent(line, reason)
             drained.append(line.location)
         }
         if let first = drained.first, let last = drained.last {
@@ -580,7 +375,7 @@ public final class Sender {
                 "\(drained.count) lines already read from the input (\(first) to \(last)) were not sent; "
                     + "they are in the results as failed and in the dead-letter file")
         }
-        commit()
+        recorder.commit()
     }
 
     private func abortInFlight(_ now: Double) {
@@ -602,76 +397,7 @@ public final class Sender {
 
     private func finish(_ p: PendingDelivery, _ status: DeliveryStatus, _ error: String?, _ now: Double) {
         pending -= 1
-        if journal != nil { inRun["\(p.endpoint.journalScope):\(p.id)"] = nil }
-        var r = DeliveryResult(line: p.location, status: status)
-        r.id = p.id
-        r.integration = p.integration
-        r.url = p.endpoint.displayURL
-        r.httpStatus = p.httpStatus
-        r.attempts = p.attempts
-        r.durationSeconds = p.attempts > 0 ? now - p.started : 0
-        r.error = error
-        r.response = status == .delivered ? nil : p.response
-        r.learningTime = p.learningTime
-        r.finishedAt = time.wallClock
-        let tags = [("integration", p.endpoint.name), ("status", status.rawValue)]
-        metrics.observe(.deliveryLatency, r.durationSeconds, tags: tags)
-        metrics.observe(.deliveryAttempts, Double(p.attempts), tags: tags)
-        metrics.observe(.taskDuration, now - p.received, tags: tags)
-        metrics.gauge(.taskBacklog, Double(pending))
-        if status == .delivered {
-            // Only completions count toward the with/without split the specification alerts on.
-            let name: Metric =
-                !p.isCompletion
-                ? .successEnrollment
-                : p.learningTime == true ? .successWithLearningTime : .successWithoutLearningTime
-            metrics.increment(name, tags: [("integration", p.endpoint.name)])
-            diagnostics.info(
-                "delivered to \(p.endpoint.name) (\(p.httpStatus ?? 0), attempt \(p.attempts))", at: p.location)
-        } else {
-            diagnostics.error(
-                "not delivered to \(p.endpoint.name)", at: p.location,
-                context: ["error": .string(error ?? ""), "retry_count": .int(Int64(max(0, p.attempts - 1)))])
-            writeDeadLetter(p.line, at: p.location)
-        }
-        emit(r, endpoint: p.endpoint.name)
-    }
-
-    private func emit(_ r: DeliveryResult, endpoint: String?) {
-        stats.line(r.status, endpoint: endpoint)
-        r.write(to: &batch)
-        batch.raw([0x0A])
-    }
-
-    private func writeDeadLetter(_ line: [UInt8], at location: SourceLocation) {
-        guard let deadLetter else { return }
-        do { try deadLetter.appendLine(line) } catch {
-            diagnostics.error("cannot write the dead-letter file: \(error)", at: location)
-            recordingFailed("\(error)", lines: 1)
-        }
-    }
-
-    // MARK: - Dry run
-
-    /// Writes the request `p` would make, secrets masked, instead of sending it.
-    private func describe(_ p: PendingDelivery) {
-        let ep = p.endpoint
-        let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body)
-        batch.beginObject()
-        batch.key("line"); batch.int(p.location.line)
-        batch.key("source"); batch.string(p.location.source)
-        batch.key("id"); batch.string(p.id)
-        batch.key("dry_run"); batch.bool(true)
-        batch.key("method"); batch.string("POST")
-        batch.key("url"); batch.string(ep.displayURL)
-        batch.key("headers"); batch.beginObject()
-        for (name, value) in ep.maskedHeaders(identity, userAgent: options.transport.userAgent) {
-            batch.key(name)
-            batch.string(value)
-        }
-        batch.endObject()
-        batch.key("body"); batch.raw(p.body)
-        batch.endObject()
-        batch.raw([0x0A])
+        dedupe?.end(p.id, p.endpoint)
+        recorder.final(p, status, error, now: now, backlog: pending)
     }
 }

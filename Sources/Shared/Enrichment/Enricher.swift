@@ -14,9 +14,8 @@ public final class Enricher {
     /// Each `--field` part as a JSON string literal followed by `:`, escaped once.
     private let fieldKeys: [[UInt8]]
 
-    /// `{"learning_time":true}`, and the same with `false` and each reason, made once.
-    private static let enrichedMarker = Array(#"{"learning_time":true}"#.utf8)
-    private var omittedMarkers: [OmissionReason: [UInt8]] = [:]
+    /// The `enrichment` member of the line being written.
+    private var marker = JSONBuffer(capacity: 256)
 
     public init(
         flag: EnrichmentFlag, options: EnrichOptions, diagnostics: Diagnostics, metrics: Metrics,
@@ -33,9 +32,6 @@ public final class Enricher {
             JSONBuffer.appendEscaped(part, to: &key)
             key.append(UInt8(ascii: ":"))
             return key
-        }
-        for reason in OmissionReason.allCases {
-            omittedMarkers[reason] = Array(#"{"learning_time":false,"reason":"\#(reason.rawValue)"}"#.utf8)
         }
         if flag.diagnostics == nil { flag.diagnostics = diagnostics }
         if flag.isOffForAll {
@@ -79,28 +75,59 @@ public final class Enricher {
         try output.endLine()
     }
 
-    /// Why a payload goes out without learning time, or nil when it gets it.
-    private func omission(
+    /// What happens to the line and why: the reason it goes out without learning time (nil when it
+    /// gets it), the flag's rule, the lookup's status and source, and the key when it can be read.
+    private func decide(
         _ envelope: Envelope, _ lookup: LookupResult?,
         at location: SourceLocation
-    ) -> OmissionReason? {
+    ) -> EnrichmentDecision {
+        var d = EnrichmentDecision(lookupStatus: lookup?.status, lookupSource: lookup?.source)
         if let name = envelope.duplicateMember() {
             // Whatever the lookup says, it may be another learner's: the line goes on without learning time.
             diagnostics.warning("\(Envelope.duplicateError(name).description); not enriched", at: location)
-            return .invalid
+            d.reason = .invalid
+            return d
         }
-        guard envelope.isCourseCompletion else { return .notCompletion }
-        guard flag.isEnabled(envelope) else { return .flagOff }
-        guard let lookup else { return .noLookup }
+        guard envelope.isCourseCompletion else {
+            d.reason = .notCompletion
+            return d
+        }
+        // The key is recorded when it can be read; lt-query judged it already, except that a key
+        // naming another learner than the payload is never trusted, whatever the lookup says.
+        var disagreement: KeyDisagreement?
+        do { d.key = try envelope.lookupKey() } catch let e as KeyDisagreement { disagreement = e } catch {}
+        let flagDecision = flag.decide(envelope)
+        d.rule = flagDecision.rule
+        guard flagDecision.on else {
+            d.reason = .flagOff
+            return d
+        }
+        if let disagreement {
+            if lookup.map({ $0.status != .invalid }) ?? true {
+                diagnostics.warning("\(disagreement.message); not enriched", at: location)
+            }
+            d.reason = .invalid
+            return d
+        }
+        guard let lookup else {
+            d.reason = .noLookup
+            return d
+        }
         switch lookup.status {
         case .found: break
-        case .notFound: return .notFound
-        case .unavailable: return .unavailable
-        case .skipped: return .skipped
-        case .invalid: return .invalid
+        case .notFound: d.reason = .notFound
+        case .unavailable: d.reason = .unavailable
+        case .skipped: d.reason = .skipped
+        case .invalid: d.reason = .invalid
         }
-        guard let t = lookup.totalSeconds, t > 0 else { return .zeroTotal }
-        return nil
+        guard d.reason == nil else { return d }
+        guard let t = lookup.totalSeconds, t > 0 else {
+            d.reason = .zeroTotal
+            return d
+        }
+        d.learningTime = true
+        d.totalSeconds = t
+        return d
     }
 
     private func enrich(_ envelope: Envelope, at location: SourceLocation) throws {
@@ -109,7 +136,10 @@ public final class Enricher {
         if let lookup, lookup.status == .found, lookup.totalSeconds == nil {
             throw InputError("lookup is found but has no total_seconds", hint: "let lt-query write the lookup member")
         }
-        if let reason = omission(envelope, lookup, at: location) {
+        let decision = decide(envelope, lookup, at: location)
+        marker.removeAll()
+        decision.write(to: &marker)
+        if let reason = decision.reason {
             if reason == .unavailable && options.requireLearningTime {
                 throw InputError(
                     "learning time is unavailable (\(lookup?.error ?? "warehouse error")) and --require-learning-time is set",
@@ -118,10 +148,13 @@ public final class Enricher {
             stats.omitted[reason.rawValue, default: 0] += 1
             metrics.increment(.omitted, tags: [("reason", reason.rawValue)])
             if diagnostics.isOn(.info) {
+                var context: LogContext = ["reason": .string(reason.rawValue)]
+                if let rule = decision.rule { context["rule"] = .string(rule.rawValue) }
                 diagnostics.info(
-                    "passed on without learning time", at: location, context: ["reason": .string(reason.rawValue)])
+                    "passed on without learning time (\(reason.rawValue)\(decision.rule.map { ", rule \($0.rawValue)" } ?? ""))",
+                    at: location, context: context)
             }
-            try write(envelope, payload: nil, enrichment: omittedMarkers[reason]!)
+            try write(envelope, payload: nil, enrichment: marker.bytes)
             return
         }
         let total = lookup!.totalSeconds!
@@ -155,11 +188,13 @@ public final class Enricher {
         stats.enriched += 1
         metrics.increment(.enriched)
         if diagnostics.isOn(.info) {
+            var context: LogContext = ["total_seconds": .int(total), "field": .string(fieldText)]
+            if let rule = decision.rule { context["rule"] = .string(rule.rawValue) }
             diagnostics.info(
-                "learning time added", at: location,
-                context: ["total_seconds": .int(total), "field": .string(fieldText)])
+                "learning time added\(decision.rule.map { " (rule \($0.rawValue))" } ?? "")", at: location,
+                context: context)
         }
-        try write(envelope, payload: payloadBytes, enrichment: Enricher.enrichedMarker)
+        try write(envelope, payload: payloadBytes, enrichment: marker.bytes)
     }
 
     /// Writes the line: the envelope with `payload` (when given) and `enrichment` replaced in place

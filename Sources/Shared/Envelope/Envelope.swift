@@ -172,8 +172,21 @@ public struct Envelope {
     }
 
     /// The lookup key: from `key` when the envelope has one, else from the payload's
-    /// `user.id`, `course.course_id` and `enterprise.enterprise_customer_uuid`.
+    /// `user.id`, `course.course_id` and `enterprise.enterprise_customer_uuid`. The enterprise
+    /// UUID comes out in lower case (see ``LookupKey``).
     public func lookupKey() throws -> LookupKey {
+        var canonical = true
+        return try lookupKey(canonical: &canonical)
+    }
+
+    /// The lookup key, with `canonical` set to false when the enterprise UUID was written in
+    /// another form than its canonical lower case (lt-query warns once per run about that).
+    ///
+    /// An envelope `key` is for payloads lt cannot read; it never overrides a payload that has
+    /// its own `user.id`, `course.course_id` or `enterprise.enterprise_customer_uuid`: each of
+    /// those present must agree with the key, or the line is invalid (another learner's time
+    /// would otherwise be delivered under this learner's name).
+    public func lookupKey(canonical: inout Bool) throws -> LookupKey {
         if let k = keyMember {
             guard json.kind(at: k.valueStart) == .object else {
                 throw InputError(
@@ -182,11 +195,13 @@ public struct Envelope {
             }
             let km = try json.members(ofObjectAt: k.valueStart)
             func find(_ n: StaticString) -> JSONMember? { km.first { json.key(of: $0, equals: n) } }
-            return try LookupKey.validated(
-                userID: try userID(find("user_id"), field: "key.user_id"),
-                courseID: try stringField(find("course_id"), field: "key.course_id"),
-                enterpriseID: try stringField(find("enterprise_customer_uuid"), field: "key.enterprise_customer_uuid"),
-                from: "key")
+            let user = try userID(find("user_id"), field: "key.user_id")
+            let course = try stringField(find("course_id"), field: "key.course_id")
+            let enterprise = try stringField(find("enterprise_customer_uuid"), field: "key.enterprise_customer_uuid")
+            let key = try LookupKey.validated(userID: user, courseID: course, enterpriseID: enterprise, from: "key")
+            canonical = enterprise.map(LookupKey.isCanonicalUUID) ?? true
+            try checkAgreement(with: key)
+            return key
         }
         func nested(_ outer: StaticString, _ inner: StaticString) throws -> JSONMember? {
             guard let o = payloadMember(outer) else { return nil }
@@ -195,12 +210,39 @@ public struct Envelope {
             }
             return try json.member(inner, ofObjectAt: o.valueStart)
         }
-        return try LookupKey.validated(
-            userID: try userID(nested("user", "id"), field: "user.id"),
-            courseID: try stringField(nested("course", "course_id"), field: "course.course_id"),
-            enterpriseID: try stringField(
-                nested("enterprise", "enterprise_customer_uuid"), field: "enterprise.enterprise_customer_uuid"),
-            from: "payload")
+        let user = try userID(nested("user", "id"), field: "user.id")
+        let course = try stringField(nested("course", "course_id"), field: "course.course_id")
+        let enterprise = try stringField(
+            nested("enterprise", "enterprise_customer_uuid"), field: "enterprise.enterprise_customer_uuid")
+        let key = try LookupKey.validated(userID: user, courseID: course, enterpriseID: enterprise, from: "payload")
+        canonical = enterprise.map(LookupKey.isCanonicalUUID) ?? true
+        return key
+    }
+
+    /// Throws a ``KeyDisagreement`` when a part of the payload's own key, where the payload has it in the
+    /// specification's shape, differs from the envelope's `key`: `user 12345 ≠ 34567`.
+    private func checkAgreement(with key: LookupKey) throws {
+        func part(_ outer: StaticString, _ inner: StaticString) -> JSONMember? {
+            guard let o = payloadMember(outer), json.kind(at: o.valueStart) == .object else { return nil }
+            return try? json.member(inner, ofObjectAt: o.valueStart)
+        }
+        func shown(_ m: JSONMember) -> String {
+            json.string(m).map { "\"\($0.prefix(64))\"" } ?? String(json.text(m.value).prefix(64))
+        }
+        var differences: [String] = []
+        if let m = part("user", "id"), (try? userID(m, field: "user.id")) != key.userID {
+            differences.append("user \(key.userID) ≠ \(json.string(m).map { String($0.prefix(64)) } ?? shown(m))")
+        }
+        if let m = part("course", "course_id"), json.string(m) != key.courseID {
+            differences.append("course \(key.courseID) ≠ \(json.string(m).map { String($0.prefix(255)) } ?? shown(m))")
+        }
+        if let m = part("enterprise", "enterprise_customer_uuid"),
+            json.string(m).map({ LookupKey.isUUID($0) ? LookupKey.canonicalUUID($0) : $0 }) != key.enterpriseID
+        {
+            differences.append(
+                "enterprise \(key.enterpriseID) ≠ \(json.string(m).map { String($0.prefix(64)) } ?? shown(m))")
+        }
+        guard differences.isEmpty else { throw KeyDisagreement(differences) }
     }
 
     /// A user id: a JSON integer, or a string of digits (accepted, as some producers quote ids).

@@ -14,3 +14,16 @@ public struct InputError: LTError {
             hint: "each line must be one JSON object: a webhook payload or an lt envelope")
     }
 }
+
+/// An envelope `key` that names another learner, course or enterprise than the payload's own
+/// (`user 12345 ≠ 34567`): the line is invalid whatever its lookup says.
+public struct KeyDisagreement: LTError {
+    public let message: String
+    public let hint =
+        "the envelope's key is for payloads lt cannot read; drop it, or make it match the payload's "
+        + "user.id, course.course_id and enterprise.enterprise_customer_uuid"
+
+    init(_ differences: [String]) {
+        message = "key disagrees with the payload: \(differences.joined(separator: ", "))"
+    }
+}

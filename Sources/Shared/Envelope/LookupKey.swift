@@ -13,12 +13,15 @@ public struct LookupKey: Hashable, Sendable, CustomStringConvertible {
         self.enterpriseID = enterpriseID
     }
 
-    /// The specification's cache key, `learning_time:{user_id}:{course_id}:{enterprise_id}`.
+    /// The specification's cache key, `learning_time:{user_id}:{course_id}:{enterprise_id}`, with the
+    /// enterprise UUID in its canonical lower case (``validated(userID:courseID:enterpriseID:from:)``).
     public var cacheKey: String { "learning_time:\(userID):\(courseID):\(enterpriseID)" }
 
     public var description: String { cacheKey }
 
-    /// Checks each part and builds a key, with a message that names the field at fault.
+    /// Checks each part and builds a key, with a message that names the field at fault. The
+    /// enterprise UUID is made canonical (lower case): warehouses, the cache and rollout rules
+    /// compare it so, while the course key stays exact, as Open edX compares course keys.
     public static func validated(userID: Int64?, courseID: String?, enterpriseID: String?, from origin: String) throws
         -> LookupKey
     {
@@ -46,8 +49,17 @@ public struct LookupKey: Hashable, Sendable, CustomStringConvertible {
                 "enterprise customer uuid \"\(enterpriseID.prefix(64))\" is not a UUID",
                 hint: "use the 36-character form, such as a1b2c3d4-e5f6-7890-abcd-ef1234567890")
         }
-        return LookupKey(userID: userID, courseID: courseID, enterpriseID: enterpriseID)
+        return LookupKey(userID: userID, courseID: courseID, enterpriseID: canonicalUUID(enterpriseID))
     }
+
+    /// A UUID (checked by ``isUUID(_:)``) in lower case, its canonical form.
+    public static func canonicalUUID(_ s: String) -> String {
+        isCanonicalUUID(s)
+            ? s : String(decoding: s.utf8.map { $0 >= 0x41 && $0 <= 0x46 ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// True when `s` has no upper-case hexadecimal digit.
+    public static func isCanonicalUUID(_ s: String) -> Bool { !s.utf8.contains { $0 >= 0x41 && $0 <= 0x46 } }
 
     /// True for the canonical 8-4-4-4-12 hexadecimal form, either case: the one UUID check (keys, rollout files).
     public static func isUUID(_ s: String) -> Bool {

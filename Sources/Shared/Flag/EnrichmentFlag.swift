@@ -19,17 +19,22 @@ public final class EnrichmentFlag {
     private let file: RolloutFile?
     private var rules: RolloutRules
     private var uniform: RolloutRules.Uniform
+    /// The rule every line gets when one setting decides them all (`--flag`, the variable, the
+    /// default); nil when rules decide.
+    private let fixedRule: FlagRule?
 
-    public convenience init(enabled: Bool, origin: String) {
-        self.init(rules: RolloutRules(enabled: enabled), origin: origin)
+    /// One setting for every line; `rule` names it (`--flag`, the environment variable, the default).
+    public convenience init(enabled: Bool, origin: String, rule: FlagRule = .option) {
+        self.init(rules: RolloutRules(enabled: enabled), origin: origin, rule: rule)
     }
 
-    /// Fixed rules, never re-read.
-    public init(rules: RolloutRules, origin: String) {
+    /// Fixed rules, never re-read; `rule`, when given, names what decided them for every line.
+    public init(rules: RolloutRules, origin: String, rule: FlagRule? = nil) {
         self.rules = rules
         self.uniform = rules.uniform
         self.origin = origin
         self.file = nil
+        self.fixedRule = rule
     }
 
     /// The rules of a rollout file, re-read when it changes.
@@ -39,6 +44,7 @@ public final class EnrichmentFlag {
         self.uniform = file.rules.uniform
         self.origin = origin
         self.diagnostics = diagnostics
+        self.fixedRule = nil
     }
 
     /// The flag from `--flag` when given, else `$LT_ROLLOUT_FILE`, else the environment variable, else off.
@@ -77,9 +83,9 @@ public final class EnrichmentFlag {
                     "\(environmentVariable)=\(text) is not a boolean",
                     hint: "set it to true or false (also 1/0, on/off, yes/no)")
             }
-            return EnrichmentFlag(enabled: v, origin: "\(environmentVariable)=\(text)")
+            return EnrichmentFlag(enabled: v, origin: "\(environmentVariable)=\(text)", rule: .environment)
         }
-        return EnrichmentFlag(enabled: false, origin: "\(environmentVariable) is not set (default off)")
+        return EnrichmentFlag(enabled: false, origin: "\(environmentVariable) is not set (default off)", rule: .unset)
     }
 
     public static func parse(_ text: String) -> Bool? {
@@ -107,6 +113,17 @@ public final class EnrichmentFlag {
         case .allOn: return true
         case .allOff: return false
         case .perLine: return rules.includes(enterprise: envelope.enterpriseID, integration: envelope.integration)
+        }
+    }
+
+    /// Whether this line gets learning time, and the rule that decided (`enrichment.rule`).
+    public func decide(_ envelope: Envelope) -> (on: Bool, rule: FlagRule) {
+        refresh()
+        if let fixedRule { return (uniform != .allOff, fixedRule) }
+        switch uniform {
+        case .allOn: return (true, .percent)
+        case .allOff: return (false, rules.enabled ? .percent : .enabled)
+        case .perLine: return rules.decide(enterprise: envelope.enterpriseID, integration: envelope.integration)
         }
     }
 

@@ -44,15 +44,21 @@ public struct RolloutRules: Sendable, Equatable {
 
     /// Whether lines of this enterprise UUID and integration name get learning time.
     public func includes(enterprise: String?, integration: String?) -> Bool {
-        guard enabled else { return false }
+        decide(enterprise: enterprise, integration: integration).on
+    }
+
+    /// Whether lines of this enterprise UUID (compared in lower case) and integration get
+    /// learning time, and the rule that decided.
+    public func decide(enterprise: String?, integration: String?) -> (on: Bool, rule: FlagRule) {
+        guard enabled else { return (false, .enabled) }
         let ent = enterprise?.lowercased()
-        if let integration, integrationsOut.contains(integration) { return false }
-        if let ent, enterprisesOut.contains(ent) { return false }
-        if let ent, enterprisesIn.contains(ent) { return true }
-        if let integration, integrationsIn.contains(integration) { return true }
-        if percentHundredths >= 10000 { return true }
-        guard percentHundredths > 0, let ent else { return false }
-        return RolloutRules.bucket(ofEnterprise: ent) < percentHundredths
+        if let integration, integrationsOut.contains(integration) { return (false, .integrationsOut) }
+        if let ent, enterprisesOut.contains(ent) { return (false, .enterprisesOut) }
+        if let ent, enterprisesIn.contains(ent) { return (true, .enterprisesIn) }
+        if let integration, integrationsIn.contains(integration) { return (true, .integrationsIn) }
+        if percentHundredths >= 10000 { return (true, .percent) }
+        guard percentHundredths > 0, let ent else { return (false, .percent) }
+        return (RolloutRules.bucket(ofEnterprise: ent) < percentHundredths, .percent)
     }
 
     /// The enterprise's stable rollout bucket, 0…9999: the first 8 bytes of the SHA-256 of the

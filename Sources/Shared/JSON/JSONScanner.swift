@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the scanner's loops share its pointer, depth stack and error
+// reporting, and splitting them across files would make them internal or slower to inline.
 #if canImport(Glibc)
 import Glibc
 #endif

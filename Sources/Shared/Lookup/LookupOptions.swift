@@ -27,6 +27,8 @@ public struct LookupOptions: Sendable {
     /// An entry costs about 340 bytes and older repeats are answered by the file cache, so a larger
     /// table mostly buys memory: 65,536 entries took 22 MB of lt-query's 64 MB budget.
     public var memoryEntries = 8_192
+    /// What `last_updated` says: the day the total was read, or the day after its latest row.
+    public var lastUpdated = LastUpdatedRule.read
 
     public init() {}
 }

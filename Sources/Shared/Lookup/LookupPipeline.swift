@@ -73,6 +73,7 @@ public final class LookupPipeline {
     private var keysOut: [LookupKey: Int] = [:]
     private var nextLook = 0.0
     private var scratch = JSONBuffer(capacity: 4096)
+    private var warnedNonCanonical = false
 
     public init(
         resolver: LookupResolver, flag: EnrichmentFlag,
@@ -210,7 +211,9 @@ public final class LookupPipeline {
             result = LookupResult(status: .skipped, reason: "flag_off")
         } else {
             do {
-                let k = try envelope.lookupKey()
+                var canonical = true
+                let k = try envelope.lookupKey(canonical: &canonical)
+                if !canonical { warnNonCanonical(k, at: line.location) }
                 key = k
                 result = resolver.known(k)
                 if result == nil {
@@ -256,6 +259,17 @@ public final class LookupPipeline {
                 break
             }
         }
+    }
+
+    /// Says once per run that enterprise UUIDs arrive in upper case: they are looked up, cached and
+    /// matched in lower case, but the producer should send the canonical form.
+    private func warnNonCanonical(_ key: LookupKey, at location: SourceLocation) {
+        guard !warnedNonCanonical else { return }
+        warnedNonCanonical = true
+        diagnostics.warning(
+            "enterprise UUID \(key.enterpriseID) arrives with upper-case letters; it is looked up, cached "
+                + "and matched in lower case (said once per run)",
+            hint: "send enterprise_customer_uuid in lower case, as Open edX writes it", at: location)
     }
 
     /// Most lines held behind running batches: room for every batch out and one filling.

@@ -335,18 +335,28 @@ public final class LookupResolver {
     }
 
     /// Lookup records for a batch's answer, kept in memory and in the store. A key whose rows do
-    /// not make a usable total (rejected by the warehouse, or negative) is `unavailable` on its
-    /// own, named in its error, and neither remembered nor stored.
+    /// not make a usable total (rejected by the warehouse, negative, or, with `--last-updated rows`,
+    /// without a readable latest day) is `unavailable` on its own, named in its error, and neither
+    /// remembered nor stored.
     private func answers(_ keys: [LookupKey], _ answer: WarehouseAnswer, seconds: Double) -> [LookupKey: LookupResult] {
         let now = Timestamps.now()
         let today = Timestamps.todayUTC(now: now)
         var out: [LookupKey: LookupResult] = [:]
         out.reserveCapacity(keys.count)
-        var toStore: [(LookupKey, Int64?)] = []
-        toStore.reserveCapacity(keys.count)
+        var toStore: [String: [(LookupKey, Int64?)]] = [:]
         for k in keys {
             let t = answer.totals[k]
-            let problem = answer.rejected[k] ?? t.flatMap { $0 < 0 ? "is \($0) seconds, which is negative" : nil }
+            var problem = answer.rejected[k] ?? t.flatMap { $0 < 0 ? "is \($0) seconds, which is negative" : nil }
+            var updated = today
+            if problem == nil, t != nil, options.lastUpdated == .rows {
+                let latest = answer.latestDates[k]
+                if let day = latest.flatMap(Timestamps.dayAfter) {
+                    updated = day
+                } else {
+                    problem =
+                        "has no usable latest day: \(latest.map { "\"\($0.prefix(40))\" is not a date" } ?? "no DATE")"
+                }
+            }
             if let problem {
                 let message = "the warehouse total for \(k) \(problem)"
                 diagnostics.error("\(message); check the rows of that key in the warehouse")
@@ -354,14 +364,16 @@ public final class LookupResolver {
                 continue
             }
             let r =
-                t.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: today, source: .warehouse) }
-                ?? LookupResult(status: .notFound, lastUpdated: today, source: .warehouse)
+                t.map { LookupResult(status: .found, totalSeconds: $0, lastUpdated: updated, source: .warehouse) }
+                ?? LookupResult(status: .notFound, lastUpdated: updated, source: .warehouse)
             out[k] = r
             log(k, r, seconds: seconds, source: .warehouse)
             remember(k, r)
-            toStore.append((k, t))
+            toStore[updated, default: []].append((k, t))
         }
-        if !toStore.isEmpty, let store, store.isEnabled { store.put(toStore, lastUpdated: today, now: now) }
+        if !toStore.isEmpty, let store, store.isEnabled {
+            for (updated, entries) in toStore { store.put(entries, lastUpdated: updated, now: now) }
+        }
         return out
     }
 

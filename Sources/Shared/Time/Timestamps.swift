@@ -40,6 +40,33 @@ public enum Timestamps {
         return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T00:00:00Z"
     }
 
+    /// The day after `date` at midnight UTC (`2026-01-10` gives `2026-01-11T00:00:00Z`), for
+    /// `--last-updated rows`. `date` is a warehouse's day: `YYYY-MM-DD`, perhaps followed by a time
+    /// after a space or `T`; nil for anything else, or a day that does not exist.
+    public static func dayAfter(_ date: String) -> String? {
+        let u = Array(date.utf8)
+        guard u.count == 10 || (u.count > 10 && (u[10] == UInt8(ascii: " ") || u[10] == UInt8(ascii: "T"))),
+            u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-")
+        else { return nil }
+        func digits(_ r: Range<Int>) -> Int32? {
+            var v: Int32 = 0
+            for i in r { let d = u[i] &- 0x30; guard d < 10 else { return nil }; v = v * 10 + Int32(d) }
+            return v
+        }
+        guard let y = digits(0..<4), let m = digits(5..<7), let d = digits(8..<10), (1...12).contains(m),
+            (1...31).contains(d), y >= 1
+        else { return nil }
+        var day = tm()
+        day.tm_year = y - 1900
+        day.tm_mon = m - 1
+        day.tm_mday = d
+        var t = timegm(&day)
+        // timegm normalises 2026-02-30 into March: such a day does not exist.
+        guard day.tm_mday == d, day.tm_mon == m - 1 else { return nil }
+        t += 86_400
+        return todayUTC(now: Double(t))
+    }
+
     /// `2026-01-10T15:30:00.123Z`, for log records.
     public static func iso8601(_ seconds: Double) -> String {
         var t = time_t(seconds)

@@ -27,16 +27,18 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
         self.statementTimeout = statementTimeout
     }
 
-    /// The batch query: `$1` user ids, `$2` course keys, `$3` enterprise UUIDs; one row per key
-    /// with rows, identified by its 1-based position in the arrays.
+    /// The batch query: `$1` user ids, `$2` course keys, `$3` enterprise UUIDs (lower case); one
+    /// row per key with rows, identified by its 1-based position in the arrays. The UUID matches
+    /// in any case; an index on (user, course, …) still narrows each key's rows.
     var sql: String {
-        """
-        SELECT k.i, SUM(t.\(spec.secondsColumn)) \
-        FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS k(u, c, e, i) \
-        JOIN \(spec.table) t ON t.\(spec.userColumn) = k.u AND t.\(spec.courseColumn) = k.c \
-        AND t.\(spec.enterpriseColumn) = k.e \
-        GROUP BY k.i
-        """
+        let date = spec.readsLatestDate ? ", to_char(MAX(t.\(spec.dateColumn)), 'YYYY-MM-DD')" : ""
+        return """
+            SELECT k.i, SUM(t.\(spec.secondsColumn))\(date) \
+            FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS k(u, c, e, i) \
+            JOIN \(spec.table) t ON t.\(spec.userColumn) = k.u AND t.\(spec.courseColumn) = k.c \
+            AND lower(t.\(spec.enterpriseColumn)) = k.e \
+            GROUP BY k.i
+            """
     }
 
     /// Connects, prepares the query and runs it for no keys now, so that a failed login, a missing
@@ -134,7 +136,7 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
                 let result: Result<WarehouseAnswer, WarehouseError>
                 switch answer {
                 case .success(let rows):
-                    result = .success(Self.answer(rows, p.keys))
+                    result = .success(Self.answer(rows, p.keys, latestDates: spec.readsLatestDate))
                 case .failure(let f):
                     result = .failure(error(f))
                 }
@@ -166,13 +168,16 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
 
     /// The rows of one batch's answer: (position of the key, total). A total that does not fit in
     /// 64 bits or is not a whole number is set apart for its own key, so one bad key never fails its batch.
-    private static func answer(_ rows: PostgresConnection.Rows, _ keys: [LookupKey]) -> WarehouseAnswer {
+    private static func answer(_ rows: PostgresConnection.Rows, _ keys: [LookupKey], latestDates: Bool)
+        -> WarehouseAnswer
+    {
         var out = WarehouseAnswer()
         out.totals.reserveCapacity(keys.count)
         for r in 0..<rows.count {
             guard let i = rows.int64(r, 0), i >= 1, i <= keys.count else { continue }
-            if rows.isNull(r, 1) { continue }
             let key = keys[Int(i) - 1]
+            if latestDates, !rows.isNull(r, 2) { out.latestDates[key] = rows.string(r, 2) }
+            if rows.isNull(r, 1) { continue }
             // SUM of a bigint column is numeric: it may not fit, and a numeric column may hold fractions.
             if let total = rows.int64(r, 1) ?? Self.wholeNumber(rows.string(r, 1)) {
                 out.totals[key] = total

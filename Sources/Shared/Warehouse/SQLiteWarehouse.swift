@@ -26,8 +26,9 @@ public final class SQLiteWarehouse: Warehouse {
         do {
             connection = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READONLY)
             try connection.execute("PRAGMA query_only = 1")
+            let date = spec.readsLatestDate ? ", \(spec.dateColumn)" : ""
             _ = try connection.prepare(
-                "SELECT \(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn), \(spec.secondsColumn) FROM \(SQLiteWarehouse.tableName(spec)) LIMIT 0"
+                "SELECT \(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn), \(spec.secondsColumn)\(date) FROM \(SQLiteWarehouse.tableName(spec)) LIMIT 0"
             )
         } catch let e as SQLiteConnection.Failure {
             throw WarehouseError.misconfigured(
@@ -47,13 +48,23 @@ public final class SQLiteWarehouse: Warehouse {
     /// scanning the whole table once per batch, and a join by one index search per key. The keys
     /// must be distinct (``query(_:)``): the join would sum a repeated key's rows twice. (`SELECT
     /// DISTINCT` over the values would make SQLite index the whole table for every statement.)
+    ///
+    /// The enterprise UUID matches in any case (the keys' are lower case; the index still narrows
+    /// by user and course), and the key comes back as bound, so rows written `A1B2…` and `a1b2…`
+    /// make one total. SQLite's type affinity keeps text such as `'18540abc'` in an INTEGER column,
+    /// and `SUM` would read it as 18540: the fifth and sixth columns count such rows and show one.
     func sql(count: Int) -> String {
         let tuples = Array(repeating: "(?,?,?)", count: count).joined(separator: ",")
+        let s = "t.\(spec.secondsColumn)"
+        let notNumber =
+            "typeof(\(s)) NOT IN ('integer', 'real', 'null') AND NOT (typeof(\(s)) = 'text' "
+            + "AND CAST(CAST(\(s) AS INTEGER) AS TEXT) = \(s))"
+        let date = spec.readsLatestDate ? ", MAX(t.\(spec.dateColumn))" : ""
         return """
             WITH k(u, c, e) AS (VALUES \(tuples)) \
-            SELECT t.\(spec.userColumn), t.\(spec.courseColumn), t.\(spec.enterpriseColumn), SUM(t.\(spec.secondsColumn)) \
+            SELECT k.u, k.c, k.e, SUM(\(s)), SUM(\(notNumber)), MIN(CASE WHEN \(notNumber) THEN quote(\(s)) END)\(date) \
             FROM k JOIN \(tableName) AS t ON t.\(spec.userColumn) = k.u AND t.\(spec.courseColumn) = k.c \
-            AND t.\(spec.enterpriseColumn) = k.e GROUP BY 1, 2, 3
+            AND lower(t.\(spec.enterpriseColumn)) = k.e GROUP BY k.u, k.c, k.e
             """
     }
 
@@ -103,8 +114,16 @@ public final class SQLiteWarehouse: Warehouse {
         }
         var out = WarehouseAnswer()
         while try stmt.step() {
-            if stmt.isNull(3) { continue }
             let key = LookupKey(userID: stmt.int64(0), courseID: stmt.string(1), enterpriseID: stmt.string(2))
+            if spec.readsLatestDate, !stmt.isNull(6) { out.latestDates[key] = stmt.string(6) }
+            if stmt.int64(4) > 0 {
+                let n = stmt.int64(4)
+                out.rejected[key] =
+                    "is not a whole number: \(n) row\(n == 1 ? "" : "s") of \(spec.secondsColumn) "
+                    + "\(n == 1 ? "holds" : "hold") a value that is not a number (such as \(stmt.string(5).prefix(40)))"
+                continue
+            }
+            if stmt.isNull(3) { continue }
             if stmt.isInteger(3) {
                 out.totals[key] = stmt.int64(3)
                 continue

@@ -6,6 +6,10 @@ public struct TableSpec: Sendable, Equatable {
     public var courseColumn = "COURSE_KEY"
     public var enterpriseColumn = "ENTERPRISE_CUSTOMER_UUID"
     public var secondsColumn = "LEARNING_TIME_SECONDS"
+    /// The column with each row's day; read only when ``readsLatestDate`` (`--last-updated rows`).
+    public var dateColumn = "DATE"
+    /// When true, statements also return the latest ``dateColumn`` among each key's rows.
+    public var readsLatestDate = false
 
     public init() {}
 
@@ -14,7 +18,7 @@ public struct TableSpec: Sendable, Equatable {
         for (name, value, dotted) in [
             ("--table", table, true), ("--user-column", userColumn, false),
             ("--course-column", courseColumn, false), ("--enterprise-column", enterpriseColumn, false),
-            ("--seconds-column", secondsColumn, false),
+            ("--seconds-column", secondsColumn, false), ("--date-column", dateColumn, false),
         ] {
             guard TableSpec.isIdentifier(value, dotted: dotted) else {
                 throw ConfigError(

@@ -54,12 +54,11 @@ public protocol ConcurrentWarehouse: Warehouse {
 
 extension ConcurrentWarehouse {
     /// One statement, waited for: for ad-hoc lookups and callers that need a single answer.
-    public func runAlone(_ keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        guard !keys.isEmpty else { return [:] }
+    public func runAlone(_ keys: [LookupKey]) throws -> WarehouseAnswer {
+        guard !keys.isEmpty else { return WarehouseAnswer() }
         return try wait(
             for: WarehouseStatement(
-                ticket: Int.min, keys: keys, attempt: 0, requestID: WarehouseStatement.newRequestID())
-        ).totals
+                ticket: Int.min, keys: keys, attempt: 0, requestID: WarehouseStatement.newRequestID()))
     }
 
     /// The start-up probe (``WarehouseStatement/probe(ticket:)``), waited for.

@@ -65,6 +65,8 @@ final class FakeTransport: Transport {
 /// Runs a Sender over `lines` with a fake transport and clock, and returns its results.
 struct SenderRun {
     let time = FakeTime()
+    /// The run's stop signals, raised by hand: the test process's signal mask is never touched.
+    var signals = ManualStopSignals()
     let transport: FakeTransport
     let dir: URL
     var options = SendOptions()
@@ -108,7 +110,7 @@ struct SenderRun {
         do {
             let sender = try Sender(
                 options: options, environment: environment, diagnostics: diagnostics,
-                metrics: Metrics(tool: "lt-send"), output: output,
+                metrics: Metrics(tool: "lt-send"), output: output, signals: signals,
                 transport: transport, time: time)
             let reader = try LineReader.open(file("in.ndjson"))
             try sender.run(reader)
@@ -123,6 +125,16 @@ struct SenderRun {
         }
         return results
     }
+}
+
+/// Stop signals raised by hand, for in-process runs that must not block the process's signals.
+final class ManualStopSignals: StopSignalSource {
+    private(set) var received: Int32?
+
+    /// Delivers `signal` (SIGINT or SIGTERM) to the run; the event loop notices it on its next turn.
+    func raise(_ signal: Int32) { received = signal }
+
+    func check() -> Bool { received != nil }
 }
 
 extension HTTPResponse {

@@ -6,6 +6,29 @@ import Testing
 /// The Sender's scheduling in-process, on a fake clock and a fake transport: retries, holding
 /// behind an open breaker, backpressure, 410, Retry-After and OAuth2 token requests.
 @Suite struct SenderTests {
+    @Test func aStopSignalRaisedInProcessStopsTheRunAsSIGTERMWould() throws {
+        // The run's stop signals are injected: raised by hand here, the process's own are untouched.
+        let signals = ManualStopSignals()
+        // The first retry raises SIGTERM, as an operator would mid-run.
+        var run = SenderRun { _, now in
+            if now >= 0.5 { signals.raise(SIGTERM) }
+            return (.status(503), 0.01)
+        }
+        run.signals = signals
+        run.options.breakerFailures = 0
+        let r = try run.run(SenderRun.input(3))
+        #expect(r.count == 3)
+        for result in r.values {
+            #expect(result["status"] as? String == "failed")
+            let error = result["error"] as? String ?? ""
+            #expect(
+                error.hasSuffix("interrupted before another attempt (SIGTERM)")
+                    || error == "interrupted before delivery (SIGTERM)", "\(error)")
+        }
+        // No line is sent after the signal.
+        #expect(run.transport.sent.count <= 3 + 1)
+    }
+
     @Test func retriesFollowTheScheduleThenTheLineFailsSayingWhy() throws {
         var run = SenderRun { _, _ in (.status(503, body: "down for maintenance"), 0.01) }
         run.options.retry.schedule = [30, 60]

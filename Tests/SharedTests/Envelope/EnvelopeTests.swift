@@ -43,14 +43,27 @@ import Testing
         }
     }
 
-    @Test func anExplicitKeyWinsOverThePayload() throws {
+    @Test func anExplicitKeyServesPayloadsWithoutTheirOwn() throws {
+        let other = "f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f"
+        let line =
+            #"{"key":{"user_id":7,"course_id":"c","enterprise_customer_uuid":"\#(other.uppercased())"},"payload":{"completion":{},"user":"x@example.com"}}"#
+        try with(line) { e in
+            var canonical = true
+            let key = try e.lookupKey(canonical: &canonical)
+            #expect(key == LookupKey(userID: 7, courseID: "c", enterpriseID: other))
+            #expect(!canonical)
+            #expect(e.enterpriseID == other.uppercased())
+        }
+    }
+
+    /// Issue 23, point 1: another learner's key never overrides the payload's own.
+    @Test func anExplicitKeyMustAgreeWithThePayloadsOwn() throws {
         let other = "f0e1d2c3-b4a5-9687-7869-5a4b3c2d1e0f"
         let line =
             #"{"key":{"user_id":7,"course_id":"c","enterprise_customer_uuid":"\#(other)"},"payload":\#(Self.completion)}"#
         try with(line) { e in
-            let key = try e.lookupKey()
-            #expect(key == LookupKey(userID: 7, courseID: "c", enterpriseID: other))
-            #expect(e.enterpriseID == other)
+            #expect(throws: KeyDisagreement.self) { try e.lookupKey() }
+            do { _ = try e.lookupKey() } catch { #expect("\(error)".contains("user 7 ≠ 12345")) }
         }
     }
 

@@ -141,4 +141,17 @@ import Testing
             RolloutRules(enabled: true, percentHundredths: 1250, integrationsOut: ["x"]).summary
                 == "on for 12.5% of enterprises, 1 integration always out")
     }
+
+    /// Issue 23, point 4: the rule that decided is named, in the order the rules apply.
+    @Test func theDecidingRuleIsNamed() {
+        let r = RolloutRules(
+            enabled: true, percentHundredths: 0, enterprisesIn: [Self.a.uppercased()], enterprisesOut: [Self.b],
+            integrationsIn: ["pilot"], integrationsOut: ["broken"])
+        #expect(r.decide(enterprise: Self.a, integration: "broken") == (false, .integrationsOut))
+        #expect(r.decide(enterprise: Self.b.uppercased(), integration: "pilot") == (false, .enterprisesOut))
+        #expect(r.decide(enterprise: Self.a.uppercased(), integration: nil) == (true, .enterprisesIn))
+        #expect(r.decide(enterprise: nil, integration: "pilot") == (true, .integrationsIn))
+        #expect(r.decide(enterprise: nil, integration: nil) == (false, .percent))
+        #expect(RolloutRules(enabled: false).decide(enterprise: Self.a, integration: nil) == (false, .enabled))
+    }
 }

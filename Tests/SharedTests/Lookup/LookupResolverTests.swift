@@ -159,7 +159,7 @@ final class ManualConcurrentWarehouse: ConcurrentWarehouse {
     private var outcomes: [WarehouseOutcome] = []
     private var open: Set<Int> = []
 
-    func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] { try runAlone(keys) }
+    func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] { try runAlone(keys).totals }
     func explain(_ keys: [LookupKey]) -> String { "" }
     var inFlight: Int { open.count }
 

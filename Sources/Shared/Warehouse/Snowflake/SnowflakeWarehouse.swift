@@ -31,12 +31,15 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         displayName = "snowflake://\(account.account)/\(account.database ?? "")/\(account.schema ?? "")"
     }
 
+    /// The batch statement. The enterprise UUID matches in any case (the keys' are lower case)
+    /// and each key comes back as bound, so that rows written in either case make one total.
     func sql(count: Int) -> String {
         let tuples = Array(repeating: "(?, ?, ?)", count: count).joined(separator: ", ")
+        let date = spec.readsLatestDate ? ", TO_CHAR(MAX(t.\(spec.dateColumn)), 'YYYY-MM-DD')" : ""
         return """
-            SELECT t.\(spec.userColumn), t.\(spec.courseColumn), t.\(spec.enterpriseColumn), SUM(t.\(spec.secondsColumn)) \
+            SELECT k.u, k.c, k.e, SUM(t.\(spec.secondsColumn))\(date) \
             FROM \(spec.table) t JOIN (VALUES \(tuples)) AS k(u, c, e) \
-            ON t.\(spec.userColumn) = k.u AND t.\(spec.courseColumn) = k.c AND t.\(spec.enterpriseColumn) = k.e \
+            ON t.\(spec.userColumn) = k.u AND t.\(spec.courseColumn) = k.c AND LOWER(t.\(spec.enterpriseColumn)) = k.e \
             GROUP BY 1, 2, 3
             """
     }
@@ -79,8 +82,8 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         json.beginObject()
         json.key("statement")
         json.string(
-            "SELECT \(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn), \(spec.secondsColumn) "
-                + "FROM \(spec.table) LIMIT 0")
+            "SELECT \(spec.userColumn), \(spec.courseColumn), \(spec.enterpriseColumn), \(spec.secondsColumn)"
+                + (spec.readsLatestDate ? ", \(spec.dateColumn)" : "") + " FROM \(spec.table) LIMIT 0")
         json.key("timeout"); json.int(Int(statementTimeout.rounded(.up)))
         json.member("database", account.database)
         json.member("schema", account.schema)
@@ -109,7 +112,13 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         ]
     }
 
-    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] { try runAlone(keys) }
+    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
+        let a = try answer(for: keys)
+        if let (key, why) = a.rejected.first { throw WarehouseError.queryFailed("the total for \(key) \(why)") }
+        return a.totals
+    }
+
+    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer { try runAlone(keys) }
 
     // MARK: Statements in flight
 
@@ -130,7 +139,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         var partitions: [SnowflakeAnswer.Partition] = []
         var expectedRows: Int?
         var rows = 0
-        var totals: [LookupKey: Int64] = [:]
+        var answer = WarehouseAnswer()
 
         init(_ statement: WarehouseStatement) { self.statement = statement }
     }
@@ -162,7 +171,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
             for (tag, response) in http.perform(waitingUpTo: wait) {
                 guard let ticket = requestTags.removeValue(forKey: tag), let r = running[ticket] else { continue }
                 do {
-                    if try advance(r, response) { finish(r, .success(WarehouseAnswer(totals: r.totals)), &out) }
+                    if try advance(r, response) { finish(r, .success(r.answer), &out) }
                 } catch let e as WarehouseError {
                     finish(r, .failure(e), &out)
                 } catch {
@@ -278,7 +287,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
             throw WarehouseError.unavailable(
                 "Snowflake sent \(rows.count) rows for partition \(page), which it said holds \(expected)")
         }
-        try collect(rows, into: &r.totals)
+        try collect(rows, into: &r.answer)
         r.rows += rows.count
         if page + 1 < r.partitions.count {
             guard Self.isHandle(r.handle) else {
@@ -337,16 +346,21 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
     }
 
     /// Adds a partition's rows; every value arrives as a string (or null), whatever its SQL type.
-    private func collect(_ rows: [[String?]], into out: inout [LookupKey: Int64]) throws {
+    /// A total that is not a whole number is set apart for its own key.
+    private func collect(_ rows: [[String?]], into out: inout WarehouseAnswer) throws {
+        let columns = spec.readsLatestDate ? 5 : 4
         for row in rows {
-            guard row.count >= 4, let u = row[0].flatMap(Self.integer), let c = row[1], let e = row[2] else {
-                throw WarehouseError.unavailable("unexpected row shape from Snowflake: \(row.prefix(4))")
+            guard row.count >= columns, let u = row[0].flatMap(Self.integer), let c = row[1], let e = row[2] else {
+                throw WarehouseError.unavailable("unexpected row shape from Snowflake: \(row.prefix(columns))")
             }
+            let key = LookupKey(userID: u, courseID: c, enterpriseID: e)
+            if spec.readsLatestDate, let date = row[4] { out.latestDates[key] = date }
             guard let sumText = row[3] else { continue }  // NULL sum: no data
             guard let sum = Self.integer(sumText) else {
-                throw WarehouseError.queryFailed("Snowflake returned a non-integer total \"\(sumText.prefix(40))\"")
+                out.rejected[key] = "is \(sumText.prefix(40)), not a whole number of seconds that fits in 64 bits"
+                continue
             }
-            out[LookupKey(userID: u, courseID: c, enterpriseID: e)] = sum
+            out.totals[key] = sum
         }
     }
 

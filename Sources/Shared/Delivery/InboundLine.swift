@@ -1,0 +1,57 @@
+/// An input line parsed for sending: what lt-send needs of its envelope, checked.
+///
+/// Parsing is the first of the three steps a line goes through (parse, route, dedupe); a line
+/// that fails any of them is answered without being sent.
+struct InboundLine {
+    let envelope: Envelope
+    /// The payload's bytes within the line, sent as they are.
+    let payload: Range<Int>
+    let id: String
+
+    /// Parses `line`, or says why it cannot be sent.
+    static func parse(_ line: InputLine) -> Result<InboundLine, LineRejection> {
+        let envelope: Envelope
+        do {
+            if let total = line.truncatedFrom { throw InputError("line is \(total) bytes long, over the limit") }
+            envelope = try Envelope(line.bytes)
+        } catch let e as LTError {
+            return .failure(LineRejection(message: e.description))
+        } catch {
+            return .failure(LineRejection(message: "\(error)"))
+        }
+        if envelope.isErrorRecord {
+            return .failure(
+                LineRejection(
+                    message: ErrorRecord.message(of: envelope), id: envelope.id, integration: envelope.integration))
+        }
+        if let name = envelope.duplicateEnvelopeMember() {
+            return .failure(LineRejection(message: Envelope.duplicateError(name).description))
+        }
+        guard let payload = envelope.payload else {
+            return .failure(
+                LineRejection(
+                    message: "the envelope has no payload", id: envelope.id, integration: envelope.integration))
+        }
+        let id = WebhookID.make(for: envelope)
+        if let problem = WebhookID.problem(id) {
+            // Never sent nor journaled: the id would become a header and a journal entry.
+            return .failure(
+                LineRejection(
+                    message: "the envelope's id \(problem)",
+                    hint: "an id is 1 to \(WebhookID.maxLength) visible ASCII characters (see docs/contract.md)",
+                    integration: envelope.integration))
+        }
+        return .success(InboundLine(envelope: envelope, payload: payload, id: id))
+    }
+
+    /// The payload's bytes, copied out of the reader's buffer.
+    var body: [UInt8] { Array(envelope.json.bytes(payload)) }
+
+    /// Whether the enrichment says learning time was included, for the result and the metrics.
+    var learningTime: Bool? {
+        guard let e = envelope.enrichment, envelope.json.kind(at: e.valueStart) == .object,
+            let m = try? envelope.json.member("learning_time", ofObjectAt: e.valueStart)
+        else { return nil }
+        return envelope.json.text(m.value) == "true"
+    }
+}
