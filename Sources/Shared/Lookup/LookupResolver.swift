@@ -22,8 +22,9 @@ public final class LookupResolver {
     /// Cache and warehouse counts for `--stats` (lines and statuses are the caller's).
     public private(set) var stats = LookupStats()
     /// Most batches submitted and not yet collected (`--max-statements`); a caller collects one
-    /// before submitting past it.
-    public var maxInFlight: Int { options.maxStatements }
+    /// before submitting past it. A warehouse that answers each batch when it is sent (SQLite) has
+    /// one slot: more would only let keys and lines pile up in memory for no round trip saved.
+    public var maxInFlight: Int { warehouse is SerialStatements ? 1 : options.maxStatements }
     /// Lines the caller holds back for answers, reported with each batch's metrics.
     public var queuedLines = 0
 
