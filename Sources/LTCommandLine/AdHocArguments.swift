@@ -25,9 +25,10 @@ public struct AdHocArguments: ParsableArguments {
         return try LookupKey.validated(userID: user, courseID: course, enterpriseID: enterprise, from: "command-line")
     }
 
-    /// Looks `key` up (or, with `--explain`, prints its query) and writes the answer to `output`.
+    /// Looks `key` up in the warehouse (or, with `--explain`, prints its query) and writes the
+    /// answer to `output`, with what `cache` holds beside it.
     public func run(
-        _ key: LookupKey, warehouse: Warehouse, cache: LookupCache?, options: LookupOptions,
+        _ key: LookupKey, warehouse: Warehouse, cache: StoreGate?, options: LookupOptions,
         diagnostics: Diagnostics, metrics: Metrics, output: OutputWriter
     ) throws {
         if explain {
@@ -35,7 +36,7 @@ public struct AdHocArguments: ParsableArguments {
         } else {
             let resolver = LookupResolver(
                 warehouse: warehouse, store: cache, options: options, diagnostics: diagnostics, metrics: metrics)
-            try output.write(try AdHocLookup(resolver: resolver).record(for: key))
+            try output.write(try AdHocLookup(resolver: resolver, cache: cache).record(for: key))
             try output.endLine()
         }
         try output.flush()

@@ -8,18 +8,27 @@ public struct CacheArguments: ParsableArguments {
         case expired, all
     }
 
+    private static let defaults = ExpiryPolicy()
+
     @Option(
-        help: "Cache folder. Default: $LT_CACHE_DIR, else $XDG_CACHE_HOME/lt, else ~/.cache/lt.",
-        completion: .directory)
+        help: ArgumentHelp(
+            "Where lookups are cached: file:DIR (one SQLite file, the default) or memcached://HOST:PORT[,HOST:PORT…]. "
+                + "Default: $LT_CACHE, else file:$LT_CACHE_DIR, else $XDG_CACHE_HOME/lt, else ~/.cache/lt.",
+            valueName: "address"))
+    public var cache: String?
+    @Option(help: "The file cache's folder; the same as --cache file:DIR.", completion: .directory)
     public var cacheDir: String?
     @Flag(help: "Do not read or write the cache.") public var noCache = false
     @Option(help: ArgumentHelp("How long a found value stays cached.", valueName: "duration"))
-    public var ttl = DurationArgument(seconds: 3600)
+    public var ttl = DurationArgument(seconds: defaults.ttl)
     @Option(help: ArgumentHelp("How long a 'no data' result stays cached.", valueName: "duration"))
-    public var negativeTtl = DurationArgument(seconds: 3600)
+    public var negativeTtl = DurationArgument(seconds: defaults.negativeTTL)
+    @Flag(help: "Let an ad-hoc lookup (--user/--course/--enterprise) write the warehouse's answer to the cache.")
+    public var cacheWrite = false
     @Option(
         help: ArgumentHelp(
-            "Print what the cache holds for KEY (learning_time:USER:COURSE:ENTERPRISE) and exit; repeatable.",
+            "Print what the cache holds for KEY (learning_time:USER:COURSE:ENTERPRISE) and exit; repeatable. "
+                + "With a warehouse (--warehouse or $LT_WAREHOUSE), that warehouse's entry; without, every warehouse's.",
             valueName: "key"))
     public var cacheShow: [String] = []
     @Flag(help: "Print the cache's entry counts and size and exit.") public var cacheStats = false
@@ -39,23 +48,32 @@ public struct CacheArguments: ParsableArguments {
         if maintenance > 1 {
             throw ValidationError("use one of --cache-show, --cache-stats and --cache-purge at a time")
         }
+        if cache != nil && cacheDir != nil { throw ValidationError("use --cache or --cache-dir, not both") }
+        if noCache && cacheWrite { throw ValidationError("--cache-write does not go with --no-cache") }
     }
 
-    /// The cache these options name, or nil with `--no-cache`.
-    public func open(environment: [String: String], diagnostics: Diagnostics) -> LookupCache? {
+    /// The expiry of entries these options ask for.
+    public var expiry: ExpiryPolicy { ExpiryPolicy(ttl: ttl.seconds, negativeTTL: negativeTtl.seconds) }
+
+    /// The store these options name, or nil with `--no-cache`.
+    public func store(environment: [String: String], diagnostics: Diagnostics) throws -> (any LookupStore)? {
         guard !noCache else { return nil }
-        return LookupCache(
-            directory: CacheLocation.directory(option: cacheDir, environment: environment),
-            ttl: ttl.seconds, negativeTTL: negativeTtl.seconds, diagnostics: diagnostics)
+        let address =
+            try cacheDir.map { CacheAddress.file(directory: $0) }
+            ?? CacheAddress.resolve(option: cache, environment: environment)
+        return address.open(diagnostics: diagnostics)
     }
 
-    /// Runs the maintenance command asked for, writing its JSON lines to `output`.
-    public func runMaintenance(on cache: LookupCache, output: OutputWriter) throws {
-        let maintenance = CacheMaintenance(cache: cache)
+    /// Runs the maintenance command asked for, writing its JSON lines to `output`. `--cache-show`
+    /// shows `namespace`'s entries, or every namespace's when it is nil.
+    public func runMaintenance(on store: any LookupStore, namespace: CacheNamespace?, output: OutputWriter) throws {
+        let maintenance = CacheMaintenance(store: store, namespace: namespace)
         let now = Timestamps.now()
         if cacheStats { try output.write(try maintenance.stats(now: now)) }
         if let cachePurge { try output.write(try maintenance.purge(all: cachePurge == .all, now: now)) }
-        if !cacheShow.isEmpty { try output.write(maintenance.show(try cacheShow.map(CacheMaintenance.key), now: now)) }
+        if !cacheShow.isEmpty {
+            try output.write(try maintenance.show(try cacheShow.map(CacheMaintenance.key), now: now))
+        }
         try output.flush()
     }
 }

@@ -38,6 +38,11 @@ public struct WarehouseArguments: ParsableArguments {
         return spec
     }
 
+    /// True when a warehouse is named, by `--warehouse` or `$LT_WAREHOUSE`.
+    public func isGiven(environment: [String: String]) -> Bool {
+        !(warehouse ?? environment[WarehouseAddress.environmentVariable] ?? "").isEmpty
+    }
+
     /// The warehouse address from `--warehouse` or `$LT_WAREHOUSE`, checked to be of a known kind.
     public func address(environment: [String: String]) throws -> String {
         let address = try WarehouseAddress.resolve(option: warehouse, environment: environment)

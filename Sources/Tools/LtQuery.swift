@@ -20,9 +20,14 @@ struct LtQuery: ParsableCommand {
             (postgres://…, postgresql://… or a conninfo such as 'host=db dbname=analytics'), so PG* \
             variables, ~/.pgpass, service= and sslmode work as for psql.
 
-            The cache (one SQLite file in the cache folder, shared safely by concurrent runs) is \
+            The cache (--cache file:DIR, one SQLite file shared safely by concurrent runs, the default) \
+            keeps each warehouse's answers apart (by kind, host, database, table and columns). It is \
             maintained with: --cache-show KEY (repeatable; KEY is learning_time:USER:COURSE:ENTERPRISE), \
             --cache-stats, and --cache-purge expired|all. These print JSON lines and read no input.
+
+            An ad-hoc lookup (--user, --course, --enterprise) reads the warehouse, not the cache, and \
+            prints what the cache holds beside the answer, with any difference; it writes the cache \
+            only with --cache-write.
 
             Examples:
               lt-query --warehouse sqlite:warehouse.db --flag on < completions.ndjson \\
@@ -58,6 +63,9 @@ struct LtQuery: ParsableCommand {
     @OptionGroup var adHoc: AdHocArguments
 
     func validate() throws {
+        if cache.cacheWrite && adHoc.user == nil {
+            throw ValidationError("--cache-write goes with an ad-hoc lookup (--user, --course and --enterprise)")
+        }
         if cache.isMaintenance && (cache.noCache || adHoc.user != nil) {
             throw ValidationError("cache maintenance does not go with --no-cache or an ad-hoc lookup")
         }
@@ -69,17 +77,31 @@ struct LtQuery: ParsableCommand {
         let env = ProcessInfo.processInfo.environment
         try ToolRun.run(diagnostics, metrics: metrics) {
             let spec = try warehouse.tableSpec(latestDate: lookup.lastUpdated == .rows)
-            let cache = self.cache.open(environment: env, diagnostics: diagnostics)
+            let store = try cache.store(environment: env, diagnostics: diagnostics)
             let output = OutputWriter.standardOutput()
-            if let cache, self.cache.isMaintenance { return try self.cache.runMaintenance(on: cache, output: output) }
+            if let store, cache.isMaintenance {
+                // With a warehouse named, its entries; without, every warehouse's.
+                let namespace =
+                    try warehouse.isGiven(environment: env)
+                    ? CacheNamespace.of(warehouse: warehouse.address(environment: env), spec: spec, environment: env)
+                    : nil
+                return try cache.runMaintenance(on: store, namespace: namespace, output: output)
+            }
 
             let address = try warehouse.address(environment: env)
+            let namespace = try CacheNamespace.of(warehouse: address, spec: spec, environment: env)
             let flag = try flagOptions.resolve(environment: env, diagnostics: diagnostics)
             if let key = try adHoc.key() {
                 let w = try WarehouseAddress.open(
                     address, spec: spec, statementTimeout: lookup.statementTimeout.seconds)
+                // Ad-hoc lookups read the warehouse; the cache is shown beside it, written only when asked.
+                let gate = store.map {
+                    StoreGate(
+                        $0, namespace: namespace, expiry: cache.expiry, origin: .adHoc, reads: false,
+                        writes: cache.cacheWrite, diagnostics: diagnostics)
+                }
                 return try adHoc.run(
-                    key, warehouse: w, cache: cache, options: lookup.lookupOptions(),
+                    key, warehouse: w, cache: gate, options: lookup.lookupOptions(),
                     diagnostics: diagnostics, metrics: metrics, output: output)
             }
 
@@ -91,7 +113,11 @@ struct LtQuery: ParsableCommand {
             let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: lookup.statementTimeout.seconds)
             let options = lookup.lookupOptions()
             let resolver = LookupResolver(
-                warehouse: w, store: cache, options: options, diagnostics: diagnostics,
+                warehouse: w,
+                store: store.map {
+                    StoreGate($0, namespace: namespace, expiry: cache.expiry, diagnostics: diagnostics)
+                },
+                options: options, diagnostics: diagnostics,
                 metrics: metrics)
             let pipeline = LookupPipeline(
                 resolver: resolver, flag: flag, options: options,

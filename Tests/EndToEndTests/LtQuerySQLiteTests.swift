@@ -179,8 +179,11 @@ import Testing
         #expect(lookup["source"] as? String == "warehouse")
         #expect(record["duration_ms"] is Double)
         #expect((record["warehouse"] as? String)?.hasPrefix("sqlite:") == true)
+        // Ad-hoc lookups read the warehouse and leave the cache alone unless told to write it.
         let second = try Tool.run("lt-query", args)
-        #expect((try second.records().first?["lookup"] as? [String: Any])?["source"] as? String == "cache")
+        #expect((try second.records().first?["lookup"] as? [String: Any])?["source"] as? String == "warehouse")
+        #expect((try second.records().first?["cache"] as? [String: Any])?["cached"] as? Bool == false)
+        #expect(try Tool.run("lt-query", args + ["--cache-write"]).status == 0)
 
         let explain = try Tool.run("lt-query", args + ["--explain"])
         #expect(explain.status == 0)

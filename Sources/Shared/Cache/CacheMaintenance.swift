@@ -1,9 +1,14 @@
 /// `lt-query --cache-show`, `--cache-stats` and `--cache-purge`: each prints JSON lines on
 /// standard output, so the answers can be read by people and by jq alike.
 public struct CacheMaintenance {
-    let cache: LookupCache
+    let store: any LookupStore
+    /// The warehouse whose entries to show; nil to show every warehouse's (file cache only).
+    let namespace: CacheNamespace?
 
-    public init(cache: LookupCache) { self.cache = cache }
+    public init(store: any LookupStore, namespace: CacheNamespace?) {
+        self.store = store
+        self.namespace = namespace
+    }
 
     /// Reads a key as `learning_time:{user}:{course}:{enterprise}` (the prefix may be left out).
     /// Course keys contain colons, so the user id is the first part and the UUID the last.
@@ -21,31 +26,58 @@ public struct CacheMaintenance {
             enterpriseID: String(rest[rest.index(after: lastColon)...]), from: "--cache-show")
     }
 
-    /// One line per key: what the cache holds and how long it stays fresh.
-    public func show(_ keys: [LookupKey], now: Double) -> [UInt8] {
+    /// One line per key and warehouse: what the cache holds, when and by whom it was stored, and
+    /// how long it stays fresh; `"cached": false` when it holds nothing.
+    public func show(_ keys: [LookupKey], now: Double) throws -> [UInt8] {
         var json = JSONBuffer()
         for key in keys {
-            json.beginObject()
-            json.key("key"); json.string(key.cacheKey)
-            if let e = cache.entry(key) {
-                json.key("cached"); json.bool(true)
-                json.key("lookup"); e.result.write(to: &json)
-                json.key("expires_in_seconds"); json.int(Int64((e.expiresAt - now).rounded(.down)))
-                json.key("expired"); json.bool(e.expiresAt <= now)
+            let found: [(CacheNamespace, CachedLookup)]
+            if let namespace {
+                found = try store.get(key, in: namespace).map { [(namespace, $0)] } ?? []
             } else {
-                json.key("cached"); json.bool(false)
+                found = try store.entries(of: key)
             }
-            json.endObject()
-            json.raw([0x0A])
+            if found.isEmpty {
+                json.beginObject()
+                json.key("key"); json.string(key.cacheKey)
+                json.key("cached"); json.bool(false)
+                if let namespace { Self.write(namespace, to: &json) }
+                json.endObject()
+                json.raw([0x0A])
+            }
+            for (n, e) in found {
+                json.beginObject()
+                json.key("key"); json.string(key.cacheKey)
+                json.key("cached"); json.bool(true)
+                Self.write(n, to: &json)
+                Self.write(e, now: now, to: &json)
+                json.endObject()
+                json.raw([0x0A])
+            }
         }
         return json.bytes
     }
 
+    static func write(_ n: CacheNamespace, to json: inout JSONBuffer) {
+        json.key("namespace"); json.string(n.id)
+        json.key("warehouse"); json.string(n.identity)
+    }
+
+    /// An entry's members: `lookup`, `stored_at`, `expires_in_seconds`, `expired` and `origin`.
+    public static func write(_ e: CachedLookup, now: Double, to json: inout JSONBuffer) {
+        json.key("lookup"); e.result.write(to: &json)
+        json.key("stored_at"); json.string(Timestamps.iso8601(e.storedAt))
+        json.key("expires_in_seconds"); json.int(Int64((e.expiresAt - now).rounded(.down)))
+        json.key("expired"); json.bool(e.expiresAt <= now)
+        json.key("origin"); json.string(e.origin.rawValue)
+    }
+
     public func stats(now: Double) throws -> [UInt8] {
-        let s = try cache.statistics(now: now)
+        let s = try store.statistics(now: now)
         var json = JSONBuffer()
         json.beginObject()
-        json.key("path"); json.string(cache.path)
+        json.key("cache"); json.string(store.address)
+        if let file = store as? FileStore { json.key("path"); json.string(file.path) }
         json.key("entries"); json.int(s.entries)
         json.key("not_found_entries"); json.int(s.negative)
         json.key("expired_entries"); json.int(s.expired)
@@ -55,10 +87,11 @@ public struct CacheMaintenance {
     }
 
     public func purge(all: Bool, now: Double) throws -> [UInt8] {
-        let n = try cache.purge(all: all, now: now)
+        let n = try store.purge(all: all, now: now)
         var json = JSONBuffer()
         json.beginObject()
-        json.key("path"); json.string(cache.path)
+        json.key("cache"); json.string(store.address)
+        if let file = store as? FileStore { json.key("path"); json.string(file.path) }
         json.key("purged"); json.string(all ? "all" : "expired")
         json.key("deleted_entries"); json.int(n)
         json.endObject()

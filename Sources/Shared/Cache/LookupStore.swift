@@ -1,13 +1,27 @@
-/// A cached lookup: a total (nil for a cached "no data"), when it was read and when it expires.
+/// Who wrote a cache entry: a run over input lines, or an ad-hoc lookup given `--cache-write`.
+public enum CacheOrigin: String, Sendable {
+    case run
+    case adHoc = "ad-hoc"
+}
+
+/// A cached lookup: a total (nil for a cached "no data"), the warehouse date it was read on, when
+/// it was stored, when it expires and who stored it.
 public struct CachedLookup: Sendable, Equatable {
     public var totalSeconds: Int64?
     public var lastUpdated: String
+    public var storedAt: Double
     public var expiresAt: Double
+    public var origin: CacheOrigin
 
-    public init(totalSeconds: Int64?, lastUpdated: String, expiresAt: Double) {
+    public init(
+        totalSeconds: Int64?, lastUpdated: String, storedAt: Double = 0, expiresAt: Double,
+        origin: CacheOrigin = .run
+    ) {
         self.totalSeconds = totalSeconds
         self.lastUpdated = lastUpdated
+        self.storedAt = storedAt
         self.expiresAt = expiresAt
+        self.origin = origin
     }
 
     /// The lookup record a cache hit produces.
@@ -17,27 +31,67 @@ public struct CachedLookup: Sendable, Equatable {
     }
 }
 
-/// Where answers are kept between runs, so that a key asked again is not sent to the warehouse.
+/// Where answers are kept between runs: the file cache (``FileStore``) or memcached
+/// (``MemcachedStore``). A store only keeps and returns entries, and throws when it cannot;
+/// everything else (expiry, namespaces, failing soft) is ``StoreGate``'s, the same for every store.
 ///
-/// Gets and puts take batches, so that a store across the network (a shared cache server) can
-/// answer a batch in one round trip; ``LookupResolver`` is its only user and keeps the stream's
-/// order whatever the store does. The store is an optimisation: one that fails says so and
-/// answers nothing (``isEnabled`` false), and lookups go on without it.
+/// Adding a store is one file conforming to this protocol and one case in ``CacheAddress``.
 public protocol LookupStore: AnyObject {
-    /// False once the store has given up; nothing is read from or written to it then.
-    var isEnabled: Bool { get }
-    /// The live (present and not expired) entry of each key, in the order of `keys`.
-    func get(_ keys: [LookupKey], now: Double) -> [CachedLookup?]
-    /// The live entry of one key; stores may answer it faster than a batch of one.
-    func get(_ key: LookupKey, now: Double) -> CachedLookup?
-    /// Stores answers read from the warehouse on `lastUpdated`; a nil total records "no data".
-    /// Writes may be gathered until ``flush()``.
-    func put(_ entries: [(LookupKey, Int64?)], lastUpdated: String, now: Double)
+    /// The store's address as the user wrote it (`file:/home/me/.cache/lt`, `memcached://…`), for messages.
+    var address: String { get }
+    /// True when reads cost a round trip (a server): the resolver asks once per batch of keys.
+    /// False for a local file, asked key by key as lines arrive, so that a hit is written at once.
+    var readsByBatch: Bool { get }
+    /// The entry of each key in `namespace`, in the order of `keys`; expired entries may be returned.
+    func get(_ keys: [LookupKey], in namespace: CacheNamespace) throws -> [CachedLookup?]
+    /// The entry of one key; a store may answer it faster than a batch of one.
+    func get(_ key: LookupKey, in namespace: CacheNamespace) throws -> CachedLookup?
+    /// Stores entries; writes may be gathered until ``flush()``.
+    func put(_ entries: [(LookupKey, CachedLookup)], in namespace: CacheNamespace) throws
     /// Commits gathered writes and lets go of what the store holds open; called when the input
     /// pauses and at the end of a run.
-    func flush()
+    func flush() throws
+    /// The key's entries in every namespace (`--cache-show` without a warehouse).
+    func entries(of key: LookupKey) throws -> [(CacheNamespace, CachedLookup)]
+    /// `--cache-stats`.
+    func statistics(now: Double) throws -> CacheStatistics
+    /// `--cache-purge`: deletes expired entries, or all, and returns how many went.
+    func purge(all: Bool, now: Double) throws -> Int64
 }
 
 extension LookupStore {
-    public func get(_ key: LookupKey, now: Double) -> CachedLookup? { get([key], now: now).first ?? nil }
+    public func get(_ key: LookupKey, in namespace: CacheNamespace) throws -> CachedLookup? {
+        try get([key], in: namespace).first ?? nil
+    }
+
+    public func entries(of key: LookupKey) throws -> [(CacheNamespace, CachedLookup)] {
+        throw CacheError(
+            message: "\(address) cannot list a key's entries in every warehouse's namespace",
+            hint: "give --warehouse (and --table and the columns, as the runs do) to show this warehouse's entry")
+    }
+
+    public func statistics(now: Double) throws -> CacheStatistics {
+        throw CacheError(
+            message: "--cache-stats reads the file cache only", hint: "use memcached's own statistics (stats command)")
+    }
+
+    public func purge(all: Bool, now: Double) throws -> Int64 {
+        throw CacheError(
+            message: "--cache-purge works on the file cache only",
+            hint: "memcached expires entries by itself; flush_all empties a server")
+    }
+}
+
+/// What `lt-query --cache-stats` reports.
+public struct CacheStatistics: Sendable, Equatable {
+    public var entries: Int64
+    public var negative: Int64
+    public var expired: Int64
+    public var fileBytes: Int64
+}
+
+/// A cache that cannot be used, or a maintenance command that could not run.
+public struct CacheError: LTError {
+    public let message: String
+    public var hint: String = "check --cache (or LT_CACHE) and the folder's permissions"
 }

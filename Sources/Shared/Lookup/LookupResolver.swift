@@ -1,5 +1,5 @@
-/// Turns lookup keys into lookup records: from memory, then the store (the file cache), then the
-/// warehouse in batches, with retries and a circuit breaker. It is the one place lt-query's
+/// Turns lookup keys into lookup records: from memory, then the cache (a ``StoreGate``: the file
+/// cache key by key as lines arrive, memcached once per batch), then the warehouse in batches, with retries and a circuit breaker. It is the one place lt-query's
 /// answers come from, for the stream (``LookupPipeline``) and for ad-hoc lookups (``AdHocLookup``)
 /// alike, and the one place that reports lookup metrics.
 ///
@@ -15,7 +15,7 @@ public final class LookupResolver {
     }
 
     private let warehouse: ConcurrentWarehouse
-    private let store: (any LookupStore)?
+    private let store: StoreGate?
     private let options: LookupOptions
     private let diagnostics: Diagnostics
     private let metrics: Metrics
@@ -42,7 +42,7 @@ public final class LookupResolver {
     }
 
     public init(
-        warehouse: Warehouse, store: (any LookupStore)?, options: LookupOptions, diagnostics: Diagnostics,
+        warehouse: Warehouse, store: StoreGate?, options: LookupOptions, diagnostics: Diagnostics,
         metrics: Metrics
     ) {
         self.warehouse = warehouse as? ConcurrentWarehouse ?? SerialStatements(warehouse)
@@ -64,7 +64,8 @@ public final class LookupResolver {
             log(key, r, seconds: 0, source: .cache)
             return r
         }
-        guard let store, store.isEnabled else { return nil }
+        // A store read by batch is asked in submit(_:).
+        guard let store, store.reads, !store.readsByBatch else { return nil }
         let started = Timestamps.monotonic()
         if let entry = store.get(key, now: Timestamps.now()) {
             // Not remembered in memory: the store answers a repeat nearly as fast, and a warm
@@ -77,16 +78,22 @@ public final class LookupResolver {
         return nil
     }
 
-    /// Sends `keys` (distinct, none of them known) to the warehouse as one batch, without waiting
-    /// for its answer.
+    /// Resolves `keys` (distinct, none of them known) as one batch, without waiting for the
+    /// warehouse: a store read by batch answers what it holds in one round trip, and the rest
+    /// goes to the warehouse.
     public func submit(_ keys: [LookupKey]) -> Ticket {
         let ticket = Ticket(id: nextTicket)
         nextTicket += 1
+        var flight = Flight(
+            ticket: ticket.id, keys: keys, requestID: WarehouseStatement.newRequestID(),
+            attempts: options.retries + 1, delay: options.retryDelay, probing: false)
+        if let store, store.reads, store.readsByBatch { flight = fromStore(flight, store) }
+        if flight.keys.isEmpty {
+            answered[ticket.id] = .results(flight.known)
+            return ticket
+        }
         stats.batches += 1
-        waiting.append(
-            Flight(
-                ticket: ticket.id, keys: keys, requestID: WarehouseStatement.newRequestID(),
-                attempts: options.retries + 1, delay: options.retryDelay, probing: false))
+        waiting.append(flight)
         sendDue()
         // A warehouse that answers when asked has answered now.
         pump(waitingUpTo: 0)
@@ -166,6 +173,36 @@ public final class LookupResolver {
         var probing: Bool
         /// When its latest attempt was sent.
         var sentAt = 0.0
+        /// Answers the store gave for the batch's other keys, handed back with the warehouse's.
+        var known: [LookupKey: LookupResult] = [:]
+    }
+
+    /// The batch with the store's hits taken out of its keys and into ``Flight/known``.
+    private func fromStore(_ flight: Flight, _ store: StoreGate) -> Flight {
+        var f = flight
+        let started = Timestamps.monotonic()
+        let entries = store.get(f.keys, now: Timestamps.now())
+        let seconds = Timestamps.monotonic() - started
+        var misses: [LookupKey] = []
+        for (k, e) in zip(f.keys, entries) {
+            if let e {
+                stats.cacheHits += 1
+                f.known[k] = e.result
+                log(k, e.result, seconds: seconds, source: .cache)
+            } else {
+                stats.cacheMisses += 1
+                misses.append(k)
+            }
+        }
+        f = Flight(
+            ticket: f.ticket, keys: misses, requestID: f.requestID, attempts: f.attempts, delay: f.delay,
+            probing: false, known: f.known)
+        return f
+    }
+
+    /// Records a batch's answers, with those the store gave.
+    private func answer(_ f: Flight, _ results: [LookupKey: LookupResult]) {
+        answered[f.ticket] = .results(f.known.isEmpty ? results : results.merging(f.known) { a, _ in a })
     }
 
     /// When the warehouse last timed out (``WarehouseError/timedOut(_:)``) and nothing has been
@@ -234,7 +271,7 @@ public final class LookupResolver {
         waiting = later
         for f in rejected {
             stats.failedFast += 1
-            answered[f.ticket] = .results(unavailable(f.keys, Self.failingFast))
+            answer(f, unavailable(f.keys, Self.failingFast))
         }
     }
 
@@ -264,7 +301,7 @@ public final class LookupResolver {
             breaker.record(healthy: true, now: Timestamps.monotonic())
             let found = f.keys.reduce(0) { $0 + (answer.totals[$1] != nil ? 1 : 0) }
             report(seconds: outcome.seconds, found: found, notFound: f.keys.count - found - answer.rejected.count)
-            answered[f.ticket] = .results(answers(f.keys, answer, seconds: outcome.seconds))
+            self.answer(f, answers(f.keys, answer, seconds: outcome.seconds))
             return
         case .failure(let error):
             e = error
@@ -293,7 +330,7 @@ public final class LookupResolver {
                     "error": .string(e.description), "retry_count": .int(Int64(f.attempt - 1)),
                     "keys": .int(Int64(f.keys.count)),
                 ])
-            answered[f.ticket] = .results(unavailable(f.keys, e.description))
+            answer(f, unavailable(f.keys, e.description))
             return
         }
         if breaker.isOpen {
@@ -306,7 +343,7 @@ public final class LookupResolver {
                     "error": .string(e.description), "retry_count": .int(Int64(f.attempt - 1)),
                     "keys": .int(Int64(f.keys.count)),
                 ])
-            answered[f.ticket] = .results(unavailable(f.keys, e.description))
+            answer(f, unavailable(f.keys, e.description))
             return
         }
         diagnostics.warning(
@@ -372,7 +409,7 @@ public final class LookupResolver {
             remember(k, r)
             toStore[updated, default: []].append((k, t))
         }
-        if !toStore.isEmpty, let store, store.isEnabled {
+        if !toStore.isEmpty, let store {
             for (updated, entries) in toStore { store.put(entries, lastUpdated: updated, now: now) }
         }
         return out

@@ -27,23 +27,36 @@ final class ScriptedWarehouse: Warehouse {
     func explain(_ keys: [LookupKey]) -> String { "" }
 }
 
-/// A store in memory, counting what goes in.
+/// A store in memory, counting what goes in; it throws while `failing`.
 final class MemoryStore: LookupStore {
     var entries: [LookupKey: CachedLookup] = [:]
-    var isEnabled = true
+    var failing = false
+    let readsByBatch: Bool
+    let address = "memory:"
     private(set) var flushes = 0
+    private(set) var gets: [[LookupKey]] = []
 
-    func get(_ keys: [LookupKey], now: Double) -> [CachedLookup?] {
-        keys.map { k in entries[k].flatMap { $0.expiresAt > now ? $0 : nil } }
+    init(readsByBatch: Bool = false) { self.readsByBatch = readsByBatch }
+
+    func get(_ keys: [LookupKey], in namespace: CacheNamespace) throws -> [CachedLookup?] {
+        if failing { throw CacheError(message: "memory store failing") }
+        gets.append(keys)
+        return keys.map { entries[$0] }
     }
 
-    func put(_ batch: [(LookupKey, Int64?)], lastUpdated: String, now: Double) {
-        for (k, t) in batch {
-            entries[k] = CachedLookup(totalSeconds: t, lastUpdated: lastUpdated, expiresAt: now + 60)
-        }
+    func put(_ batch: [(LookupKey, CachedLookup)], in namespace: CacheNamespace) throws {
+        if failing { throw CacheError(message: "memory store failing") }
+        for (k, e) in batch { entries[k] = e }
     }
 
-    func flush() { flushes += 1 }
+    func flush() throws { flushes += 1 }
+
+    /// Stores `total` for `key` as a run would have, fresh for a minute.
+    func seed(_ key: LookupKey, _ total: Int64?) {
+        let now = Timestamps.now()
+        entries[key] = CachedLookup(
+            totalSeconds: total, lastUpdated: "2026-01-01T00:00:00Z", storedAt: now, expiresAt: now + 60)
+    }
 }
 
 /// Key resolution (memory, store, warehouse, retries, breaker) with a scripted warehouse and store.
@@ -52,13 +65,15 @@ final class MemoryStore: LookupStore {
     let a = LookupKey(userID: 1, courseID: "course-v1:a", enterpriseID: enterprise)
     let b = LookupKey(userID: 2, courseID: "course-v1:b", enterpriseID: enterprise)
 
-    func resolver(_ w: Warehouse, _ store: LookupStore? = nil, retries: Int = 2) -> LookupResolver {
+    func resolver(_ w: Warehouse, _ store: MemoryStore? = nil, retries: Int = 2) -> LookupResolver {
         var options = LookupOptions()
         options.retries = retries
         options.retryDelay = 0.001
         options.breakerCooldown = 3600
         return LookupResolver(
-            warehouse: w, store: store, options: options,
+            warehouse: w,
+            store: store.map { StoreGate($0, namespace: CacheNamespace(identity: "test"), diagnostics: nil) },
+            options: options,
             diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)),
             metrics: Metrics(tool: "test"))
     }
@@ -85,15 +100,48 @@ final class MemoryStore: LookupStore {
     @Test func storeAnswersBeforeTheWarehouse() {
         let w = ScriptedWarehouse([.success([:])])
         let store = MemoryStore()
-        store.put([(a, 7)], lastUpdated: "2026-01-01T00:00:00Z", now: Timestamps.now())
+        store.seed(a, 7)
         let r = resolver(w, store)
         #expect(
             r.known(a)
                 == LookupResult(status: .found, totalSeconds: 7, lastUpdated: "2026-01-01T00:00:00Z", source: .cache))
-        store.isEnabled = false
+        // A failing store is a miss, not an error; it is left alone for a while after.
+        store.failing = true
         #expect(r.known(a) == nil)
+        store.failing = false
+        #expect(r.known(a) == nil, "the store was asked again before its back-off")
         #expect(r.stats.cacheHits == 1)
         #expect(w.calls.isEmpty)
+    }
+
+    @Test func aStoreReadByBatchIsAskedOncePerBatchAndOnlyMissesGoToTheWarehouse() throws {
+        let c = LookupKey(userID: 3, courseID: "course-v1:c", enterpriseID: Self.enterprise)
+        let w = ScriptedWarehouse([.success([b: 20])])
+        let store = MemoryStore(readsByBatch: true)
+        store.seed(a, 7)
+        store.seed(c, nil)
+        let r = resolver(w, store)
+        // Lines are not answered one by one: the store is asked with the batch.
+        #expect(r.known(a) == nil)
+        #expect(store.gets.isEmpty)
+        let answers = try r.collect(r.submit([a, b, c]))
+        #expect(store.gets == [[a, b, c]])
+        #expect(w.calls == [[b]])
+        #expect(answers[a]?.totalSeconds == 7 && answers[a]?.source == .cache)
+        #expect(answers[b]?.totalSeconds == 20 && answers[b]?.source == .warehouse)
+        #expect(answers[c]?.status == .notFound && answers[c]?.source == .cache)
+        #expect(r.stats.cacheHits == 2 && r.stats.cacheMisses == 1)
+        #expect(store.entries[b]?.totalSeconds == 20)
+        // A batch the store answers whole never reaches the warehouse.
+        let again = LookupResolver(
+            warehouse: w,
+            store: StoreGate(store, namespace: CacheNamespace(identity: "test"), diagnostics: nil),
+            options: LookupOptions(), diagnostics: Diagnostics(tool: "test", fd: open("/dev/null", O_WRONLY)),
+            metrics: Metrics(tool: "test"))
+        let ticket = again.submit([a, b])
+        #expect(again.isAnswered(ticket))
+        #expect(try again.collect(ticket)[b]?.source == .cache)
+        #expect(w.calls.count == 1)
     }
 
     @Test func transientErrorsAreRetriedThenUnavailableThenFailFast() throws {

@@ -3,8 +3,8 @@ import Testing
 
 @testable import Shared
 
-/// The file cache on real SQLite files in a scratch folder.
-@Suite struct LookupCacheTests {
+/// The file cache on real SQLite files in a scratch folder, through the ``StoreGate`` every store is used by.
+@Suite struct FileStoreTests {
     let key = LookupKey(
         userID: 12345, courseID: "course-v1:edX+DemoX+Demo_Course", enterpriseID: "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
     )
@@ -14,6 +14,16 @@ import Testing
     func folder() -> String {
         let d = NSTemporaryDirectory() + "lt-cache-test-" + UUID().uuidString
         return d
+    }
+
+    static let namespace = CacheNamespace(identity: "kind=sqlite database=/w.db")
+
+    func gate(_ dir: String, ttl: Double = 3600, negativeTTL: Double = 3600, diagnostics: Diagnostics? = nil)
+        -> StoreGate
+    {
+        StoreGate(
+            FileStore(directory: dir, diagnostics: diagnostics), namespace: Self.namespace,
+            expiry: ExpiryPolicy(ttl: ttl, negativeTTL: negativeTTL), diagnostics: diagnostics)
     }
 
     func diagnostics(_ dir: String) -> (Diagnostics, String) {
@@ -26,8 +36,8 @@ import Testing
     @Test func hitMissAndNegativeHit() {
         let dir = folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let cache = LookupCache(directory: dir, diagnostics: nil)
-        #expect(cache.isEnabled)
+        let cache = gate(dir)
+        #expect(cache.isUsable)
         #expect(cache.get(key, now: 1000) == nil)
         cache.put([(key, 18540), (other, nil)], lastUpdated: day, now: 1000)
         cache.flush()
@@ -39,13 +49,19 @@ import Testing
         #expect(negative != nil)
         #expect(negative?.result.status == .notFound)
         // A second handle (another process would do the same) sees the same entries.
-        #expect(LookupCache(directory: dir, diagnostics: nil).get(key, now: 1001)?.totalSeconds == 18540)
+        #expect(gate(dir).get(key, now: 1001)?.totalSeconds == 18540)
+        #expect(hit?.storedAt == 1000 && hit?.origin == .run)
+        // Another warehouse's namespace holds nothing of this one's.
+        let other = StoreGate(
+            FileStore(directory: dir, diagnostics: nil), namespace: CacheNamespace(identity: "kind=sqlite database=/x"),
+            diagnostics: nil)
+        #expect(other.get(key, now: 1001) == nil)
     }
 
     @Test func entriesExpireWithJitterWithinBounds() {
         let dir = folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let cache = LookupCache(directory: dir, ttl: 100, negativeTTL: 10, diagnostics: nil)
+        let cache = gate(dir, ttl: 100, negativeTTL: 10)
         let keys = (1...200).map { LookupKey(userID: Int64($0), courseID: "c", enterpriseID: key.enterpriseID) }
         cache.put(keys.map { ($0, 1) } + [(other, nil)], lastUpdated: day, now: 0)
         cache.flush()
@@ -64,13 +80,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path: String
         do {
-            let cache = LookupCache(directory: dir, diagnostics: nil)
+            let store = FileStore(directory: dir, diagnostics: nil)
+            let cache = StoreGate(store, namespace: Self.namespace, diagnostics: nil)
             let many = (1...3000).map {
                 (LookupKey(userID: Int64($0), courseID: "course-v1:\($0)", enterpriseID: key.enterpriseID), Int64?($0))
             }
             cache.put([(key, 5)] + many, lastUpdated: day, now: 0)
             cache.flush()
-            path = cache.path
+            path = store.path
         }
         for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
         switch damage {
@@ -88,12 +105,12 @@ import Testing
             p.waitUntilExit()
         }
         let (diag, log) = diagnostics(dir)
-        let cache = LookupCache(directory: dir, diagnostics: diag)
+        let cache = gate(dir, diagnostics: diag)
         #expect(cache.get(key, now: 1) == nil)
         cache.put([(key, 7)], lastUpdated: day, now: 1)
         cache.flush()
         #expect(cache.get(key, now: 2)?.totalSeconds == 7, "the cache was not repaired after \(damage)")
-        #expect(cache.isEnabled)
+        #expect(cache.isUsable)
         let said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(said.contains("warning"), "no warning for \(damage)")
         #expect(said.split(separator: "\n").count <= 1)
@@ -107,9 +124,9 @@ import Testing
         try Data("x".utf8).write(to: URL(fileURLWithPath: dir))
         let (diag, log) = diagnostics(dir + "-d")
         defer { unlink(log) }
-        let cache = LookupCache(directory: dir + "/lt", diagnostics: diag)
-        #expect(!cache.isEnabled)
+        let cache = gate(dir + "/lt", diagnostics: diag)
         #expect(cache.get(key, now: 0) == nil)
+        #expect(!cache.isUsable)
         cache.put([(key, 1)], lastUpdated: day, now: 0)
         cache.flush()
         #expect(cache.get(key, now: 0) == nil)
@@ -122,19 +139,22 @@ import Testing
     @Test func statisticsAndPurge() throws {
         let dir = folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let cache = LookupCache(directory: dir, ttl: 100, negativeTTL: 10, diagnostics: nil)
+        let store = FileStore(directory: dir, diagnostics: nil)
+        let cache = StoreGate(
+            store, namespace: Self.namespace, expiry: ExpiryPolicy(ttl: 100, negativeTTL: 10), diagnostics: nil)
         cache.put([(key, 3), (other, nil)], lastUpdated: day, now: 0)
         cache.flush()
-        var s = try cache.statistics(now: 50)
+        var s = try store.statistics(now: 50)
         #expect(s.entries == 2)
         #expect(s.negative == 1)
         #expect(s.expired == 1)
         #expect(s.fileBytes > 0)
-        #expect(try cache.purge(all: false, now: 50) == 1)
+        #expect(try store.purge(all: false, now: 50) == 1)
         #expect(cache.entry(other) == nil)
         #expect(cache.entry(key)?.totalSeconds == 3)
-        #expect(try cache.purge(all: true, now: 50) == 1)
-        s = try cache.statistics(now: 50)
+        #expect(try store.entries(of: key).map(\.0) == [Self.namespace])
+        #expect(try store.purge(all: true, now: 50) == 1)
+        s = try store.statistics(now: 50)
         #expect(s.entries == 0)
     }
 

@@ -4,26 +4,31 @@ import CSQLite
 import Glibc
 #endif
 
-/// The file cache shared by every lt-query process on the machine: one SQLite file in WAL mode
-/// under the cache folder, keyed by the specification's `learning_time:{user}:{course}:{enterprise}`.
+/// The file cache shared by every lt-query process on the machine (`--cache file:DIR`, the
+/// default): one SQLite file in WAL mode under the cache folder, keyed by warehouse namespace and
+/// the specification's `learning_time:{user}:{course}:{enterprise}`.
 ///
 /// SQLite gives atomic writes that several processes can share, and stays fast at millions of
-/// rows. The cache is an optimisation, never a dependency: when the folder is missing, read-only
-/// or full, it says so once and the tool goes on uncached; a damaged file is deleted and rebuilt.
-public final class LookupCache: LookupStore {
+/// rows. A damaged file is deleted and rebuilt, once per run; a folder that cannot be used makes
+/// every call throw, and ``StoreGate`` goes on without the cache.
+public final class FileStore: LookupStore {
     public let directory: String
     public var path: String { directory + "/lookups.sqlite" }
-    public private(set) var isEnabled = true
+    public var address: String { "file:" + directory }
+    public var readsByBatch: Bool { false }
+    /// Why the cache cannot be used, once it cannot.
+    public private(set) var unusable: String?
     private var writable = true
     private var repaired = false
     private(set) var connection: SQLiteConnection?
     private var selectStatement: SQLiteConnection.Statement?
     private var upsertStatement: SQLiteConnection.Statement?
     private let diagnostics: Diagnostics?
-    private var random = SplitMix64()
     private var readsInTransaction = 0
     private var lastUpdatedSeen = ""
     private var pendingWrites: [PendingWrite] = []
+    /// Namespaces whose identity this process has written to the `namespaces` table.
+    private var namespacesWritten: Set<String> = []
     /// Device and inode of the file the connection has open, to notice it deleted or replaced.
     private var openedFile: (device: UInt64, inode: UInt64)?
     /// Bigger transactions touch each page of the file fewer times over a backfill, and cost
@@ -31,19 +36,19 @@ public final class LookupCache: LookupStore {
     private static let writesPerTransaction = 8_192
     private static let readsPerTransaction = 2048
 
-    /// Time to live for found values and for "no data" results, in seconds.
-    public var ttl: Double
-    public var negativeTTL: Double
-    /// Each entry's lifetime is shortened by up to this fraction, at random, so entries written
-    /// together (a backfill) do not all expire together.
-    public var jitter = 0.05
-
-    public init(directory: String, ttl: Double = 3600, negativeTTL: Double = 3600, diagnostics: Diagnostics?) {
+    public init(directory: String, diagnostics: Diagnostics?) {
         self.directory = directory
-        self.ttl = ttl
-        self.negativeTTL = negativeTTL
         self.diagnostics = diagnostics
         open()
+    }
+
+    /// Where the file cache lives when `--cache` names none: `LT_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/lt`, else `~/.cache/lt`.
+    public static func defaultDirectory(environment: [String: String]) -> String {
+        if let d = environment["LT_CACHE_DIR"], !d.isEmpty { return d }
+        if let x = environment["XDG_CACHE_HOME"], !x.isEmpty { return x + "/lt" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        return home + "/.cache/lt"
     }
 
     /// Marks the file as this cache's (SQLite's application_id), so a foreign SQLite file is recognised.
@@ -64,7 +69,7 @@ public final class LookupCache: LookupStore {
                 handle(e, while: "opening")
                 return
             } catch let e as CacheFileRefused {
-                disable("\(e.reason); lt writes only cache files it created: remove it, or choose another --cache-dir")
+                disable("\(e.reason); lt writes only cache files it created: remove it, or choose another --cache")
                 return
             } catch {
                 disable("cannot use the cache folder \(directory): \(error)")
@@ -87,12 +92,14 @@ public final class LookupCache: LookupStore {
         try c.execute("PRAGMA busy_timeout = 5000")
         // The schema is checked before any write or pragma that could write: a file that is not
         // an lt cache (another program's database) is left as it is.
-        let id = try c.prepare("PRAGMA application_id")
-        let appID = try id.step() ? Int32(truncatingIfNeeded: id.int64(0)) : 0
-        id.reset()
-        let tables = try c.prepare("SELECT count(*) FROM sqlite_schema")
-        let tableCount = try tables.step() ? tables.int64(0) : 0
-        tables.reset()
+        // Both in one statement, so in one snapshot: read apart, a process that creates the cache
+        // between the two reads made its file look foreign, and it was deleted as damaged.
+        let schema = try c.prepare(
+            "SELECT (SELECT application_id FROM pragma_application_id), (SELECT count(*) FROM sqlite_schema)")
+        guard try schema.step() else { throw SQLiteConnection.Failure(code: SQLITE_NOTADB, message: "no schema") }
+        let appID = Int32(truncatingIfNeeded: schema.int64(0))
+        let tableCount = schema.int64(1)
+        schema.reset()
         if appID != Self.applicationID && tableCount > 0 {
             throw SQLiteConnection.Failure(code: SQLITE_NOTADB, message: "it is not an lt cache (foreign schema)")
         }
@@ -107,14 +114,20 @@ public final class LookupCache: LookupStore {
         try c.execute(
             """
             BEGIN IMMEDIATE;
-            CREATE TABLE IF NOT EXISTS lookups (key TEXT PRIMARY KEY, total INTEGER, last_updated TEXT NOT NULL,
-            expires_at REAL NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS entries (namespace TEXT NOT NULL, key TEXT NOT NULL, total INTEGER,
+            last_updated TEXT NOT NULL, stored_at REAL NOT NULL, expires_at REAL NOT NULL, origin TEXT NOT NULL,
+            PRIMARY KEY (namespace, key)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS namespaces (id TEXT PRIMARY KEY, identity TEXT NOT NULL) WITHOUT ROWID;
+            DROP TABLE IF EXISTS lookups;
             PRAGMA application_id = \(Self.applicationID);
             COMMIT
             """)
-        selectStatement = try c.prepare("SELECT total, last_updated, expires_at FROM lookups WHERE key = ?")
+        selectStatement = try c.prepare(Self.select + " WHERE namespace = ? AND key = ?")
         upsertStatement = try c.prepare(
-            "INSERT OR REPLACE INTO lookups (key, total, last_updated, expires_at) VALUES (?, ?, ?, ?)")
+            """
+            INSERT OR REPLACE INTO entries (namespace, key, total, last_updated, stored_at, expires_at, origin)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
         connection = c
         openedFile = fileIdentity()
     }
@@ -147,17 +160,29 @@ public final class LookupCache: LookupStore {
         }
     }
 
-    deinit { flush() }
+    deinit { try? flush() }
+
+    /// The columns every read takes, in ``entry(_:)``'s order.
+    static let select = "SELECT total, last_updated, stored_at, expires_at, origin FROM entries"
+
+    /// The entry a statement's row holds.
+    func entry(_ s: SQLiteConnection.Statement) -> CachedLookup {
+        CachedLookup(
+            totalSeconds: s.isNull(0) ? nil : s.int64(0), lastUpdated: lastUpdatedText(s), storedAt: s.double(2),
+            expiresAt: s.double(3), origin: s.text(4, equals: "run") ? .run : .adHoc)
+    }
 
     private func disable(_ why: String) {
         readsInTransaction = 0
-        if isEnabled {
-            diagnostics?.warning("\(why); going on without the cache", at: nil)
-        }
-        isEnabled = false
+        if unusable == nil { unusable = why }
         selectStatement = nil
         upsertStatement = nil
         connection = nil
+    }
+
+    /// Throws the reason the cache cannot be used, if it cannot.
+    func checkUsable() throws {
+        if let unusable { throw CacheError(message: unusable) }
     }
 
     /// Deletes a damaged cache file and starts again, once per run.
@@ -183,35 +208,34 @@ public final class LookupCache: LookupStore {
         disable("cache unavailable while \(doing) \(path): \(e.message)")
     }
 
-    /// The live entry of each key, in the order of `keys`.
-    public func get(_ keys: [LookupKey], now: Double) -> [CachedLookup?] {
-        keys.map { get($0, now: now) }
+    public func get(_ keys: [LookupKey], in namespace: CacheNamespace) throws -> [CachedLookup?] {
+        try keys.map { try get($0, in: namespace) }
     }
 
-    /// The entry for `key` if present and not expired.
-    public func get(_ key: LookupKey, now: Double) -> CachedLookup? {
-        guard isEnabled, let s = selectStatement, let c = connection else { return nil }
+    public func get(_ key: LookupKey, in namespace: CacheNamespace) throws -> CachedLookup? {
+        try checkUsable()
+        guard let s = selectStatement, let c = connection else { return nil }
         if readsInTransaction >= Self.readsPerTransaction { endReads() }
         s.reset()
-        s.bind(1, key.cacheKey)
+        s.bind(1, namespace.id)
+        s.bind(2, key.cacheKey)
         do {
             // Reads share one read transaction for a while: taking and dropping SQLite's file lock
             // for each key costs more than the lookup itself.
             if readsInTransaction == 0 { try c.execute("BEGIN") }
             readsInTransaction += 1
             guard try s.step() else { return nil }
-            let entry = CachedLookup(
-                totalSeconds: s.isNull(0) ? nil : s.int64(0), lastUpdated: lastUpdatedText(s), expiresAt: s.double(2))
+            let found = entry(s)
             s.reset()
-            return entry.expiresAt > now ? entry : nil
+            return found
         } catch let e as SQLiteConnection.Failure {
             s.reset()
             handle(e, while: "reading")
+            try checkUsable()
             return nil
-        } catch { return nil }
+        }
     }
 
-    /// Stores results in one transaction; `totals[key] == nil` records "no data".
     /// The `last_updated` column, reusing the previous String when the text is the same (it
     /// nearly always is: one date per day), to spare an allocation per hit.
     private func lastUpdatedText(_ s: SQLiteConnection.Statement) -> String {
@@ -228,36 +252,50 @@ public final class LookupCache: LookupStore {
         try? connection?.execute("COMMIT")
     }
 
-    /// Stores results; `total == nil` records "no data". Writes are gathered and committed together
-    /// (see ``flush()``): a backfill's keys land all over the file, and one transaction per batch
-    /// would rewrite the same pages again and again.
-    public func put(_ entries: [(LookupKey, Int64?)], lastUpdated: String, now: Double) {
-        guard isEnabled, writable, connection != nil, !entries.isEmpty else { return }
-        for (key, total) in entries {
-            let life = (total == nil ? negativeTTL : ttl) * (1 - jitter * Double.random(in: 0..<1, using: &random))
-            pendingWrites.append(
-                PendingWrite(key: key.cacheKey, total: total, lastUpdated: lastUpdated, expiresAt: now + life))
+    /// Writes are gathered and committed together (see ``flush()``): a backfill's keys land all
+    /// over the file, and one transaction per batch would rewrite the same pages again and again.
+    public func put(_ entries: [(LookupKey, CachedLookup)], in namespace: CacheNamespace) throws {
+        try checkUsable()
+        guard writable, connection != nil, !entries.isEmpty else { return }
+        if namespacesWritten.insert(namespace.id).inserted {
+            pendingNamespaces.append(namespace)
         }
-        if pendingWrites.count >= Self.writesPerTransaction { flush() }
+        for (key, e) in entries {
+            pendingWrites.append(PendingWrite(namespace: namespace.id, key: key.cacheKey, entry: e))
+        }
+        if pendingWrites.count >= Self.writesPerTransaction { try flush() }
     }
+
+    private var pendingNamespaces: [CacheNamespace] = []
 
     /// Commits the gathered writes in key order, in one transaction. Called when the input pauses,
     /// at the end of a run, and when enough writes have gathered.
-    public func flush() {
+    public func flush() throws {
         endReads()
         guard !pendingWrites.isEmpty else { return }
         reopenIfReplaced()
         defer { pendingWrites.removeAll(keepingCapacity: true) }
-        guard isEnabled, writable, let c = connection, let s = upsertStatement else { return }
-        pendingWrites.sort { $0.key < $1.key }
+        try checkUsable()
+        guard writable, let c = connection, let s = upsertStatement else { return }
+        pendingWrites.sort { ($0.namespace, $0.key) < ($1.namespace, $1.key) }
         do {
             try c.execute("BEGIN IMMEDIATE")
+            for n in pendingNamespaces {
+                let ns = try c.prepare("INSERT OR REPLACE INTO namespaces (id, identity) VALUES (?, ?)")
+                ns.bind(1, n.id)
+                ns.bind(2, n.identity)
+                _ = try ns.step()
+            }
+            pendingNamespaces.removeAll()
             for w in pendingWrites {
                 s.reset()
-                s.bind(1, w.key)
-                if let total = w.total { s.bind(2, total) } else { s.bindNull(2) }
-                s.bind(3, w.lastUpdated)
-                s.bind(4, w.expiresAt)
+                s.bind(1, w.namespace)
+                s.bind(2, w.key)
+                if let total = w.entry.totalSeconds { s.bind(3, total) } else { s.bindNull(3) }
+                s.bind(4, w.entry.lastUpdated)
+                s.bind(5, w.entry.storedAt)
+                s.bind(6, w.entry.expiresAt)
+                s.bind(7, w.entry.origin.rawValue)
                 _ = try s.step()
             }
             s.reset()
@@ -273,8 +311,9 @@ public final class LookupCache: LookupStore {
                     "cannot write the cache \(path): \(e.message); going on without storing results", at: nil)
             } else {
                 handle(e, while: "writing")
+                try checkUsable()
             }
-        } catch {}
+        }
     }
 
     private func fileIdentity() -> (device: UInt64, inode: UInt64)? {
@@ -288,13 +327,14 @@ public final class LookupCache: LookupStore {
     /// folder or its WAL files, a new cache is started; replaced by another file, or gone while
     /// its WAL files stay (SQLite would lay the old WAL over a new file), the run goes on without.
     private func reopenIfReplaced() {
-        guard isEnabled, connection != nil, let opened = openedFile else { return }
+        guard unusable == nil, connection != nil, let opened = openedFile else { return }
         let current = fileIdentity()
         if let current, current == opened { return }
         selectStatement = nil
         upsertStatement = nil
         connection = nil
         openedFile = nil
+        namespacesWritten.removeAll()
         let leftovers = ["-wal", "-shm"].contains { access(path + $0, F_OK) == 0 }
         if current == nil && !leftovers {
             diagnostics?.warning("the cache file \(path) was deleted during the run; starting a new one", at: nil)
@@ -305,9 +345,8 @@ public final class LookupCache: LookupStore {
     }
 
     private struct PendingWrite {
+        var namespace: String
         var key: String
-        var total: Int64?
-        var lastUpdated: String
-        var expiresAt: Double
+        var entry: CachedLookup
     }
 }

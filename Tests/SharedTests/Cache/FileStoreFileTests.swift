@@ -5,7 +5,7 @@ import Testing
 
 /// The cache writes only files it made: never through a symbolic link, a hard link or into
 /// another program's database. Real SQLite files in a scratch folder.
-@Suite struct LookupCacheFileTests {
+@Suite struct FileStoreFileTests {
     let key = LookupKey(userID: 1, courseID: "course-v1:x", enterpriseID: "a1b2c3d4-e5f6-7890-abcd-ef1234567890")
 
     func folder() throws -> String {
@@ -24,10 +24,12 @@ import Testing
     func use(_ dir: String) -> (Bool, String) {
         let (diag, log) = diagnostics(dir)
         defer { unlink(log) }
-        let cache = LookupCache(directory: dir, diagnostics: diag)
+        let cache = StoreGate(
+            FileStore(directory: dir, diagnostics: diag), namespace: CacheNamespace(identity: "test"),
+            diagnostics: diag)
         cache.put([(key, 5)], lastUpdated: "2026-01-01T00:00:00Z", now: 0)
         cache.flush()
-        return (cache.isEnabled, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        return (cache.isUsable, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
     @Test(arguments: ["", "-wal", "-shm"])

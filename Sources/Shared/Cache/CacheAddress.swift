@@ -1,0 +1,42 @@
+/// Where lookups are cached: `--cache ADDRESS`, else `LT_CACHE`, else the file cache's default
+/// folder (`LT_CACHE_DIR`, `$XDG_CACHE_HOME/lt`, `~/.cache/lt`).
+///
+/// - `file:DIR` (or a plain folder path, as `--cache-dir` took): ``FileStore``.
+///
+/// A new store is one more case here.
+public enum CacheAddress: Sendable, Equatable {
+    case file(directory: String)
+
+    public static let environmentVariable = "LT_CACHE"
+
+    /// The address from the option, else `LT_CACHE`, else the default folder.
+    public static func resolve(option: String?, environment: [String: String]) throws -> CacheAddress {
+        if let option, !option.isEmpty { return try parse(option) }
+        if let env = environment[environmentVariable], !env.isEmpty { return try parse(env) }
+        return .file(directory: FileStore.defaultDirectory(environment: environment))
+    }
+
+    public static func parse(_ text: String) throws -> CacheAddress {
+        if text.hasPrefix("file:") {
+            var dir = String(text.dropFirst("file:".count))
+            if dir.hasPrefix("//") { dir.removeFirst(2) }
+            guard !dir.isEmpty else {
+                throw ConfigError("--cache file: needs a folder", hint: "for example --cache file:$HOME/.cache/lt")
+            }
+            return .file(directory: dir)
+        }
+        if text.contains("://") {
+            throw ConfigError(
+                "--cache \"\(text.prefix(80))\" is not a cache address",
+                hint: "use file:DIR")
+        }
+        return .file(directory: text)
+    }
+
+    /// Opens the store; a file cache that cannot be used says so when first used, not here.
+    public func open(diagnostics: Diagnostics?) -> any LookupStore {
+        switch self {
+        case .file(let directory): return FileStore(directory: directory, diagnostics: diagnostics)
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// How long entries live, the same for every store: found values for ``ttl``, "no data" for
+/// ``negativeTTL`` (the specification's hour for both), each shortened at random by up to
+/// ``jitter`` so that entries written together (a backfill) do not all expire together.
+public struct ExpiryPolicy: Sendable {
+    public var ttl = 3600.0
+    public var negativeTTL = 3600.0
+    public var jitter = 0.05
+    private var random = SplitMix64()
+
+    public init(ttl: Double = 3600, negativeTTL: Double = 3600) {
+        self.ttl = ttl
+        self.negativeTTL = negativeTTL
+    }
+
+    /// When an entry stored `now` expires.
+    public mutating func expiry(found: Bool, now: Double) -> Double {
+        now + (found ? ttl : negativeTTL) * (1 - jitter * Double.random(in: 0..<1, using: &random))
+    }
+}
