@@ -187,6 +187,9 @@ import Testing
             let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
             statuses.append((record["lookup"] as? [String: Any])?["status"] as? String ?? "")
         }
+        // The breaker is open: a further line fails fast, without a connection attempt.
+        let later = try tool.ask(F.completion(user: 10, course: InFlight.course))
+        #expect(later.contains("--breaker-cooldown"), "\(later)")
         let (status, stderr) = try tool.finish()
         #expect(status == 1, "\(stderr)")
         #expect(statuses == Array(repeating: "unavailable", count: 8), "\(statuses)")
