@@ -2,6 +2,12 @@
 /// the event loop), the dead-letter file, and the journal's sync. It also keeps the halt and
 /// recording state: whether a write failed or standard output closed, and how many lines' fates
 /// could not be written, so ``Sender/finish()`` can say so and exit with the right status.
+///
+/// Results never make the event loop wait for their reader: they queue in memory and go out in
+/// pieces a write can take without waiting (``pump()``), while the transfers in flight keep being
+/// serviced. Past ``SendOptions/maxQueuedResultBytes`` queued, the sender stops reading input
+/// instead. (Blocking on a slow reader used to stall libcurl, so answers that had arrived timed
+/// out and were sent again.)
 final class DeliveryRecorder {
     private let options: SendOptions
     private let diagnostics: Diagnostics
@@ -11,8 +17,11 @@ final class DeliveryRecorder {
     private let deadLetter: AppendFile?
     private let attemptLog: AttemptLog?
     let journal: DeliveryJournal?
-    /// Results of this turn, written by ``commit()``.
+    /// Results of this turn, queued by ``commit()``.
     private var batch = JSONBuffer(capacity: 1 << 16)
+    /// Results waiting for standard output to take them: the bytes of `queue` from `queueStart`.
+    private var queue: [UInt8] = []
+    private var queueStart = 0
     /// Why reading stopped early: a line could not be recorded, or standard output closed.
     private(set) var halt: Halt?
     /// A halt noticed while writing, which the event loop begins at the end of its turn.
@@ -55,7 +64,7 @@ final class DeliveryRecorder {
             location: p.location, id: p.id, integration: p.integration,
             url: p.endpoint.displayURL,
             attempt: p.attempts, startedAt: startedAt, seconds: seconds,
-            httpStatus: r.status == 0 ? nil : r.status, error: error, response: response)
+            httpStatus: r.status == 0 ? nil : r.status, error: error, response: response, enrichment: p.enrichment)
         do { try attemptLog.append(record) } catch {
             diagnostics.error("cannot write the attempts file \(attemptLog.file.path): \(error)", at: p.location)
         }
@@ -89,13 +98,18 @@ final class DeliveryRecorder {
     }
 
     /// A line not sent because its id was (or is being) delivered.
-    func skip(_ line: InputLine, id: String, integration: String?, url: String, reason: String) {
+    func skip(
+        _ line: InputLine, id: String, integration: String?, url: String, reason: String,
+        enrichment: EnrichmentDecision?
+    ) {
         diagnostics.info("skipped: \(reason)", at: line.location)
         var r = DeliveryResult(line: line.location, status: .skipped)
         r.id = id
         r.integration = integration
         r.url = url
         r.error = reason
+        r.learningTime = enrichment?.learningTime
+        r.enrichment = enrichment
         r.finishedAt = time.wallClock
         emit(r, endpoint: integration)
     }
@@ -122,6 +136,7 @@ final class DeliveryRecorder {
         r.error = error
         r.response = status == .delivered ? nil : p.response
         r.learningTime = p.learningTime
+        r.enrichment = p.enrichment
         r.finishedAt = time.wallClock
         let tags = [("integration", p.endpoint.name), ("status", status.rawValue)]
         metrics.observe(.deliveryLatency, r.durationSeconds, tags: tags)
@@ -188,29 +203,77 @@ final class DeliveryRecorder {
                 recordingFailed("\(error)", lines: 0)
             }
         }
-        guard !batch.bytes.isEmpty else { return }
-        defer { batch.removeAll() }
-        if halt == .outputClosed || outputBroken {
-            let lines = batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            if halt == .outputClosed { resultsLost += lines } else { unrecorded += lines }
-            return
+        if !batch.bytes.isEmpty {
+            if outputGone {
+                let lines = Self.lines(batch.bytes[...])
+                if halt == .outputClosed { resultsLost += lines } else { unrecorded += lines }
+            } else {
+                queue.append(contentsOf: batch.bytes)
+            }
+            batch.removeAll()
         }
-        do {
-            try output.write(batch.bytes)
-            try output.flush()
-        } catch is OutputClosed {
-            // A dry run sent nothing, so it ends quietly like lt-query and lt-enrich.
-            if options.dryRun { dryRunOutputClosed = true }
-            resultsLost += batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            if haltRequested == nil { haltRequested = .outputClosed }
-        } catch let e as IOWriteError {
-            outputBroken = true
-            recordingFailed(e.description, lines: e.lines)
-        } catch {
-            outputBroken = true
-            recordingFailed("\(error)", lines: 1)
+        pump()
+    }
+
+    /// Bytes of results waiting for standard output.
+    var queuedBytes: Int { queue.count - queueStart }
+
+    /// True while results wait and standard output can still take them: the event loop then also
+    /// wakes when it becomes writable.
+    var waitsForOutput: Bool { queuedBytes > 0 && !outputGone }
+
+    /// The descriptor results are written to.
+    var outputDescriptor: Int32 { output.fileDescriptor }
+
+    private var outputGone: Bool { halt == .outputClosed || haltRequested == .outputClosed || outputBroken }
+
+    /// Writes queued results for as long as standard output takes them without waiting; a piece
+    /// ends on a line's end where one fits.
+    func pump() {
+        while queuedBytes > 0 && !outputGone && output.canWriteWithoutWaiting() {
+            var end =
+                queue.count - queueStart > output.chunkWithoutWaiting
+                ? queueStart + output.chunkWithoutWaiting : queue.count
+            if end < queue.count, let nl = queue[queueStart..<end].lastIndex(of: 0x0A) { end = nl + 1 }
+            do {
+                try queue.withUnsafeBufferPointer {
+                    try output.write(UnsafeBufferPointer(rebasing: $0[queueStart..<end]))
+                }
+                try output.flush()
+                queueStart = end
+            } catch is OutputClosed {
+                // A dry run sent nothing, so it ends quietly like lt-query and lt-enrich.
+                if options.dryRun { dryRunOutputClosed = true }
+                resultsLost += Self.lines(queue[queueStart...])
+                if haltRequested == nil { haltRequested = .outputClosed }
+                dropQueue()
+            } catch let e as IOWriteError {
+                outputBroken = true
+                // The piece's lines not written are in `e.lines`, a line cut in two among them.
+                let cut = queue[end - 1] != 0x0A ? 1 : 0
+                recordingFailed(e.description, lines: e.lines + Self.lines(queue[end...]) - cut)
+                dropQueue()
+            } catch {
+                outputBroken = true
+                recordingFailed("\(error)", lines: Self.lines(queue[queueStart...]))
+                dropQueue()
+            }
+        }
+        if queueStart == queue.count {
+            queue.removeAll(keepingCapacity: queue.capacity <= 1 << 20)
+            queueStart = 0
+        } else if queueStart >= 1 << 16 && queueStart * 2 >= queue.count {
+            queue.removeFirst(queueStart)
+            queueStart = 0
         }
     }
+
+    private func dropQueue() {
+        queue.removeAll()
+        queueStart = 0
+    }
+
+    private static func lines(_ bytes: ArraySlice<UInt8>) -> Int { bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
 
     /// A line's fate (or a journal entry) could not be written: reading stops at the end of the turn.
     func recordingFailed(_ cause: String, lines: Int) {

@@ -24,6 +24,8 @@ public struct DeliveryResult {
     /// The start of the last non-2xx answer's body (``ResponseSnippet``).
     public var response: String?
     public var learningTime: Bool?
+    /// lt-enrich's decision, whose reason, rule, lookup and key (ids only) the result repeats.
+    public var enrichment: EnrichmentDecision?
     /// Wall-clock seconds since the epoch when the line became final.
     public var finishedAt: Double?
 
@@ -48,6 +50,7 @@ public struct DeliveryResult {
         json.key("error"); json.stringOrNull(error)
         json.key("response"); json.stringOrNull(response)
         json.key("learning_time"); if let learningTime { json.bool(learningTime) } else { json.null() }
+        EnrichmentDecision.writeResultMembers(enrichment, to: &json)
         json.key("finished_at"); if let finishedAt { json.string(Timestamps.iso8601(finishedAt)) } else { json.null() }
         json.endObject()
     }

@@ -26,6 +26,9 @@ public struct SendOptions: Sendable {
     public var perHost = 16
     /// Lines read but not final at once: reading stops while this many wait (memory stays bounded).
     public var window = 256
+    /// Bytes of results waiting for standard output before reading stops: while a slow reader
+    /// pauses, transfers in flight go on and their results queue up to this bound.
+    public var maxQueuedResultBytes = 4 << 20
     /// Lines one endpoint may hold while its breaker is open before reading stops; nil for `window`.
     public var maxHeld: Int?
     /// Requests per second over all endpoints, paced evenly; nil for no limit.

@@ -98,7 +98,9 @@ public final class Sender {
     // MARK: - Event loop
 
     /// True while input may be read: room in the window, and no endpoint holding its share.
-    private var wantsInput: Bool { pending < options.window && !scheduler.isBackedUp }
+    private var wantsInput: Bool {
+        pending < options.window && !scheduler.isBackedUp && recorder.queuedBytes < options.maxQueuedResultBytes
+    }
 
     private func loop(_ reader: LineReader?) throws {
         var inputEnded = reader == nil
@@ -127,7 +129,10 @@ public final class Sender {
             if recorder.dryRunOutputClosed { throw OutputClosed() }
             if let h = recorder.haltRequested, halt == nil { try beginHalt(h, reader, now) }
             if reader != nil && inputEnded { return }
-            if pending == 0 && (reader == nil || stopDeadline != nil || halt != nil) { return }
+            // Once every line is final, the run ends when standard output has taken every result.
+            if pending == 0 && (reader == nil || stopDeadline != nil || halt != nil) && !recorder.waitsForOutput {
+                return
+            }
 
             var timeout = 100.0  // ms; also how soon a stop signal is noticed
             if let due = scheduler.nextDue(budget: options.maxElapsed) { timeout = min(timeout, (due - now) * 1000) }
@@ -137,8 +142,9 @@ public final class Sender {
             if let reader, !inputEnded, stopDeadline == nil, halt == nil, wantsInput {
                 if reader.hasBufferedLine { timeout = 0 } else { fds.append(reader.fileDescriptor) }
             }
+            let writable = recorder.waitsForOutput ? [recorder.outputDescriptor] : []
             if timeout > 0 || transport.inFlight > 0 {
-                transport.wait(fds: fds, milliseconds: Int(max(0, timeout).rounded(.up)))
+                transport.wait(fds: fds, writable: writable, milliseconds: Int(max(0, timeout).rounded(.up)))
             }
         }
     }
@@ -163,7 +169,8 @@ public final class Sender {
             do {
                 if case .skip(let reason) = try dedupe.check(id, endpoint) {
                     return recorder.skip(
-                        line, id: id, integration: integration, url: endpoint.displayURL, reason: reason)
+                        line, id: id, integration: integration, url: endpoint.displayURL, reason: reason,
+                        enrichment: inbound.enrichment)
                 }
             } catch {
                 recorder.recordingFailed("\(error)", lines: 0)
@@ -173,7 +180,7 @@ public final class Sender {
         }
         let p = PendingDelivery(
             location: line.location, line: Array(line.bytes), body: inbound.body, id: id, endpoint: endpoint,
-            integration: integration, learningTime: inbound.learningTime,
+            integration: integration, enrichment: inbound.enrichment,
             isCompletion: inbound.envelope.isCourseCompletion, received: now)
         if options.dryRun { return recorder.describe(p, userAgent: options.transport.userAgent) }
         dedupe?.begin(id, endpoint, at: line.location)

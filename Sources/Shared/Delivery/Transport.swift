@@ -13,8 +13,9 @@ public protocol Transport: AnyObject {
     func cancel(tag: Int)
     /// Moves the requests along without waiting, and hands back those that finished.
     func perform() -> [(tag: Int, response: HTTPResponse)]
-    /// Waits until a request can move, one of `fds` is readable, or `milliseconds` pass.
-    func wait(fds: [Int32], milliseconds: Int)
+    /// Waits until a request can move, one of `fds` is readable, one of `writable` can be written,
+    /// or `milliseconds` pass.
+    func wait(fds: [Int32], writable: [Int32], milliseconds: Int)
 }
 
 /// Where lt-send reads the time: the system clocks, or a fake one in tests.
@@ -89,7 +90,7 @@ public final class CurlTransport: Transport {
         return done
     }
 
-    public func wait(fds: [Int32], milliseconds: Int) {
-        _ = multi.wait(fds: fds, milliseconds: failed.isEmpty ? milliseconds : 0)
+    public func wait(fds: [Int32], writable: [Int32], milliseconds: Int) {
+        _ = multi.wait(fds: fds, writable: writable, milliseconds: failed.isEmpty ? milliseconds : 0)
     }
 }

@@ -79,10 +79,12 @@ public final class CurlMulti {
         return done
     }
 
-    /// Waits until a transfer can move, one of `fds` is readable, or `milliseconds` pass.
-    /// Returns the descriptors among `fds` that became readable.
-    func wait(fds: [Int32], milliseconds: Int) -> [Int32] {
-        var waitFDs = fds.map { curl_waitfd(fd: $0, events: Int16(CURL_WAIT_POLLIN), revents: 0) }
+    /// Waits until a transfer can move, one of `fds` is readable, one of `writable` can be
+    /// written, or `milliseconds` pass. Returns the descriptors that became ready.
+    func wait(fds: [Int32], writable: [Int32] = [], milliseconds: Int) -> [Int32] {
+        var waitFDs =
+            fds.map { curl_waitfd(fd: $0, events: Int16(CURL_WAIT_POLLIN), revents: 0) }
+            + writable.map { curl_waitfd(fd: $0, events: Int16(CURL_WAIT_POLLOUT), revents: 0) }
         var n: Int32 = 0
         let timeout = refused.isEmpty ? Int32(max(0, milliseconds)) : 0
         waitFDs.withUnsafeMutableBufferPointer { b in

@@ -41,6 +41,23 @@ public final class OutputWriter {
 
     deinit { buffer.deallocate() }
 
+    /// The descriptor written to.
+    public var fileDescriptor: Int32 { fd }
+
+    /// The most bytes one write may carry without waiting for a reader once
+    /// ``canWriteWithoutWaiting()`` said yes: `PIPE_BUF` for a pipe, socket or terminal (a pipe that
+    /// polls writable has a page free), unbounded for a regular file, which never waits on a reader.
+    public private(set) lazy var chunkWithoutWaiting: Int = {
+        var st = stat()
+        return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int.max : Int(PIPE_BUF)
+    }()
+
+    /// True when a write of up to ``chunkWithoutWaiting`` bytes would not wait for the reader.
+    public func canWriteWithoutWaiting() -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        return poll(&p, 1, 0) == 1 && p.revents != 0
+    }
+
     /// Standard output, with SIGPIPE ignored so that a closed pipe surfaces as ``OutputClosed``.
     public static func standardOutput() -> OutputWriter {
         signal(SIGPIPE, SIG_IGN)

@@ -53,7 +53,7 @@ final class FakeTransport: Transport {
         return done.map { ($0.tag, $0.response) }
     }
 
-    func wait(fds: [Int32], milliseconds: Int) {
+    func wait(fds: [Int32], writable: [Int32], milliseconds: Int) {
         let until = time.now + Double(milliseconds) / 1000
         time.now = min(until, running.map(\.due).min() ?? until)
     }
