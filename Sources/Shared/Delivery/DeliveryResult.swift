@@ -28,6 +28,9 @@ public struct DeliveryResult {
     public var enrichment: EnrichmentDecision?
     /// Wall-clock seconds since the epoch when the line became final.
     public var finishedAt: Double?
+    /// False for a delivery whose journal entry could not be written (a full disk): a re-run with
+    /// the same journal sends it again. Written only then, as `"journaled": false`.
+    public var journaled = true
 
     public init(line: SourceLocation, status: DeliveryStatus) {
         self.line = line
@@ -52,6 +55,7 @@ public struct DeliveryResult {
         json.key("learning_time"); if let learningTime { json.bool(learningTime) } else { json.null() }
         EnrichmentDecision.writeResultMembers(enrichment, to: &json)
         json.key("finished_at"); if let finishedAt { json.string(Timestamps.iso8601(finishedAt)) } else { json.null() }
+        if !journaled { json.key("journaled"); json.bool(false) }
         json.endObject()
     }
 }
