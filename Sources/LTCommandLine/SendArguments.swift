@@ -15,7 +15,10 @@ public struct SendArguments: ParsableArguments {
     public var integrations: String?
     @Option(
         name: [.customShort("H"), .long],
-        help: ArgumentHelp("With --url, add this request header; may be repeated.", valueName: "name:value"))
+        help: ArgumentHelp(
+            "With --url, add this request header; may be repeated. One line of text; the headers lt-send sets "
+                + "(Host, Content-*, Expect, webhook-*, ...) are refused, as in the integrations file.",
+            valueName: "name:value"))
     public var header: [HeaderArgument] = []
     @Option(
         help: ArgumentHelp(
@@ -131,7 +134,7 @@ public struct SendArguments: ParsableArguments {
     public func sendOptions() throws -> SendOptions {
         var options = SendOptions()
         options.url = url?.text
-        options.urlHeaders = header.map { ($0.name, $0.value) }
+        options.urlHeaders = header.map(\.header)
         options.urlBearerEnvironment = bearerEnv
         options.integrations = try integrations.map { try IntegrationsConfig.load(path: $0) }
         options.deadLetterPath = deadLetter
@@ -166,16 +169,19 @@ public struct SendArguments: ParsableArguments {
     }
 }
 
-/// A `NAME:VALUE` request header from `-H`, checked by ``HeaderField`` as the parser reads it.
+/// A `NAME:VALUE` request header from `-H`, checked as the parser reads it by the same
+/// validator and reserved names as the integrations file's headers
+/// (``HTTPHeader/user(name:value:hasAuth:)``).
 public struct HeaderArgument: ExpressibleByArgument, Sendable, Equatable {
-    public let name: String
-    public let value: String
+    public let header: HTTPHeader
+    public var name: String { header.name.text }
 
     public init?(argument: String) {
         guard let colon = argument.firstIndex(of: ":") else { return nil }
-        name = String(argument[..<colon]).trimmed(" \t")
-        value = String(argument[argument.index(after: colon)...]).trimmed(" \t")
+        let name = String(argument[..<colon]).trimmed(" \t")
+        let value = String(argument[argument.index(after: colon)...]).trimmed(" \t")
         // Authorization is checked against --bearer-env in SendArguments.validate().
-        guard (try? HeaderField.validate(name: name, value: value, hasAuth: false)) != nil else { return nil }
+        guard let h = try? HTTPHeader.user(name: name, value: value, hasAuth: false) else { return nil }
+        header = h
     }
 }

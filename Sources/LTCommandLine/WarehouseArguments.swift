@@ -7,7 +7,8 @@ public struct WarehouseArguments: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Warehouse address: sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo. Default: "
-                + "$LT_WAREHOUSE. Passwords belong in PGPASSWORD or ~/.pgpass, not here."))
+                + "$LT_WAREHOUSE. Passwords belong in PGPASSWORD or ~/.pgpass, not here (one here gets a warning: ps shows it)."
+        ))
     public var warehouse: String?
 
     /// The table and its columns, shared with lt-rollup's `--into`.
@@ -19,6 +20,11 @@ public struct WarehouseArguments: ParsableArguments {
     /// `latestDate` makes statements read each key's latest day too (`--last-updated rows`).
     public func tableSpec(latestDate: Bool = false) throws -> TableSpec {
         try columns.tableSpec(latestDate: latestDate)
+    }
+
+    /// The warning to give when `--warehouse` (not `$LT_WAREHOUSE`) holds a password.
+    public var passwordWarning: String? {
+        warehouse.flatMap(WarehouseAddress.commandLinePasswordWarning)
     }
 
     /// True when a warehouse is named, by `--warehouse` or `$LT_WAREHOUSE`.

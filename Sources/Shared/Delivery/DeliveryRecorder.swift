@@ -171,7 +171,7 @@ final class DeliveryRecorder {
     /// `--dry-run`: writes the request `p` would make, secrets masked, instead of sending it.
     func describe(_ p: PendingDelivery, userAgent: String) {
         let ep = p.endpoint
-        let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body)
+        let identity = AttemptIdentity(id: p.idHeader, timestamp: Int(time.wallClock), body: p.body)
         batch.beginObject()
         batch.key("line"); batch.int(p.location.line)
         batch.key("source"); batch.string(p.location.source)
@@ -180,9 +180,9 @@ final class DeliveryRecorder {
         batch.key("method"); batch.string("POST")
         batch.key("url"); batch.string(ep.displayURL)
         batch.key("headers"); batch.beginObject()
-        for (name, value) in ep.maskedHeaders(identity, userAgent: userAgent) {
-            batch.key(name)
-            batch.string(value)
+        for h in ep.maskedHeaders(identity, userAgent: userAgent) {
+            batch.key(h.name.text)
+            batch.string(h.value.text)
         }
         batch.endObject()
         batch.key("body"); batch.raw(p.body)
@@ -261,7 +261,7 @@ final class DeliveryRecorder {
                 resultsLost += Self.lines(queue[queueStart...])
                 if haltRequested == nil { haltRequested = .outputClosed }
                 dropQueue()
-            } catch let e as IOWriteError {
+            } catch let e as IOError {
                 outputBroken = true
                 // The piece's lines not written are in `e.lines`, a line cut in two among them.
                 let cut = queue[end - 1] != 0x0A ? 1 : 0
@@ -312,7 +312,7 @@ final class DeliveryRecorder {
             ? "; \(unjournaled) deliveries could not be journaled, so a re-run with this journal sends them again" : ""
         switch halt {
         case .recording:
-            return RecordingFailure(
+            return IOError.unrecorded(
                 lines: unrecorded, cause: firstRecordingError ?? "a write failed", note: journalNote)
         case .outputClosed:
             return ResultsLost(results: resultsLost, deadLetter: options.deadLetterPath, note: journalNote)

@@ -7,6 +7,8 @@ struct InboundLine {
     /// The payload's bytes within the line, sent as they are.
     let payload: Range<Int>
     let id: String
+    /// The id as a header value: built only once ``WebhookID/problem(_:)`` found nothing wrong.
+    let idHeader: HeaderValue
 
     /// Parses `line`, or says why it cannot be sent.
     static func parse(_ line: InputLine) -> Result<InboundLine, LineRejection> {
@@ -33,7 +35,7 @@ struct InboundLine {
                     message: "the envelope has no payload", id: envelope.id, integration: envelope.integration))
         }
         let id = WebhookID.make(for: envelope)
-        if let problem = WebhookID.problem(id) {
+        if let problem = WebhookID.problem(id) ?? ((try? HeaderValue(id)) == nil ? "holds a control character" : nil) {
             // Never sent nor journaled: the id would become a header and a journal entry.
             return .failure(
                 LineRejection(
@@ -41,7 +43,9 @@ struct InboundLine {
                     hint: "an id is 1 to \(WebhookID.maxLength) visible ASCII characters (see docs/contract.md)",
                     integration: envelope.integration))
         }
-        return .success(InboundLine(envelope: envelope, payload: payload, id: id))
+        // swift-format-ignore: NeverUseForceTry
+        let header = try! HeaderValue(id)  // visible ASCII, checked just above
+        return .success(InboundLine(envelope: envelope, payload: payload, id: id, idHeader: header))
     }
 
     /// The payload's bytes, copied out of the reader's buffer.

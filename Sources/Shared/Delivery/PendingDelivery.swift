@@ -6,6 +6,8 @@ final class PendingDelivery {
     /// The payload bytes, sent as they are.
     let body: [UInt8]
     let id: String
+    /// The id as the `webhook-id` header carries it (checked by ``InboundLine``).
+    let idHeader: HeaderValue
     let endpoint: EndpointState
     /// The integration named in the result.
     let integration: String?
@@ -30,22 +32,23 @@ final class PendingDelivery {
     var probe = false
     /// A 401 already led to a fresh OAuth2 token once.
     var refreshedToken = false
-    var tokenUsed: String?
+    var tokenUsed: HeaderValue?
     /// A token fetched for this line's attempt, used even when its lifetime is too short to cache.
-    var freshToken: String?
+    var freshToken: HeaderValue?
     var httpStatus: Int?
     /// The start of the last non-2xx answer's body.
     var response: String?
 
     init(
-        location: SourceLocation, line: [UInt8], body: [UInt8], id: String, endpoint: EndpointState,
+        location: SourceLocation, line: [UInt8], body: [UInt8], id: HeaderValue, endpoint: EndpointState,
         integration: String?, enrichment: EnrichmentDecision?, isCompletion: Bool = true, received: Double
     ) {
         self.received = received
         self.location = location
         self.line = line
         self.body = body
-        self.id = id
+        self.id = id.text
+        self.idHeader = id
         self.endpoint = endpoint
         self.integration = integration
         self.enrichment = enrichment

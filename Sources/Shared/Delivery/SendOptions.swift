@@ -2,8 +2,8 @@
 public struct SendOptions: Sendable {
     /// Send every line here instead of routing by integration.
     public var url: String?
-    /// With `url`: further request headers (`-H`), checked by ``HeaderField``.
-    public var urlHeaders: [(String, String)] = []
+    /// With `url`: further request headers (`-H`), checked by ``HTTPHeader/user(name:value:hasAuth:)``.
+    public var urlHeaders: [HTTPHeader] = []
     /// With `url`: the environment variable holding a bearer token (`--bearer-env`).
     public var urlBearerEnvironment: String?
     public var integrations: IntegrationsConfig?

@@ -89,7 +89,7 @@ public final class Sender {
     }
 
     /// Waits for every line under way to become final, and writes the last results. Throws when
-    /// lines could not be recorded (``RecordingFailure``, exit 74) or standard output closed (exit 1).
+    /// lines could not be recorded (an ``IOError``, exit 74) or standard output closed (exit 1).
     public func finish() throws {
         try loop(nil)
         if let failure = recorder.failure() { throw failure }
@@ -182,7 +182,8 @@ public final class Sender {
             }
         }
         let p = PendingDelivery(
-            location: line.location, line: Array(line.bytes), body: inbound.body, id: id, endpoint: endpoint,
+            location: line.location, line: Array(line.bytes), body: inbound.body, id: inbound.idHeader,
+            endpoint: endpoint,
             integration: integration, enrichment: inbound.enrichment,
             isCompletion: inbound.envelope.isCourseCompletion, received: now)
         if options.dryRun { return recorder.describe(p, userAgent: options.transport.userAgent) }
@@ -219,7 +220,7 @@ public final class Sender {
             let reason = halt.map { "not sent: \($0.reason)" } ?? "interrupted before delivery (\(signalName))"
             return finish(p, .failed, reason, now)
         }
-        var token: String?
+        var token: HeaderValue?
         if let oauth = ep.oauth {
             switch oauth.gate(p, now: now) {
             case .go(let t): token = t
@@ -235,7 +236,7 @@ public final class Sender {
                 return refuse(p, reason, now)
             }
         }
-        let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body, token: token)
+        let identity = AttemptIdentity(id: p.idHeader, timestamp: Int(time.wallClock), body: p.body, token: token)
         let request = HTTPRequest(
             url: ep.endpoint.url, headers: ep.headers(identity), body: p.body,
             timeout: ep.endpoint.timeout, clientCertificate: ep.clientCertificate)

@@ -52,7 +52,8 @@ public final class Metrics {
         self.statsd = statsd
         file = settings.filePath.map { PrometheusFile(path: $0) }
         interval = settings.fileInterval
-        statsdTags = "|#" + ([("tool", tool)] + settings.statsdTags).map { "\($0):\($1)" }.joined(separator: ",")
+        statsdTags =
+            "|#" + ([("tool", tool)] + settings.statsdTags).map { MetricTags.statsd($0, $1) }.joined(separator: ",")
         fileLabels = [("tool", tool)] + settings.tags
         self.diagnostics = diagnostics
         lastWrite = Timestamps.monotonic()
@@ -91,7 +92,8 @@ public final class Metrics {
         let now = Timestamps.monotonic()
         if let statsd {
             let tagText =
-                tags.isEmpty ? statsdTags : statsdTags + "," + tags.map { "\($0):\($1)" }.joined(separator: ",")
+                tags.isEmpty
+                ? statsdTags : statsdTags + "," + tags.map { MetricTags.statsd($0, $1) }.joined(separator: ",")
             switch metric.kind {
             case .histogram:
                 statsd.send("\(metric.rawValue):\(Metrics.number(value * metric.statsdFactor))|h\(tagText)")

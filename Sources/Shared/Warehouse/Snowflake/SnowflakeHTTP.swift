@@ -6,7 +6,7 @@ final class SnowflakeHTTP {
     struct Request {
         var method: HTTPRequest.Method
         var url: String
-        var headers: [(String, String)]
+        var headers: [HTTPHeader]
         var body: [UInt8]
         var timeout: Double
     }

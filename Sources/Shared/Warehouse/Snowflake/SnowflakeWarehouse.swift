@@ -19,7 +19,10 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
     public var transientRetries = 3
     public var userAgent = "lt-query/\(LTVersion.current)"
 
-    public init(account: SnowflakeAccount, auth: SnowflakeAuth, spec: TableSpec, statementTimeout: Double = 30) throws {
+    public init(
+        account: SnowflakeAccount, auth: SnowflakeAuth, spec: TableSpec,
+        statementTimeout: Double = WarehouseAddress.defaultStatementTimeout
+    ) throws {
         // The default host is checked like any destination; an explicit host= is the operator's choice.
         http = try SnowflakeHTTP(
             guarded: account.baseURL == "https://\(account.account).snowflakecomputing.com",
@@ -98,17 +101,18 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
             + "\n"
     }
 
-    private func headers() throws -> [(String, String)] {
-        let token: String
-        do { token = try auth.token() } catch {
+    private func headers() throws -> [HTTPHeader] {
+        let token: HeaderValue
+        do { token = try HeaderValue(auth.token()) } catch {
             throw WarehouseError.misconfigured(
                 "cannot sign the Snowflake token: \(error)",
                 hint: "check the private key named by SNOWFLAKE_PRIVATE_KEY_PATH")
         }
         return [
-            ("Authorization", "Bearer \(token)"),
-            ("X-Snowflake-Authorization-Token-Type", auth.tokenType),
-            ("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", userAgent),
+            HTTPHeader("Authorization", HeaderValue("Bearer ", token)),
+            HTTPHeader("X-Snowflake-Authorization-Token-Type", HeaderValue(computed: auth.tokenType)),
+            HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json"),
+            HTTPHeader("User-Agent", HeaderValue(computed: userAgent)),
         ]
     }
 
