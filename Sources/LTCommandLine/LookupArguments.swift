@@ -6,7 +6,11 @@ import Shared
 public struct LookupArguments: ParsableArguments {
     private static let defaults = LookupOptions()
 
-    @Option(help: "Most distinct uncached keys per warehouse round trip.")
+    @Option(
+        help: """
+            Most distinct uncached keys per warehouse statement; a burst of keys is spread evenly over \
+            the free statement slots up to this many each (2000 keeps a Snowflake request under 1 MB).
+            """)
     public var batchSize = defaults.batchSize
     @Option(
         help: """

@@ -111,12 +111,7 @@ struct LtQuery: ParsableCommand {
                     "enrichment is off (\(flag.origin)); completions are not looked up",
                     hint: "pass --flag on, or set ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT=true")
             }
-            // A configuration that cannot work (bad address, failed login, missing database, table,
-            // column or grant) is fatal before any line is written; a warehouse that is down is not.
             let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: lookup.statementTimeout.seconds)
-            do { try w.verify() } catch let e as WarehouseError where e.kind != .configuration {
-                diagnostics.warning("\(e.description); lookups will be retried as lines arrive")
-            }
             let options = lookup.lookupOptions()
             let resolver = LookupResolver(
                 warehouse: w,
@@ -130,6 +125,10 @@ struct LtQuery: ParsableCommand {
                 diagnostics: diagnostics, metrics: metrics, output: output)
             defer { io.report(pipeline.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { pipeline.stats }
+            // A configuration that cannot work (bad address, failed login, missing database, table,
+            // column or grant) is fatal before any line is written; a warehouse that is down is not.
+            // The probe runs alongside the first batches, and output waits for its verdict.
+            pipeline.startProbe()
             try ToolRun.forEachInput(io.paths, diagnostics) { try pipeline.run($0) }
         }
     }
