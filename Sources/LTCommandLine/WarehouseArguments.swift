@@ -8,8 +8,9 @@ public struct WarehouseArguments: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Warehouse address: sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo. Default: "
-                + "$LT_WAREHOUSE. Passwords belong in PGPASSWORD or ~/.pgpass, not here."))
+            "Warehouse address: sqlite:PATH, postgres://USER@HOST:PORT/DB, a libpq conninfo, or "
+                + "snowflake://ACCOUNT/DB/SCHEMA?user=…&warehouse=… (docs/snowflake.md). Default: $LT_WAREHOUSE. "
+                + "Passwords belong in PGPASSWORD or ~/.pgpass, the Snowflake key in SNOWFLAKE_PRIVATE_KEY_PATH, not here."))
     public var warehouse: String?
 
     @Option(help: "Table holding daily learning time.") public var table = defaults.table

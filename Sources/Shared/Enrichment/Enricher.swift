@@ -34,6 +34,7 @@ public final class Enricher {
             return key
         }
         if flag.diagnostics == nil { flag.diagnostics = diagnostics }
+        metrics.startAtZero(.enriched)
         if flag.isOffForAll {
             diagnostics.warning("enrichment is off (\(flag.origin)); payloads pass through without learning time")
         }
