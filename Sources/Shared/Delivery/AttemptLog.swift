@@ -4,7 +4,8 @@
 ///
 /// Fields: `line`, `source`, `id`, `integration`, `url` (without its query), `attempt` (1-based),
 /// `started_at`, `duration_ms`, `http_status` (null without an answer), `error` (null when
-/// delivered) and `response` (the first 4 KiB of a non-2xx body, or null).
+/// delivered), `response` (the first 4 KiB of a non-2xx body, or null), and lt-enrich's decision
+/// as in results (`learning_time`, `reason`, `rule`, `lookup_status`, `lookup_source`, `key`: ids only).
 final class AttemptLog {
     /// One ended attempt.
     struct Record {
@@ -19,6 +20,7 @@ final class AttemptLog {
         var httpStatus: Int?
         var error: String?
         var response: String?
+        var enrichment: EnrichmentDecision?
     }
 
     let file: AppendFile
@@ -40,6 +42,8 @@ final class AttemptLog {
         buffer.key("http_status"); if let s = r.httpStatus { buffer.int(s) } else { buffer.null() }
         buffer.key("error"); buffer.stringOrNull(r.error)
         buffer.key("response"); buffer.stringOrNull(r.response)
+        buffer.key("learning_time"); if let e = r.enrichment { buffer.bool(e.learningTime) } else { buffer.null() }
+        EnrichmentDecision.writeResultMembers(r.enrichment, to: &buffer)
         buffer.endObject()
         try file.appendLine(buffer.bytes)
     }

@@ -75,9 +75,7 @@ public final class DeliveryJournal {
             lookup = try db.prepare("SELECT 1 FROM delivered WHERE scope = ? AND id = ?")
             insert = try db.prepare("INSERT OR IGNORE INTO delivered (scope, id, delivered_at_ms) VALUES (?, ?, ?)")
         } catch let e as SQLiteConnection.Failure {
-            throw ConfigError(
-                "cannot read the journal \(path): \(e.message)",
-                hint: "check its permissions; a damaged journal must be restored or replaced")
+            throw JournalError.opening(path, e)
         }
     }
 

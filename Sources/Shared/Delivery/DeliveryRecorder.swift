@@ -22,6 +22,9 @@ final class DeliveryRecorder {
     /// Results waiting for standard output to take them: the bytes of `queue` from `queueStart`.
     private var queue: [UInt8] = []
     private var queueStart = 0
+    /// With a journal, the results of deliveries of this turn: written once the journal's sync
+    /// says whether their entries reached the disk.
+    private var awaitingJournal: [(DeliveryResult, endpoint: String)] = []
     /// Why reading stopped early: a line could not be recorded, or standard output closed.
     private(set) var halt: Halt?
     /// A halt noticed while writing, which the event loop begins at the end of its turn.
@@ -64,7 +67,7 @@ final class DeliveryRecorder {
             location: p.location, id: p.id, integration: p.integration,
             url: p.endpoint.displayURL,
             attempt: p.attempts, startedAt: startedAt, seconds: seconds,
-            httpStatus: r.status == 0 ? nil : r.status, error: error, response: response)
+            httpStatus: r.status == 0 ? nil : r.status, error: error, response: response, enrichment: p.enrichment)
         do { try attemptLog.append(record) } catch {
             diagnostics.error("cannot write the attempts file \(attemptLog.file.path): \(error)", at: p.location)
         }
@@ -98,13 +101,18 @@ final class DeliveryRecorder {
     }
 
     /// A line not sent because its id was (or is being) delivered.
-    func skip(_ line: InputLine, id: String, integration: String?, url: String, reason: String) {
+    func skip(
+        _ line: InputLine, id: String, integration: String?, url: String, reason: String,
+        enrichment: EnrichmentDecision?
+    ) {
         diagnostics.info("skipped: \(reason)", at: line.location)
         var r = DeliveryResult(line: line.location, status: .skipped)
         r.id = id
         r.integration = integration
         r.url = url
         r.error = reason
+        r.learningTime = enrichment?.learningTime
+        r.enrichment = enrichment
         r.finishedAt = time.wallClock
         emit(r, endpoint: integration)
     }
@@ -131,6 +139,7 @@ final class DeliveryRecorder {
         r.error = error
         r.response = status == .delivered ? nil : p.response
         r.learningTime = p.learningTime
+        r.enrichment = p.enrichment
         r.finishedAt = time.wallClock
         let tags = [("integration", p.endpoint.name), ("status", status.rawValue)]
         metrics.observe(.deliveryLatency, r.durationSeconds, tags: tags)
@@ -152,7 +161,11 @@ final class DeliveryRecorder {
                 context: ["error": .string(error ?? ""), "retry_count": .int(Int64(max(0, p.attempts - 1)))])
             writeDeadLetter(p.line, at: p.location)
         }
-        emit(r, endpoint: p.endpoint.name)
+        if status == .delivered && journal != nil {
+            awaitingJournal.append((r, p.endpoint.name))
+        } else {
+            emit(r, endpoint: p.endpoint.name)
+        }
     }
 
     /// `--dry-run`: writes the request `p` would make, secrets masked, instead of sending it.
@@ -189,14 +202,21 @@ final class DeliveryRecorder {
     /// A write that fails requests a halt (reading stops) instead of ending the run, so the lines
     /// under way still get their fate.
     func commit() {
+        var journaled = true
         if let journal, journal.hasUnsynced {
             do { try journal.sync() } catch {
-                // Those deliveries were made; their results still say so, and the run ends with 74.
+                // Those deliveries were made; their results still say so, flagged, and the run ends with 74.
                 unjournaled += journal.unsyncedCount
                 journal.discardUnsynced()
+                journaled = false
                 recordingFailed("\(error)", lines: 0)
             }
         }
+        for (var r, endpoint) in awaitingJournal {
+            r.journaled = journaled
+            emit(r, endpoint: endpoint)
+        }
+        awaitingJournal.removeAll(keepingCapacity: true)
         if !batch.bytes.isEmpty {
             if outputGone {
                 let lines = Self.lines(batch.bytes[...])

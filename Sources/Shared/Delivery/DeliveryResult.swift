@@ -24,8 +24,13 @@ public struct DeliveryResult {
     /// The start of the last non-2xx answer's body (``ResponseSnippet``).
     public var response: String?
     public var learningTime: Bool?
+    /// lt-enrich's decision, whose reason, rule, lookup and key (ids only) the result repeats.
+    public var enrichment: EnrichmentDecision?
     /// Wall-clock seconds since the epoch when the line became final.
     public var finishedAt: Double?
+    /// False for a delivery whose journal entry could not be written (a full disk): a re-run with
+    /// the same journal sends it again. Written only then, as `"journaled": false`.
+    public var journaled = true
 
     public init(line: SourceLocation, status: DeliveryStatus) {
         self.line = line
@@ -48,7 +53,9 @@ public struct DeliveryResult {
         json.key("error"); json.stringOrNull(error)
         json.key("response"); json.stringOrNull(response)
         json.key("learning_time"); if let learningTime { json.bool(learningTime) } else { json.null() }
+        EnrichmentDecision.writeResultMembers(enrichment, to: &json)
         json.key("finished_at"); if let finishedAt { json.string(Timestamps.iso8601(finishedAt)) } else { json.null() }
+        if !journaled { json.key("journaled"); json.bool(false) }
         json.endObject()
     }
 }

@@ -47,11 +47,10 @@ struct InboundLine {
     /// The payload's bytes, copied out of the reader's buffer.
     var body: [UInt8] { Array(envelope.json.bytes(payload)) }
 
-    /// Whether the enrichment says learning time was included, for the result and the metrics.
-    var learningTime: Bool? {
-        guard let e = envelope.enrichment, envelope.json.kind(at: e.valueStart) == .object,
-            let m = try? envelope.json.member("learning_time", ofObjectAt: e.valueStart)
-        else { return nil }
-        return envelope.json.text(m.value) == "true"
+    /// lt-enrich's decision for the line (whether learning time was included, why not, the key),
+    /// checked, for the result, the attempt log, the metrics and corrections; nil without one.
+    var enrichment: EnrichmentDecision? {
+        guard let e = envelope.enrichment else { return nil }
+        return EnrichmentDecision.parse(envelope.json, objectAt: e.valueStart)
     }
 }

@@ -9,7 +9,9 @@ final class PendingDelivery {
     let endpoint: EndpointState
     /// The integration named in the result.
     let integration: String?
-    let learningTime: Bool?
+    /// lt-enrich's decision for the line, copied into its result and attempt records.
+    let enrichment: EnrichmentDecision?
+    var learningTime: Bool? { enrichment?.learningTime }
     /// A course completion, as opposed to an enrollment or other event, for the delivery metrics.
     let isCompletion: Bool
     var attempts = 0
@@ -37,7 +39,7 @@ final class PendingDelivery {
 
     init(
         location: SourceLocation, line: [UInt8], body: [UInt8], id: String, endpoint: EndpointState,
-        integration: String?, learningTime: Bool?, isCompletion: Bool = true, received: Double
+        integration: String?, enrichment: EnrichmentDecision?, isCompletion: Bool = true, received: Double
     ) {
         self.received = received
         self.location = location
@@ -46,7 +48,7 @@ final class PendingDelivery {
         self.id = id
         self.endpoint = endpoint
         self.integration = integration
-        self.learningTime = learningTime
+        self.enrichment = enrichment
         self.isCompletion = isCompletion
     }
 

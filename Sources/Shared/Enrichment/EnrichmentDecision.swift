@@ -50,6 +50,18 @@ public struct EnrichmentDecision: Sendable, Equatable {
         json.endObject()
     }
 
+    /// The members lt-send copies into each result and attempt record, after its own
+    /// `learning_time`: `reason`, `rule`, `lookup_status`, `lookup_source` and `key`, each null
+    /// when unknown (`decision` nil: the line had no readable `enrichment`).
+    public static func writeResultMembers(_ decision: EnrichmentDecision?, to json: inout JSONBuffer) {
+        json.key("reason"); json.stringOrNull(decision?.reason?.rawValue)
+        json.key("rule"); json.stringOrNull(decision?.rule?.rawValue)
+        json.key("lookup_status"); json.stringOrNull(decision?.lookupStatus?.rawValue)
+        json.key("lookup_source"); json.stringOrNull(decision?.lookupSource?.rawValue)
+        json.key("key")
+        if let key = decision?.key { write(key, to: &json) } else { json.null() }
+    }
+
     /// A key as `{"user_id":…,"course_id":…,"enterprise_customer_uuid":…}`.
     public static func write(_ key: LookupKey, to json: inout JSONBuffer) {
         json.beginObject()
