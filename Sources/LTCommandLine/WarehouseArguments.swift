@@ -8,7 +8,8 @@ public struct WarehouseArguments: ParsableArguments {
         help: ArgumentHelp(
             "Warehouse address: sqlite:PATH, postgres://USER@HOST:PORT/DB, a libpq conninfo, or "
                 + "snowflake://ACCOUNT/DB/SCHEMA?user=…&warehouse=… (docs/snowflake.md). Default: $LT_WAREHOUSE. "
-                + "Passwords belong in PGPASSWORD or ~/.pgpass, the Snowflake key in SNOWFLAKE_PRIVATE_KEY_PATH, not here."))
+                + "Passwords belong in PGPASSWORD or ~/.pgpass, the Snowflake key in SNOWFLAKE_PRIVATE_KEY_PATH, not here."
+        ))
     public var warehouse: String?
 
     /// The table and its columns, shared with lt-rollup's `--into`.
