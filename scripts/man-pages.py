@@ -5,7 +5,7 @@ an option added in the code appears in the page by itself, with its help text an
 
     scripts/man-pages.py BIN_DIR OUT_DIR     writes OUT_DIR/lt-query.1 … lt-rollout.5, prints their paths
 
-BIN_DIR holds lt-query, lt-enrich and lt-send (or links to the one lt binary under those names).
+BIN_DIR holds lt-query, lt-enrich, lt-send and lt-rollup (or links to the one lt binary under those names).
 The pages' date is the last commit's (or SOURCE_DATE_EPOCH), so a rebuild gives the same pages.
 """
 import datetime
@@ -18,7 +18,7 @@ import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAN = os.path.join(HERE, "..", "docs", "man")
-TOOLS = ["lt-query", "lt-enrich", "lt-send"]
+TOOLS = ["lt-query", "lt-enrich", "lt-send", "lt-rollup"]
 FILE_PAGES = ["lt-integrations.5", "lt-rollout.5"]
 
 
