@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$bin" ] || bin=$(scripts/build-release.sh .build lt | tail -1)
 [ -x "$bin/lt" ] || { echo "build-deb: no lt binary in $bin; build it with scripts/build-release.sh" >&2; exit 2; }
-tools=(lt-query lt-enrich lt-send)
+tools=(lt-query lt-enrich lt-send lt-rollup)
 
 stage=$(mktemp -d /tmp/lt-deb.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
@@ -32,7 +32,7 @@ umask 022
 install -d "$pkg/DEBIAN" "$pkg/usr/bin" "$pkg/usr/libexec/lt" "$pkg/usr/share/man/man1" "$pkg/usr/share/man/man5" \
     "$pkg/usr/share/doc/lt/docs" "$pkg/usr/share/doc/lt/examples/systemd" "$pkg/usr/share/lintian/overrides"
 
-# The binary, stripped (its .note sections stay: build id and ABI tag), and its three names.
+# The binary, stripped (its .note sections stay: build id and ABI tag), and its four names.
 install -m 755 "$bin/lt" "$pkg/usr/libexec/lt/lt"
 strip --strip-unneeded --remove-section=.comment "$pkg/usr/libexec/lt/lt"
 for tool in "${tools[@]}"; do ln -s ../libexec/lt/lt "$pkg/usr/bin/$tool"; done
