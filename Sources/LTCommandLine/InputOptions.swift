@@ -73,7 +73,9 @@ public struct InputOptions: ParsableArguments {
     public var paths: [String] { files.isEmpty ? ["-"] : files }
 
     public func validate() throws {
-        if let m = metrics ?? ProcessInfo.processInfo.environment["LT_METRICS"], !m.isEmpty, !m.hasPrefix("statsd://") {
+        // $LT_METRICS is checked in metrics(tool:diagnostics:): a bad environment is a configuration
+        // error (exit 2), not a mistake in the command line.
+        if let m = metrics, !m.isEmpty, !m.hasPrefix("statsd://") {
             throw ValidationError("--metrics must be statsd://HOST:PORT")
         }
         for tag in metricsTag {
@@ -95,12 +97,21 @@ public struct InputOptions: ParsableArguments {
         return d
     }
 
-    /// The run's metrics sink, as the options and the environment (`LT_METRICS`, `DD_*`) ask.
-    public func metrics(tool: String, diagnostics: Diagnostics) -> Metrics {
+    /// The run's metrics sink, as the options and the environment (`LT_METRICS`, `DD_*`) ask. Throws a
+    /// ``ConfigError`` when `LT_METRICS` is not a `statsd://` address; other problems turn metrics off
+    /// with a warning.
+    public func metrics(tool: String, diagnostics: Diagnostics) throws -> Metrics {
+        let environment = ProcessInfo.processInfo.environment
+        if metrics == nil, let m = environment["LT_METRICS"], !m.isEmpty, !m.hasPrefix("statsd://") {
+            // The value is not repeated: a variable set by mistake may hold anything.
+            throw ConfigError(
+                "LT_METRICS is not a statsd://HOST:PORT address",
+                hint: "set it to the DogStatsD agent, such as statsd://127.0.0.1:8125, or unset it")
+        }
         do {
             let settings = try MetricsSettings.resolve(
                 statsd: metrics, file: metricsFile, interval: metricsInterval.seconds,
-                tags: metricsTag, environment: ProcessInfo.processInfo.environment)
+                tags: metricsTag, environment: environment)
             for problem in settings.ignored { diagnostics.warning("\(problem); the tag is left out") }
             return Metrics.make(tool: tool, settings: settings, diagnostics: diagnostics)
         } catch {

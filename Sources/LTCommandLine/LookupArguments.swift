@@ -32,7 +32,7 @@ public struct LookupArguments: ParsableArguments {
             "Longest a PostgreSQL query may run before the server cancels it; with no answer at all after "
                 + "half as long again (at least 1s more), lt-query drops the connection.",
             valueName: "duration"))
-    public var statementTimeout = DurationArgument(seconds: 30)
+    public var statementTimeout = DurationArgument(seconds: WarehouseAddress.defaultStatementTimeout)
     @Option(
         help: ArgumentHelp(
             "What a found total's last_updated says: read (the UTC day it was read from the warehouse, as the "

@@ -44,7 +44,7 @@ struct LtEnrich: ParsableCommand {
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-enrich")
-        let metrics = io.metrics(tool: "lt-enrich", diagnostics: diagnostics)
+        let metrics = try ToolRun.setUp(diagnostics) { try io.metrics(tool: "lt-enrich", diagnostics: diagnostics) }
         try ToolRun.run(diagnostics, metrics: metrics) {
             let flag = try flagOptions.resolve(
                 environment: ProcessInfo.processInfo.environment, diagnostics: diagnostics)

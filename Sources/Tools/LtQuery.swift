@@ -75,7 +75,7 @@ struct LtQuery: ParsableCommand {
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-query")
-        let metrics = io.metrics(tool: "lt-query", diagnostics: diagnostics)
+        let metrics = try ToolRun.setUp(diagnostics) { try io.metrics(tool: "lt-query", diagnostics: diagnostics) }
         let env = ProcessInfo.processInfo.environment
         try ToolRun.run(diagnostics, metrics: metrics) {
             let spec = try warehouse.tableSpec(latestDate: lookup.lastUpdated == .rows)

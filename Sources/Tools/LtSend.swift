@@ -72,7 +72,7 @@ struct LtSend: ParsableCommand {
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-send")
-        let metrics = io.metrics(tool: "lt-send", diagnostics: diagnostics)
+        let metrics = try ToolRun.setUp(diagnostics) { try io.metrics(tool: "lt-send", diagnostics: diagnostics) }
         try ToolRun.run(diagnostics, metrics: metrics) {
             let sender = try Sender(
                 options: try send.sendOptions(), environment: ProcessInfo.processInfo.environment,

@@ -136,24 +136,3 @@ import Testing
         #expect(unset.stderr.contains("LT_NO_SUCH_TOKEN"))
     }
 }
-
-/// The exit status says what kind of error stopped a tool, decided in one place from the error's kind.
-@Suite struct ExitStatusTests {
-    @Test func aFullDiskIsAnIOErrorNotAConfigurationError() throws {
-        let line = #"{"payload":{"completion":{}},"lookup":{"status":"not_found"}}"#
-        // /dev/full accepts the open and refuses every write with ENOSPC, as a full disk does.
-        let out = try Tool.shell("\"$0\" --flag on > /dev/full", args: [Tool.path("lt-enrich")], stdin: line + "\n")
-        #expect(out.status == 74, "\(out.stderr)")
-        #expect(
-            out.stderr.contains("lt-enrich: error: cannot write <stdout>: No space left on device"), "\(out.stderr)")
-    }
-
-    @Test func aMissingInputFileFailsItsLinesAndTheRestGoOn() throws {
-        let dir = try Workdir()
-        let good = try dir.write("good.ndjson", #"{"payload":{"enrollment":{}}}"# + "\n")
-        let out = try Tool.run("lt-enrich", ["--flag", "on", dir.file("absent.ndjson"), good])
-        #expect(out.status == 1)
-        #expect(out.lines.count == 1)
-        #expect(out.stderr.contains("cannot open \(dir.file("absent.ndjson"))"))
-    }
-}

@@ -95,7 +95,7 @@ public final class OutputWriter {
     }
 
     /// Writes what is buffered. A write that fails part-way (a full disk) is cut back to its last whole
-    /// line when the output is a file, and the lines not written are counted in the ``IOWriteError``.
+    /// line when the output is a file, and the lines not written are counted in the ``IOError``.
     public func flush() throws {
         var off = 0
         defer {
@@ -120,7 +120,7 @@ public final class OutputWriter {
             for j in kept..<count where buffer[j] == 0x0A { lost += 1 }
             if count > 0 && buffer[count - 1] != 0x0A { lost += 1 }
             off = count
-            throw IOWriteError(path: name, errno: reason, lines: lost)
+            throw IOError.write(path: name, errno: reason, lines: lost)
         }
     }
 }

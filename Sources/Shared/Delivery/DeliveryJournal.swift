@@ -69,13 +69,13 @@ public final class DeliveryJournal {
                     PRIMARY KEY (scope, id)) WITHOUT ROWID;
                 """)
             // No whole-file check here: PRAGMA quick_check reads every page (40 s for 30 million ids).
-            // A damaged header or schema fails above; damage found later is a JournalError (exit 74).
+            // A damaged header or schema fails above; damage found later is an IOError (exit 74).
             // A torn tail was dropped by SQLite; checkpoint so the warning is given once.
             try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             lookup = try db.prepare("SELECT 1 FROM delivered WHERE scope = ? AND id = ?")
             insert = try db.prepare("INSERT OR IGNORE INTO delivered (scope, id, delivered_at_ms) VALUES (?, ?, ?)")
         } catch let e as SQLiteConnection.Failure {
-            throw JournalError.opening(path, e)
+            throw DeliveryJournal.openingError(path, e)
         }
     }
 
@@ -108,7 +108,7 @@ public final class DeliveryJournal {
         lookup.bind(2, id)
         defer { lookup.reset() }
         do { return try lookup.step() } catch let e as SQLiteConnection.Failure {
-            throw JournalError("cannot read the journal \(path): \(e.message)")
+            throw IOError(.reading, "cannot read the journal \(path): \(e.message)")
         }
     }
 
@@ -156,7 +156,7 @@ public final class DeliveryJournal {
                 throw error
             }
         } catch let e as SQLiteConnection.Failure {
-            throw JournalError("cannot write the journal \(path): \(e.message)")
+            throw IOError(.writing, "cannot write the journal \(path): \(e.message)")
         }
         batch.removeAll(keepingCapacity: true)
     }

@@ -261,7 +261,7 @@ final class DeliveryRecorder {
                 resultsLost += Self.lines(queue[queueStart...])
                 if haltRequested == nil { haltRequested = .outputClosed }
                 dropQueue()
-            } catch let e as IOWriteError {
+            } catch let e as IOError {
                 outputBroken = true
                 // The piece's lines not written are in `e.lines`, a line cut in two among them.
                 let cut = queue[end - 1] != 0x0A ? 1 : 0
@@ -312,7 +312,7 @@ final class DeliveryRecorder {
             ? "; \(unjournaled) deliveries could not be journaled, so a re-run with this journal sends them again" : ""
         switch halt {
         case .recording:
-            return RecordingFailure(
+            return IOError.unrecorded(
                 lines: unrecorded, cause: firstRecordingError ?? "a write failed", note: journalNote)
         case .outputClosed:
             return ResultsLost(results: resultsLost, deadLetter: options.deadLetterPath, note: journalNote)

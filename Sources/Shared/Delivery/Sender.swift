@@ -94,7 +94,7 @@ public final class Sender {
     }
 
     /// Waits for every line under way to become final, and writes the last results. Throws when
-    /// lines could not be recorded (``RecordingFailure``, exit 74) or standard output closed (exit 1).
+    /// lines could not be recorded (an ``IOError``, exit 74) or standard output closed (exit 1).
     public func finish() throws {
         try loop(nil)
         if let failure = recorder.failure() { throw failure }

@@ -36,12 +36,6 @@ public struct CourseKeys {
         return id
     }
 
-    /// The id of `key`, added when new.
-    public mutating func id(of key: String) -> UInt32 {
-        var key = key
-        return key.withUTF8 { id(of: $0) }
-    }
-
     /// The key with id `id`.
     public func key(_ id: UInt32) -> String {
         let s = spans[Int(id)]

@@ -34,9 +34,6 @@ public final class LearningTimeRollup {
 
     public var rule: RollupRule { parser.rule }
 
-    /// Events kept so far (before duplicates are removed).
-    public var eventCount: Int { events.count }
-
     /// Reads one line; `location` is only evaluated for the first few lines of each skip reason.
     public func add(_ line: UnsafeBufferPointer<UInt8>, at location: @autoclosure () -> SourceLocation) {
         lines += 1

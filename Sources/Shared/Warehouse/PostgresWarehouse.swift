@@ -15,7 +15,9 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
     private static let statementName = "lt_totals"
 
     /// Checks the address without connecting; a malformed one is a configuration error.
-    public init(address: String, spec: TableSpec, statementTimeout: Double = 30) throws {
+    public init(
+        address: String, spec: TableSpec, statementTimeout: Double = WarehouseAddress.defaultStatementTimeout
+    ) throws {
         displayName = WarehouseAddress.redacted(address)
         do { try PostgresConnection.checkAddress(address) } catch let e as PostgresConnection.Failure {
             throw WarehouseError.misconfigured(

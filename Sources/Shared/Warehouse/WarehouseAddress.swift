@@ -70,9 +70,15 @@ public enum WarehouseAddress {
         return s
     }
 
+    /// Longest a warehouse statement may run, in seconds, unless `--statement-timeout` says otherwise:
+    /// PostgreSQL's `statement_timeout`, Snowflake's statement `timeout`. Written here alone.
+    public static let defaultStatementTimeout = 30.0
+
     /// Opens the warehouse; configuration problems throw at once. A PostgreSQL warehouse connects
     /// on first use (or ``Warehouse/verify()``).
-    public static func open(_ address: String, spec: TableSpec, statementTimeout: Double = 30) throws -> Warehouse {
+    public static func open(
+        _ address: String, spec: TableSpec, statementTimeout: Double = defaultStatementTimeout
+    ) throws -> Warehouse {
         switch try kind(of: address) {
         case .sqlite(let path): return try SQLiteWarehouse(path: path, spec: spec)
         case .postgres(let conninfo):

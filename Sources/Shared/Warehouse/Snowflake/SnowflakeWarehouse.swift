@@ -19,7 +19,10 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
     public var transientRetries = 3
     public var userAgent = "lt-query/\(LTVersion.current)"
 
-    public init(account: SnowflakeAccount, auth: SnowflakeAuth, spec: TableSpec, statementTimeout: Double = 30) throws {
+    public init(
+        account: SnowflakeAccount, auth: SnowflakeAuth, spec: TableSpec,
+        statementTimeout: Double = WarehouseAddress.defaultStatementTimeout
+    ) throws {
         // The default host is checked like any destination; an explicit host= is the operator's choice.
         http = try SnowflakeHTTP(
             guarded: account.baseURL == "https://\(account.account).snowflakecomputing.com",
