@@ -65,7 +65,8 @@ def option_item(arg):
     default = arg.get("defaultValue")
     if kind == "option" and default not in (None, "") and "default" not in text.lower():
         extra.append("Default: %s." % default)
-    if kind != "positional" and arg.get("isRepeating"):
+    # Said once: a help text that already says so is not followed by the same sentence again.
+    if kind != "positional" and arg.get("isRepeating") and not re.search(r"repeat|more than once", text, re.I):
         extra.append("May be given more than once.")
     body = roff_text(" ".join([text] + extra).strip())
     return ".TP\n%s\n%s\n" % (head, body)
@@ -133,7 +134,7 @@ def main():
     bin_dir, out_dir = sys.argv[1], sys.argv[2]
     os.makedirs(out_dir, exist_ok=True)
     version = subprocess.run([os.path.join(bin_dir, TOOLS[0]), "--version"],
-                             check=True, capture_output=True, text=True).stdout.splitlines()[0].strip()
+                             check=True, capture_output=True, text=True).stdout.splitlines()[0].split()[-1]
     date = page_date()
     pages = [(t + ".1", t) for t in TOOLS] + [(p, None) for p in FILE_PAGES]
     for page, tool in pages:

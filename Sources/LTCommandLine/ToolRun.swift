@@ -60,7 +60,17 @@ public enum ToolRun {
                     periodic?.lineRead()
                 }
             }
-            if let periodic { reader.tick = (periodic.waitMilliseconds, periodic.tick) }
+            // While the input is waited for, the periodic report and the progress line still keep time.
+            if periodic != nil || progress != nil {
+                let wait = min(periodic?.waitMilliseconds ?? 200, 200)
+                reader.tick = (
+                    wait,
+                    {
+                        periodic?.tick()
+                        progress?.refresh()
+                    }
+                )
+            }
             try body(reader)
         }
     }

@@ -6,8 +6,9 @@ import Shared
 public struct WarehouseArguments: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Warehouse address: sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo. Default: "
-                + "$LT_WAREHOUSE. Passwords belong in PGPASSWORD or ~/.pgpass, not here (one here gets a warning: ps shows it)."
+            "Warehouse address: sqlite:PATH, postgres://USER@HOST:PORT/DB, a libpq conninfo, or "
+                + "snowflake://ACCOUNT/DB/SCHEMA?user=…&warehouse=… (docs/snowflake.md). Default: $LT_WAREHOUSE. "
+                + "Passwords belong in PGPASSWORD or ~/.pgpass (one here gets a warning: ps shows it), the Snowflake key in SNOWFLAKE_PRIVATE_KEY_PATH, not here."
         ))
     public var warehouse: String?
 

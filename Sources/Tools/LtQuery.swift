@@ -18,7 +18,9 @@ struct LtQuery: ParsableCommand {
 
             Warehouses: sqlite:PATH (read-only), or PostgreSQL and compatible engines through libpq \
             (postgres://…, postgresql://… or a conninfo such as 'host=db dbname=analytics'), so PG* \
-            variables, ~/.pgpass, service= and sslmode work as for psql.
+            variables, ~/.pgpass, service= and sslmode work as for psql, or Snowflake through its SQL API \
+            (snowflake://ACCOUNT/DB/SCHEMA?user=…&warehouse=…, key-pair authentication with the key in \
+            SNOWFLAKE_PRIVATE_KEY_PATH; docs/snowflake.md).
 
             The cache (--cache file:DIR, one SQLite file shared safely by concurrent runs, the default) \
             keeps each warehouse's answers apart (by kind, host, database, table and columns). It is \
@@ -53,7 +55,7 @@ struct LtQuery: ParsableCommand {
             ends lt-query with no further line. A warehouse that is down is not: its lines are retried, \
             then marked unavailable.
             """,
-        version: LTVersion.report)
+        version: LTVersion.report(tool: "lt-query"))
 
     @OptionGroup var io: InputOptions
     @OptionGroup var warehouse: WarehouseArguments

@@ -65,7 +65,7 @@ struct LtSend: ParsableCommand {
             was not (or standard output closed), 2 for configuration errors, 64 for usage errors, 74 \
             when a file or stream cannot be read or written, or lines could not be recorded.
             """,
-        version: LTVersion.report)
+        version: LTVersion.report(tool: "lt-send"))
 
     @OptionGroup var io: InputOptions
     @OptionGroup var send: SendArguments

@@ -75,7 +75,12 @@ public final class Sender {
             globalRate: options.rate, perHost: options.perHost,
             maxHeld: min(options.maxHeld ?? options.window, options.window))
         routes = try DeliveryRoutes(options: options, environment: environment, journal: recorder.journal)
+        metrics.startAtZero(.taskQueued)
         for e in routes.all {
+            // The counters the delivery alerts divide by, at 0 from the start for every destination.
+            for m in [Metric.successWithLearningTime, .successWithoutLearningTime, .successEnrollment] {
+                metrics.startAtZero(m, tags: [("integration", e.name)])
+            }
             e.secrets.forEach(diagnostics.redact)
             scheduler.add(e, breakerFailures: options.breakerFailures, cooldown: options.breakerCooldown)
         }

@@ -52,6 +52,10 @@ public final class LookupResolver {
         self.metrics = metrics
         // A batch that used up its retries is failure enough to open it.
         breaker = CircuitBreaker(threshold: 1, cooldown: options.breakerCooldown)
+        metrics.startAtZero(.querySuccess, tags: [("status", "found")])
+        metrics.startAtZero(.querySuccess, tags: [("status", "not_found")])
+        metrics.startAtZero(.queryFailure)
+        metrics.startAtZero(.taskQueued)
     }
 
     /// The warehouse's printable name, for records that say where an answer came from.
@@ -363,6 +367,13 @@ public final class LookupResolver {
     /// Commits what the store gathered and reports the run's hit rate.
     public func finish() {
         store?.flush()
+        reportHitRate()
+    }
+
+    /// The cache's hit rate, only when there is a cache: a `--no-cache` run reports none, so the
+    /// "cache not helping" alert does not fire on purpose-built runs (docs/monitoring.md).
+    private func reportHitRate() {
+        guard store != nil else { return }
         metrics.gauge(.cacheHitRate, stats.hitRate * 100)
     }
 
@@ -430,7 +441,7 @@ public final class LookupResolver {
         metrics.observe(.queryDuration, seconds)
         metrics.increment(.querySuccess, by: Double(found), tags: [("status", "found")])
         metrics.increment(.querySuccess, by: Double(notFound), tags: [("status", "not_found")])
-        metrics.gauge(.cacheHitRate, stats.hitRate * 100)
+        reportHitRate()
         metrics.gauge(.taskBacklog, Double(queuedLines))
     }
 

@@ -77,6 +77,13 @@ public final class Metrics {
         record(metric, value, tags)
     }
 
+    /// Exports a counter at 0 until it counts anything, so that an alert dividing by it gets 0 from
+    /// the start of a run, not "no data" (a run with no failure still has a failure series).
+    public func startAtZero(_ metric: Metric, tags: [(String, String)] = []) {
+        guard isEnabled, metric.kind == .counter else { return }
+        record(metric, 0, tags)
+    }
+
     public func gauge(_ metric: Metric, _ value: Double, tags: [(String, String)] = []) {
         guard isEnabled else { return }
         record(metric, value, tags)

@@ -4,7 +4,7 @@ import FoundationEssentials
 ///
 /// - `sqlite:PATH`: the embedded warehouse.
 /// - `postgres://…`, `postgresql://…` or a libpq conninfo (`host=… dbname=…`): through libpq.
-/// - `snowflake://…`: reserved for the Snowflake SQL API.
+/// - `snowflake://ACCOUNT/DB/SCHEMA?…`: the Snowflake SQL API, with key-pair authentication (docs/snowflake.md).
 public enum WarehouseAddress {
     public static let environmentVariable = "LT_WAREHOUSE"
 
