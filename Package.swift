@@ -15,7 +15,8 @@ let package = Package(
         .executable(name: "lt-query", targets: ["lt-query"]),
         .executable(name: "lt-enrich", targets: ["lt-enrich"]),
         .executable(name: "lt-send", targets: ["lt-send"]),
-        // The three tools in one binary, run by the name it is called under (scripts/build-release.sh).
+        .executable(name: "lt-rollup", targets: ["lt-rollup"]),
+        // The four tools in one binary, run by the name it is called under (scripts/build-release.sh).
         .executable(name: "lt", targets: ["lt"]),
     ],
     dependencies: [
@@ -28,10 +29,14 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // Lines, JSON, envelopes and the error protocol: no dependencies, so that scripts/fuzz.sh builds
+        // only this with the sanitizer. Shared re-exports it.
+        .target(name: "LTCore", swiftSettings: onlyImportedMembers),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "Shared",
             dependencies: [
-                "CCurl", "CLibPQ", "CSQLite",
+                "LTCore", "CCurl", "CLibPQ", "CSQLite", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -54,16 +59,17 @@ let package = Package(
         .executableTarget(name: "lt-query", dependencies: ["Tools"]),
         .executableTarget(name: "lt-enrich", dependencies: ["Tools"]),
         .executableTarget(name: "lt-send", dependencies: ["Tools"]),
+        .executableTarget(name: "lt-rollup", dependencies: ["Tools"]),
         .executableTarget(name: "lt", dependencies: ["Tools"]),
         // libFuzzer targets; scripts/fuzz.sh builds them with -sanitize=fuzzer, plain builds replay a corpus.
         .target(name: "FuzzDriver"),
-        .executableTarget(name: "lt-fuzz-envelope", dependencies: ["Shared", "FuzzDriver"]),
-        .executableTarget(name: "lt-fuzz-splice", dependencies: ["Shared", "FuzzDriver"]),
+        .executableTarget(name: "lt-fuzz-envelope", dependencies: ["LTCore", "FuzzDriver"]),
+        .executableTarget(name: "lt-fuzz-splice", dependencies: ["LTCore", "FuzzDriver"]),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(name: "LTCommandLineTests", dependencies: ["LTCommandLine", "Shared", argumentParser]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt", "lt-fuzz-envelope", "lt-fuzz-splice"]
+            dependencies: ["Shared", "lt-query", "lt-enrich", "lt-send", "lt-rollup", "lt", "lt-fuzz-envelope", "lt-fuzz-splice"]
         ),
     ]
 )

@@ -3,8 +3,8 @@
 # and FoundationEssentials linked in statically, so the binary runs on machines without a Swift
 # toolchain and starts faster (no Swift shared libraries to load and relocate). No source file
 # imports full Foundation, whose ICU data would triple the binary's size (docs/benchmarks.md).
-# The product is one binary, lt, that runs as lt-query, lt-enrich or lt-send by the name it is called
-# under; the three names are made as links to it beside it.
+# The product is one binary, lt, that runs as lt-query, lt-enrich, lt-send or lt-rollup by the name it is called
+# under; the four names are made as links to it beside it.
 #   scripts/build-release.sh [SCRATCH [PRODUCT…]]   prints the folder holding the binaries
 # SCRATCH defaults to .build; PRODUCT to lt.
 set -euo pipefail
@@ -25,6 +25,6 @@ for product in "${products[@]}"; do
 done
 bin=$(swift build "${flags[@]}" --show-bin-path)
 if [[ " ${products[*]} " == *" lt "* ]]; then
-    for tool in lt-query lt-enrich lt-send; do ln -sfn lt "$bin/$tool"; done
+    for tool in lt-query lt-enrich lt-send lt-rollup; do ln -sfn lt "$bin/$tool"; done
 fi
 echo "$bin"

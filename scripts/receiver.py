@@ -7,8 +7,10 @@ according to --mode, or per path with a prefix: /status/410/..., /status/500/...
 /redirect/... (302 elsewhere), /down/S/... (503 with a body for S seconds from the first request to
 that path, then 200: an outage), /auth/... (200 only with a bearer token issued by /token, else 401).
 /token is an OAuth2 client-credentials endpoint: it checks grant_type and, when --client-id and
---client-secret are given, the credentials, and issues tokens tok-1, tok-2, ... valid --token-ttl
-seconds; with --revoke-first-token, /auth/ refuses tok-1 as if it had been revoked.
+--client-secret are given, the credentials (401 invalid_client when wrong), and issues tokens tok-1,
+tok-2, ... valid --token-ttl seconds; with --revoke-first-token, /auth/ refuses tok-1 as if it had
+been revoked. /token/down/S/... answers 503 for S seconds from its first request (an identity
+provider's outage), then issues tokens.
 With --tls-cert and --tls-key it serves https; with --client-ca too, it requires a client certificate
 signed by that CA (mutual TLS) and records its subject's common name as "client".
 Once listening it writes its port to --port-file, so callers wait on that file, not on a sleep.
@@ -53,7 +55,14 @@ class Handler(BaseHTTPRequestHandler):
         mode = self.server.mode
         if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down"):
             mode = parts[0]
-        if mode == "token":
+        if mode == "token" and len(parts) > 2 and parts[1] == "down":
+            with lock:
+                start = first_seen.setdefault(self.path, time.time())
+            if time.time() - start < float(parts[2]):
+                self.answer(503, body=b'{"error": "temporarily_unavailable"}')
+            else:
+                self.token(body)
+        elif mode == "token":
             self.token(body)
         elif mode == "auth":
             given = self.headers.get("Authorization", "")
@@ -106,7 +115,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.server.client_id and (form.get("client_id") != self.server.client_id
                                       or form.get("client_secret") != self.server.client_secret):
-            self.answer(401)
+            self.answer(401, body=b'{"error": "invalid_client"}')
             return
         with lock:
             token = "tok-%d" % (len(tokens) + 1)

@@ -1,10 +1,11 @@
-/// lt-query, lt-enrich and lt-send as one program, chosen by the name it is run under (`argv[0]`):
-/// the release binary is one file installed under the three names, so the Swift runtime it carries
+/// lt-query, lt-enrich, lt-send and lt-rollup as one program, chosen by the name it is run under (`argv[0]`):
+/// the release binary is one file installed under the four names, so the Swift runtime it carries
 /// is on disk and in the page cache once instead of three times.
 public enum Tool: String, CaseIterable, Sendable {
     case query = "lt-query"
     case enrich = "lt-enrich"
     case send = "lt-send"
+    case rollup = "lt-rollup"
 
     /// The tool a program path names by its last component (`/usr/bin/lt-send` → ``send``).
     public static func named(_ path: String) -> Tool? {
@@ -17,6 +18,7 @@ public enum Tool: String, CaseIterable, Sendable {
         case .query: LtQuery.main()
         case .enrich: LtEnrich.main()
         case .send: LtSend.main()
+        case .rollup: LtRollup.main()
         }
     }
 }

@@ -1,6 +1,6 @@
 import FoundationEssentials
 import FuzzDriver
-import Shared
+import LTCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,20 +1,14 @@
 import FoundationEssentials
 import FuzzDriver
-import Shared
+import LTCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// libFuzzer target for lt-enrich's splice: any payload object, with a found lookup, comes out
+/// libFuzzer target for lt-enrich's splice (``LineEnrichment``, as ``Enricher`` runs it): any payload object, with a found lookup, comes out
 /// as valid JSON that differs from the input only by the `learning_time` member (or not at all
 /// when the payload is not a completion).
 ///
 /// Built with `-sanitize=fuzzer -DFUZZING` (scripts/fuzz.sh); without FUZZING it replays files.
 enum FuzzSplice {
     static func check(_ bytes: UnsafeBufferPointer<UInt8>) {
-        // Small enough that the output line fits a pipe buffer, so writing before reading cannot block.
-        guard bytes.count < 32_000 else { return }
         // A line never holds a newline; in valid JSON one can only be whitespace, so a space keeps the meaning.
         let input = bytes.map { $0 == 0x0A ? 0x20 : $0 }
         let object: Range<Int>? = input.withUnsafeBufferPointer { b in
@@ -71,32 +65,38 @@ enum FuzzSplice {
         }
     }
 
-    /// Runs the line through lt-enrich's Enricher with the flag on and returns its one output line.
+    /// Runs the line through lt-enrich's byte work as ``Enricher`` does with the flag on (the
+    /// decision cut to what the splice depends on) and returns its output line.
     static func enrich(_ line: [UInt8]) -> [UInt8] {
-        var fds: [Int32] = [0, 0]
-        precondition(pipe(&fds) == 0, "pipe: \(errno)")
-        defer { close(fds[0]) }
-        let output = OutputWriter(fd: fds[1], name: "<fuzz>")
-        let flag = EnrichmentFlag(rules: RolloutRules(enabled: true), origin: "fuzz")
-        let enricher = Enricher(
-            flag: flag, options: EnrichOptions(), diagnostics: Diagnostics(tool: "fuzz", threshold: .error, fd: -1),
-            metrics: Metrics(tool: "fuzz"), output: output)
+        var enrichment = LineEnrichment(options: EnrichOptions())
+        var out = JSONBuffer()
         line.withUnsafeBufferPointer { b in
-            try? enricher.process(InputLine(bytes: b, location: SourceLocation(source: "<fuzz>", line: 1)))
+            let input = InputLine(bytes: b, location: SourceLocation(source: "<fuzz>", line: 1))
+            do {
+                let envelope = try Envelope(input.bytes)
+                let lookup = try envelope.lookup.map { try LookupResult.parse(envelope.json, objectAt: $0.valueStart) }
+                if envelope.duplicateMember() == nil, envelope.isCourseCompletion, let lookup, lookup.status == .found,
+                    let total = lookup.totalSeconds, total > 0
+                {
+                    _ = try enrichment.writeEnriched(
+                        envelope, totalSeconds: total, lastUpdated: lookup.lastUpdated, enrichment: enrichedMarker,
+                        into: &out)
+                } else {
+                    enrichment.writeOmitted(envelope, enrichment: omittedMarker, into: &out)
+                }
+            } catch let e as LTError {
+                out.removeAll()
+                ErrorRecord.make(tool: "fuzz", location: input.location, error: e, line: input, into: &out)
+            } catch {
+                preconditionFailure("untyped error \(error)")
+            }
         }
-        try? output.flush()
-        close(fds[1])
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fds[0], &chunk, chunk.count)
-            if n <= 0 { break }
-            out += chunk[0..<n]
-        }
-        precondition(out.last == 0x0A && out.firstIndex(of: 0x0A) == out.count - 1, "exactly one output line")
-        out.removeLast()
-        return out
+        precondition(!out.bytes.contains(0x0A), "exactly one output line")
+        return out.bytes
     }
+
+    static let enrichedMarker = Array(#"{"learning_time":true}"#.utf8)
+    static let omittedMarker = Array(#"{"learning_time":false}"#.utf8)
 
     static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
         guard !needle.isEmpty, needle.count <= hay.count else { return nil }

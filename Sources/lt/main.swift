@@ -4,7 +4,7 @@ import Tools
 import Glibc
 #endif
 
-// The release binary: one file installed as lt-query, lt-enrich and lt-send, each run by its name.
+// The release binary: one file installed as lt-query, lt-enrich, lt-send and lt-rollup, each run by its name.
 guard let tool = Tool.named(CommandLine.arguments.first ?? "") else {
     let names = Tool.allCases.map(\.rawValue).joined(separator: ", ")
     let message =

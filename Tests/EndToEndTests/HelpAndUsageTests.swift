@@ -3,7 +3,7 @@ import Testing
 
 /// Help, usage errors, --version, and lt-send's quick headers, as a user meets them.
 @Suite struct HelpAndUsageTests {
-    static let tools = ["lt-query", "lt-enrich", "lt-send"]
+    static let tools = ["lt-query", "lt-enrich", "lt-send", "lt-rollup"]
 
     @Test func examplesInHelpAreWholeCommands() throws {
         for tool in Self.tools {

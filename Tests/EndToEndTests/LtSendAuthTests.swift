@@ -155,10 +155,16 @@ import Testing
                 "--integrations", try Self.oauthConfig(dir, receiver), "--allow-http", "--allow-private",
                 "--retries", "1", "--retry-schedule", "10ms",
             ],
-            stdin: SendFixtures.lines(1, integration: "percipio"), env: ["P_ID": "lt"])
+            stdin: SendFixtures.lines(3, integration: "percipio"), env: ["P_ID": "lt"])
         #expect(out.status == 1)
+        // A configuration problem: said once, one token request, every line failed with the reason.
         let r = try out.records()
-        #expect((r.first?["error"] as? String)?.contains("token endpoint answered 401") == true)
+        #expect(r.count == 3)
+        #expect(
+            r.allSatisfy { ($0["error"] as? String)?.contains("refused the client (401 invalid_client)") == true },
+            "\(r)")
+        #expect(try receiver.requests(under: "/token").count == 1)
+        #expect(out.stderr.components(separatedBy: "refused the client").count - 1 <= 1 + 3, "\(out.stderr)")
         #expect(try receiver.requests(under: "/auth").isEmpty)
     }
 }

@@ -27,3 +27,35 @@ import Testing
         #expect(ids.count == count && Set(ids).count == count, "\(ids.count - Set(ids).count) duplicate deliveries")
     }
 }
+
+extension LtSendPaceTests {
+    @Test func anIdentityProviderOutageHoldsTheLinesInsteadOfDeadLetteringThem() throws {
+        let dir = try Workdir()
+        try dir.write("secret", "client-s3cret")
+        let receiver = try Receiver(in: dir, arguments: ["--client-id", "lt", "--client-secret", "client-s3cret"])
+        // The token endpoint answers 503 for its first 3 s; the partner is up all along.
+        let config = try dir.write(
+            "integrations.toml",
+            """
+            [integrations.percipio]
+            url = "\(receiver.url("/auth/percipio"))"
+            auth = { type = "oauth2", token_url = "\(receiver.url("/token/down/3/idp"))", client_id_env = "P_ID", client_secret_file = "\(dir.file("secret"))" }
+            """)
+        let out = try Tool.run(
+            "lt-send",
+            [
+                "--integrations", config, "--allow-http", "--allow-private", "--breaker-cooldown", "1s",
+                "--retries", "2", "--retry-schedule", "10ms", "--dead-letter", dir.file("dead.ndjson"),
+            ],
+            stdin: SendFixtures.lines(200, integration: "percipio"), env: ["P_ID": "lt"])
+        #expect(out.status == 0, "\(out.stderr.suffix(600))")
+        let results = try out.records()
+        #expect(results.count == 200)
+        #expect(results.allSatisfy { $0["status"] as? String == "delivered" && $0["attempts"] as? Int == 1 })
+        #expect(dir.read("dead.ndjson").isEmpty)
+        // Five failures open the breaker, then one request per 1 s cooldown: never one per line.
+        let tokenRequests = try receiver.requests(under: "/token").count
+        #expect(tokenRequests <= 5 + 3 + 2, "\(tokenRequests) token requests")
+        #expect(try receiver.requests(under: "/auth").count == 200)
+    }
+}

@@ -101,6 +101,18 @@ extension ReliabilityTests {
         let notSent = firstResults.filter { ($0["error"] as? String)?.contains("not sent") == true }.count
         let delivered = firstResults.filter { $0["status"] as? String == "delivered" }.count
         #expect(notSent > 0 && delivered < 400, "lt-send went on sending after the journal filled up")
+        // Deliveries whose journal entries did not reach the disk say so in their results.
+        let flagged = firstResults.filter { $0["journaled"] as? Bool == false }
+        #expect(flagged.count == unjournaled && unjournaled > 0, "\(flagged.count) flagged, \(unjournaled) said")
+        #expect(flagged.allSatisfy { $0["status"] as? String == "delivered" })
+        // A full disk is not damage: deleting the journal would be the wrong fix.
+        #expect(!first.stderr.contains("damaged"))
+        let fresh = try Tool.run(
+            "lt-send",
+            ["--url", receiver.url(), "--allow-http", "--allow-private", "--journal", fs.path + "/journal-2"],
+            stdin: SendFixtures.line("fresh") + "\n")
+        #expect(fresh.status == 74 && fresh.stderr.contains("free disk space"), "\(fresh.stderr)")
+        #expect(!fresh.stderr.contains("damaged"))
         try fs.makeRoom()
         let second = try Tool.shell(
             "lt-send \(args)",

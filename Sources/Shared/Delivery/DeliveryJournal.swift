@@ -124,9 +124,7 @@ public final class DeliveryJournal {
                 "UPDATE delivered SET digest = ?, total_seconds = ?, revision = ? "
                     + "WHERE scope = ? AND id = ? AND revision < ?")
         } catch let e as SQLiteConnection.Failure {
-            throw ConfigError(
-                "cannot read the journal \(path): \(e.message)",
-                hint: "check its permissions; a damaged journal must be restored or replaced")
+            throw JournalError.opening(path, e)
         }
     }
 

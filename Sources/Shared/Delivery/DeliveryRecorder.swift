@@ -22,6 +22,9 @@ final class DeliveryRecorder {
     /// Results waiting for standard output to take them: the bytes of `queue` from `queueStart`.
     private var queue: [UInt8] = []
     private var queueStart = 0
+    /// With a journal, the results of deliveries of this turn: written once the journal's sync
+    /// says whether their entries reached the disk.
+    private var awaitingJournal: [(DeliveryResult, endpoint: String)] = []
     /// Why reading stopped early: a line could not be recorded, or standard output closed.
     private(set) var halt: Halt?
     /// A halt noticed while writing, which the event loop begins at the end of its turn.
@@ -159,7 +162,11 @@ final class DeliveryRecorder {
                 context: ["error": .string(error ?? ""), "retry_count": .int(Int64(max(0, p.attempts - 1)))])
             writeDeadLetter(p.line, at: p.location)
         }
-        emit(r, endpoint: p.endpoint.name)
+        if status == .delivered && journal != nil {
+            awaitingJournal.append((r, p.endpoint.name))
+        } else {
+            emit(r, endpoint: p.endpoint.name)
+        }
     }
 
     /// `--dry-run`: writes the request `p` would make, secrets masked, instead of sending it.
@@ -205,14 +212,21 @@ final class DeliveryRecorder {
     /// A write that fails requests a halt (reading stops) instead of ending the run, so the lines
     /// under way still get their fate.
     func commit() {
+        var journaled = true
         if let journal, journal.hasUnsynced {
             do { try journal.sync() } catch {
-                // Those deliveries were made; their results still say so, and the run ends with 74.
+                // Those deliveries were made; their results still say so, flagged, and the run ends with 74.
                 unjournaled += journal.unsyncedCount
                 journal.discardUnsynced()
+                journaled = false
                 recordingFailed("\(error)", lines: 0)
             }
         }
+        for (var r, endpoint) in awaitingJournal {
+            r.journaled = journaled
+            emit(r, endpoint: endpoint)
+        }
+        awaitingJournal.removeAll(keepingCapacity: true)
         if !batch.bytes.isEmpty {
             if outputGone {
                 let lines = Self.lines(batch.bytes[...])

@@ -30,6 +30,9 @@ public struct DeliveryResult {
     public var revision: Revision?
     /// Wall-clock seconds since the epoch when the line became final.
     public var finishedAt: Double?
+    /// False for a delivery whose journal entry could not be written (a full disk): a re-run with
+    /// the same journal sends it again. Written only then, as `"journaled": false`.
+    public var journaled = true
 
     public init(line: SourceLocation, status: DeliveryStatus) {
         self.line = line
@@ -58,6 +61,7 @@ public struct DeliveryResult {
             json.key("revision_of"); json.string(revision.original)
         }
         json.key("finished_at"); if let finishedAt { json.string(Timestamps.iso8601(finishedAt)) } else { json.null() }
+        if !journaled { json.key("journaled"); json.bool(false) }
         json.endObject()
     }
 }

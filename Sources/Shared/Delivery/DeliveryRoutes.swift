@@ -30,7 +30,27 @@ final class DeliveryRoutes {
             state.journalScope = try journal?.scope(e.name) ?? 0
             byName[e.name] = state
         }
+        // One breaker per token endpoint, shared by the integrations that get their tokens there.
+        var health: [String: TokenEndpointHealth] = [:]
+        for ep in all {
+            guard let oauth = ep.oauth else { continue }
+            let key = TokenEndpointHealth.key(oauth.tokenURL)
+            let shared =
+                health[key]
+                ?? TokenEndpointHealth(
+                    tokenURL: oauth.tokenURL, breakerFailures: options.breakerFailures,
+                    cooldown: options.breakerCooldown)
+            health[key] = shared
+            oauth.health = shared
+        }
+        oauthEndpoints = all.filter { $0.oauth != nil }
     }
+
+    /// The endpoints that get OAuth2 tokens.
+    private(set) var oauthEndpoints: [EndpointState] = []
+
+    /// When the next token request may go, after a failed one.
+    var nextTokenDue: Double? { oauthEndpoints.compactMap { $0.oauth?.nextDue }.min() }
 
     /// Every endpoint of the run.
     var all: [EndpointState] { Array(byName.values) + [url].compactMap { $0 } }

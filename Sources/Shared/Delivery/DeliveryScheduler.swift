@@ -59,8 +59,6 @@ final class DeliveryScheduler {
         lanes[ep.name] = Lane(breaker: CircuitBreaker(threshold: breakerFailures, cooldown: cooldown), limiter: limiter)
     }
 
-    func lane(_ ep: EndpointState) -> Lane { lanes[ep.name]! }
-
     // MARK: - Lines in
 
     /// A line to try as soon as its endpoint allows.

@@ -26,9 +26,6 @@ public struct DeliveryStats {
         latency.record(seconds)
     }
 
-    /// The latency below which fraction `q` of attempts fall, in seconds.
-    public func latency(quantile q: Double) -> Double? { latency.quantile(q) }
-
     /// Lines in all, and those not delivered (failed or rejected).
     public var lineCount: Int { byStatus.values.reduce(0, +) }
     public var errors: Int { byStatus[.failed, default: 0] + byStatus[.rejected, default: 0] }

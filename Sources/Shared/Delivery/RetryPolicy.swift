@@ -107,8 +107,6 @@ public struct RetriedStatuses: Sendable, Equatable, CustomStringConvertible {
     }
 
     public static let standard = RetriedStatuses(statuses: [408, 425, 429], classes: [5])
-    /// Every non-2xx but 410, as Standard Webhooks and Svix do.
-    public static let all = RetriedStatuses(statuses: [], classes: [3, 4, 5])
 
     /// Parses `["all"]`, or statuses and classes such as `[408, 429, "5xx"]`.
     public init(parsing items: [String]) throws {
@@ -117,6 +115,7 @@ public struct RetriedStatuses: Sendable, Equatable, CustomStringConvertible {
         for item in items {
             let t = item.lowercased()
             if t == "all" {
+                // Every non-2xx but 410, as Standard Webhooks and Svix do.
                 classes.formUnion([3, 4, 5])
             } else if t.count == 3, t.hasSuffix("xx"), let c = Int(t.prefix(1)), (3...5).contains(c) {
                 classes.insert(c)

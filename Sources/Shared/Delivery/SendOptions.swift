@@ -28,7 +28,7 @@ public struct SendOptions: Sendable {
     public var window = 256
     /// Bytes of results waiting for standard output before reading stops: while a slow reader
     /// pauses, transfers in flight go on and their results queue up to this bound.
-    public var maxQueuedResultBytes = 4 << 20
+    public var maxQueuedResultBytes = 256 << 10
     /// Lines one endpoint may hold while its breaker is open before reading stops; nil for `window`.
     public var maxHeld: Int?
     /// Requests per second over all endpoints, paced evenly; nil for no limit.

@@ -100,6 +100,7 @@ public final class Sender {
     /// True while input may be read: room in the window, and no endpoint holding its share.
     private var wantsInput: Bool {
         pending < options.window && !scheduler.isBackedUp && recorder.queuedBytes < options.maxQueuedResultBytes
+            && !routes.oauthEndpoints.contains { ($0.oauth?.waiting ?? 0) >= scheduler.maxHeld }
     }
 
     private func loop(_ reader: LineReader?) throws {
@@ -117,6 +118,7 @@ public final class Sender {
                 }
             }
             for p in scheduler.expired(now: now, budget: options.maxElapsed) { giveUpHeld(p, now) }
+            if halt == nil && stopDeadline == nil { tokenTurn(now) }
             dispatch(now)
             let finished = transport.perform()
             now = time.monotonic
@@ -136,6 +138,7 @@ public final class Sender {
 
             var timeout = 100.0  // ms; also how soon a stop signal is noticed
             if let due = scheduler.nextDue(budget: options.maxElapsed) { timeout = min(timeout, (due - now) * 1000) }
+            if let due = routes.nextTokenDue { timeout = min(timeout, (due - now) * 1000) }
             if scheduler.hasReady && transport.inFlight < options.concurrency { timeout = 0 }
             if let deadline = stopDeadline { timeout = min(timeout, (deadline - now) * 1000) }
             var fds: [Int32] = []
@@ -235,6 +238,9 @@ public final class Sender {
                     transport.start(fetch, tag: tag(.token(ep)))
                 }
                 return
+            case .refused(let reason):
+                scheduler.releaseHost(ep.host)
+                return refuse(p, reason, now)
             }
         }
         let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body, token: token)
@@ -254,20 +260,47 @@ public final class Sender {
         }
     }
 
-    /// An endpoint's OAuth2 token request ended: its waiting lines go on, or each counts a failed attempt.
+    /// An endpoint's OAuth2 token request ended: its waiting lines go on, stay held while the token
+    /// endpoint fails, or fail when it refused the client.
     private func tokenArrived(_ ep: EndpointState, _ r: HTTPResponse, _ now: Double) {
         guard let oauth = ep.oauth else { return }
-        let (waiters, token) = oauth.arrived(r, now: now)
-        switch token {
-        case .success:
-            for p in waiters { scheduler.resume(p) }
-        case .failure(let error):
-            let message = (error as? LTError)?.description ?? "\(error)"
-            for p in waiters {
-                p.beginAttempt(now)
-                scheduler.abandonProbe(p, now: now)
-                retryOrFail(p, message, retryAfter: nil, now)
+        let (lines, outcome) = oauth.arrived(r, now: now)
+        switch outcome {
+        case .token:
+            for p in lines { scheduler.resume(p) }
+        case .failed(let cause, let opened):
+            diagnostics.info("\(cause); \(oauth.waiting) lines of \(ep.name) wait for a token")
+            if opened {
+                diagnostics.warning(
+                    "\(cause): lines waiting for its tokens are held, and one token request goes out per "
+                        + "\(DurationText.format(options.breakerCooldown)) until it answers")
             }
+        case .refused(let reason):
+            diagnostics.error("\(reason); the lines of \(ep.name) are not sent")
+            for p in lines { refuse(p, reason, now) }
+        }
+    }
+
+    /// Fails `p` without sending it: its token endpoint refused the client credentials.
+    private func refuse(_ p: PendingDelivery, _ reason: String, _ now: Double) {
+        scheduler.abandonProbe(p, now: now)
+        finish(p, .failed, "not sent: \(reason)", now)
+    }
+
+    /// Starts the token requests due at `now` (after a failed one, or at the end of a cooldown), and
+    /// gives up the lines held for a token past `--max-elapsed`.
+    private func tokenTurn(_ now: Double) {
+        for ep in routes.oauthEndpoints {
+            guard let oauth = ep.oauth else { continue }
+            for p in oauth.expired(now: now, budget: options.maxElapsed) {
+                let cause = oauth.health.lastFailure ?? "failed token requests"
+                scheduler.abandonProbe(p, now: now)
+                finish(
+                    p, .failed,
+                    "held while the OAuth2 token endpoint for \(ep.name) was failing (\(cause)); "
+                        + "gave up after \(p.attempts) attempts: --max-elapsed passed", now)
+            }
+            if let fetch = oauth.fetch(now: now) { transport.start(fetch, tag: tag(.token(ep))) }
         }
     }
 
@@ -288,7 +321,7 @@ public final class Sender {
             diagnostics.info("attempt \(p.attempts) to \(ep.name): \(failure)\(response)", at: p.location)
         }
         recorder.logAttempt(p, r, startedAt: startedAt, seconds: seconds, error: failure, response: snippet)
-        if r.status == 401, let oauth = ep.oauth, case .wait(let fetch) = oauth.refresh(after401: p) {
+        if r.status == 401, let oauth = ep.oauth, case .wait(let fetch) = oauth.refresh(after401: p, now: now) {
             diagnostics.info("\(ep.name) answered 401; fetching a new OAuth2 token and trying again", at: p.location)
             if let fetch { transport.start(fetch, tag: tag(.token(ep))) }
             return

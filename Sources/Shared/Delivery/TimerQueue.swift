@@ -4,8 +4,6 @@ struct TimerQueue<Item> {
     private var heap: [(due: Double, seq: Int, item: Item)] = []
     private var seq = 0
 
-    var count: Int { heap.count }
-    var isEmpty: Bool { heap.isEmpty }
     /// When the earliest item is due.
     var nextDue: Double? { heap.first?.due }
 

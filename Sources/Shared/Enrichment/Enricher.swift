@@ -1,5 +1,6 @@
 /// lt-enrich's core: decides per line whether the payload gets learning time, and splices it in
-/// so that every other byte of the payload stays as it came.
+/// so that every other byte of the payload stays as it came. The byte work (the value, the splice,
+/// the line written) is ``LineEnrichment`` in LTCore, which the splice fuzz target runs alone.
 public final class Enricher {
     private let flag: EnrichmentFlag
     private let options: EnrichOptions
@@ -8,12 +9,7 @@ public final class Enricher {
     private let output: OutputWriter
     public private(set) var stats = EnrichStats()
     private var out = JSONBuffer(capacity: 8192)
-    private var payloadBytes: [UInt8] = []
-    private var valueBytes: [UInt8] = []
-    private let fieldText: String
-    /// Each `--field` part as a JSON string literal followed by `:`, escaped once.
-    private let fieldKeys: [[UInt8]]
-
+    private var lineEnrichment: LineEnrichment
     /// The `enrichment` member of the line being written.
     private var marker = JSONBuffer(capacity: 256)
 
@@ -26,13 +22,7 @@ public final class Enricher {
         self.diagnostics = diagnostics
         self.metrics = metrics
         self.output = output
-        self.fieldText = options.field.joined(separator: ".")
-        self.fieldKeys = options.field.map { part in
-            var key: [UInt8] = []
-            JSONBuffer.appendEscaped(part, to: &key)
-            key.append(UInt8(ascii: ":"))
-            return key
-        }
+        self.lineEnrichment = LineEnrichment(options: options)
         if flag.diagnostics == nil { flag.diagnostics = diagnostics }
         if flag.isOffForAll {
             diagnostics.warning("enrichment is off (\(flag.origin)); payloads pass through without learning time")
@@ -154,121 +144,23 @@ public final class Enricher {
                     "passed on without learning time (\(reason.rawValue)\(decision.rule.map { ", rule \($0.rawValue)" } ?? ""))",
                     at: location, context: context)
             }
-            try write(envelope, payload: nil, enrichment: marker.bytes)
+            lineEnrichment.writeOmitted(envelope, enrichment: marker.bytes, into: &out)
             return
         }
         let total = lookup!.totalSeconds!
-        valueBytes.removeAll(keepingCapacity: true)
-        switch options.format {
-        case .seconds:
-            valueBytes.appendDecimal(total)
-        case .object:
-            valueBytes.append(contentsOf: #"{"total_seconds":"#.utf8)
-            valueBytes.appendDecimal(total)
-            valueBytes.append(contentsOf: #","total_hours":"#.utf8)
-            LearningHours.append(totalSeconds: total, to: &valueBytes)
-            valueBytes.append(contentsOf: #","last_updated":"#.utf8)
-            if let date = lookup!.lastUpdated {
-                // A checked UTC timestamp: digits and -:.+TZ only, nothing to escape.
-                valueBytes.append(UInt8(ascii: "\""))
-                valueBytes.append(contentsOf: date.utf8)
-                valueBytes.append(UInt8(ascii: "\""))
-            } else {
-                valueBytes.append(contentsOf: "null".utf8)
-            }
-            valueBytes.append(UInt8(ascii: "}"))
-        }
-        payloadBytes.removeAll(keepingCapacity: true)
-        let replaced = try splice(
-            s, object: envelope.payload!, members: envelope.payloadMembers, path: options.field[...],
-            into: &payloadBytes)
+        let replaced = try lineEnrichment.writeEnriched(
+            envelope, totalSeconds: total, lastUpdated: lookup!.lastUpdated, enrichment: marker.bytes, into: &out)
         if replaced {
-            diagnostics.warning("payload already had \(fieldText); replaced it", at: location)
+            diagnostics.warning("payload already had \(lineEnrichment.fieldText); replaced it", at: location)
         }
         stats.enriched += 1
         metrics.increment(.enriched)
         if diagnostics.isOn(.info) {
-            var context: LogContext = ["total_seconds": .int(total), "field": .string(fieldText)]
+            var context: LogContext = ["total_seconds": .int(total), "field": .string(lineEnrichment.fieldText)]
             if let rule = decision.rule { context["rule"] = .string(rule.rawValue) }
             diagnostics.info(
                 "learning time added\(decision.rule.map { " (rule \($0.rawValue))" } ?? "")", at: location,
                 context: context)
         }
-        try write(envelope, payload: payloadBytes, enrichment: marker.bytes)
-    }
-
-    /// Writes the line: the envelope with `payload` (when given) and `enrichment` replaced in place
-    /// or added at the end, every other member copied as it came; or, with `--unwrap`, the payload alone.
-    private func write(_ envelope: Envelope, payload: [UInt8]?, enrichment: [UInt8]) throws {
-        let s = envelope.json
-        if options.unwrap {
-            if let payload { out.raw(payload) } else { out.raw(s.bytes(envelope.payload!)) }
-            return
-        }
-        out.beginObject()
-        var wroteEnrichment = false
-        if envelope.isBare {
-            out.key("payload")
-            if let payload { out.raw(payload) } else { out.raw(s.bytes(envelope.payload!)) }
-        } else {
-            var wrotePayload = false
-            for m in envelope.members {
-                if payload != nil && s.key(of: m, equals: "payload") {
-                    // Duplicate members collapse into the one replacement.
-                    if !wrotePayload { out.key("payload"); out.raw(payload!); wrotePayload = true }
-                } else if s.key(of: m, equals: "enrichment") {
-                    if !wroteEnrichment { out.key("enrichment"); out.raw(enrichment); wroteEnrichment = true }
-                } else {
-                    out.rawMember(s.bytes(m.whole))
-                }
-            }
-        }
-        if !wroteEnrichment { out.key("enrichment"); out.raw(enrichment) }
-        out.endObject()
-    }
-
-    /// Copies the object at `object` with `valueBytes` set at `path`, creating missing parents.
-    /// Returns true when a value was already there and got replaced.
-    private func splice(
-        _ s: JSONScanner, object: Range<Int>, members: [JSONMember], path: ArraySlice<String>,
-        into dest: inout [UInt8]
-    ) throws -> Bool {
-        let name = path.first!
-        // Parsers disagree on which of two same-named members counts, so neither is written into.
-        if DuplicateMembers.count(name, in: members, of: s) > 1 {
-            throw InputError(
-                "cannot write \(fieldText): the payload has \"\(name)\" twice in one object",
-                hint: "write each member once upstream; parsers disagree on which copy counts")
-        }
-        if let m = members.last(where: { s.key(of: $0, equalsString: name) }) {
-            dest.append(contentsOf: s.bytes(object.lowerBound..<m.valueStart))
-            var replaced = true
-            if path.count == 1 {
-                dest.append(contentsOf: valueBytes)
-            } else {
-                guard s.kind(at: m.valueStart) == .object else {
-                    throw InputError(
-                        "cannot write \(fieldText): \(name) is a JSON \(s.kind(at: m.valueStart).rawValue), not an object",
-                        hint: "choose another --field")
-                }
-                replaced = try splice(
-                    s, object: m.value, members: try s.members(ofObjectAt: m.valueStart),
-                    path: path.dropFirst(), into: &dest)
-            }
-            dest.append(contentsOf: s.bytes(m.valueEnd..<object.upperBound))
-            return replaced
-        }
-        let insertAt = members.last?.valueEnd ?? object.lowerBound + 1
-        dest.append(contentsOf: s.bytes(object.lowerBound..<insertAt))
-        if !members.isEmpty { dest.append(UInt8(ascii: ",")) }
-        // `path` is a slice of `options.field`, so its indices are those of `fieldKeys`.
-        for i in path.indices {
-            if i > path.startIndex { dest.append(UInt8(ascii: "{")) }
-            dest.append(contentsOf: fieldKeys[i])
-        }
-        dest.append(contentsOf: valueBytes)
-        for _ in 1..<path.count { dest.append(UInt8(ascii: "}")) }
-        dest.append(contentsOf: s.bytes(insertAt..<object.upperBound))
-        return false
     }
 }

@@ -106,16 +106,6 @@ public final class EnrichmentFlag {
         }
     }
 
-    /// Whether this line gets learning time; reads the enterprise only when the rules need it.
-    public func isEnabled(_ envelope: Envelope) -> Bool {
-        refresh()
-        switch uniform {
-        case .allOn: return true
-        case .allOff: return false
-        case .perLine: return rules.includes(enterprise: envelope.enterpriseID, integration: envelope.integration)
-        }
-    }
-
     /// Whether this line gets learning time, and the rule that decided (`enrichment.rule`).
     public func decide(_ envelope: Envelope) -> (on: Bool, rule: FlagRule) {
         refresh()
@@ -129,9 +119,6 @@ public final class EnrichmentFlag {
 
     /// True when no line can be enabled, for the one-time notice on stderr.
     public var isOffForAll: Bool { uniform == .allOff }
-
-    /// The rules in force now.
-    public var currentRules: RolloutRules { rules }
 
     /// Re-reads the rollout file if it changed (cheap: at most one `stat` every 200 ms), and reports the change.
     public func refresh() {

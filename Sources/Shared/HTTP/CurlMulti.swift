@@ -5,7 +5,7 @@ import CCurl
 ///
 /// The loop that drives it: ``add(_:)`` prepared transfers, ``perform()`` to move them along and
 /// collect those that finished with their response, ``wait(fds:milliseconds:)`` until something can
-/// move. It knows nothing of what the transfers are for (each carries its `owner`).
+/// move. It knows nothing of what the transfers are for (its callers keep track of that).
 public final class CurlMulti {
     private let multi: UnsafeMutableRawPointer
     private var running: [UnsafeMutableRawPointer: CurlTransfer] = [:]
@@ -57,9 +57,6 @@ public final class CurlMulti {
         guard running.removeValue(forKey: t.handle) != nil else { return }
         curl_multi_remove_handle(multi, t.handle)
     }
-
-    /// Every transfer still in flight.
-    var transfers: [CurlTransfer] { Array(running.values) + refused.map(\.0) }
 
     /// Moves the transfers along without waiting, and hands back those that finished, with their response.
     func perform() -> [(CurlTransfer, HTTPResponse)] {

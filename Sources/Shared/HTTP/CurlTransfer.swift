@@ -26,8 +26,6 @@ public final class CurlTransfer {
     var truncated = false
     var retryAfter: String?
     var refusedAddress: String?
-    /// The line this transfer is working for, while it is in flight.
-    var owner: AnyObject?
     var startedAt = 0.0
 
     public init(settings: TransportSettings) throws {
@@ -180,17 +178,6 @@ public final class CurlTransfer {
         try set(CURLOPT_SSLCERT, cert?.certificatePath, "CURLOPT_SSLCERT")
         try set(CURLOPT_SSLKEY, cert?.keyPath, "CURLOPT_SSLKEY")
         try set(CURLOPT_KEYPASSWD, cert?.keyPassword, "CURLOPT_KEYPASSWD")
-    }
-
-    /// Sends `request` and waits for its end on this thread: the blocking path, for the occasional
-    /// token request or a warehouse statement.
-    public func send(_ request: HTTPRequest) -> HTTPResponse {
-        do { try prepare(request) } catch {
-            var r = HTTPResponse(status: 0, transportError: "\(error)")
-            r.permanent = true
-            return r
-        }
-        return response(curl_easy_perform(handle))
     }
 
     /// What the finished transfer amounts to, given libcurl's result code.

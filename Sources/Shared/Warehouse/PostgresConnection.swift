@@ -85,24 +85,21 @@ public final class PostgresConnection {
         try check(result, expecting: PGRES_COMMAND_OK)
     }
 
-    /// Prepares `sql` under `name` for ``query(prepared:_:)``.
+    /// Prepares `sql` under `name` for the pipelined queries.
     public func prepare(_ name: String, _ sql: String, parameterCount: Int32) throws {
         let result = try answer(to: PQsendPrepare(conn, name, sql, parameterCount, nil))
         defer { PQclear(result) }
         try check(result, expecting: PGRES_COMMAND_OK)
     }
 
-    /// Runs a prepared statement with text parameters and hands each row's text columns
-    /// (nil for NULL) to `row`, without copying the result set.
-    public func query(prepared name: String, _ parameters: [String], row: (Rows, Int32) throws -> Void) throws {
+    /// Runs a prepared statement that returns no rows (INSERT, DELETE …) with text parameters.
+    public func execute(prepared name: String, _ parameters: [String]) throws {
         let sent = withCStringArray(parameters) { p in
             PQsendQueryPrepared(conn, name, Int32(parameters.count), p, nil, nil, 0)
         }
         let result = try answer(to: sent)
         defer { PQclear(result) }
-        try check(result, expecting: PGRES_TUPLES_OK)
-        let rows = Rows(result: result!)
-        for r in 0..<PQntuples(result) { try row(rows, r) }
+        try check(result, expecting: PGRES_COMMAND_OK)
     }
 
     // MARK: Pipeline mode
@@ -115,7 +112,7 @@ public final class PostgresConnection {
     private var outputPending = false
 
     /// Switches to pipeline mode (libpq 14+): queries go out without waiting for earlier answers,
-    /// which arrive in order. Prepare statements first; ``query(prepared:_:row:)`` is not for this mode.
+    /// which arrive in order. Prepare statements first.
     public func enterPipelineMode() throws {
         guard PQsetnonblocking(conn, 1) == 0, PQenterPipelineMode(conn) == 1 else { throw failure(lost: !isHealthy) }
     }
@@ -124,9 +121,6 @@ public final class PostgresConnection {
     private func failure(lost: Bool) -> Failure {
         Failure(message: String(cString: PQerrorMessage(conn)).oneLine, sqlState: nil, connectionLost: lost)
     }
-
-    /// Pipelined queries not yet answered.
-    public var pipelineDepth: Int { pipelined.count }
 
     /// Sends a prepared statement with a sync point of its own (so an error ends only that query),
     /// without waiting; its result comes back, under `tag`, from ``receivePipelined(waitingUpTo:_:)``.

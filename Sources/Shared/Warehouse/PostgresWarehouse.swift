@@ -101,8 +101,6 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
     private var pending: [Int: (keys: [LookupKey], sent: Double)] = [:]
     private var done: [WarehouseOutcome] = []
 
-    public var inFlight: Int { pending.count + done.count }
-
     public func submit(_ statement: WarehouseStatement) {
         let started = Timestamps.monotonic()
         do {
@@ -227,7 +225,8 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
         ]
     }
 
-    private static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+    /// `s` as an element of a text array literal: in quotes, with `"` and `\` escaped.
+    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for c in s.utf8 {
             if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }

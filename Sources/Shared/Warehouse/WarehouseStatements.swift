@@ -38,8 +38,6 @@ public protocol ConcurrentWarehouse: Warehouse {
     /// Moves the statements in flight along, waiting at most `seconds` (0: not at all) for one to
     /// finish, and returns those that did.
     func collect(waitingUpTo seconds: Double) -> [WarehouseOutcome]
-    /// Statements submitted and not yet collected.
-    var inFlight: Int { get }
 }
 
 extension ConcurrentWarehouse {
@@ -69,7 +67,6 @@ public final class SerialStatements: ConcurrentWarehouse {
     public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer { try warehouse.answer(for: keys) }
     public func explain(_ keys: [LookupKey]) -> String { warehouse.explain(keys) }
     public func verify() throws { try warehouse.verify() }
-    public var inFlight: Int { done.count }
 
     public func submit(_ statement: WarehouseStatement) {
         let started = Timestamps.monotonic()

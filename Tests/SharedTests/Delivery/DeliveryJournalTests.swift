@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Testing
 
@@ -34,6 +35,28 @@ import Testing
         let other = try again.contains("id-1", scope: b)
         #expect(both && !other)
         #expect(again.repaired == nil)
+    }
+
+    @Test func aJournalInUseIsNotCalledDamaged() throws {
+        let path = Self.scratch()
+        defer {
+            for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        _ = try DeliveryJournal(path: path)
+        // Another process (here another connection) holds the database's exclusive lock.
+        let other = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE)
+        try other.execute("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE")
+        let error = try #require(throws: ConfigError.self) { try DeliveryJournal(path: path) }
+        #expect(error.message.contains("in use by another process"), "\(error)")
+        #expect(error.hint.contains("keep the journal") && !error.hint.contains("damaged"), "\(error)")
+        // Damage itself still says so.
+        try other.execute("ROLLBACK")
+        let junk = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: junk) }
+        try Data(Array("SQLite format 3\0".utf8) + [UInt8](repeating: 0xEE, count: 8192)).write(
+            to: URL(fileURLWithPath: junk))
+        let damaged = try #require(throws: ConfigError.self) { try DeliveryJournal(path: junk) }
+        #expect(damaged.hint.contains("damaged"), "\(damaged)")
     }
 
     @Test func aWriteAheadLogEndingInPartOfAFrameIsFoundTorn() throws {

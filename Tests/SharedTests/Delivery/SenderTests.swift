@@ -195,17 +195,98 @@ import Testing
             [integrations.plain]
             url = "http://127.0.0.1:9/plain"
             """
+        run.options.maxElapsed = 200
+        run.options.breakerCooldown = 30
         let r = try run.run(SenderRun.input(20) { $0 <= 5 ? "oauth" : "plain" })
-        // One token request for all five lines; the other integration delivered meanwhile.
-        #expect(run.transport.sent(to: "/token").count == 1)
+        // One token request at a time for all five lines; the other integration delivered meanwhile.
         let plain = run.transport.sent(to: "/plain")
         #expect(plain.count == 15)
         #expect(plain.allSatisfy { $0.time < 1 })
+        // Held, not failed, until --max-elapsed: 5 timeouts open the token endpoint's breaker (150 s),
+        // then one probe per cooldown.
+        #expect(run.transport.sent(to: "/token").count <= 5 + 2)
         for n in 1...5 {
             #expect(r[n]?["status"] as? String == "failed")
-            #expect((r[n]?["error"] as? String)?.contains("token endpoint failed: Operation timed out") == true)
+            let error = r[n]?["error"] as? String ?? ""
+            #expect(error.contains("held while the OAuth2 token endpoint"), "\(error)")
+            #expect(error.contains("failed: Operation timed out") && error.contains("--max-elapsed passed"), "\(error)")
         }
         #expect(run.transport.sent(to: "/oauth").isEmpty)
+    }
+
+    @Test func anIdentityProviderOutageHoldsLinesAndOneTokenRequestGoesPerCooldown() throws {
+        // The token endpoint is down (503) for the first 100 s; the partner is up all along.
+        var run = SenderRun { request, now in
+            if request.url.contains("/token") {
+                return now < 100
+                    ? (.status(503), 0.01) : (.status(200, body: #"{"access_token":"t","expires_in":3600}"#), 0.01)
+            }
+            return (.status(200), 0.01)
+        }
+        run.environment = ["ID": "client", "SECRET": "s3cret"]
+        run.integrations = """
+            [integrations.oauth]
+            url = "http://127.0.0.1:9/oauth"
+            auth = { type = "oauth2", token_url = "http://127.0.0.1:9/token", client_id_env = "ID", client_secret_env = "SECRET" }
+            """
+        run.options.breakerFailures = 5
+        run.options.breakerCooldown = 10
+        let r = try run.run(SenderRun.input(300) { _ in "oauth" })
+        // Every line delivered at its first attempt once the token endpoint was back.
+        #expect(r.count == 300)
+        #expect(r.values.allSatisfy { $0["status"] as? String == "delivered" && $0["attempts"] as? Int == 1 })
+        // About one token request per cooldown, never one per line (before: about one per line and retry).
+        let tokens = run.transport.sent(to: "/token")
+        #expect(tokens.count <= 5 + 100 / 10 + 2, "\(tokens.count) token requests")
+        #expect(run.transport.sent(to: "/oauth").allSatisfy { $0.time >= 100 })
+    }
+
+    @Test func integrationsSharingATokenEndpointShareItsBreaker() throws {
+        var run = SenderRun { request, now in
+            if request.url.contains("/token") {
+                return now < 60
+                    ? (.status(503), 0.01) : (.status(200, body: #"{"access_token":"t","expires_in":3600}"#), 0.01)
+            }
+            return (.status(200), 0.01)
+        }
+        run.environment = ["ID": "client", "ID2": "client-2", "SECRET": "s3cret"]
+        run.integrations = """
+            [integrations.a]
+            url = "http://127.0.0.1:9/a"
+            auth = { type = "oauth2", token_url = "http://127.0.0.1:9/token", client_id_env = "ID", client_secret_env = "SECRET" }
+            [integrations.b]
+            url = "http://127.0.0.1:9/b"
+            auth = { type = "oauth2", token_url = "http://127.0.0.1:9/token", client_id_env = "ID2", client_secret_env = "SECRET" }
+            """
+        run.options.breakerFailures = 5
+        run.options.breakerCooldown = 10
+        let r = try run.run(SenderRun.input(100) { $0 % 2 == 0 ? "a" : "b" })
+        #expect(r.values.allSatisfy { $0["status"] as? String == "delivered" })
+        // One breaker: the failures of both count together, and one probe per cooldown for both.
+        let duringOutage = run.transport.sent(to: "/token").filter { $0.time < 60 }.count
+        #expect(duringOutage <= 5 + 60 / 10 + 2, "\(duringOutage) token requests during the outage")
+    }
+
+    @Test func aTokenEndpointRefusingTheClientFailsTheLinesAfterOneRequest() throws {
+        var run = SenderRun { request, _ in
+            request.url.contains("/token")
+                ? (.status(401, body: #"{"error":"invalid_client","error_description":"bad secret"}"#), 0.01)
+                : (.status(200), 0.01)
+        }
+        run.environment = ["ID": "client", "SECRET": "wrong"]
+        run.integrations = """
+            [integrations.oauth]
+            url = "http://127.0.0.1:9/oauth"
+            auth = { type = "oauth2", token_url = "http://127.0.0.1:9/token", client_id_env = "ID", client_secret_env = "SECRET" }
+            """
+        let r = try run.run(SenderRun.input(40) { _ in "oauth" })
+        #expect(run.transport.sent(to: "/token").count == 1)
+        #expect(run.transport.sent(to: "/oauth").isEmpty)
+        #expect(r.count == 40)
+        for result in r.values {
+            #expect(result["status"] as? String == "failed")
+            #expect((result["error"] as? String)?.contains("refused the client (401 invalid_client)") == true)
+        }
     }
 
     @Test func authenticatorsGiveHeadersAndTheirMaskedFormInOnePlace() throws {

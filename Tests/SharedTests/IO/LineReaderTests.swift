@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import LTCore
 @testable import Shared
 
 @Suite struct LineReaderTests {

@@ -94,15 +94,20 @@ public final class SnowflakeAuth {
             let accountName = account.accountForToken
             let user = account.user.uppercased()
             let issued = Int(now)
-            let claims: [String: Any] = [
-                "iss": "\(accountName).\(user).\(SnowflakeAuth.fingerprint(of: key))",
-                "sub": "\(accountName).\(user)",
-                "iat": issued,
-                "exp": issued + Int(lifetime),
-            ]
-            let header = try JSONObjectCoding.data(from: ["alg": "RS256", "typ": "JWT"])
-            let payload = try JSONObjectCoding.data(from: claims)
-            let signingInput = base64URL(header) + "." + base64URL(payload)
+            // Members in sorted order, as before; JSONBuffer escapes the account and user names.
+            var header = JSONBuffer()
+            header.beginObject()
+            header.member("alg", "RS256")
+            header.member("typ", "JWT")
+            header.endObject()
+            var payload = JSONBuffer()
+            payload.beginObject()
+            payload.member("exp", issued + Int(lifetime))
+            payload.member("iat", issued)
+            payload.member("iss", "\(accountName).\(user).\(SnowflakeAuth.fingerprint(of: key))")
+            payload.member("sub", "\(accountName).\(user)")
+            payload.endObject()
+            let signingInput = base64URL(Data(header.bytes)) + "." + base64URL(Data(payload.bytes))
             let signature = try key.signature(for: Data(signingInput.utf8), padding: .insecurePKCS1v1_5)
             let token = signingInput + "." + base64URL(signature.rawRepresentation)
             cached = (token, now + lifetime - 300)

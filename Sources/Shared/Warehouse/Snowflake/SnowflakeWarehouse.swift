@@ -155,8 +155,6 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
     private var requestTags: [Int: Int] = [:]
     private var nextTag = 0
 
-    public var inFlight: Int { running.count }
-
     public func submit(_ statement: WarehouseStatement) {
         running[statement.ticket] = Running(statement)
     }

@@ -3,7 +3,9 @@ import Glibc
 #endif
 
 /// Raised when the reader of our output has gone away (EPIPE): the tool ends quietly.
-public struct OutputClosed: Error {}
+public struct OutputClosed: Error {
+    package init() {}
+}
 
 /// A buffered writer on a file descriptor: bytes accumulate in one reused buffer and go out
 /// in large writes, or at once on ``flush()``.
@@ -70,16 +72,8 @@ public final class OutputWriter {
         count += bytes.count
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try write(bytes.bindMemory(to: UInt8.self))
-    }
-
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBufferPointer { try write($0) }
-    }
-
-    public func write(_ text: StaticString) throws {
-        try write(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     public func write(_ text: String) throws {

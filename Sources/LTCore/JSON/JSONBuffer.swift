@@ -73,7 +73,6 @@ public struct JSONBuffer {
     public mutating func member(_ name: StaticString, _ value: String?) { if let value { key(name); string(value) } }
     public mutating func member(_ name: StaticString, _ value: Int64?) { if let value { key(name); int(value) } }
     public mutating func member(_ name: StaticString, _ value: Int?) { if let value { key(name); int(value) } }
-    public mutating func member(_ name: StaticString, _ value: Bool?) { if let value { key(name); bool(value) } }
 
     /// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped.
     public static func appendEscaped(_ s: String, to out: inout [UInt8]) {
@@ -94,10 +93,5 @@ public struct JSONBuffer {
             }
         }
         out.append(UInt8(ascii: "\""))
-    }
-
-    /// A JSON string literal for arbitrary bytes: invalid UTF-8 becomes U+FFFD, so the result is always valid.
-    public static func appendEscaped(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        appendEscaped(String(decoding: bytes, as: UTF8.self), to: &out)
     }
 }

@@ -1,11 +1,11 @@
 extension Array where Element == UInt8 {
     /// Appends the decimal digits of `v` (with a `-` when negative), without building a String.
-    mutating func appendDecimal(_ v: Int64) {
+    package mutating func appendDecimal(_ v: Int64) {
         if v < 0 { append(UInt8(ascii: "-")) }
         appendDecimal(v.magnitude)
     }
 
-    mutating func appendDecimal(_ v: UInt64) {
+    package mutating func appendDecimal(_ v: UInt64) {
         let start = count
         var v = v
         repeat {

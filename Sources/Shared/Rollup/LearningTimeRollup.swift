@@ -1,0 +1,215 @@
+/// A learner in a course run: the unit whose events are sorted and whose gaps are summed.
+public struct StreamKey: Hashable, Sendable {
+    public var user: Int64
+    public var course: UInt32
+}
+
+/// One counted event as kept until the end of the input: 16 bytes, never the line.
+struct RollupEvent {
+    /// The (user, course) stream, by number.
+    var stream: UInt32
+    /// Part of the line's hash, so that an exact duplicate line (same stream, time and bytes)
+    /// is told apart from another event at the same microsecond.
+    var lineHash: UInt32
+    /// Microseconds since the epoch, UTC.
+    var time: Int64
+}
+
+/// The default rule of docs/rollup.md over a whole set of tracking logs: lines are added one by
+/// one in any order (files interleave), and ``finish(enterprises:keepUnattributed:)`` sorts each
+/// learner's stream in a course by time, sums the gaps per UTC day and gives the table's rows.
+public final class LearningTimeRollup {
+    public private(set) var parser: TrackingLineParser
+    public private(set) var tally = SkipTally()
+    /// Lines read, whatever became of them.
+    public private(set) var lines = 0
+    private var events: [RollupEvent] = []
+    private var streamIDs: [StreamKey: UInt32] = [:]
+    private var streams: [StreamKey] = []
+    private var lastStream: (key: StreamKey, id: UInt32)?
+
+    public init(rule: RollupRule) {
+        parser = TrackingLineParser(rule: rule)
+    }
+
+    public var rule: RollupRule { parser.rule }
+
+    /// Events kept so far (before duplicates are removed).
+    public var eventCount: Int { events.count }
+
+    /// Reads one line; `location` is only evaluated for the first few lines of each skip reason.
+    public func add(_ line: UnsafeBufferPointer<UInt8>, at location: @autoclosure () -> SourceLocation) {
+        lines += 1
+        switch parser.parse(line) {
+        case .skipped(let reason):
+            tally.add(reason, at: location())
+        case .event(let user, let course, let time):
+            let key = StreamKey(user: user, course: course)
+            let id: UInt32
+            if let last = lastStream, last.key == key {
+                id = last.id
+            } else if let known = streamIDs[key] {
+                id = known
+            } else {
+                id = UInt32(streams.count)
+                streams.append(key)
+                streamIDs[key] = id
+            }
+            lastStream = (key, id)
+            let h = LineHash.of(line)
+            events.append(RollupEvent(stream: id, lineHash: UInt32(truncatingIfNeeded: h ^ (h >> 32)), time: time))
+        }
+    }
+
+    /// Counts a line the reader could not hand out whole.
+    public func skip(_ reason: SkipReason, at location: SourceLocation) {
+        lines += 1
+        tally.add(reason, at: location)
+    }
+
+    /// Sorts the events, drops exact duplicates, sums the gaps and gives the rows sorted by
+    /// (user_id, course_key, enterprise_customer_uuid, date), with the UTC days the input covers.
+    /// Rows whose day rounds to 0 seconds are left out.
+    public func finish(enterprises: EnterpriseEnrollments, keepUnattributed: Bool) -> RollupResult {
+        events.sort { a, b in
+            if a.stream != b.stream { return a.stream < b.stream }
+            if a.time != b.time { return a.time < b.time }
+            return a.lineHash < b.lineHash
+        }
+        let totals = dayTotals()
+        // Course keys ranked by their UTF-8 bytes, so rows sort as bytes (and as Python's str) do.
+        let courseNames = (0..<parser.courses.count).map { parser.courses.key(UInt32($0)) }
+        var courseRank = [Int](repeating: 0, count: courseNames.count)
+        for (rank, id) in courseNames.indices.sorted(by: {
+            courseNames[$0].utf8.lexicographicallyPrecedes(courseNames[$1].utf8)
+        }).enumerated() {
+            courseRank[id] = rank
+        }
+        let order = streams.indices.sorted { a, b in
+            let x = streams[a]
+            let y = streams[b]
+            return x.user != y.user ? x.user < y.user : courseRank[Int(x.course)] < courseRank[Int(y.course)]
+        }
+        var result = RollupResult()
+        result.days = totals.coveredDays
+        result.events = totals.events
+        result.streams = streams.count
+        for s in order {
+            let range = totals.ranges[s]
+            guard !range.isEmpty else { continue }
+            let key = streams[s]
+            let course = courseNames[Int(key.course)]
+            var owners = enterprises.enterprises(user: key.user, course: course)
+            if owners.isEmpty {
+                guard keepUnattributed else {
+                    result.unattributedRows += range.count
+                    continue
+                }
+                owners = [""]
+            }
+            for owner in owners {
+                for t in totals.days[range] {
+                    result.rows.append(
+                        RollupRow(user: key.user, course: course, enterprise: owner, day: t.day, seconds: t.seconds))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Each stream's rounded day totals (over 0 s), by stream number, and the days with any event.
+    private func dayTotals() -> (
+        days: [(day: Int64, seconds: Int64)], ranges: [Range<Int>], coveredDays: [Int64], events: Int
+    ) {
+        var days: [(day: Int64, seconds: Int64)] = []
+        var ranges = [Range<Int>](repeating: 0..<0, count: streams.count)
+        var covered = Set<Int64>()
+        var lastCoveredDay = Int64.min
+        var counted = 0
+        // The current stream's days, in order, in microseconds.
+        var current: [(day: Int64, micros: Int64)] = []
+        let rule = self.rule
+
+        func flush(_ stream: Int) {
+            let start = days.count
+            for d in current {
+                // Half away from zero; totals are never negative.
+                let seconds = (d.micros + EventTime.microsecondsPerSecond / 2) / EventTime.microsecondsPerSecond
+                if seconds > 0 { days.append((d.day, seconds)) }
+            }
+            ranges[stream] = start..<days.count
+            current.removeAll(keepingCapacity: true)
+        }
+        func add(from start: Int64, _ amount: Int64) {
+            var at = start
+            var left = amount
+            while left > 0 {
+                let day = EventTime.day(of: at)
+                let part = min(left, (day + 1) * EventTime.microsecondsPerDay - at)
+                if let last = current.last, last.day == day {
+                    current[current.count - 1].micros += part
+                } else {
+                    current.append((day, part))
+                }
+                at += part
+                left -= part
+            }
+        }
+
+        var previous: RollupEvent?
+        for e in events {
+            if let p = previous, p.stream == e.stream {
+                if p.time == e.time && p.lineHash == e.lineHash {
+                    tally.add(.duplicate, at: nil)
+                    continue
+                }
+                add(from: p.time, rule.counted(gap: e.time - p.time))
+            } else if let p = previous {
+                flush(Int(p.stream))
+            }
+            previous = e
+            counted += 1
+            let day = EventTime.day(of: e.time)
+            if day != lastCoveredDay {
+                covered.insert(day)
+                lastCoveredDay = day
+            }
+        }
+        if let p = previous { flush(Int(p.stream)) }
+        return (days, ranges, covered.sorted(), counted)
+    }
+}
+
+/// What a rollup gives: the table's rows in key order, and what the input covered.
+public struct RollupResult: Sendable {
+    public var rows: [RollupRow] = []
+    /// The UTC days with at least one counted event: the days a warehouse run replaces.
+    public var days: [Int64] = []
+    /// Events counted (duplicates removed) and (user, course) streams.
+    public var events = 0
+    public var streams = 0
+    /// Day rows left out because the learner has no enterprise for the course.
+    public var unattributedRows = 0
+}
+
+/// One row of the LEARNING_TIME table.
+public struct RollupRow: Sendable, Equatable {
+    public var user: Int64
+    public var course: String
+    /// The enterprise customer UUID, lower case with dashes; empty for an unattributed row.
+    public var enterprise: String
+    /// The UTC day, as days since 1970-01-01.
+    public var day: Int64
+    public var seconds: Int64
+
+    public init(user: Int64, course: String, enterprise: String, day: Int64, seconds: Int64) {
+        self.user = user
+        self.course = course
+        self.enterprise = enterprise
+        self.day = day
+        self.seconds = seconds
+    }
+
+    /// The day as `YYYY-MM-DD`.
+    public var date: String { EventTime.dateText(day: day) }
+}

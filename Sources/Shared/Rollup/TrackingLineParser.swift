@@ -1,0 +1,185 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one tracking-log line gives: an event to count, or why it gives none.
+public enum ParsedLine: Equatable {
+    case event(user: Int64, course: UInt32, time: Int64)
+    case skipped(SkipReason)
+}
+
+/// Reads the fields the rule needs from one tracking-log line, classic (`{…}`) or with a logging
+/// prefix (Tutor's `2023-05-23 14:12:17,308 INFO 7 [tracking] … - {…}`): the event is the text from
+/// the first `{`, validated as one JSON object by the project's scanner, and only `time`, `name`,
+/// `event_type`, `event_source`, `context.user_id`, `context.course_id` and, when needed,
+/// `event.user_id` and the URL members are decoded.
+public struct TrackingLineParser {
+    public let rule: RollupRule
+    /// The course keys met so far; an event names its course by id.
+    public var courses = CourseKeys()
+
+    public init(rule: RollupRule) {
+        self.rule = rule
+    }
+
+    public mutating func parse(_ line: UnsafeBufferPointer<UInt8>) -> ParsedLine {
+        guard let base = line.baseAddress else { return .skipped(.blank) }
+        var first = 0
+        while first < line.count, line[first] == 0x20 || line[first] == 0x09 { first += 1 }
+        if first == line.count || line[first] == UInt8(ascii: "#") { return .skipped(.blank) }
+        guard let brace = memchr(base + first, Int32(UInt8(ascii: "{")), line.count - first) else {
+            return .skipped(.notJSON)
+        }
+        let start = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(brace))
+        var s = JSONScanner(UnsafeBufferPointer(start: base + start, count: line.count - start))
+        let top: [JSONMember]
+        var context: [JSONMember]?
+        do {
+            _ = try s.validateDocument()
+            (top, context) = try s.members(ofObjectAt: 0, withMembersOf: "context")
+        } catch {
+            return .skipped(.notJSON)
+        }
+        var time: JSONMember?
+        var name: JSONMember?
+        var eventType: JSONMember?
+        var source: JSONMember?
+        var event: JSONMember?
+        var page: JSONMember?
+        var contextMember: JSONMember?
+        // The last of repeated members wins, as in most JSON readers (Python's json among them).
+        for m in top {
+            switch s[m.keyStart] {
+            case UInt8(ascii: "t") where s.key(of: m, equals: "time"): time = m
+            case UInt8(ascii: "n") where s.key(of: m, equals: "name"): name = m
+            case UInt8(ascii: "e") where s.key(of: m, equals: "event_type"): eventType = m
+            case UInt8(ascii: "e") where s.key(of: m, equals: "event_source"): source = m
+            case UInt8(ascii: "e") where s.key(of: m, equals: "event"): event = m
+            case UInt8(ascii: "p") where s.key(of: m, equals: "page"): page = m
+            case UInt8(ascii: "c") where s.key(of: m, equals: "context"): contextMember = m
+            default: break
+            }
+        }
+        if let c = contextMember, s.kind(at: c.valueStart) != .object { context = nil }
+
+        guard let time else { return .skipped(.noTime) }
+        guard let micros = Self.withString(s, time, EventTime.parse) ?? nil else { return .skipped(.badTime) }
+
+        if let source, Self.withString(s, source, { $0.count == 4 && memcmp($0.baseAddress!, "task", 4) == 0 }) == true
+        {
+            return .skipped(.notLearnerActivity)
+        }
+        let nameMember = name.flatMap { Self.withString(s, $0, { $0.count }) ?? 0 > 0 ? $0 : nil } ?? eventType
+        if let nameMember {
+            let excluded = Self.withString(s, nameMember) { n in
+                RollupRule.hasExcludedPrefix(n) || rule.isExcludedByPattern(n)
+            }
+            if excluded == true { return .skipped(.notLearnerActivity) }
+        }
+
+        var contextUser: JSONMember?
+        var contextCourse: JSONMember?
+        var contextPath: JSONMember?
+        for m in context ?? [] {
+            if s.key(of: m, equals: "user_id") {
+                contextUser = m
+            } else if s.key(of: m, equals: "course_id") {
+                contextCourse = m
+            } else if s.key(of: m, equals: "path") {
+                contextPath = m
+            }
+        }
+        var user = contextUser.flatMap { Self.userID(s, $0) }
+        if user == nil, let event, s.kind(at: event.valueStart) == .object,
+            let m = try? s.member("user_id", ofObjectAt: event.valueStart)
+        {
+            user = Self.userID(s, m)
+        }
+        guard let user else { return .skipped(.noUser) }
+
+        var course: UInt32?
+        var tooLong = false
+        if let contextCourse {
+            course =
+                Self.withString(s, contextCourse) { k -> UInt32? in
+                    if k.count > 255 { tooLong = true }
+                    return k.isEmpty || k.count > 255 ? nil : courses.id(of: k)
+                } ?? nil
+        }
+        if course == nil && !tooLong && rule.courseFromURL {
+            for m in [contextPath, page, eventType] {
+                guard let m, course == nil else { continue }
+                course =
+                    Self.withString(s, m) { url -> UInt32? in
+                        guard let r = Self.courseKey(inURL: url) else { return nil }
+                        let k = UnsafeBufferPointer(rebasing: url[r])
+                        if k.count > 255 { tooLong = true; return nil }
+                        return courses.id(of: k)
+                    } ?? nil
+            }
+        }
+        guard let course else { return .skipped(tooLong ? .courseKeyTooLong : .noCourse) }
+        return .event(user: user, course: course, time: micros)
+    }
+
+    /// Calls `body` with a string member's bytes (unescaped); nil when the member is not a string.
+    @inline(__always)
+    static func withString<R>(_ s: JSONScanner, _ m: JSONMember, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard m.valueEnd - m.valueStart >= 2, s[m.valueStart] == UInt8(ascii: "\"") else { return nil }
+        let inner = UnsafeBufferPointer(start: s.base + m.valueStart + 1, count: m.valueEnd - m.valueStart - 2)
+        if inner.isEmpty || memchr(inner.baseAddress!, Int32(UInt8(ascii: "\\")), inner.count) == nil {
+            return body(inner)
+        }
+        var text = s.string(m) ?? ""
+        return text.withUTF8 { body($0) }
+    }
+
+    /// A user id: a JSON integer, or a string of ASCII digits; nil for anything else.
+    static func userID(_ s: JSONScanner, _ m: JSONMember) -> Int64? {
+        switch s.kind(at: m.valueStart) {
+        case .number: return s.int64(m)
+        case .string:
+            return withString(s, m) { d -> Int64? in
+                guard !d.isEmpty, d.allSatisfy({ $0 &- 0x30 < 10 }) else { return nil }
+                return JSONNumbers.parseDigits(d)
+            } ?? nil
+        default: return nil
+        }
+    }
+
+    /// Where a course key is in a URL or path: `course-v1:…` up to the next `/`, `?`, `#` or space,
+    /// else the three segments after `/courses/` of an old key (`/courses/edX/DemoX/Demo_Course/…`).
+    static func courseKey(inURL u: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        func isEnd(_ c: UInt8) -> Bool {
+            c == UInt8(ascii: "/") || c == UInt8(ascii: "?") || c == UInt8(ascii: "#") || c <= 0x20
+        }
+        func find(_ needle: StaticString, from: Int = 0) -> Int? {
+            let n = needle.utf8CodeUnitCount
+            guard u.count >= n else { return nil }
+            var i = from
+            while i + n <= u.count {
+                if memcmp(u.baseAddress! + i, needle.utf8Start, n) == 0 { return i }
+                i += 1
+            }
+            return nil
+        }
+        if let i = find("course-v1:") {
+            var e = i + 10
+            while e < u.count, !isEnd(u[e]) { e += 1 }
+            return e > i + 10 ? i..<e : nil
+        }
+        guard let c = find("/courses/") else { return nil }
+        let start = c + 9
+        var e = start
+        for segment in 0..<3 {
+            let s = e
+            while e < u.count, !isEnd(u[e]) { e += 1 }
+            guard e > s else { return nil }
+            if segment < 2 {
+                guard e < u.count, u[e] == UInt8(ascii: "/") else { return nil }
+                e += 1
+            }
+        }
+        return start..<e
+    }
+}

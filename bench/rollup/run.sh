@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# lt-rollup against a straightforward Python implementation of the same rule (bench/rollup/rollup.py)
+# over a generated tracking log (bench/rollup/generate.py): events per second for each, the ratio,
+# lt-rollup's peak resident memory, and a check that both wrote the same rows.
+#
+# Usage: bench/rollup/run.sh [EVENTS] [LEARNERS] [RUNS]    (defaults: 2000000 20000, best of 3 runs)
+#
+# The issue's goals: at least 20 times the Python version and at least 500,000 events/s. Needs
+# python3; installs GNU time with apt-get when missing. About five minutes on 2 cores, most of it
+# generating the log and running Python.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+EVENTS=${1:-2000000}
+LEARNERS=${2:-20000}
+RUNS=${3:-3}
+SCRATCH=${LT_BENCH_SCRATCH:-.build-bench}
+
+[ -x /usr/bin/time ] || { echo "installing time" >&2; apt-get install -y -qq time >/dev/null; }
+
+if [ -n "${LT_BIN_DIR:-}" ]; then
+    BIN=$LT_BIN_DIR/lt-rollup
+else
+    echo "building lt (release, --scratch-path $SCRATCH)" >&2
+    BIN=$(scripts/build-release.sh "$SCRATCH")/lt-rollup
+fi
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+echo "generating $EVENTS events of $LEARNERS learners" >&2
+python3 bench/rollup/generate.py "$WORK" "$EVENTS" "$LEARNERS"
+LOGS=("$WORK/lms1.log" "$WORK/lms2.log")
+LINES=$(cat "${LOGS[@]}" | wc -l)
+BYTES=$(cat "${LOGS[@]}" | wc -c)
+
+# Best wall-clock time of RUNS runs of a command, in seconds; the last run's `time -v` output kept.
+best() {
+    local out=$1
+    shift
+    local best_s=""
+    for _ in $(seq "$RUNS"); do
+        /usr/bin/time -v -o "$WORK/time.txt" "$@" > "$out" 2> "$WORK/stderr.txt"
+        local s
+        s=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); t = 0; for (i = 1; i <= n; i++) t = t * 60 + p[i]; print t }' "$WORK/time.txt")
+        if [ -z "$best_s" ] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then best_s=$s; fi
+    done
+    echo "$best_s"
+}
+rss() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$WORK/time.txt"; }
+
+ARGS=(--enterprises "$WORK/enterprises.csv")
+echo "lt-rollup, best of $RUNS" >&2
+LT_S=$(best "$WORK/lt.ndjson" "$BIN" "${ARGS[@]}" "${LOGS[@]}")
+LT_RSS=$(rss)
+LT_SUMMARY=$(head -1 "$WORK/stderr.txt")
+gzip -1 -c "${LOGS[0]}" > "$WORK/lms1.log.gz"
+LTGZ_S=$(best "$WORK/ltgz.ndjson" "$BIN" "${ARGS[@]}" "$WORK/lms1.log.gz" "${LOGS[1]}")
+echo "python3 bench/rollup/rollup.py, once" >&2
+RUNS=1 PY_S=$(RUNS=1 best "$WORK/py.ndjson" python3 bench/rollup/rollup.py "${ARGS[@]}" "${LOGS[@]}")
+PY_RSS=$(rss)
+
+same=yes
+cmp -s "$WORK/lt.ndjson" "$WORK/py.ndjson" || same=NO
+cmp -s "$WORK/lt.ndjson" "$WORK/ltgz.ndjson" || same=NO
+ROWS=$(wc -l < "$WORK/lt.ndjson")
+
+awk -v lines="$LINES" -v bytes="$BYTES" -v lt="$LT_S" -v ltgz="$LTGZ_S" -v py="$PY_S" -v ltrss="$LT_RSS" \
+    -v pyrss="$PY_RSS" -v rows="$ROWS" -v same="$same" -v events="$EVENTS" -v summary="$LT_SUMMARY" 'BEGIN {
+    printf "input: %d lines (%d events generated), %.0f MB, two interleaved host files\n", lines, events, bytes / 1e6
+    printf "%s\n", summary
+    printf "%-34s %8s %14s %10s %10s\n", "", "seconds", "lines/s", "MB/s", "peak RSS"
+    printf "%-34s %8.2f %14.0f %10.0f %8d MB\n", "lt-rollup", lt, lines / lt, bytes / lt / 1e6, ltrss
+    printf "%-34s %8.2f %14.0f %10.0f\n", "lt-rollup, one file gzip", ltgz, lines / ltgz, bytes / ltgz / 1e6
+    printf "%-34s %8.2f %14.0f %10.0f %8d MB\n", "python3 rollup.py (same rule)", py, lines / py, bytes / py / 1e6, pyrss
+    printf "lt-rollup / Python: %.1fx (goal: 20x); lt-rollup: %.0f lines/s (goal: 500,000 events/s)\n", py / lt, lines / lt
+    printf "rows: %d; lt-rollup and Python wrote the same rows: %s\n", rows, same
+}'
+[ "$same" = yes ]
