@@ -18,7 +18,7 @@ install -m 755 "$examples/systemd/lt-spool" "$work/lt-spool"
 
 # systemd-analyze verify needs no running systemd; it checks each unit and that ExecStart is executable.
 install -d "$work/units"
-for unit in lt-spool.path lt-spool.service lt-replay.service lt-replay.timer; do
+for unit in lt-spool.path lt-spool.service lt-replay.service lt-replay.timer lt-refresh.service lt-refresh.timer; do
     sed "s#/usr/local/libexec/lt/lt-spool#$work/lt-spool#" "$examples/systemd/$unit" > "$work/units/$unit"
 done
 if verify=$(cd "$work/units" && systemd-analyze verify --man=no ./*.path ./*.service ./*.timer 2>&1) && [ -z "$verify" ]; then
@@ -74,5 +74,18 @@ kept=$(find "$work/state/replays" -type f | sort)
     && grep -q replayed-5 "$(grep '\.ndjson$' <<< "$kept" | tail -1)" \
     || fail "LT_REPLAY_KEEP=2 left: $kept"
 
+# The nightly refresh: nothing changed, nothing is sent; the warehouse catches up on one learner,
+# and exactly that line goes out again, as a revision under a new id.
+received=$(wc -l < "$work/received.ndjson")
+"$work/lt-spool" refresh || fail "lt-spool refresh exited $?"
+[ "$(wc -l < "$work/received.ndjson")" -eq "$received" ] || fail "a refresh with nothing changed sent something"
+sqlite3 "$work/warehouse.db" "INSERT INTO LEARNING_TIME SELECT USER_ID, COURSE_KEY, ENTERPRISE_CUSTOMER_UUID,
+    '2099-12-31', 3600 FROM LEARNING_TIME WHERE USER_ID = 12345 LIMIT 1"
+"$work/lt-spool" refresh || fail "lt-spool refresh exited $?"
+[ "$(wc -l < "$work/received.ndjson")" -eq $((received + 1)) ] || fail "the refresh did not send exactly one correction"
+tail -1 "$work/received.ndjson" | grep -q '"lt-revision": "1"' || fail "the correction is not marked as revision 1"
+"$work/lt-spool" refresh || fail "lt-spool refresh exited $?"
+[ "$(wc -l < "$work/received.ndjson")" -eq $((received + 1)) ] || fail "a second refresh sent something again"
+
 [ "$failures" -eq 0 ] || exit 1
-echo "test-systemd-example: ok: spool of $lines lines delivered, dead-letter replayed, error records set aside, history bounded" >&2
+echo "test-systemd-example: ok: spool of $lines lines delivered, dead-letter replayed, error records set aside, history bounded, a correction refreshed" >&2

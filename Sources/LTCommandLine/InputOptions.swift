@@ -125,11 +125,15 @@ public struct InputOptions: ParsableArguments {
 }
 
 extension InputOptions {
-    /// The command line with `--stats=json` and `--stats=text` spelled as the parser reads them.
+    /// The command line with `--stats=json` and `--stats=text`, and lt-send's `--resend-changed=MIN`,
+    /// spelled as the parser reads them (an option whose value may be left out).
     public static func normalized(_ arguments: [String]) -> [String] {
         arguments.flatMap { arg -> [String] in
             if arg.hasPrefix("--stats=") {
                 return ["--stats", "--stats-format", String(arg.dropFirst("--stats=".count))]
+            }
+            if arg.hasPrefix("--resend-changed=") {
+                return ["--resend-changed", "--resend-changed-min", String(arg.dropFirst("--resend-changed=".count))]
             }
             return [arg]
         }

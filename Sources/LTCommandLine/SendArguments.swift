@@ -101,10 +101,25 @@ public struct SendArguments: ParsableArguments {
         help:
             "Print each request (method, url, headers with secrets masked, body) as a JSON line instead of sending it.")
     public var dryRun = false
+    @Flag(
+        help: ArgumentHelp(
+            "Corrections: a line whose id the journal has delivered to the same destination, and whose learning "
+                + "time changed by at least MIN seconds since (--resend-changed=MIN; default 60), is sent again "
+                + "as a revision under a new webhook id, marked so that partners can upsert. Needs --journal. "
+                + "Without it such a line is skipped."))
+    public var resendChanged = false
+    @Option(name: .customLong("resend-changed-min"), help: .hidden)
+    public var resendChangedMinimum: Int64?
 
     public init() {}
 
     public func validate() throws {
+        if resendChanged && journal == nil {
+            throw ValidationError("--resend-changed needs --journal, which holds what was delivered before")
+        }
+        if let m = resendChangedMinimum, m < 0 || !resendChanged {
+            throw ValidationError("--resend-changed=MIN takes a whole number of seconds, 0 or more")
+        }
         if (url == nil) == (integrations == nil) {
             throw ValidationError("give exactly one of --url and --integrations")
         }
@@ -165,6 +180,7 @@ public struct SendArguments: ParsableArguments {
         options.breakerCooldown = breakerCooldown.seconds
         options.grace = grace.seconds
         options.dryRun = dryRun
+        if resendChanged { options.resendChanged = resendChangedMinimum ?? SendOptions.defaultResendMinimum }
         return options
     }
 }

@@ -30,8 +30,12 @@ struct LtSend: ParsableCommand {
             Every line read ends delivered and journaled, or in the --dead-letter file as it arrived \
             (ready to be fed back), or skipped. With --journal (a SQLite file), each confirmed delivery \
             is recorded with its destination and time and synced before it is reported; a re-run with \
-            the same journal skips ids already delivered to the same destination. The journal and the \
-            dead-letter file are locked: a second lt-send on them exits 2, naming the first one's pid.
+            the same journal skips ids already delivered to the same destination, unless \
+            --resend-changed[=MIN] finds its learning time changed by MIN seconds or more (default 60): \
+            then it is sent as a correction, a revision under a new webhook id (ID-revN) marked with the \
+            lt-revision and lt-revision-of headers and learning_time.revision (docs/contract.md). The \
+            journal and the dead-letter file are locked: a second lt-send on them exits 2, naming the \
+            first one's pid.
 
             An envelope id must be 1 to 256 visible ASCII characters; a line whose id is not is \
             rejected and dead-lettered, never sent nor journaled. The integrations file is checked \

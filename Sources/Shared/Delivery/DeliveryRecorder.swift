@@ -140,6 +140,7 @@ final class DeliveryRecorder {
         r.response = status == .delivered ? nil : p.response
         r.learningTime = p.learningTime
         r.enrichment = p.enrichment
+        r.revision = p.revision
         r.finishedAt = time.wallClock
         let tags = [("integration", p.endpoint.name), ("status", status.rawValue)]
         metrics.observe(.deliveryLatency, r.durationSeconds, tags: tags)
@@ -177,10 +178,19 @@ final class DeliveryRecorder {
         batch.key("source"); batch.string(p.location.source)
         batch.key("id"); batch.string(p.id)
         batch.key("dry_run"); batch.bool(true)
+        if let revision = p.revision {
+            // `--resend-changed`: what would be corrected, and from what to what.
+            batch.key("revision"); batch.int(revision.number)
+            batch.key("revision_of"); batch.string(revision.original)
+            batch.key("previous_total_seconds")
+            if let t = revision.previousTotal { batch.int(t) } else { batch.null() }
+            batch.key("total_seconds")
+            if let t = p.enrichment?.totalSeconds { batch.int(t) } else { batch.null() }
+        }
         batch.key("method"); batch.string("POST")
         batch.key("url"); batch.string(ep.displayURL)
         batch.key("headers"); batch.beginObject()
-        for h in ep.maskedHeaders(identity, userAgent: userAgent) {
+        for h in ep.maskedHeaders(identity, userAgent: userAgent) + (p.revision?.headers ?? []) {
             batch.key(h.name.text)
             batch.string(h.value.text)
         }

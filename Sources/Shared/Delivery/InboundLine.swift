@@ -1,3 +1,5 @@
+import Crypto
+
 /// An input line parsed for sending: what lt-send needs of its envelope, checked.
 ///
 /// Parsing is the first of the three steps a line goes through (parse, route, dedupe); a line
@@ -47,6 +49,9 @@ struct InboundLine {
         let header = try! HeaderValue(id)  // visible ASCII, checked just above
         return .success(InboundLine(envelope: envelope, payload: payload, id: id, idHeader: header))
     }
+
+    /// The SHA-256 of the payload's bytes, which the journal keeps for corrections.
+    var digest: [UInt8] { Array(SHA256.hash(data: UnsafeRawBufferPointer(envelope.json.bytes(payload)))) }
 
     /// The payload's bytes, copied out of the reader's buffer.
     var body: [UInt8] { Array(envelope.json.bytes(payload)) }

@@ -5,9 +5,16 @@ final class PendingDelivery {
     let line: [UInt8]
     /// The payload bytes, sent as they are.
     let body: [UInt8]
+    /// The webhook id sent: the line's, or for a correction the revision's.
     let id: String
     /// The id as the `webhook-id` header carries it (checked by ``InboundLine``).
     let idHeader: HeaderValue
+    /// For a correction (`--resend-changed`): its number and the original id.
+    let revision: Revision?
+    /// The SHA-256 of the payload as received (before a revision mark), for the journal; empty without one.
+    let digest: [UInt8]
+    /// The line's own id, under which it is de-duplicated within the run.
+    var lineID: String { revision?.original ?? id }
     let endpoint: EndpointState
     /// The integration named in the result.
     let integration: String?
@@ -41,8 +48,11 @@ final class PendingDelivery {
 
     init(
         location: SourceLocation, line: [UInt8], body: [UInt8], id: HeaderValue, endpoint: EndpointState,
-        integration: String?, enrichment: EnrichmentDecision?, isCompletion: Bool = true, received: Double
+        integration: String?, enrichment: EnrichmentDecision?, isCompletion: Bool = true, received: Double,
+        revision: Revision? = nil, digest: [UInt8] = []
     ) {
+        self.revision = revision
+        self.digest = digest
         self.received = received
         self.location = location
         self.line = line

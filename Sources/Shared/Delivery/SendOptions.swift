@@ -39,6 +39,11 @@ public struct SendOptions: Sendable {
     public var grace = 5.0
     /// Print each request instead of sending it.
     public var dryRun = false
+    /// `--resend-changed[=MIN]`: send a line delivered before as a correction when its learning time
+    /// changed by at least this many seconds (needs the journal); nil: such a line stays skipped.
+    public var resendChanged: Int64?
+    /// MIN when `--resend-changed` is given alone: a minute, below what partners round to (0.01 h is 36 s).
+    public static let defaultResendMinimum: Int64 = 60
 
     public init() {}
 
