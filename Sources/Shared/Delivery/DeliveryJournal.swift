@@ -179,7 +179,7 @@ public final class DeliveryJournal {
                 digest: entryQuery.isNull(0) ? nil : entryQuery.blob(0),
                 totalSeconds: entryQuery.isNull(1) ? nil : entryQuery.int64(1), revision: Int(entryQuery.int64(2)))
         } catch let e as SQLiteConnection.Failure {
-            throw JournalError("cannot read the journal \(path): \(e.message)")
+            throw IOError(.reading, "cannot read the journal \(path): \(e.message)")
         }
     }
 

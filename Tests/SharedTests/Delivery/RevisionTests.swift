@@ -14,7 +14,8 @@ import Testing
         #expect(hashed.hasPrefix("msg_") && hashed.count == 36)
         #expect(hashed == Revision(number: 1, original: long, previousTotal: 5).id, "a re-run derives the same id")
         #expect(hashed != Revision(number: 2, original: long, previousTotal: nil).id)
-        #expect(r.headers.map(\.0) == ["lt-revision", "lt-revision-of"])
+        #expect(r.headers.map(\.name.text) == ["lt-revision", "lt-revision-of"])
+        #expect(r.headers.map(\.value.text) == ["2", r.original])
     }
 
     func marked(_ line: String) throws -> String {
