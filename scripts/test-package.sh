@@ -46,7 +46,7 @@ root=$work/root
 dpkg-deb -x "$deb" "$root"
 for f in usr/bin/lt-query usr/bin/lt-enrich usr/bin/lt-send usr/bin/lt-rollup usr/libexec/lt/lt \
     usr/share/man/man1/lt-query.1.gz usr/share/man/man1/lt-enrich.1.gz usr/share/man/man1/lt-send.1.gz \
-    usr/share/man/man1/lt-rollup.1.gz usr/share/bash-completion/completions/lt-rollup usr/share/doc/lt/rollup.md \
+    usr/share/man/man1/lt-rollup.1.gz usr/share/bash-completion/completions/lt-rollup usr/share/doc/lt/docs/rollup.md \
     usr/share/man/man5/lt-integrations.5.gz usr/share/man/man5/lt-rollout.5.gz \
     usr/share/bash-completion/completions/lt-send usr/share/zsh/vendor-completions/_lt-send \
     usr/share/fish/vendor_completions.d/lt-send.fish usr/share/doc/lt/copyright usr/share/doc/lt/changelog.gz \
