@@ -28,7 +28,10 @@ LT_TEST_SNOWFLAKE_PYTHON=$(scripts/snowflake-venv.sh)
 eval "$(scripts/postgres.sh start)"
 # Two memcached servers on loopback for the memcached store's tests (--cache memcached://…).
 eval "$(scripts/memcached.sh start)"
-trap 'kill $fuzz_build 2>/dev/null; scripts/postgres.sh stop "$LT_PG_DIR"; scripts/memcached.sh stop "$LT_MEMCACHED_DIR"; rm -f "$fuzz_build_log"' EXIT
+# errexit holds inside a trap too: a failing step here (kill of a fuzz build that has already ended)
+# would skip the rest and make a green run exit 1. Every step may fail; the run's status stays.
+trap 'status=$?; kill $fuzz_build 2>/dev/null || true; scripts/postgres.sh stop "$LT_PG_DIR" || true
+    scripts/memcached.sh stop "$LT_MEMCACHED_DIR" || true; rm -f "$fuzz_build_log"; exit $status' EXIT
 
 # Tests that need a service fail, rather than skip, when it is missing.
 export LT_TEST_REQUIRE_SERVICES=1
