@@ -11,17 +11,15 @@ final class ScriptedWarehouse: Warehouse {
 
     init(_ outcomes: [Result<[LookupKey: Int64], WarehouseError>]) { self.outcomes = outcomes }
 
-    func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        calls.append(keys)
-        let outcome = outcomes.count > 1 ? outcomes.removeFirst() : outcomes[0]
-        return try outcome.get().filter { keys.contains($0.key) }
-    }
-
     /// Keys whose rows make no usable total, set apart from the batch's answer.
     var rejected: [LookupKey: String] = [:]
 
     func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
-        WarehouseAnswer(totals: try totals(for: keys), rejected: rejected.filter { keys.contains($0.key) })
+        calls.append(keys)
+        let outcome = outcomes.count > 1 ? outcomes.removeFirst() : outcomes[0]
+        return WarehouseAnswer(
+            totals: try outcome.get().filter { keys.contains($0.key) },
+            rejected: rejected.filter { keys.contains($0.key) })
     }
 
     func explain(_ keys: [LookupKey]) -> String { "" }
@@ -207,7 +205,6 @@ final class ManualConcurrentWarehouse: ConcurrentWarehouse {
     private var outcomes: [WarehouseOutcome] = []
     private var open: Set<Int> = []
 
-    func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] { try runAlone(keys).totals }
     func explain(_ keys: [LookupKey]) -> String { "" }
     var inFlight: Int { open.count }
 

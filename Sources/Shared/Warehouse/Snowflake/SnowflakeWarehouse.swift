@@ -75,11 +75,9 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         return json.bytes
     }
 
-    /// Runs the start-up probe (``WarehouseStatement/probe(ticket:)``) and waits for it; a SQL
-    /// error there (no such table, column or grant) is a configuration mistake, not an outage.
-    public func verify() throws { try runProbe() }
-
-    /// The probe's body: a statement that reads the table's columns and no rows.
+    /// The probe's body (``ConcurrentWarehouse/verify()`` sends it): a statement that reads the
+    /// table's columns and no rows. A SQL error there (no such table, column or grant) is a
+    /// configuration mistake, not an outage.
     func probeBody() -> [UInt8] {
         var json = JSONBuffer()
         json.beginObject()
@@ -115,14 +113,6 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
             HTTPHeader("User-Agent", HeaderValue(computed: userAgent)),
         ]
     }
-
-    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        let a = try answer(for: keys)
-        if let (key, why) = a.rejected.first { throw WarehouseError.queryFailed("the total for \(key) \(why)") }
-        return a.totals
-    }
-
-    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer { try runAlone(keys) }
 
     // MARK: Statements in flight
 
