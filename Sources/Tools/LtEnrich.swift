@@ -4,8 +4,6 @@ import LTCommandLine
 import Shared
 
 struct LtEnrich: ParsableCommand {
-    static func main() { runAsTool() }
-
     static let configuration = CommandConfiguration(
         commandName: "lt-enrich",
         abstract: "Merge looked-up learning time into course-completion payloads.",

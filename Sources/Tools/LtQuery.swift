@@ -4,8 +4,6 @@ import LTCommandLine
 import Shared
 
 struct LtQuery: ParsableCommand {
-    static func main() { runAsTool() }
-
     static let configuration = CommandConfiguration(
         commandName: "lt-query",
         abstract: "Look up learners' total learning time for webhook payloads.",

@@ -4,8 +4,6 @@ import LTCommandLine
 import Shared
 
 struct LtSend: ParsableCommand {
-    static func main() { runAsTool() }
-
     static let configuration = CommandConfiguration(
         commandName: "lt-send",
         abstract: "POST webhook payloads to integration partners and report each delivery.",
