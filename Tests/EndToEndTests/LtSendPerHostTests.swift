@@ -13,14 +13,12 @@ import Glibc
         // One receiver, two spellings of its origin: the second with IPv4's short form and a port
         // with a leading zero, which libcurl reads as the same host and port (as it reads
         // https://a and https://a:443).
-        let config = try dir.write(
-            "integrations.toml",
-            """
-            [integrations.plain]
-            url = "http://127.0.0.1:\(receiver.port)/slow/60/plain"
-            [integrations.short]
-            url = "http://127.1:0\(receiver.port)/slow/60/short"
-            """)
+        let config = try SendFixtures.integrations(
+            in: dir,
+            [
+                "plain": "http://127.0.0.1:\(receiver.port)/slow/60/plain",
+                "short": "http://127.1:0\(receiver.port)/slow/60/short",
+            ])
         let input = try dir.write(
             "in.ndjson",
             SendFixtures.line("a", integration: "plain") + "\n" + SendFixtures.line("b", integration: "short") + "\n")

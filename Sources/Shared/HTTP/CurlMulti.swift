@@ -47,9 +47,6 @@ public final class CurlMulti {
         throw HTTPSetupError(option: name, code: String(cString: curl_multi_strerror(code)), safety: nil)
     }
 
-    /// Transfers started and not yet handed back.
-    public var inFlight: Int { running.count + refused.count }
-
     private static func text(_ code: CURLMcode) -> String { String(cString: curl_multi_strerror(code)) }
 
     /// Starts a prepared transfer.
