@@ -12,7 +12,8 @@ tok-2, ... valid --token-ttl seconds; with --revoke-first-token, /auth/ refuses 
 been revoked; with --token-value TEXT it issues TEXT instead (a hostile token endpoint).
 /token/down/S/... answers 503 for S seconds from its first request (an identity provider's
 outage), then issues tokens. /echo/... answers 500 with the request's headers in its body, as a
-careless partner's error page does.
+careless partner's error page does; /token/echo/... answers 401 with the client secret it was sent
+as the OAuth2 error code.
 With --tls-cert and --tls-key it serves https; with --client-ca too, it requires a client certificate
 signed by that CA (mutual TLS) and records its subject's common name as "client".
 Once listening it writes its port to --port-file, so callers wait on that file, not on a sleep.
@@ -64,6 +65,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.answer(503, body=b'{"error": "temporarily_unavailable"}')
             else:
                 self.token(body)
+        elif mode == "token" and len(parts) > 1 and parts[1] == "echo":
+            from urllib.parse import parse_qs
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            self.answer(401, body=json.dumps({"error": form.get("client_secret", "")}).encode())
         elif mode == "token":
             self.token(body)
         elif mode == "auth":

@@ -60,14 +60,15 @@ final class DeliveryRecorder {
     /// `--attempts`: records how an attempt of `p` ended.
     func logAttempt(
         _ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double, error: String?,
-        response: String?
+        response: MaskedText?
     ) {
         guard let attemptLog else { return }
         let record = AttemptLog.Record(
             location: p.location, id: p.id, integration: p.integration,
             url: p.endpoint.displayURL,
             attempt: p.attempts, startedAt: startedAt, seconds: seconds,
-            httpStatus: r.status == 0 ? nil : r.status, error: error, response: response, enrichment: p.enrichment)
+            httpStatus: r.status == 0 ? nil : r.status, error: error.map(diagnostics.secrets.mask(own:)),
+            response: response, enrichment: p.enrichment)
         do { try attemptLog.append(record) } catch {
             diagnostics.error("cannot write the attempts file \(attemptLog.file.path): \(error)", at: p.location)
         }
@@ -136,7 +137,8 @@ final class DeliveryRecorder {
         r.httpStatus = p.httpStatus
         r.attempts = p.attempts
         r.durationSeconds = p.attempts > 0 ? now - p.started : 0
-        r.error = error
+        // Causes may quote outside text, masked where it entered; masked again here, as stderr is.
+        r.error = error.map(diagnostics.secrets.mask(own:))
         r.response = status == .delivered ? nil : p.response
         r.learningTime = p.learningTime
         r.enrichment = p.enrichment

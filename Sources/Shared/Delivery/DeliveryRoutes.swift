@@ -6,7 +6,7 @@ final class DeliveryRoutes {
     private(set) var url: EndpointState?
     private let defaultIntegration: String?
 
-    init(options: SendOptions, environment: [String: String], journal: DeliveryJournal?) throws {
+    init(options: SendOptions, environment: [String: String], journal: DeliveryJournal?, secrets: SecretSet) throws {
         defaultIntegration = options.integrations?.defaultIntegration
         if let url = options.url {
             try url.requireHTTPS(what: "--url", allowHTTP: options.allowHTTP)
@@ -17,7 +17,7 @@ final class DeliveryRoutes {
             e.certificateFile = options.clientCertificate?.certificatePath
             e.keyFile = options.clientCertificate?.keyPath
             e.keyPassword = options.keyPassword
-            let state = try EndpointState(e, options: options, environment: environment)
+            let state = try EndpointState(e, options: options, environment: environment, secrets: secrets)
             state.journalScope = try journal?.scope(DeliveryJournal.scopeName(url: url)) ?? 0
             self.url = state
         }
@@ -26,7 +26,7 @@ final class DeliveryRoutes {
             if case .oauth2(let tokenURL, _, _, _) = e.auth {
                 try tokenURL.requireHTTPS(what: "integration \(e.name)'s token_url", allowHTTP: options.allowHTTP)
             }
-            let state = try EndpointState(e, options: options, environment: environment)
+            let state = try EndpointState(e, options: options, environment: environment, secrets: secrets)
             state.journalScope = try journal?.scope(e.name) ?? 0
             byName[e.name] = state
         }

@@ -19,18 +19,18 @@ final class EndpointState {
     /// Where the 410 came from, once the endpoint answered it.
     var goneAt: SourceLocation?
 
-    /// The secret values read for this endpoint, so diagnostics can mask them should one ever leak into a message.
-    private(set) var secrets: [String] = []
+    /// The run's secrets: every one read for this endpoint is added, and outside text is masked with them.
+    let secrets: SecretSet
 
-    init(_ endpoint: Endpoint, options: SendOptions, environment: [String: String]) throws {
+    init(_ endpoint: Endpoint, options: SendOptions, environment: [String: String], secrets: SecretSet) throws {
         self.endpoint = endpoint
         host = endpoint.url.origin
         hostPort = endpoint.url.hostPort
         displayURL = endpoint.url.redacted
-        var secrets: [String] = []
+        self.secrets = secrets
         func resolve(_ ref: SecretReference) throws -> String {
             let value = try ref.resolve(environment)
-            secrets.append(value)
+            secrets.add(value)
             return value
         }
         for file in [endpoint.certificateFile, endpoint.keyFile].compactMap({ $0 })
@@ -52,12 +52,14 @@ final class EndpointState {
                 BearerAuthenticator(token: try EndpointState.headerSecret(resolve(ref), ref, endpoint)))
             oauth = nil
         case .oauth2(let tokenURL, let clientID, let clientSecret, let scope):
-            let id = try resolve(clientID)
+            // Not masked: a client id is an identifier (RFC 6749, 2.2), and masking a short one
+            // would garble the token endpoint's own words (`invalid_client`).
+            let id = try clientID.resolve(environment)
             let secret = try resolve(clientSecret)
             authenticators.append(OAuth2Authenticator(tokenURL: tokenURL))
             oauth = OAuthTokenSource(
                 tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope,
-                timeout: endpoint.timeout)
+                timeout: endpoint.timeout, secrets: secrets)
         }
         if let ref = endpoint.signingSecrets {
             authenticators.append(SigningAuthenticator(signer: try WebhookSigner(secrets: resolve(ref))))
@@ -66,9 +68,6 @@ final class EndpointState {
             signs = false
         }
         self.authenticators = authenticators
-        self.secrets = secrets.flatMap {
-            $0.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }).map(String.init)
-        }
         var policy = options.retry
         if let preset = endpoint.retryPreset { policy.apply(preset) }
         if let schedule = endpoint.retrySchedule {
@@ -102,10 +101,13 @@ final class EndpointState {
         return headers
     }
 
-    /// The cause of a failed attempt: where it went and what came back.
+    /// The cause of a failed attempt: where it went and what came back (libcurl's message may
+    /// quote the peer, so it is masked like any outside text).
     func failureCause(_ r: HTTPResponse) -> String {
         // An address refusal already names the address, and reads the same whatever the port.
-        if let e = r.transportError { return e.hasPrefix("refused: ") ? e : "POST to \(hostPort) failed: \(e)" }
+        if let e = r.transportError.map(secrets.mask(outside:)) {
+            return e.text.hasPrefix("refused: ") ? e.text : "POST to \(hostPort) failed: \(e)"
+        }
         return "\(hostPort) answered \(r.status)"
     }
 

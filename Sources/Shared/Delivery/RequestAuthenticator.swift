@@ -70,21 +70,3 @@ public struct SigningAuthenticator: RequestAuthenticator {
         headers(attempt).map { $0.name == "webhook-signature" ? HTTPHeader($0.name, "v1,***") : $0 }
     }
 }
-
-/// The start of a response body for results and logs: at most 4 KiB, cut on a character
-/// boundary, invalid UTF-8 replaced, so it is always valid text.
-public enum ResponseSnippet {
-    public static let limit = 4096
-
-    public static func text(_ body: [UInt8]) -> String? {
-        guard !body.isEmpty else { return nil }
-        var end = min(body.count, limit)
-        if end < body.count {
-            // Step back over continuation bytes so a character is not cut in two.
-            var i = end
-            while i > 0, end - i < 4, body[i] & 0xC0 == 0x80 { i -= 1 }
-            end = i
-        }
-        return String(decoding: body[..<end], as: UTF8.self)
-    }
-}

@@ -29,7 +29,9 @@ public final class Diagnostics {
     /// How many records of one kind are shown before the rest are only counted.
     public var repeatsShown = 5
     private var said: Set<String> = []
-    private var secrets: [String] = []
+    /// The run's secrets, masked in everything written here (and, through ``MaskedText``, in
+    /// everything lt-send writes that came from outside).
+    public let secrets = SecretSet()
     private let fd: Int32
     private var repeats: [String: Repeat] = [:]
     /// Records not shown whose kind found no room in `repeats` (bounded against hostile input).
@@ -49,10 +51,8 @@ public final class Diagnostics {
         self.fd = fd
     }
 
-    /// Masks `secret` as `***` in every later message. Short values are ignored: masking them would garble text.
-    public func redact(_ secret: String) {
-        if secret.count >= 6 && !secrets.contains(secret) { secrets.append(secret) }
-    }
+    /// Masks `secret` as `***` in every later message (``SecretSet/add(_:)``).
+    public func redact(_ secret: String) { secrets.add(secret) }
 
     /// Reports an error and marks the run as failed.
     public func error(
@@ -220,11 +220,7 @@ public final class Diagnostics {
         }
     }
 
-    private func mask(_ text: String) -> String {
-        var text = text
-        for s in secrets where text.contains(s) { text = text.replacing(s, with: "***") }
-        return text
-    }
+    private func mask(_ text: String) -> String { secrets.mask(own: text) }
 
     private func write(_ text: String) {
         guard !text.isEmpty else { return }
