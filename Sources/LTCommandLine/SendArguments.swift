@@ -54,7 +54,11 @@ public struct SendArguments: ParsableArguments {
     public var timeout = DurationArgument(seconds: defaults.timeout)
     @Option(help: "Transfers in flight at once.")
     public var concurrency = defaults.concurrency
-    @Option(help: "Transfers in flight at once to one host (default: --concurrency).")
+    @Option(
+        help: """
+            Transfers in flight at once to one host: one scheme, host and port, however spelled \
+            (https://a and https://a:443 are one) (default: --concurrency).
+            """)
     public var perHost: Int?
     @Option(help: "Requests per second over all endpoints, evenly spaced.")
     public var rate: Double?
@@ -148,7 +152,7 @@ public struct SendArguments: ParsableArguments {
     /// The core's settings from these options; reading the integrations file may throw a configuration error.
     public func sendOptions() throws -> SendOptions {
         var options = SendOptions()
-        options.url = url?.text
+        options.url = url?.url
         options.urlHeaders = header.map(\.header)
         options.urlBearerEnvironment = bearerEnv
         options.integrations = try integrations.map { try IntegrationsConfig.load(path: $0) }

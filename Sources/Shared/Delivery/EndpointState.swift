@@ -2,7 +2,7 @@
 /// and whether it answered 410 Gone. Its breaker, pacing and queues live in ``DeliveryScheduler``.
 final class EndpointState {
     let endpoint: Endpoint
-    /// `scheme://host:port`, the key for the per-host concurrency cap.
+    /// ``HTTPURL/origin`` (`scheme://host:port`), the key for the per-host concurrency cap.
     let host: String
     /// `host:port`, named in failure causes.
     let hostPort: String
@@ -24,9 +24,9 @@ final class EndpointState {
 
     init(_ endpoint: Endpoint, options: SendOptions, environment: [String: String], secrets: SecretSet) throws {
         self.endpoint = endpoint
-        host = EndpointState.hostKey(endpoint.url)
-        hostPort = HTTPURL.hostPort(endpoint.url)
-        displayURL = HTTPURL.withoutQuery(endpoint.url)
+        host = endpoint.url.origin
+        hostPort = endpoint.url.hostPort
+        displayURL = endpoint.url.redacted
         self.secrets = secrets
         func resolve(_ ref: SecretReference) throws -> String {
             let value = try ref.resolve(environment)
@@ -120,12 +120,5 @@ final class EndpointState {
                 "\(endpoint.name): the bearer token from \(ref) holds a control character (\(error.character))",
                 hint: "a token is one line of text; remove line breaks and control characters")
         }
-    }
-
-    static func hostKey(_ url: String) -> String {
-        guard let scheme = url.firstRange(of: "://") else { return url }
-        let rest = url[scheme.upperBound...]
-        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        return String(url[..<end]).lowercased()
     }
 }

@@ -13,7 +13,7 @@
 /// `invalid_client` is a configuration problem: the source remembers it, and every line of the
 /// integration fails with that reason without another request.
 public final class OAuthTokenSource {
-    public let tokenURL: String
+    public let tokenURL: HTTPURL
     private let form: [UInt8]
     private let timeout: Double
     private var token: HeaderValue?
@@ -57,7 +57,7 @@ public final class OAuthTokenSource {
     private let secrets: SecretSet
 
     public init(
-        tokenURL: String, clientID: String, clientSecret: String, scope: String?, timeout: Double,
+        tokenURL: HTTPURL, clientID: String, clientSecret: String, scope: String?, timeout: Double,
         secrets: SecretSet
     ) {
         self.secrets = secrets
@@ -84,7 +84,7 @@ public final class OAuthTokenSource {
         let headers = [
             HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("Accept", "application/json"),
         ]
-        return HTTPRequest(url: tokenURL, headers: headers, body: form, timeout: timeout)
+        return HTTPRequest(url: tokenURL.text, headers: headers, body: form, timeout: timeout)
     }
 
     /// The token for `p`'s attempt, or `p` parked here until a token request is answered.

@@ -40,9 +40,9 @@ public struct BearerAuthenticator: RequestAuthenticator {
 /// An OAuth2 client-credentials token, fetched by the event loop (``OAuthTokenSource``) and
 /// handed in with the attempt.
 public struct OAuth2Authenticator: RequestAuthenticator {
-    let tokenURL: String
+    let tokenURL: HTTPURL
 
-    public init(tokenURL: String) { self.tokenURL = tokenURL }
+    public init(tokenURL: HTTPURL) { self.tokenURL = tokenURL }
 
     public func headers(_ attempt: AttemptIdentity) -> [HTTPHeader] {
         attempt.token.map { [HTTPHeader("Authorization", HeaderValue("Bearer ", $0))] } ?? []
@@ -52,7 +52,7 @@ public struct OAuth2Authenticator: RequestAuthenticator {
         [
             HTTPHeader(
                 "Authorization",
-                HeaderValue(computed: "Bearer *** (OAuth2 token from \(HTTPURL.withoutQuery(tokenURL)))"))
+                HeaderValue(computed: "Bearer *** (OAuth2 token from \(tokenURL.redacted))"))
         ]
     }
 }

@@ -254,7 +254,7 @@ public final class Sender {
         }
         let identity = AttemptIdentity(id: p.idHeader, timestamp: Int(time.wallClock), body: p.body, token: token)
         let request = HTTPRequest(
-            url: ep.endpoint.url, headers: ep.headers(identity) + (p.revision?.headers ?? []), body: p.body,
+            url: ep.endpoint.url.text, headers: ep.headers(identity) + (p.revision?.headers ?? []), body: p.body,
             timeout: ep.endpoint.timeout, clientCertificate: ep.clientCertificate)
         p.beginAttempt(now)
         transport.start(request, tag: tag(.delivery(p, startedAt: time.wallClock, started: now)))

@@ -77,7 +77,7 @@ struct SenderRun {
         transport = FakeTransport(time: time, answer: answer)
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("lt-sender-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        options.url = "http://127.0.0.1:9/hook?key=secret"
+        options.url = try? HTTPURL("http://127.0.0.1:9/hook?key=secret", what: "--url", allowHTTP: true)
         options.allowHTTP = true
         options.allowPrivate = true
         options.retry.schedule = [1, 2, 4]

@@ -198,7 +198,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         let now = Timestamps.monotonic()
         for r in running.values {
             guard let due = r.due, due <= now else { continue }
-            let request: SnowflakeHTTP.Request
+            let request: HTTPRequest
             do {
                 request = try nextRequest(r)
             } catch let e as WarehouseError {
@@ -215,7 +215,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         }
     }
 
-    private func nextRequest(_ r: Running) throws -> SnowflakeHTTP.Request {
+    private func nextRequest(_ r: Running) throws -> HTTPRequest {
         let base = "\(account.baseURL)/api/v2/statements"
         switch r.step {
         case .submit:
@@ -244,7 +244,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
     }
 
     /// Takes in one answer of the statement's chain; true when the statement is complete.
-    private func advance(_ r: Running, _ response: SnowflakeHTTP.Response) throws -> Bool {
+    private func advance(_ r: Running, _ response: HTTPResponse) throws -> Bool {
         if case .submit = r.step, [408, 429, 503].contains(response.status), r.resubmissions < transientRetries {
             r.resubmissions += 1
             r.due = Timestamps.monotonic() + 0.2 * Double(1 << r.resubmissions) * Double.random(in: 0.5...1)
@@ -306,7 +306,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
     }
 
     /// The decoded answer, or the error it stands for.
-    private func answer(_ r: SnowflakeHTTP.Response) throws -> SnowflakeAnswer {
+    private func answer(_ r: HTTPResponse) throws -> SnowflakeAnswer {
         if let t = r.transportError { throw WarehouseError.unavailable("Snowflake at \(account.baseURL): \(t)") }
         switch r.status {
         case 200, 202:
