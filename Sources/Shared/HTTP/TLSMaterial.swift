@@ -49,15 +49,15 @@ public enum TLSMaterial {
                 parse(keyBytes) { bio in PEM_read_bio_PrivateKey(bio, nil, refuse, nil) }
             }
         guard let key else {
-            let where_ = keyPath == certPath ? "in \(certPath)" : keyPath
+            let keyPlace = keyPath == certPath ? "in \(certPath)" : keyPath
             if encrypted && certificate.keyPassword == nil {
                 throw ConfigError(
-                    "\(owner): the private key \(where_) is encrypted and no passphrase was given",
+                    "\(owner): the private key \(keyPlace) is encrypted and no passphrase was given",
                     hint: "name the variable holding it with --key-password-env, or key_password_env in tls")
             }
             if encrypted {
                 throw ConfigError(
-                    "\(owner): the passphrase given does not decrypt the private key \(where_)",
+                    "\(owner): the passphrase given does not decrypt the private key \(keyPlace)",
                     hint: "check the passphrase's variable or file")
             }
             throw ConfigError(
