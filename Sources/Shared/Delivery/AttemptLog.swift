@@ -26,7 +26,7 @@ final class AttemptLog {
     let file: AppendFile
     private var buffer = JSONBuffer(capacity: 1024)
 
-    init(path: String) throws { file = try AppendFile(path: path) }
+    init(path: String) throws { file = try AppendFile(path: path, what: "the attempts file") }
 
     func append(_ r: Record) throws {
         buffer.removeAll()

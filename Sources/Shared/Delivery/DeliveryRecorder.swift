@@ -49,7 +49,9 @@ final class DeliveryRecorder {
         self.metrics = metrics
         self.time = time
         self.output = output
-        deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0, lock: "the dead-letter file") }
+        deadLetter = try options.deadLetterPath.map {
+            try AppendFile(path: $0, what: "the dead-letter file", lock: true)
+        }
         journal = try options.journalPath.map { try DeliveryJournal(path: $0) }
         attemptLog = try options.attemptsPath.map { try AttemptLog(path: $0) }
         if let journal, let repaired = journal.repaired {
@@ -70,7 +72,9 @@ final class DeliveryRecorder {
             httpStatus: r.status == 0 ? nil : r.status, error: error.map(diagnostics.secrets.mask(own:)),
             response: response, enrichment: p.enrichment)
         do { try attemptLog.append(record) } catch {
+            // As for the dead-letter file: an audit trail with holes is not kept quietly (exit 74).
             diagnostics.error("cannot write the attempts file \(attemptLog.file.path): \(error)", at: p.location)
+            recordingFailed("\(error)", lines: 0)
         }
     }
 

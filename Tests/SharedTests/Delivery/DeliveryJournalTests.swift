@@ -59,6 +59,21 @@ import Testing
         #expect(damaged.hint.contains("damaged"), "\(damaged)")
     }
 
+    @Test func theJournalAndItsWriteAheadLogAreOwnerOnly() throws {
+        let path = Self.scratch()
+        defer {
+            for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let j = try DeliveryJournal(path: path)
+        j.record("id-1", scope: try j.scope("p"))
+        try j.sync()
+        for suffix in ["", "-wal", ".lock"] {
+            var st = stat()
+            #expect(stat(path + suffix, &st) == 0, "\(suffix) is missing")
+            #expect(st.st_mode & 0o777 == 0o600, "\(suffix): \(String(st.st_mode & 0o777, radix: 8))")
+        }
+    }
+
     @Test func aWriteAheadLogEndingInPartOfAFrameIsFoundTorn() throws {
         let wal = Self.scratch() + "-wal"
         defer { try? FileManager.default.removeItem(atPath: wal) }
