@@ -41,9 +41,7 @@ struct LtEnrich: ParsableCommand {
     @OptionGroup var enrich: EnrichArguments
 
     func run() throws {
-        let diagnostics = io.diagnostics(tool: "lt-enrich")
-        let metrics = try ToolRun.setUp(diagnostics) { try io.metrics(tool: "lt-enrich", diagnostics: diagnostics) }
-        try ToolRun.run(diagnostics, metrics: metrics) {
+        try io.run(tool: "lt-enrich") { diagnostics, metrics in
             let flag = try flagOptions.resolve(
                 environment: ProcessInfo.processInfo.environment, diagnostics: diagnostics)
             let enricher = Enricher(

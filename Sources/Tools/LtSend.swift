@@ -73,9 +73,7 @@ struct LtSend: ParsableCommand {
     @OptionGroup var send: SendArguments
 
     func run() throws {
-        let diagnostics = io.diagnostics(tool: "lt-send")
-        let metrics = try ToolRun.setUp(diagnostics) { try io.metrics(tool: "lt-send", diagnostics: diagnostics) }
-        try ToolRun.run(diagnostics, metrics: metrics) {
+        try io.run(tool: "lt-send") { diagnostics, metrics in
             let sender = try Sender(
                 options: try send.sendOptions(), environment: ProcessInfo.processInfo.environment,
                 diagnostics: diagnostics, metrics: metrics, output: OutputWriter.standardOutput(),
