@@ -106,7 +106,8 @@ public enum HTTPDate {
         /// The index in `words` of the word that comes next, followed by a non-letter.
         mutating func word(of words: [String]) -> Int? {
             var end = i
-            while end < bytes.count, (bytes[end] | 0x20) >= UInt8(ascii: "a"), (bytes[end] | 0x20) <= UInt8(ascii: "z") {
+            while end < bytes.count, (bytes[end] | 0x20) >= UInt8(ascii: "a"), (bytes[end] | 0x20) <= UInt8(ascii: "z")
+            {
                 end += 1
             }
             guard let k = words.firstIndex(where: { $0.utf8.elementsEqual(bytes[i..<end]) }) else { return nil }
