@@ -19,6 +19,8 @@ final class EndpointState {
     /// Where the 410 came from, once the endpoint answered it.
     var goneAt: SourceLocation?
 
+    /// What start-up found worth a warning (a client key readable by others, an expired certificate).
+    let warnings: [String]
     /// The run's secrets: every one read for this endpoint is added, and outside text is masked with them.
     let secrets: SecretSet
 
@@ -33,16 +35,13 @@ final class EndpointState {
             secrets.add(value)
             return value
         }
-        for file in [endpoint.certificateFile, endpoint.keyFile].compactMap({ $0 })
-        where FileBytes.read(file, limit: 1 << 20) == nil {
-            throw ConfigError(
-                "\(endpoint.name): cannot read the client certificate or key \(file)",
-                hint: "check the path and its permissions")
-        }
-        clientCertificate = try endpoint.certificateFile.map {
+        let certificate = try endpoint.certificateFile.map {
             ClientCertificate(
                 certificatePath: $0, keyPath: endpoint.keyFile, keyPassword: try endpoint.keyPassword.map(resolve))
         }
+        // Loaded and checked now, whatever the URL's scheme, never prompting for a passphrase.
+        warnings = try certificate.map { try TLSMaterial.check($0, owner: endpoint.name) } ?? []
+        clientCertificate = certificate
         var authenticators: [any RequestAuthenticator] = []
         switch endpoint.auth {
         case .none:

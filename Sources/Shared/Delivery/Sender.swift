@@ -82,6 +82,7 @@ public final class Sender {
             for m in [Metric.successWithLearningTime, .successWithoutLearningTime, .successEnrollment] {
                 metrics.startAtZero(m, tags: [("integration", e.name)])
             }
+            for w in e.warnings { diagnostics.warning(w) }
             scheduler.add(e, breakerFailures: options.breakerFailures, cooldown: options.breakerCooldown)
         }
     }

@@ -179,7 +179,9 @@ public final class CurlTransfer {
         let cert = request.clientCertificate
         try set(CURLOPT_SSLCERT, cert?.certificatePath, "CURLOPT_SSLCERT")
         try set(CURLOPT_SSLKEY, cert?.keyPath, "CURLOPT_SSLKEY")
-        try set(CURLOPT_KEYPASSWD, cert?.keyPassword, "CURLOPT_KEYPASSWD")
+        // Always a passphrase with a certificate, empty when none was given: without one, OpenSSL
+        // would prompt on the terminal should the key be encrypted (it is checked at start-up too).
+        try set(CURLOPT_KEYPASSWD, cert.map { $0.keyPassword ?? "" }, "CURLOPT_KEYPASSWD")
     }
 
     /// What the finished transfer amounts to, given libcurl's result code.
