@@ -6,9 +6,7 @@ import Testing
 @Suite struct HostileInputTests {
     /// One small warehouse for the whole suite (lookups are skipped here: the flag is off).
     static let warehouse: String = {
-        let dir = NSTemporaryDirectory() + "lt-hostile-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let db = dir + "/warehouse.db"
+        let db = SuiteFolder.make("lt-hostile") + "/warehouse.db"
         _ = try? Tool.shell("sqlite3 \"$0\" < \"$1\"", args: [db, Tool.packageRoot + "/examples/warehouse.sql"])
         return db
     }()
