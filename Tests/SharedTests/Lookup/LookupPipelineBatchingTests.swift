@@ -16,14 +16,18 @@ import Testing
         let sizes = P.statementSizes(keys: 9000, maxPerStatement: 2000, freeSlots: 8, inputFlowing: false)
         #expect(sizes == Array(repeating: 1125, count: 8))
         // More than the free slots hold: they go full, the rest stays in the pool.
-        #expect(P.statementSizes(keys: 9000, maxPerStatement: 2000, freeSlots: 3, inputFlowing: false) == [2000, 2000, 2000])
+        #expect(
+            P.statementSizes(keys: 9000, maxPerStatement: 2000, freeSlots: 3, inputFlowing: false) == [
+                2000, 2000, 2000,
+            ])
     }
 
     /// While more input is readable, a part-full statement would take a slot that a full one needs.
     @Test func whileInputFlowsOnlyFullStatementsGo() {
         #expect(P.statementSizes(keys: 1999, maxPerStatement: 2000, freeSlots: 8, inputFlowing: true).isEmpty)
         #expect(P.statementSizes(keys: 4500, maxPerStatement: 2000, freeSlots: 8, inputFlowing: true) == [2000, 2000])
-        #expect(P.statementSizes(keys: 9000, maxPerStatement: 2000, freeSlots: 3, inputFlowing: true) == [2000, 2000, 2000])
+        #expect(
+            P.statementSizes(keys: 9000, maxPerStatement: 2000, freeSlots: 3, inputFlowing: true) == [2000, 2000, 2000])
         #expect(P.statementSizes(keys: 2000, maxPerStatement: 2000, freeSlots: 0, inputFlowing: true).isEmpty)
     }
 
