@@ -70,11 +70,13 @@ import Testing
         let receiver = try Receiver(in: dir, arguments: ["--tls-cert", cert, "--tls-key", key, "--client-ca", ca])
         // `script` gives lt-send a terminal of its own: OpenSSL's default callback would ask there
         // ("Enter PEM pass phrase:") and wait; `timeout` ends that wait as a failure.
+        // Its input comes from a file: only the terminal is left to ask a passphrase on.
+        let input = try dir.write("in.ndjson", SendFixtures.lines(1))
         let out = try Tool.shell(
             """
-            timeout 30 script -qec "$(printf '%q ' "$1" --url "$2" --allow-private --cacert "$3" --cert "$4" --key "$5")" /dev/null < /dev/null
+            timeout 30 script -qec "$(printf '%q ' "$1" --url "$2" --allow-private --cacert "$3" --cert "$4" --key "$5") < $(printf '%q' "$6")" /dev/null < /dev/null
             """,
-            args: ["", Tool.path("lt-send"), receiver.url("/ok/x"), ca, client.cert, client.encryptedKey])
+            args: ["", Tool.path("lt-send"), receiver.url("/ok/x"), ca, client.cert, client.encryptedKey, input])
         #expect(out.status == 2, "\(out.status): \(out.stdout) \(out.stderr)")
         #expect(out.stdout.contains("is encrypted and no passphrase was given"), "\(out.stdout)")
         #expect(!out.stdout.lowercased().contains("pass phrase"), "\(out.stdout)")
