@@ -102,7 +102,7 @@ public struct InputOptions: ParsableArguments {
         let level = logLevel ?? (quiet ? .error : verbose ? .info : .warning)
         let d = Diagnostics(tool: tool, threshold: level)
         d.format = logFormat
-        d.progress = ProgressLine.make(tool: tool, wanted: !noProgress && logFormat == .human, environment: env)
+        d.hooks.line = ProgressLine.make(tool: tool, wanted: !noProgress && logFormat == .human, environment: env)
         return d
     }
 

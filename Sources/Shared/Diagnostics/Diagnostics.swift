@@ -23,6 +23,7 @@ public final class Diagnostics {
     /// The sink when it is the standard one, whose format the command line sets.
     private let stream: StreamLogSink?
     public private(set) var status = RunStatus()
+    /// The live progress line and the periodic report; the progress line is cleared before anything is written.
     public var hooks = ProgressHooks()
     /// How many records of one kind are shown before the rest are only counted.
     public var repeatsShown = 5
@@ -72,18 +73,6 @@ public final class Diagnostics {
     public var hasFailed: Bool { status.hasFailed }
     public var errorCount: Int { status.errorCount }
     public var warningCount: Int { status.warningCount }
-
-    /// The live progress line, when stderr is a terminal; cleared before anything is written.
-    public var progress: ProgressLine? {
-        get { hooks.line }
-        set { hooks.line = newValue }
-    }
-
-    /// Periodic `--stats` summaries (`--stats-interval`).
-    public var periodic: PeriodicReport? {
-        get { hooks.periodic }
-        set { hooks.periodic = newValue }
-    }
 
     /// Masks `secret` as `***` in every later message (``SecretSet/add(_:)``).
     public func redact(_ secret: String) { secrets.add(secret) }
