@@ -18,7 +18,7 @@ import Testing
         ("scripts/test.sh", "is the test command itself"),
         ("scripts/install.sh", "installs into /usr/local"),
         ("scripts/build-deb.sh", "makes a release build; scripts/test-package.sh builds and checks the package"),
-        ("examples/lms-completions", "needs an LMS database; LmsCompletionsTests runs it, pipeline and all, on PostgreSQL"),
+        ("examples/lms-completions", "needs an LMS database; LmsCompletionsTests runs it, pipeline too"),
     ]
 
     /// Indented blocks of a Markdown file: a block of commands, or a `$ ` transcript. Blocks of output

@@ -67,7 +67,8 @@ import Testing
     static func expectShape(_ p: [String: Any], _ line: String) {
         #expect(Set(p.keys) == ["user", "course", "completion", "enterprise"], "\(line)")
         let user = p["user"] as? [String: Any] ?? [:]
-        #expect(Set(user.keys) == ["id", "email", "username"] && user["id"] is Int && user["email"] is String, "\(line)")
+        #expect(
+            Set(user.keys) == ["id", "email", "username"] && user["id"] is Int && user["email"] is String, "\(line)")
         let course = p["course"] as? [String: Any] ?? [:]
         #expect(Set(course.keys) == ["course_id", "course_name"] && course["course_name"] is String, "\(line)")
         let c = p["completion"] as? [String: Any] ?? [:]
@@ -82,7 +83,8 @@ import Testing
         #expect(Set(e.keys) == ["enterprise_customer_uuid", "enterprise_customer_name"], "\(line)")
         #expect(
             (e["enterprise_customer_uuid"] as? String)?.range(
-                of: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", options: .regularExpression) != nil,
+                of: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", options: .regularExpression)
+                != nil,
             "\(line)")
     }
 
