@@ -12,7 +12,10 @@ tok-2, ... valid --token-ttl seconds; with --revoke-first-token, /auth/ refuses 
 been revoked; with --token-value TEXT it issues TEXT instead (a hostile token endpoint).
 /token/down/S/... answers 503 for S seconds from its first request (an identity provider's
 outage), then issues tokens. /echo/... answers 500 with the request's headers in its body, as a
-careless partner's error page does.
+careless partner's error page does; /token/echo/... answers 401 with the client secret it was sent
+as the OAuth2 error code; with --token-error TEXT, /token answers 401 with TEXT as the error code.
+/hostile/... answers 500 with control characters, ESC sequences, a forged log line, NUL and invalid
+UTF-8 in its body.
 With --tls-cert and --tls-key it serves https; with --client-ca too, it requires a client certificate
 signed by that CA (mutual TLS) and records its subject's common name as "client".
 Once listening it writes its port to --port-file, so callers wait on that file, not on a sleep.
@@ -26,6 +29,10 @@ import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# What /hostile/... answers: every byte a terminal, a log line or a JSON writer must not pass raw.
+HOSTILE = (b"\x1b]0;pwned\x07\x1b[2J\r\nlt-send: error: forged line\n\x00\xff\xfe"
+           + "\u2028\u009b31m".encode() + b'"quoted" \\ backslash')
 
 lock = threading.Lock()
 attempts = {}
@@ -55,7 +62,7 @@ class Handler(BaseHTTPRequestHandler):
         self.record = record
         parts = [p for p in self.path.split("/") if p]
         mode = self.server.mode
-        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down", "echo"):
+        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down", "echo", "hostile"):
             mode = parts[0]
         if mode == "token" and len(parts) > 2 and parts[1] == "down":
             with lock:
@@ -64,6 +71,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.answer(503, body=b'{"error": "temporarily_unavailable"}')
             else:
                 self.token(body)
+        elif mode == "token" and len(parts) > 1 and parts[1] == "echo":
+            from urllib.parse import parse_qs
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            self.answer(401, body=json.dumps({"error": form.get("client_secret", "")}).encode())
         elif mode == "token":
             self.token(body)
         elif mode == "auth":
@@ -71,6 +82,8 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 valid = [t for t in tokens if not (self.server.revoke_first and t == "tok-1")]
             self.answer(200 if given.startswith("Bearer ") and given[7:] in valid else 401)
+        elif mode == "hostile":
+            self.answer(500, body=HOSTILE)
         elif mode == "echo":
             self.answer(500, body=("error; you sent: " + json.dumps(dict(self.headers.items()))).encode())
         elif mode == "redirect":
@@ -116,6 +129,9 @@ class Handler(BaseHTTPRequestHandler):
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         if form.get("grant_type") != "client_credentials":
             self.answer(400)
+            return
+        if self.server.token_error is not None:
+            self.answer(401, body=json.dumps({"error": self.server.token_error}).encode())
             return
         if self.server.client_id and (form.get("client_id") != self.server.client_id
                                       or form.get("client_secret") != self.server.client_secret):
@@ -168,6 +184,7 @@ def main():
     ap.add_argument("--token-ttl", type=int, default=3600)
     ap.add_argument("--revoke-first-token", action="store_true")
     ap.add_argument("--token-value")
+    ap.add_argument("--token-error")
     args = ap.parse_args()
     # A deep listen backlog: lt-send opens many connections at once, and the default 5 drops SYNs.
     ThreadingHTTPServer.request_queue_size = 256
@@ -181,6 +198,7 @@ def main():
     server.token_ttl = args.token_ttl
     server.revoke_first = args.revoke_first_token
     server.token_value = args.token_value
+    server.token_error = args.token_error
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)
