@@ -54,9 +54,10 @@ final class DeliveryScheduler {
     }
 
     /// Registers an endpoint with its breaker settings and rate limit.
-    func add(_ ep: EndpointState, breakerFailures: Int, cooldown: Double) {
+    func add(_ ep: EndpointState, breakerFailures: Int, cooldown: Double, rateRule: CircuitBreaker.RateRule) {
         let limiter = ep.endpoint.maxRequestsPerMinute.map { PacedLimiter(perSecond: Double($0) / 60) }
-        lanes[ep.name] = Lane(breaker: CircuitBreaker(threshold: breakerFailures, cooldown: cooldown), limiter: limiter)
+        let breaker = CircuitBreaker(threshold: breakerFailures, cooldown: cooldown, rateRule: rateRule)
+        lanes[ep.name] = Lane(breaker: breaker, limiter: limiter)
     }
 
     // MARK: - Lines in
@@ -160,11 +161,11 @@ final class DeliveryScheduler {
 
     /// Records how an attempt of `p` ended: `healthy` when the endpoint answered sensibly (2xx, most
     /// 4xx), `cause` saying what went wrong otherwise. Held lines are released when the breaker closes.
-    func record(_ p: PendingDelivery, healthy: Bool, cause: String?, now: Double) {
+    func record(_ p: PendingDelivery, healthy: Bool, answered: Bool = false, cause: String?, now: Double) {
         let lane = lanes[p.endpoint.name]!
         let wasOpen = lane.breaker.state != .closed
         p.probe = false
-        lane.breaker.record(healthy: healthy, now: now)
+        lane.breaker.record(healthy: healthy, answered: answered, now: now)
         switch lane.breaker.state {
         case .closed:
             if wasOpen || !lane.held.isEmpty {

@@ -33,7 +33,10 @@ public struct SendOptions: Sendable {
     public var maxHeld: Int?
     /// Requests per second over all endpoints, paced evenly; nil for no limit.
     public var rate: Double?
+    /// Attempts in a row that got no answer (refused, reset, DNS, TLS, timeout) and open a breaker; 0 turns breakers off.
     public var breakerFailures = 5
+    /// Failed answers (5xx, 408, 429) open a breaker by this rule only: 50 % of at least 50 attempts in 30 s.
+    public var breakerRate = CircuitBreaker.RateRule()
     public var breakerCooldown = 30.0
     /// Seconds in-flight transfers get to finish after SIGINT or SIGTERM.
     public var grace = 5.0

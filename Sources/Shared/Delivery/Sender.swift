@@ -74,7 +74,9 @@ public final class Sender {
         routes = try DeliveryRoutes(options: options, environment: environment, journal: recorder.journal)
         for e in routes.all {
             e.secrets.forEach(diagnostics.redact)
-            scheduler.add(e, breakerFailures: options.breakerFailures, cooldown: options.breakerCooldown)
+            scheduler.add(
+                e, breakerFailures: options.breakerFailures, cooldown: options.breakerCooldown,
+                rateRule: options.breakerRate)
         }
     }
 
@@ -320,7 +322,7 @@ public final class Sender {
         }
         let verdict: RetryPolicy.Verdict = r.permanent ? .permanent : ep.policy.classify(r)
         scheduler.record(
-            p, healthy: r.status > 0 && r.status < 500 && r.status != 408 && r.status != 429,
+            p, healthy: r.status > 0 && r.status < 500 && r.status != 408 && r.status != 429, answered: r.status > 0,
             cause: failure, now: now)
         switch verdict {
         case .delivered:
