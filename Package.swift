@@ -10,7 +10,8 @@ let onlyImportedMembers: [SwiftSetting] = [.enableUpcomingFeature("MemberImportV
 
 let package = Package(
     name: "lt",
-    platforms: [.macOS(.v13)],
+    // No `platforms:`: lt builds on Linux only (the tools call Glibc directly), and SwiftPM's
+    // platforms list can only name Apple systems, none of which would build.
     products: [
         .executable(name: "lt-query", targets: ["lt-query"]),
         .executable(name: "lt-enrich", targets: ["lt-enrich"]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds lt in release mode (scripts/build-release.sh: one static binary, run as lt-query, lt-enrich
-# or lt-send by the name it is called under) and installs it under PREFIX (default /usr/local): the
-# binary in libexec/lt with its three names in bin, the man pages (scripts/man-pages.py, the same
+# Builds lt in release mode (scripts/build-release.sh: one static binary, run as lt-query, lt-enrich,
+# lt-send or lt-rollup by the name it is called under) and installs it under PREFIX (default /usr/local): the
+# binary in libexec/lt with its four names in bin, the man pages (scripts/man-pages.py, the same
 # pages as the Debian package's) and bash, zsh and fish completions:
 #   scripts/install.sh                     # /usr/local/bin, /usr/local/share/man/man1, …
 #   PREFIX=$HOME/.local scripts/install.sh
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${PREFIX:-/usr/local}
-tools=(lt-query lt-enrich lt-send)
+tools=(lt-query lt-enrich lt-send lt-rollup)
 
 scripts/setup-system.sh
 bin=$(scripts/build-release.sh .build lt | tail -1)

@@ -5,7 +5,7 @@ an option added in the code appears in the page by itself, with its help text an
 
     scripts/man-pages.py BIN_DIR OUT_DIR     writes OUT_DIR/lt-query.1 … lt-rollout.5, prints their paths
 
-BIN_DIR holds lt-query, lt-enrich and lt-send (or links to the one lt binary under those names).
+BIN_DIR holds lt-query, lt-enrich, lt-send and lt-rollup (or links to the one lt binary under those names).
 The pages' date is the last commit's (or SOURCE_DATE_EPOCH), so a rebuild gives the same pages.
 """
 import datetime
@@ -18,7 +18,7 @@ import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAN = os.path.join(HERE, "..", "docs", "man")
-TOOLS = ["lt-query", "lt-enrich", "lt-send"]
+TOOLS = ["lt-query", "lt-enrich", "lt-send", "lt-rollup"]
 FILE_PAGES = ["lt-integrations.5", "lt-rollout.5"]
 
 
@@ -65,7 +65,8 @@ def option_item(arg):
     default = arg.get("defaultValue")
     if kind == "option" and default not in (None, "") and "default" not in text.lower():
         extra.append("Default: %s." % default)
-    if kind != "positional" and arg.get("isRepeating"):
+    # Said once: a help text that already says so is not followed by the same sentence again.
+    if kind != "positional" and arg.get("isRepeating") and not re.search(r"repeat|more than once", text, re.I):
         extra.append("May be given more than once.")
     body = roff_text(" ".join([text] + extra).strip())
     return ".TP\n%s\n%s\n" % (head, body)
@@ -133,7 +134,7 @@ def main():
     bin_dir, out_dir = sys.argv[1], sys.argv[2]
     os.makedirs(out_dir, exist_ok=True)
     version = subprocess.run([os.path.join(bin_dir, TOOLS[0]), "--version"],
-                             check=True, capture_output=True, text=True).stdout.splitlines()[0].strip()
+                             check=True, capture_output=True, text=True).stdout.splitlines()[0].split()[-1]
     date = page_date()
     pages = [(t + ".1", t) for t in TOOLS] + [(p, None) for p in FILE_PAGES]
     for page, tool in pages:

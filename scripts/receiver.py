@@ -9,8 +9,10 @@ that path, then 200: an outage), /auth/... (200 only with a bearer token issued 
 /token is an OAuth2 client-credentials endpoint: it checks grant_type and, when --client-id and
 --client-secret are given, the credentials (401 invalid_client when wrong), and issues tokens tok-1,
 tok-2, ... valid --token-ttl seconds; with --revoke-first-token, /auth/ refuses tok-1 as if it had
-been revoked. /token/down/S/... answers 503 for S seconds from its first request (an identity
-provider's outage), then issues tokens.
+been revoked; with --token-value TEXT it issues TEXT instead (a hostile token endpoint).
+/token/down/S/... answers 503 for S seconds from its first request (an identity provider's
+outage), then issues tokens. /echo/... answers 500 with the request's headers in its body, as a
+careless partner's error page does.
 With --tls-cert and --tls-key it serves https; with --client-ca too, it requires a client certificate
 signed by that CA (mutual TLS) and records its subject's common name as "client".
 Once listening it writes its port to --port-file, so callers wait on that file, not on a sleep.
@@ -53,7 +55,7 @@ class Handler(BaseHTTPRequestHandler):
         self.record = record
         parts = [p for p in self.path.split("/") if p]
         mode = self.server.mode
-        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down"):
+        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down", "echo"):
             mode = parts[0]
         if mode == "token" and len(parts) > 2 and parts[1] == "down":
             with lock:
@@ -69,6 +71,8 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 valid = [t for t in tokens if not (self.server.revoke_first and t == "tok-1")]
             self.answer(200 if given.startswith("Bearer ") and given[7:] in valid else 401)
+        elif mode == "echo":
+            self.answer(500, body=("error; you sent: " + json.dumps(dict(self.headers.items()))).encode())
         elif mode == "redirect":
             self.answer(302, {"Location": "/ok/elsewhere"})
         elif mode == "status":
@@ -118,7 +122,7 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(401, body=b'{"error": "invalid_client"}')
             return
         with lock:
-            token = "tok-%d" % (len(tokens) + 1)
+            token = self.server.token_value or "tok-%d" % (len(tokens) + 1)
             tokens.append(token)
         payload = json.dumps({"access_token": token, "token_type": "Bearer", "expires_in": self.server.token_ttl}).encode()
         self.write_record(200)
@@ -163,6 +167,7 @@ def main():
     ap.add_argument("--client-secret")
     ap.add_argument("--token-ttl", type=int, default=3600)
     ap.add_argument("--revoke-first-token", action="store_true")
+    ap.add_argument("--token-value")
     args = ap.parse_args()
     # A deep listen backlog: lt-send opens many connections at once, and the default 5 drops SYNs.
     ThreadingHTTPServer.request_queue_size = 256
@@ -175,6 +180,7 @@ def main():
     server.client_secret = args.client_secret
     server.token_ttl = args.token_ttl
     server.revoke_first = args.revoke_first_token
+    server.token_value = args.token_value
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)

@@ -20,6 +20,7 @@ filters[0]='EndToEndTests\.ReliabilityTests/'
 i=1
 for s in $suites; do
     [ "$s" = EndToEndTests.ReliabilityTests ] && continue
+    [ "$s" = EndToEndTests.HostileInputTests ] && continue
     filters[$i]+="${filters[$i]:+|}${s//./\\.}/"
     i=$((i % (shards - 1) + 1))
 done
@@ -41,4 +42,12 @@ for n in "${!pids[@]}"; do
         echo "swift-test: shard $n (${filters[$n]}) failed with status $result" >&2
     fi
 done
+# HostileInputTests measures resident memory over an endless stream; beside the other processes the
+# machine's load showed as growth (2-3 MB) and failed it by chance, so it runs alone, after them.
+result=0
+NO_COLOR=1 "$tests" --testing-library swift-testing --filter 'EndToEndTests\.HostileInputTests/' || result=$?
+if [ $result -ne 0 ]; then
+    status=1
+    echo "swift-test: HostileInputTests, run alone, failed with status $result" >&2
+fi
 exit $status

@@ -12,7 +12,7 @@ fail() { echo "test-completions: FAIL: $*" >&2; failures=$((failures + 1)); }
 work=$(mktemp -d /tmp/lt-completion-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-touch integrations.toml journal.log dead.ndjson attempts.ndjson rollout.json ca.pem metrics.prom input.ndjson
+touch integrations.toml journal.log dead.ndjson attempts.ndjson rollout.json ca.pem metrics.prom input.ndjson enterprises.csv
 export PATH=$root/usr/bin:$PATH
 
 # Each case: the command line typed so far, then the candidates that must be offered for its last word,
@@ -30,6 +30,8 @@ cases=(
     "lt-enrich --log-level |debug error info warning"
     "lt-send --log-format |human json"
     "lt-enrich --format |object seconds"
+    "lt-rollup --gap-policy |drop truncate"
+    "lt-rollup --enterprises ent|enterprises.csv"
 )
 # --attempts (lt-send's attempts log) is checked once lt-send has it.
 if lt-send --experimental-dump-help | grep -q '"attempts"'; then cases+=("lt-send --attempts att|attempts.ndjson"); fi

@@ -18,7 +18,7 @@ for gz in "$root"/usr/share/man/man[15]/lt-*.gz; do
     mandoc -T utf8 -O width=200 "$page" | sed "s/.\x08//g" > "$page.txt"
 done
 
-for tool in lt-query lt-enrich lt-send; do
+for tool in lt-query lt-enrich lt-send lt-rollup; do
     text=$work/$tool.1.txt
     for section in NAME SYNOPSIS DESCRIPTION OPTIONS ENVIRONMENT FILES "EXIT STATUS" EXAMPLES "SEE ALSO"; do
         grep -q "^$section\$" "$text" || fail "$tool(1) has no $section section"
@@ -46,4 +46,4 @@ grep -Eq "^ +74( |$)" <(sed -n '/^EXIT STATUS$/,/^EXAMPLES$/p' "$work/lt-send.1.
 grep -q "Default: 16" "$work/lt-send.1.txt" || fail "lt-send(1) does not give --concurrency's default"
 
 [ "$failures" -eq 0 ] || exit 1
-echo "test-man-pages: ok: 5 pages lint-clean with their sections, variables, statuses and options" >&2
+echo "test-man-pages: ok: 6 pages lint-clean with their sections, variables, statuses and options" >&2

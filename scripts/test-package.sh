@@ -2,8 +2,11 @@
 # The package test, run by scripts/test.sh: builds the Debian package from the tools in BIN_DIR,
 # installs it into a throwaway root, and checks it as an operator would meet it:
 #   - Depends names libcurl4, libpq5 and libsqlite3-0 with versions (dpkg-shlibdeps);
-#   - the demo pipeline runs on the packaged lt-query, lt-enrich and lt-send, and so does the
-#     systemd example's spool script; its units pass systemd-analyze verify;
+#   - the packaged lt-demo runs the demo from the package alone, on a free loopback port, writing
+#     nothing outside its temporary folder; the systemd example's spool script runs on the packaged
+#     tools and its units pass systemd-analyze verify;
+#   - every link in the packaged Markdown, and every docs/…, examples/… or /usr/share/doc/lt/… path
+#     the packaged docs, man pages and --help texts name, is a file in the package;
 #   - the man pages render without a warning (mandoc -T lint) and have the sections they must;
 #   - bash, zsh and fish complete file names and fixed values from the packaged completions;
 #   - lintian reports nothing beyond packaging/debian/lintian-overrides.
@@ -31,7 +34,7 @@ if [ "$(nm "$bin/lt" | grep -c '10Foundation')" -gt 0 ]; then
 fi
 
 deb=$(LT_DEB_COMPRESSION=gzip scripts/build-deb.sh --bin-dir "$bin" --out "$work" | tail -1)
-[ -f "$deb" ] && [ "$(basename "$deb")" = "lt_$("$bin/lt-query" --version | head -n 1)_amd64.deb" ] \
+[ -f "$deb" ] && [ "$(basename "$deb")" = "lt_$("$bin/lt-query" --version | awk 'NR == 1 { print $2 }')_amd64.deb" ] \
     && pass "built $(basename "$deb")" || fail "build-deb.sh printed $deb"
 
 depends=$(dpkg-deb -f "$deb" Depends)
@@ -41,8 +44,9 @@ done
 
 root=$work/root
 dpkg-deb -x "$deb" "$root"
-for f in usr/bin/lt-query usr/bin/lt-enrich usr/bin/lt-send usr/libexec/lt/lt \
+for f in usr/bin/lt-query usr/bin/lt-enrich usr/bin/lt-send usr/bin/lt-rollup usr/libexec/lt/lt \
     usr/share/man/man1/lt-query.1.gz usr/share/man/man1/lt-enrich.1.gz usr/share/man/man1/lt-send.1.gz \
+    usr/share/man/man1/lt-rollup.1.gz usr/share/bash-completion/completions/lt-rollup usr/share/doc/lt/docs/rollup.md \
     usr/share/man/man5/lt-integrations.5.gz usr/share/man/man5/lt-rollout.5.gz \
     usr/share/bash-completion/completions/lt-send usr/share/zsh/vendor-completions/_lt-send \
     usr/share/fish/vendor_completions.d/lt-send.fish usr/share/doc/lt/copyright usr/share/doc/lt/changelog.gz \
@@ -50,17 +54,51 @@ for f in usr/bin/lt-query usr/bin/lt-enrich usr/bin/lt-send usr/libexec/lt/lt \
     [ -e "$root/$f" ] || fail "the package has no /$f"
 done
 
-# The demo on the packaged tools: every example line delivered, the completions with learning time.
-if LT_BIN_DIR=$root/usr/bin scripts/demo.sh > "$work/demo.out" 2>&1; then
+# The demo from the package alone: run from an empty folder with an empty HOME and TMPDIR, it
+# delivers every example line and leaves all three empty (its temporary folder removed).
+mkdir -p "$work/demo-cwd" "$work/demo-home" "$work/demo-tmp"
+if (cd "$work/demo-cwd" && env -u LT_WAREHOUSE -u LT_CACHE_DIR -u XDG_CACHE_HOME HOME="$work/demo-home" \
+    TMPDIR="$work/demo-tmp" "$root/usr/libexec/lt/lt-demo") > "$work/demo.out" 2>&1; then
     delivered=$(grep -c '"status":"delivered"' "$work/demo.out" || true)
     enriched=$(grep -c '"learning_time":{' "$work/demo.out" || true)
     [ "$delivered" -eq "$(wc -l < examples/completions.ndjson)" ] && [ "$enriched" -ge 1 ] \
-        && pass "demo on the packaged tools: $delivered delivered, $enriched with learning time" \
-        || { cat "$work/demo.out" >&2; fail "demo: $delivered delivered, $enriched with learning time"; }
+        && pass "lt-demo from the package: $delivered delivered, $enriched with learning time" \
+        || { cat "$work/demo.out" >&2; fail "lt-demo: $delivered delivered, $enriched with learning time"; }
+    left=$(find "$work/demo-cwd" "$work/demo-home" "$work/demo-tmp" -mindepth 1 | head -5)
+    [ -z "$left" ] && pass "lt-demo wrote nothing outside its temporary folder" || fail "lt-demo left $left"
 else
     cat "$work/demo.out" >&2
-    fail "scripts/demo.sh on the packaged tools failed"
+    fail "the packaged lt-demo failed"
 fi
+
+# Every link and named path resolves in the package: Markdown links relative to their file, and the
+# docs/…, examples/… and /usr/share/doc/lt/… paths named in the packaged docs, the man pages and
+# every tool's --help (relative ones from /usr/share/doc/lt, where the README is).
+doc=$root/usr/share/doc/lt
+links=0
+while IFS= read -r md; do
+    while IFS= read -r target; do
+        target=${target%%#*}
+        [ -n "$target" ] || continue
+        links=$((links + 1))
+        [ -e "$(dirname "$md")/$target" ] || fail "${md#"$root"} links to $target, which the package does not have"
+    done < <(grep -oE '\]\([^)[:space:]]+\)' "$md" | sed -E 's/^\]\((.*)\)$/\1/' | grep -vE '^[a-z]+:' || true)
+done < <(find "$doc" -name '*.md')
+named=$work/named.txt
+{
+    find "$doc" -name '*.md' -exec cat {} +
+    for gz in "$root"/usr/share/man/man*/lt-*.gz; do gunzip -c "$gz" | sed 's/\\-/-/g'; done
+    for tool in "$root"/usr/bin/lt-*; do "$tool" --help; done
+} > "$named"
+# Files only (a name with an extension): docs/man/, the man pages' source folder, is the repository's.
+for path in $(grep -oE '(/usr/share/doc/lt/|\b)(docs|examples)/[A-Za-z0-9_./-]*[A-Za-z0-9_]' "$named" \
+    | grep -E '/[^/]+\.[A-Za-z0-9]+$' | sort -u); do
+    case $path in /*) file=$root$path ;; *) file=$doc/$path ;; esac
+    links=$((links + 1))
+    [ -e "$file" ] || fail "the docs or a --help name $path, which the package does not have"
+done
+[ "$links" -ge 10 ] && pass "$links links and named paths resolve in the package" || fail "only $links links found"
+
 status=0
 "$root/usr/libexec/lt/lt" > /dev/null 2>&1 || status=$?
 [ "$status" -eq 64 ] && pass "the binary run under its own name exits 64" || fail "lt under its own name exited $status"

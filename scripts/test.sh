@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone on a fresh Debian machine: installs what is missing,
-# builds, starts the services the tests need (a throwaway PostgreSQL), runs every test, stops them.
+# builds, starts the services the tests need (a throwaway PostgreSQL, two memcached), runs every test, stops them.
 # Steps that wait on different things overlap: the fuzz targets' sanitizer build runs while the
 # tests run (which leave most of the CPU idle), and fuzzing runs beside the package checks.
 # At the end it prints when each step ended, in seconds since the start.
@@ -26,7 +26,12 @@ export LT_TEST_SNOWFLAKE_PYTHON
 LT_TEST_SNOWFLAKE_PYTHON=$(scripts/snowflake-venv.sh)
 
 eval "$(scripts/postgres.sh start)"
-trap 'kill $fuzz_build 2>/dev/null; scripts/postgres.sh stop "$LT_PG_DIR"; rm -f "$fuzz_build_log"' EXIT
+# Two memcached servers on loopback for the memcached store's tests (--cache memcached://…).
+eval "$(scripts/memcached.sh start)"
+# errexit holds inside a trap too: a failing step here (kill of a fuzz build that has already ended)
+# would skip the rest and make a green run exit 1. Every step may fail; the run's status stays.
+trap 'status=$?; kill $fuzz_build 2>/dev/null || true; scripts/postgres.sh stop "$LT_PG_DIR" || true
+    scripts/memcached.sh stop "$LT_MEMCACHED_DIR" || true; rm -f "$fuzz_build_log"; exit $status' EXIT
 
 # Tests that need a service fail, rather than skip, when it is missing.
 export LT_TEST_REQUIRE_SERVICES=1

@@ -15,6 +15,16 @@ extension DiagnosticLevel: ExpressibleByArgument {
     }
 
     public static var allValueStrings: [String] { allCases.map(\.name) }
+    /// What each level shows, for `--help`. (The parser's own default pairs values with their raw
+    /// values, integers here, so every description came out empty.)
+    public static var allValueDescriptions: [String: String] {
+        [
+            "debug": "everything, each request and query included",
+            "info": "progress and decisions too (as --verbose)",
+            "warning": "problems, the default",
+            "error": "only what stops a line or the run (as --quiet)",
+        ]
+    }
     public var defaultValueDescription: String { name }
 }
 

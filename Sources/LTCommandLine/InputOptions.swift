@@ -50,7 +50,8 @@ public struct InputOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Tag every metric with key:value (DogStatsD tag, Prometheus label); repeatable.", valueName: "key:value"))
+            "Tag every metric with key:value (DogStatsD tag, Prometheus label); repeatable. Keys lt sets "
+                + "(integration, le, reason, status, tool) are refused.", valueName: "key:value"))
     public var metricsTag: [String] = []
 
     @Option(
@@ -73,7 +74,9 @@ public struct InputOptions: ParsableArguments {
     public var paths: [String] { files.isEmpty ? ["-"] : files }
 
     public func validate() throws {
-        if let m = metrics ?? ProcessInfo.processInfo.environment["LT_METRICS"], !m.isEmpty, !m.hasPrefix("statsd://") {
+        // $LT_METRICS is checked in metrics(tool:diagnostics:): a bad environment is a configuration
+        // error (exit 2), not a mistake in the command line.
+        if let m = metrics, !m.isEmpty, !m.hasPrefix("statsd://") {
             throw ValidationError("--metrics must be statsd://HOST:PORT")
         }
         for tag in metricsTag {
@@ -95,12 +98,23 @@ public struct InputOptions: ParsableArguments {
         return d
     }
 
-    /// The run's metrics sink, as the options and the environment (`LT_METRICS`, `DD_*`) ask.
-    public func metrics(tool: String, diagnostics: Diagnostics) -> Metrics {
+    /// The run's metrics sink, as the options and the environment (`LT_METRICS`, `DD_*`) ask. Throws a
+    /// ``ConfigError`` when `LT_METRICS` is not a `statsd://` address; other problems turn metrics off
+    /// with a warning. A `DD_TAGS` key lt sets itself is a ``ConfigError`` too (exit 2; a
+    /// `--metrics-tag` one is exit 64, from ``validate()``).
+    public func metrics(tool: String, diagnostics: Diagnostics) throws -> Metrics {
+        let environment = ProcessInfo.processInfo.environment
+        if metrics == nil, let m = environment["LT_METRICS"], !m.isEmpty, !m.hasPrefix("statsd://") {
+            // The value is not repeated: a variable set by mistake may hold anything.
+            throw ConfigError(
+                "LT_METRICS is not a statsd://HOST:PORT address",
+                hint: "set it to the DogStatsD agent, such as statsd://127.0.0.1:8125, or unset it")
+        }
+        try MetricsSettings.refuseReservedKeys(environment: environment)
         do {
             let settings = try MetricsSettings.resolve(
                 statsd: metrics, file: metricsFile, interval: metricsInterval.seconds,
-                tags: metricsTag, environment: ProcessInfo.processInfo.environment)
+                tags: metricsTag, environment: environment)
             for problem in settings.ignored { diagnostics.warning("\(problem); the tag is left out") }
             return Metrics.make(tool: tool, settings: settings, diagnostics: diagnostics)
         } catch {
@@ -111,11 +125,15 @@ public struct InputOptions: ParsableArguments {
 }
 
 extension InputOptions {
-    /// The command line with `--stats=json` and `--stats=text` spelled as the parser reads them.
+    /// The command line with `--stats=json` and `--stats=text`, and lt-send's `--resend-changed=MIN`,
+    /// spelled as the parser reads them (an option whose value may be left out).
     public static func normalized(_ arguments: [String]) -> [String] {
         arguments.flatMap { arg -> [String] in
             if arg.hasPrefix("--stats=") {
                 return ["--stats", "--stats-format", String(arg.dropFirst("--stats=".count))]
+            }
+            if arg.hasPrefix("--resend-changed=") {
+                return ["--resend-changed", "--resend-changed-min", String(arg.dropFirst("--resend-changed=".count))]
             }
             return [arg]
         }

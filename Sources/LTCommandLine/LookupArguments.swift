@@ -6,7 +6,11 @@ import Shared
 public struct LookupArguments: ParsableArguments {
     private static let defaults = LookupOptions()
 
-    @Option(help: "Most distinct uncached keys per warehouse round trip.")
+    @Option(
+        help: """
+            Most distinct uncached keys per warehouse statement; a burst of keys is spread evenly over \
+            the free statement slots up to this many each (2000 keeps a Snowflake request under 1 MB).
+            """)
     public var batchSize = defaults.batchSize
     @Option(
         help: """
@@ -32,7 +36,7 @@ public struct LookupArguments: ParsableArguments {
             "Longest a PostgreSQL query may run before the server cancels it; with no answer at all after "
                 + "half as long again (at least 1s more), lt-query drops the connection.",
             valueName: "duration"))
-    public var statementTimeout = DurationArgument(seconds: 30)
+    public var statementTimeout = DurationArgument(seconds: WarehouseAddress.defaultStatementTimeout)
     @Option(
         help: ArgumentHelp(
             "What a found total's last_updated says: read (the UTC day it was read from the warehouse, as the "

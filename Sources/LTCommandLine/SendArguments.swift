@@ -15,7 +15,10 @@ public struct SendArguments: ParsableArguments {
     public var integrations: String?
     @Option(
         name: [.customShort("H"), .long],
-        help: ArgumentHelp("With --url, add this request header; may be repeated.", valueName: "name:value"))
+        help: ArgumentHelp(
+            "With --url, add this request header; may be repeated. One line of text; the headers lt-send sets "
+                + "(Host, Content-*, Expect, webhook-*, ...) are refused, as in the integrations file.",
+            valueName: "name:value"))
     public var header: [HeaderArgument] = []
     @Option(
         help: ArgumentHelp(
@@ -98,10 +101,25 @@ public struct SendArguments: ParsableArguments {
         help:
             "Print each request (method, url, headers with secrets masked, body) as a JSON line instead of sending it.")
     public var dryRun = false
+    @Flag(
+        help: ArgumentHelp(
+            "Corrections: a line whose id the journal has delivered to the same destination, and whose learning "
+                + "time changed by at least MIN seconds since (--resend-changed=MIN; default 60), is sent again "
+                + "as a revision under a new webhook id, marked so that partners can upsert. Needs --journal. "
+                + "Without it such a line is skipped."))
+    public var resendChanged = false
+    @Option(name: .customLong("resend-changed-min"), help: .hidden)
+    public var resendChangedMinimum: Int64?
 
     public init() {}
 
     public func validate() throws {
+        if resendChanged && journal == nil {
+            throw ValidationError("--resend-changed needs --journal, which holds what was delivered before")
+        }
+        if let m = resendChangedMinimum, m < 0 || !resendChanged {
+            throw ValidationError("--resend-changed=MIN takes a whole number of seconds, 0 or more")
+        }
         if (url == nil) == (integrations == nil) {
             throw ValidationError("give exactly one of --url and --integrations")
         }
@@ -131,7 +149,7 @@ public struct SendArguments: ParsableArguments {
     public func sendOptions() throws -> SendOptions {
         var options = SendOptions()
         options.url = url?.text
-        options.urlHeaders = header.map { ($0.name, $0.value) }
+        options.urlHeaders = header.map(\.header)
         options.urlBearerEnvironment = bearerEnv
         options.integrations = try integrations.map { try IntegrationsConfig.load(path: $0) }
         options.deadLetterPath = deadLetter
@@ -162,20 +180,24 @@ public struct SendArguments: ParsableArguments {
         options.breakerCooldown = breakerCooldown.seconds
         options.grace = grace.seconds
         options.dryRun = dryRun
+        if resendChanged { options.resendChanged = resendChangedMinimum ?? SendOptions.defaultResendMinimum }
         return options
     }
 }
 
-/// A `NAME:VALUE` request header from `-H`, checked by ``HeaderField`` as the parser reads it.
+/// A `NAME:VALUE` request header from `-H`, checked as the parser reads it by the same
+/// validator and reserved names as the integrations file's headers
+/// (``HTTPHeader/user(name:value:hasAuth:)``).
 public struct HeaderArgument: ExpressibleByArgument, Sendable, Equatable {
-    public let name: String
-    public let value: String
+    public let header: HTTPHeader
+    public var name: String { header.name.text }
 
     public init?(argument: String) {
         guard let colon = argument.firstIndex(of: ":") else { return nil }
-        name = String(argument[..<colon]).trimmed(" \t")
-        value = String(argument[argument.index(after: colon)...]).trimmed(" \t")
+        let name = String(argument[..<colon]).trimmed(" \t")
+        let value = String(argument[argument.index(after: colon)...]).trimmed(" \t")
         // Authorization is checked against --bearer-env in SendArguments.validate().
-        guard (try? HeaderField.validate(name: name, value: value, hasAuth: false)) != nil else { return nil }
+        guard let h = try? HTTPHeader.user(name: name, value: value, hasAuth: false) else { return nil }
+        header = h
     }
 }

@@ -39,6 +39,7 @@ extension ParsableCommand {
         diagnostics.format = LogFormat.requested(in: arguments)
         var text = message(for: error).trimmed(" \t\r\n")
         if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
+        if let unknown = UnknownOption.first(in: arguments, of: self) { text = "unknown option '\(unknown)'" }
         // The parser quotes the refused value: a password in a URL must not be printed with it.
         text = text.replacing(/:\/\/[^\/@\s']+@/, with: "://…@")
         let hint = UsageHint.forValueMentioned(in: text) ?? "see '\(tool) --help'"

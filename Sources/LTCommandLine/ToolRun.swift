@@ -18,8 +18,27 @@ public enum ToolRun {
         } catch let e as LTError {
             diagnostics.error(e)
             throw ExitCode(ExitStatus.of(e.kind))
+        } catch  where error is ExitCode || error is ValidationError || error is CleanExit {
+            throw error
+        } catch {
+            // Every error of lt's own is an LTError; anything else (a library's) still ends the run
+            // with a message through diagnostics rather than the parser's bare "Error: …".
+            diagnostics.error(
+                "unexpected error: \(error)", hint: "this is a bug; please report it with the command that led to it")
+            throw ExitCode(ExitStatus.failure)
         }
         if diagnostics.hasFailed { throw ExitCode.failure }
+    }
+
+    /// Runs a step before the run proper (the metrics sink): an ``LTError`` is written through
+    /// `diagnostics` and ends the process with its kind's exit status, as in ``run(_:metrics:_:)``.
+    public static func setUp<T>(_ diagnostics: Diagnostics, _ step: () throws -> T) throws -> T {
+        do {
+            return try step()
+        } catch let e as LTError {
+            diagnostics.error(e)
+            throw ExitCode(ExitStatus.of(e.kind))
+        }
     }
 
     /// Each input in turn, opened lazily; an input that cannot be opened is an error and the rest go on.
@@ -41,7 +60,17 @@ public enum ToolRun {
                     periodic?.lineRead()
                 }
             }
-            if let periodic { reader.tick = (periodic.waitMilliseconds, periodic.tick) }
+            // While the input is waited for, the periodic report and the progress line still keep time.
+            if periodic != nil || progress != nil {
+                let wait = min(periodic?.waitMilliseconds ?? 200, 200)
+                reader.tick = (
+                    wait,
+                    {
+                        periodic?.tick()
+                        progress?.refresh()
+                    }
+                )
+            }
             try body(reader)
         }
     }

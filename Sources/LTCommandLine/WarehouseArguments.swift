@@ -6,8 +6,10 @@ import Shared
 public struct WarehouseArguments: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Warehouse address: sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo. Default: "
-                + "$LT_WAREHOUSE. Passwords belong in PGPASSWORD or ~/.pgpass, not here."))
+            "Warehouse address: sqlite:PATH, postgres://USER@HOST:PORT/DB, a libpq conninfo, or "
+                + "snowflake://ACCOUNT/DB/SCHEMA?user=…&warehouse=… (docs/snowflake.md). Default: $LT_WAREHOUSE. "
+                + "Passwords belong in PGPASSWORD or ~/.pgpass (one here gets a warning: ps shows it), the Snowflake key in SNOWFLAKE_PRIVATE_KEY_PATH, not here."
+        ))
     public var warehouse: String?
 
     /// The table and its columns, shared with lt-rollup's `--into`.
@@ -19,6 +21,11 @@ public struct WarehouseArguments: ParsableArguments {
     /// `latestDate` makes statements read each key's latest day too (`--last-updated rows`).
     public func tableSpec(latestDate: Bool = false) throws -> TableSpec {
         try columns.tableSpec(latestDate: latestDate)
+    }
+
+    /// The warning to give when `--warehouse` (not `$LT_WAREHOUSE`) holds a password.
+    public var passwordWarning: String? {
+        warehouse.flatMap(WarehouseAddress.commandLinePasswordWarning)
     }
 
     /// True when a warehouse is named, by `--warehouse` or `$LT_WAREHOUSE`.

@@ -36,7 +36,7 @@ struct LtEnrich: ParsableCommand {
             Exit status: 0 when every line was handled, 1 when any line was not, 2 for configuration \
             errors, 64 for usage errors, 74 when a file or stream cannot be read or written.
             """,
-        version: LTVersion.report)
+        version: LTVersion.report(tool: "lt-enrich"))
 
     @OptionGroup var io: InputOptions
     @OptionGroup var flagOptions: FlagOptions
@@ -44,7 +44,7 @@ struct LtEnrich: ParsableCommand {
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-enrich")
-        let metrics = io.metrics(tool: "lt-enrich", diagnostics: diagnostics)
+        let metrics = try ToolRun.setUp(diagnostics) { try io.metrics(tool: "lt-enrich", diagnostics: diagnostics) }
         try ToolRun.run(diagnostics, metrics: metrics) {
             let flag = try flagOptions.resolve(
                 environment: ProcessInfo.processInfo.environment, diagnostics: diagnostics)

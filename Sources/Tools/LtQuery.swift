@@ -18,7 +18,9 @@ struct LtQuery: ParsableCommand {
 
             Warehouses: sqlite:PATH (read-only), or PostgreSQL and compatible engines through libpq \
             (postgres://…, postgresql://… or a conninfo such as 'host=db dbname=analytics'), so PG* \
-            variables, ~/.pgpass, service= and sslmode work as for psql.
+            variables, ~/.pgpass, service= and sslmode work as for psql, or Snowflake through its SQL API \
+            (snowflake://ACCOUNT/DB/SCHEMA?user=…&warehouse=…, key-pair authentication with the key in \
+            SNOWFLAKE_PRIVATE_KEY_PATH; docs/snowflake.md).
 
             The cache (--cache file:DIR, one SQLite file shared safely by concurrent runs, the default) \
             keeps each warehouse's answers apart (by kind, host, database, table and columns). It is \
@@ -53,7 +55,7 @@ struct LtQuery: ParsableCommand {
             ends lt-query with no further line. A warehouse that is down is not: its lines are retried, \
             then marked unavailable.
             """,
-        version: LTVersion.report)
+        version: LTVersion.report(tool: "lt-query"))
 
     @OptionGroup var io: InputOptions
     @OptionGroup var warehouse: WarehouseArguments
@@ -73,9 +75,10 @@ struct LtQuery: ParsableCommand {
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-query")
-        let metrics = io.metrics(tool: "lt-query", diagnostics: diagnostics)
+        let metrics = try ToolRun.setUp(diagnostics) { try io.metrics(tool: "lt-query", diagnostics: diagnostics) }
         let env = ProcessInfo.processInfo.environment
         try ToolRun.run(diagnostics, metrics: metrics) {
+            if let warning = warehouse.passwordWarning { diagnostics.warning(warning) }
             let spec = try warehouse.tableSpec(latestDate: lookup.lastUpdated == .rows)
             let store = try cache.store(environment: env, diagnostics: diagnostics)
             let output = OutputWriter.standardOutput()
@@ -110,12 +113,7 @@ struct LtQuery: ParsableCommand {
                     "enrichment is off (\(flag.origin)); completions are not looked up",
                     hint: "pass --flag on, or set ENABLE_WEBHOOK_LEARNING_TIME_ENRICHMENT=true")
             }
-            // A configuration that cannot work (bad address, failed login, missing database, table,
-            // column or grant) is fatal before any line is written; a warehouse that is down is not.
             let w = try WarehouseAddress.open(address, spec: spec, statementTimeout: lookup.statementTimeout.seconds)
-            do { try w.verify() } catch let e as WarehouseError where e.kind != .configuration {
-                diagnostics.warning("\(e.description); lookups will be retried as lines arrive")
-            }
             let options = lookup.lookupOptions()
             let resolver = LookupResolver(
                 warehouse: w,
@@ -129,6 +127,10 @@ struct LtQuery: ParsableCommand {
                 diagnostics: diagnostics, metrics: metrics, output: output)
             defer { io.report(pipeline.stats, diagnostics) }
             io.reportPeriodically(diagnostics) { pipeline.stats }
+            // A configuration that cannot work (bad address, failed login, missing database, table,
+            // column or grant) is fatal before any line is written; a warehouse that is down is not.
+            // The probe runs alongside the first batches, and output waits for its verdict.
+            pipeline.startProbe()
             try ToolRun.forEachInput(io.paths, diagnostics) { try pipeline.run($0) }
         }
     }

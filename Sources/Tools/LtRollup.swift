@@ -33,7 +33,7 @@ struct LtRollup: ParsableCommand {
             2 for configuration errors, 64 for usage errors, 74 when a file or stream cannot be read or \
             written.
             """,
-        version: LTVersion.report)
+        version: LTVersion.report(tool: "lt-rollup"))
 
     @OptionGroup var options: RollupArguments
 

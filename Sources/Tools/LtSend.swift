@@ -30,8 +30,12 @@ struct LtSend: ParsableCommand {
             Every line read ends delivered and journaled, or in the --dead-letter file as it arrived \
             (ready to be fed back), or skipped. With --journal (a SQLite file), each confirmed delivery \
             is recorded with its destination and time and synced before it is reported; a re-run with \
-            the same journal skips ids already delivered to the same destination. The journal and the \
-            dead-letter file are locked: a second lt-send on them exits 2, naming the first one's pid.
+            the same journal skips ids already delivered to the same destination, unless \
+            --resend-changed[=MIN] finds its learning time changed by MIN seconds or more (default 60): \
+            then it is sent as a correction, a revision under a new webhook id (ID-revN) marked with the \
+            lt-revision and lt-revision-of headers and learning_time.revision (docs/contract.md). The \
+            journal and the dead-letter file are locked: a second lt-send on them exits 2, naming the \
+            first one's pid.
 
             An envelope id must be 1 to 256 visible ASCII characters; a line whose id is not is \
             rejected and dead-lettered, never sent nor journaled. The integrations file is checked \
@@ -65,14 +69,14 @@ struct LtSend: ParsableCommand {
             was not (or standard output closed), 2 for configuration errors, 64 for usage errors, 74 \
             when a file or stream cannot be read or written, or lines could not be recorded.
             """,
-        version: LTVersion.report)
+        version: LTVersion.report(tool: "lt-send"))
 
     @OptionGroup var io: InputOptions
     @OptionGroup var send: SendArguments
 
     func run() throws {
         let diagnostics = io.diagnostics(tool: "lt-send")
-        let metrics = io.metrics(tool: "lt-send", diagnostics: diagnostics)
+        let metrics = try ToolRun.setUp(diagnostics) { try io.metrics(tool: "lt-send", diagnostics: diagnostics) }
         try ToolRun.run(diagnostics, metrics: metrics) {
             let sender = try Sender(
                 options: try send.sendOptions(), environment: ProcessInfo.processInfo.environment,

@@ -121,8 +121,11 @@ import Testing
         let report = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] ?? [:]
         let rss = try #require(report["rss_kib"] as? [Int], "\(tool.0): \(out.stdout)")
         try #require(rss.count == 2)
-        // 250,000 lines between the samples: a leak of even 16 bytes a line would show as 4 MB.
-        #expect(rss[1] - rss[0] < 2048, "\(tool.0): \(rss[0]) KiB after 50,000 lines, \(rss[1]) KiB after 300,000")
+        // 250,000 lines between the samples: a leak of even 16 bytes a line would show as 4 MB. The
+        // bound leaves room for lt-send's queue of results waiting on a slow reader (256 KiB) and the
+        // allocator's slack around it, which a loaded machine (the test command runs four test
+        // processes at once) showed as 2.2–2.5 MB in single runs.
+        #expect(rss[1] - rss[0] < 3072, "\(tool.0): \(rss[0]) KiB after 50,000 lines, \(rss[1]) KiB after 300,000")
     }
 
     @Test func lineSendRejectsHostileLinesWithoutSendingThem() throws {

@@ -136,8 +136,11 @@ import Testing
                 completion(34567, "course-v1:edX+DemoX+Demo_Course"),
                 completion(45678, "course-v1:edX+DemoX+Demo_Course"),
             ].joined(separator: "\n") + "\n"
+        // A window longer than the run: the three keys go as one statement when the input ends.
         let out = try Tool.run(
-            "lt-query", ["--warehouse", sf.address, "--no-cache", "--flag", "on"], stdin: input, env: sf.env)
+            "lt-query", ["--warehouse", sf.address, "--no-cache", "--flag", "on", "--batch-window", "60s"],
+            stdin: input,
+            env: sf.env)
         #expect(out.status == 0, "\(out.stderr)")
         let totals = try out.records().map { ($0["lookup"] as! [String: Any])["total_seconds"] as? Int }
         #expect(totals == [18540, 3600, 18])

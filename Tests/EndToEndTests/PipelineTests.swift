@@ -101,7 +101,7 @@ import Testing
             #expect(help.status == 0)
             #expect(help.stdout.contains("Example"), "\(tool) --help has no example")
             let version = try Tool.run(tool, ["--version"])
-            #expect(version.stdout.hasPrefix("0."))
+            #expect(version.stdout.hasPrefix("\(tool) 0."))
         }
     }
 

@@ -63,7 +63,7 @@ import Testing
         #expect(options.retry.retries == core.retry.retries)
         #expect(options.retry.maxRetryAfter == core.retry.maxRetryAfter)
         #expect(options.concurrency == core.concurrency)
-        #expect(options.urlHeaders.map { "\($0.0)=\($0.1)" } == ["X-Partner-Id=42"])
+        #expect(options.urlHeaders.map { "\($0.name)=\($0.value)" } == ["X-Partner-Id=42"])
         #expect(options.urlBearerEnvironment == "T")
 
         let lookup = try LookupArguments.parse([]).lookupOptions()

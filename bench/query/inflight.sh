@@ -83,7 +83,7 @@ run() {
 results="$work/results.txt"
 for latency in $LATENCIES; do
     rm -f "$work/sf.port"
-    python3 bench/query/snowflake-latency-standin.py --port-file "$work/sf.port" --latency "$latency" \
+    python3 bench/query/snowflake-latency-standin.py --port-file "$work/sf.port" --latency "$latency" --concurrency "$N" \
         --stats "$work/sf.stats" & pids+=($!)
     while [ ! -s "$work/sf.port" ]; do sleep 0.05; done
     sf="snowflake://bench/PROD/BI?user=bench&host=http://127.0.0.1:$(cat "$work/sf.port")"

@@ -7,6 +7,9 @@ a 500-key statement, which would measure the stand-in instead of lt-query.
 
 The table is a rule, so any key can be checked: user U (below 10**9) has, for course C and
 enterprise E, the total (U * 7919) % 3600 + 1 seconds; users from 10**9 up have no rows.
+Its warehouse runs --concurrency statements at once (8, Snowflake's default MAX_CONCURRENCY_LEVEL);
+further statements queue for a free slot, as on Snowflake, so a client that sends more than that
+pays for it. Every statement takes a slot, the start-up probe (SELECT … LIMIT 0) included.
 Writes its port to --port-file and, at exit (SIGTERM), the most statements it held at once to
 --stats.
 """
@@ -26,9 +29,11 @@ async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--latency", type=float, default=1.5)
+    ap.add_argument("--concurrency", type=int, default=8, help="statements the warehouse runs at once")
     ap.add_argument("--stats")
     args = ap.parse_args()
-    state = {"in_flight": 0, "max_in_flight": 0, "statements": 0}
+    state = {"in_flight": 0, "max_in_flight": 0, "statements": 0, "queued": 0, "sizes": []}
+    slots = asyncio.Semaphore(args.concurrency)
 
     async def answer(body):
         request = json.loads(body)
@@ -39,13 +44,17 @@ async def main():
             t = total(int(values[i]))
             if t is not None:
                 rows.append([values[i], values[i + 1], values[i + 2], str(t)])
-        state["in_flight"] += 1
         state["statements"] += 1
-        state["max_in_flight"] = max(state["max_in_flight"], state["in_flight"])
-        try:
-            await asyncio.sleep(args.latency)
-        finally:
-            state["in_flight"] -= 1
+        state["sizes"].append(len(values) // 3)
+        if slots.locked():
+            state["queued"] += 1
+        async with slots:
+            state["in_flight"] += 1
+            state["max_in_flight"] = max(state["max_in_flight"], state["in_flight"])
+            try:
+                await asyncio.sleep(args.latency)
+            finally:
+                state["in_flight"] -= 1
         return {"code": "090001", "sqlState": "00000", "message": "Statement executed successfully.",
                 "statementHandle": str(uuid.uuid4()),
                 "resultSetMetaData": {"numRows": len(rows), "format": "jsonv2",

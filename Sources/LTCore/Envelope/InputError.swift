@@ -2,6 +2,7 @@
 public struct InputError: LTError {
     public let message: String
     public let hint: String
+    public var kind: ErrorKind { .failure }
 
     public init(_ message: String, hint: String = "") {
         self.message = message
@@ -19,6 +20,7 @@ public struct InputError: LTError {
 /// (`user 12345 ≠ 34567`): the line is invalid whatever its lookup says.
 public struct KeyDisagreement: LTError {
     public let message: String
+    public var kind: ErrorKind { .failure }
     public let hint =
         "the envelope's key is for payloads lt cannot read; drop it, or make it match the payload's "
         + "user.id, course.course_id and enterprise.enterprise_customer_uuid"

@@ -8,12 +8,12 @@ public protocol LTError: Error, CustomStringConvertible {
     var message: String { get }
     /// What the user can do about it; empty when there is nothing to add.
     var hint: String { get }
-    /// What sort of failure this is; callers decide by it, never by an exit status.
+    /// What sort of failure this is; callers decide by it, never by an exit status. Every error
+    /// says it: there is no default, so a new error type cannot end up with the wrong exit status.
     var kind: ErrorKind { get }
 }
 
 extension LTError {
     public var hint: String { "" }
-    public var kind: ErrorKind { .failure }
     public var description: String { hint.isEmpty ? message : "\(message); \(hint)" }
 }

@@ -17,6 +17,22 @@ public final class OutputWriter {
     public private(set) var count = 0
     /// Flush after every line (for interactive outputs and tests of prompt output).
     public var lineBuffered = false
+    /// Called over and over while the output is a pipe or socket that cannot take more bytes (its
+    /// reader is slow or paused), instead of blocking in `write`: lt-query keeps collecting the
+    /// warehouse's answers meanwhile, so their round trips are timed when they arrive, not when the
+    /// reader next reads. Each call should return within a few milliseconds and must not write here.
+    public var whileBlocked: (() -> Void)?
+    /// Seconds spent waiting for a full output pipe or socket to take bytes (with ``whileBlocked``
+    /// set), the wait under way included.
+    public var blockedSeconds: Double { blockedBefore + (blockedSince.map { Timestamps.monotonic() - $0 } ?? 0) }
+    private var blockedBefore = 0.0
+    private var blockedSince: Double?
+    private lazy var isPipeOrSocket: Bool = {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return false }
+        let type = st.st_mode & S_IFMT
+        return type == S_IFIFO || type == S_IFSOCK
+    }()
 
     public init(fd: Int32 = 1, name: String = "<stdout>", capacity: Int = 1 << 17) {
         self.fd = fd
@@ -95,7 +111,7 @@ public final class OutputWriter {
     }
 
     /// Writes what is buffered. A write that fails part-way (a full disk) is cut back to its last whole
-    /// line when the output is a file, and the lines not written are counted in the ``IOWriteError``.
+    /// line when the output is a file, and the lines not written are counted in the ``IOError``.
     public func flush() throws {
         var off = 0
         defer {
@@ -103,8 +119,11 @@ public final class OutputWriter {
             count -= off
         }
         let position = lseek(fd, 0, SEEK_CUR)
+        // With a hook, a pipe or socket is written in pieces it can take without blocking.
+        let pieces = whileBlocked != nil && isPipeOrSocket
         while off < count {
-            let n = Glibc.write(fd, buffer + off, count - off)
+            if pieces { waitWritable() }
+            let n = Glibc.write(fd, buffer + off, pieces ? min(count - off, Int(PIPE_BUF)) : count - off)
             if n > 0 { off += n; continue }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && errno == EPIPE { off = count; throw OutputClosed() }
@@ -120,7 +139,26 @@ public final class OutputWriter {
             for j in kept..<count where buffer[j] == 0x0A { lost += 1 }
             if count > 0 && buffer[count - 1] != 0x0A { lost += 1 }
             off = count
-            throw IOWriteError(path: name, errno: reason, lines: lost)
+            throw IOError.write(path: name, errno: reason, lines: lost)
+        }
+    }
+
+    /// Returns once the pipe or socket can take `PIPE_BUF` bytes without blocking (Linux reports a
+    /// pipe writable when a whole page is free), calling ``whileBlocked`` until then.
+    private func waitWritable() {
+        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        if poll(&p, 1, 0) != 0 { return }
+        let started = Timestamps.monotonic()
+        blockedSince = started
+        defer {
+            blockedSince = nil
+            blockedBefore += Timestamps.monotonic() - started
+        }
+        while true {
+            whileBlocked?()
+            p.revents = 0
+            // An error or hang-up is left for the write to report.
+            if poll(&p, 1, 2) != 0 { return }
         }
     }
 }

@@ -2,6 +2,7 @@
 public struct JSONError: LTError, Equatable {
     public let message: String
     public let offset: Int
+    public var kind: ErrorKind { .failure }
 
     public init(_ message: String, at offset: Int) {
         self.message = message

@@ -78,6 +78,13 @@ public struct JSONScanner {
         return (r.members, r.inner)
     }
 
+    /// Calls `visit` with each member of the object at `i` in order, validating every value, and
+    /// returns where the object ends. Nothing is stored: a reader of a few members per line
+    /// (lt-rollup) pays no allocation.
+    public func forEachMember(ofObjectAt i: Int, _ visit: (JSONMember) -> Void) throws -> Int {
+        try forEachMember(ofObjectAt: i, expanding: nil) { m, _ in visit(m) }
+    }
+
     private func scanMembers(ofObjectAt i: Int, expanding inner: StaticString?) throws -> (
         members: [JSONMember], inner: [JSONMember]?, end: Int
     ) {
@@ -408,7 +415,7 @@ public struct JSONScanner {
 
     /// The text of the string value whose quoted text occupies `range` (quotes included), or nil
     /// when `range` does not hold a string, so that a number or an object is never read as one.
-    public func decodeString(_ range: Range<Int>) -> String? {
+    package func decodeString(_ range: Range<Int>) -> String? {
         guard range.lowerBound >= 0, range.upperBound <= count, range.count >= 2,
             base[range.lowerBound] == UInt8(ascii: "\""), base[range.upperBound - 1] == UInt8(ascii: "\"")
         else { return nil }
@@ -501,13 +508,17 @@ public struct JSONScanner {
         }
     }
 
-    /// The raw text of a range, for messages and numbers.
-    public func text(_ range: Range<Int>) -> String {
-        String(decoding: UnsafeBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
+    /// The raw text of a range, for messages and numbers. Traps on a range outside the line.
+    package func text(_ range: Range<Int>) -> String {
+        String(decoding: bytes(range), as: UTF8.self)
     }
 
-    public func bytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
+    /// The line's bytes in `range`, without copying. Ranges come from the scanner itself (members,
+    /// values); one outside the line traps rather than reading past it. Package-only, like
+    /// ``decodeString(_:)``: code outside lt reads values through the typed accessors.
+    package func bytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "range \(range) is outside the line")
+        return UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
     }
 }
 

@@ -2,10 +2,12 @@
 /// folder (`LT_CACHE_DIR`, `$XDG_CACHE_HOME/lt`, `~/.cache/lt`).
 ///
 /// - `file:DIR` (or a plain folder path, as `--cache-dir` took): ``FileStore``.
+/// - `memcached://HOST:PORT[,HOST:PORT…]`: ``MemcachedStore``.
 ///
 /// A new store is one more case here.
 public enum CacheAddress: Sendable, Equatable {
     case file(directory: String)
+    case memcached(servers: [MemcachedServerAddress])
 
     public static let environmentVariable = "LT_CACHE"
 
@@ -17,6 +19,10 @@ public enum CacheAddress: Sendable, Equatable {
     }
 
     public static func parse(_ text: String) throws -> CacheAddress {
+        if text.hasPrefix("memcached://") {
+            let list = text.dropFirst("memcached://".count).split(separator: ",", omittingEmptySubsequences: false)
+            return .memcached(servers: try list.map { try MemcachedServerAddress(String($0)) })
+        }
         if text.hasPrefix("file:") {
             var dir = String(text.dropFirst("file:".count))
             if dir.hasPrefix("//") { dir.removeFirst(2) }
@@ -28,7 +34,7 @@ public enum CacheAddress: Sendable, Equatable {
         if text.contains("://") {
             throw ConfigError(
                 "--cache \"\(text.prefix(80))\" is not a cache address",
-                hint: "use file:DIR")
+                hint: "use file:DIR or memcached://HOST:PORT[,HOST:PORT…]")
         }
         return .file(directory: text)
     }
@@ -37,6 +43,7 @@ public enum CacheAddress: Sendable, Equatable {
     public func open(diagnostics: Diagnostics?) -> any LookupStore {
         switch self {
         case .file(let directory): return FileStore(directory: directory, diagnostics: diagnostics)
+        case .memcached(let servers): return MemcachedStore(servers: servers, diagnostics: diagnostics)
         }
     }
 }

@@ -2,12 +2,15 @@
 /// ``negativeTTL`` (the specification's hour for both), each shortened at random by up to
 /// ``jitter`` so that entries written together (a backfill) do not all expire together.
 public struct ExpiryPolicy: Sendable {
-    public var ttl = 3600.0
-    public var negativeTTL = 3600.0
+    /// The specification's hour, for found values and "no data" alike; written here alone.
+    public static let specificationTTL = 3600.0
+
+    public var ttl: Double
+    public var negativeTTL: Double
     public var jitter = 0.05
     private var random = SplitMix64()
 
-    public init(ttl: Double = 3600, negativeTTL: Double = 3600) {
+    public init(ttl: Double = specificationTTL, negativeTTL: Double = specificationTTL) {
         self.ttl = ttl
         self.negativeTTL = negativeTTL
     }

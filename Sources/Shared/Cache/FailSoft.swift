@@ -14,8 +14,12 @@ public struct FailSoft: Sendable {
     private var warned = false
     static let longestBackoff = 60.0
 
-    public init(what: String, backoff: Double = 1) {
+    /// What the run goes on without: "the cache", "this server".
+    public let without: String
+
+    public init(what: String, without: String = "the cache", backoff: Double = 1) {
         self.what = what
+        self.without = without
         self.backoff = backoff
         firstBackoff = backoff
     }
@@ -29,7 +33,7 @@ public struct FailSoft: Sendable {
         if !warned {
             warned = true
             diagnostics?.warning(
-                "\(what): \(why); going on without the cache, its keys go to the warehouse",
+                "\(what): \(why); going on without \(without), its keys go to the warehouse",
                 hint:
                     "it is tried again after a back-off of \(Int(backoff)) s, doubling up to \(Int(Self.longestBackoff)) s"
             )

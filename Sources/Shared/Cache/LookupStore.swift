@@ -93,5 +93,6 @@ public struct CacheStatistics: Sendable, Equatable {
 /// A cache that cannot be used, or a maintenance command that could not run.
 public struct CacheError: LTError {
     public let message: String
+    public var kind: ErrorKind { .failure }
     public var hint: String = "check --cache (or LT_CACHE) and the folder's permissions"
 }

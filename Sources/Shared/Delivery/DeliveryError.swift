@@ -2,6 +2,7 @@
 public struct DeliveryError: LTError {
     public let message: String
     public let hint: String
+    public var kind: ErrorKind { .failure }
 
     public init(_ message: String, hint: String = "") {
         self.message = message

@@ -20,13 +20,53 @@ import Glibc
 ///
 /// Ids are written in groups (one transaction and one sync per batch of completions), so the sync
 /// costs little at high rates.
+///
+/// For corrections (`--resend-changed`), each entry also keeps the SHA-256 of the payload as lt-send
+/// received it, its `learning_time.total_seconds` (null when it carried none), its revision (0 for
+/// the first delivery) and, for a revision, the id it revises; the original's entry is updated to
+/// its latest revision. Journals of earlier versions get these columns on open, empty: their
+/// entries are never corrected, as there is nothing to compare with.
 public final class DeliveryJournal {
+    /// What the journal knows of an id delivered to a destination.
+    public struct Entry: Sendable, Equatable {
+        /// The payload's SHA-256, nil for an entry written before corrections were recorded.
+        public var digest: [UInt8]?
+        public var totalSeconds: Int64?
+        /// 0 for the first delivery; the latest correction's number after corrections.
+        public var revision: Int
+    }
+
+    /// One delivery to record: the id sent, its destination, and what corrections compare.
+    public struct Delivery: Sendable {
+        public var id: String
+        public var scope: Int64
+        public var digest: [UInt8]
+        public var totalSeconds: Int64?
+        public var revision = 0
+        /// For a correction: the original id, whose entry is brought up to this revision.
+        public var revisionOf: String?
+
+        public init(
+            id: String, scope: Int64, digest: [UInt8], totalSeconds: Int64?, revision: Int = 0,
+            revisionOf: String? = nil
+        ) {
+            self.id = id
+            self.scope = scope
+            self.digest = digest
+            self.totalSeconds = totalSeconds
+            self.revision = revision
+            self.revisionOf = revisionOf
+        }
+    }
+
     public let path: String
     private let lock: FileLock
     private let db: SQLiteConnection
     private let lookup: SQLiteConnection.Statement
     private let insert: SQLiteConnection.Statement
-    private var batch: [(scope: Int64, id: String, at: Int64)] = []
+    private let entryQuery: SQLiteConnection.Statement
+    private let revise: SQLiteConnection.Statement
+    private var batch: [(delivery: Delivery, at: Int64)] = []
     private var scopes: [String: Int64] = [:]
     /// Set when the journal's last write had been cut short and was dropped on open.
     public private(set) var repaired: String?
@@ -66,16 +106,25 @@ public final class DeliveryJournal {
                 CREATE TABLE IF NOT EXISTS scopes (scope INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
                 CREATE TABLE IF NOT EXISTS delivered (
                     scope INTEGER NOT NULL, id TEXT NOT NULL, delivered_at_ms INTEGER NOT NULL,
+                    digest BLOB, total_seconds INTEGER, revision INTEGER NOT NULL DEFAULT 0, revision_of TEXT,
                     PRIMARY KEY (scope, id)) WITHOUT ROWID;
                 """)
+            try DeliveryJournal.addCorrectionColumns(db)
             // No whole-file check here: PRAGMA quick_check reads every page (40 s for 30 million ids).
-            // A damaged header or schema fails above; damage found later is a JournalError (exit 74).
+            // A damaged header or schema fails above; damage found later is an IOError (exit 74).
             // A torn tail was dropped by SQLite; checkpoint so the warning is given once.
             try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             lookup = try db.prepare("SELECT 1 FROM delivered WHERE scope = ? AND id = ?")
-            insert = try db.prepare("INSERT OR IGNORE INTO delivered (scope, id, delivered_at_ms) VALUES (?, ?, ?)")
+            insert = try db.prepare(
+                "INSERT OR IGNORE INTO delivered (scope, id, delivered_at_ms, digest, total_seconds, revision, "
+                    + "revision_of) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            entryQuery = try db.prepare(
+                "SELECT digest, total_seconds, revision FROM delivered WHERE scope = ? AND id = ?")
+            revise = try db.prepare(
+                "UPDATE delivered SET digest = ?, total_seconds = ?, revision = ? "
+                    + "WHERE scope = ? AND id = ? AND revision < ?")
         } catch let e as SQLiteConnection.Failure {
-            throw JournalError.opening(path, e)
+            throw DeliveryJournal.openingError(path, e)
         }
     }
 
@@ -102,19 +151,46 @@ public final class DeliveryJournal {
 
     /// True when `id` was delivered to destination `scope` in an earlier run or recorded in this one.
     public func contains(_ id: String, scope: Int64) throws -> Bool {
-        if batch.contains(where: { $0.scope == scope && $0.id == id }) { return true }
+        if batch.contains(where: { $0.delivery.scope == scope && $0.delivery.id == id }) { return true }
         lookup.reset()
         lookup.bind(1, scope)
         lookup.bind(2, id)
         defer { lookup.reset() }
         do { return try lookup.step() } catch let e as SQLiteConnection.Failure {
-            throw JournalError("cannot read the journal \(path): \(e.message)")
+            throw IOError(.reading, "cannot read the journal \(path): \(e.message)")
         }
     }
 
-    /// Notes a delivered id; it reaches the disk at the next ``sync()``.
+    /// What the journal knows of `id` delivered to `scope`, or nil when it was not (the latest
+    /// revision recorded in this run counts too).
+    public func entry(_ id: String, scope: Int64) throws -> Entry? {
+        if let d = batch.last(where: { $0.delivery.scope == scope && ($0.delivery.revisionOf ?? $0.delivery.id) == id })
+        {
+            return Entry(
+                digest: d.delivery.digest, totalSeconds: d.delivery.totalSeconds, revision: d.delivery.revision)
+        }
+        entryQuery.reset()
+        entryQuery.bind(1, scope)
+        entryQuery.bind(2, id)
+        defer { entryQuery.reset() }
+        do {
+            guard try entryQuery.step() else { return nil }
+            return Entry(
+                digest: entryQuery.isNull(0) ? nil : entryQuery.blob(0),
+                totalSeconds: entryQuery.isNull(1) ? nil : entryQuery.int64(1), revision: Int(entryQuery.int64(2)))
+        } catch let e as SQLiteConnection.Failure {
+            throw IOError(.reading, "cannot read the journal \(path): \(e.message)")
+        }
+    }
+
+    /// Notes a delivered id without what corrections compare (tests, and callers without a payload).
     public func record(_ id: String, scope: Int64) {
-        batch.append((scope, id, Int64((Timestamps.now() * 1000).rounded())))
+        record(Delivery(id: id, scope: scope, digest: [], totalSeconds: nil))
+    }
+
+    /// Notes a delivery; it reaches the disk at the next ``sync()``.
+    public func record(_ delivery: Delivery) {
+        batch.append((delivery, Int64((Timestamps.now() * 1000).rounded())))
     }
 
     public var hasUnsynced: Bool { !batch.isEmpty }
@@ -142,13 +218,27 @@ public final class DeliveryJournal {
         do {
             try db.execute("BEGIN IMMEDIATE")
             do {
-                for e in batch {
+                for (d, at) in batch {
                     insert.reset()
-                    insert.bind(1, e.scope)
-                    insert.bind(2, e.id)
-                    insert.bind(3, e.at)
+                    insert.bind(1, d.scope)
+                    insert.bind(2, d.id)
+                    insert.bind(3, at)
+                    if d.digest.isEmpty { insert.bindNull(4) } else { insert.bind(4, d.digest) }
+                    if let t = d.totalSeconds { insert.bind(5, t) } else { insert.bindNull(5) }
+                    insert.bind(6, Int64(d.revision))
+                    if let of = d.revisionOf { insert.bind(7, of) } else { insert.bindNull(7) }
                     defer { insert.reset() }
                     _ = try insert.step()
+                    guard let of = d.revisionOf else { continue }
+                    revise.reset()
+                    defer { revise.reset() }
+                    revise.bind(1, d.digest)
+                    if let t = d.totalSeconds { revise.bind(2, t) } else { revise.bindNull(2) }
+                    revise.bind(3, Int64(d.revision))
+                    revise.bind(4, d.scope)
+                    revise.bind(5, of)
+                    revise.bind(6, Int64(d.revision))
+                    _ = try revise.step()
                 }
                 try db.execute("COMMIT")
             } catch {
@@ -156,13 +246,31 @@ public final class DeliveryJournal {
                 throw error
             }
         } catch let e as SQLiteConnection.Failure {
-            throw JournalError("cannot write the journal \(path): \(e.message)")
+            throw IOError(.writing, "cannot write the journal \(path): \(e.message)")
         }
         batch.removeAll(keepingCapacity: true)
     }
 
     /// The number of entries, for tests and `--stats`.
     public func count() throws -> Int { Int(try DeliveryJournal.integer(db, "SELECT count(*) FROM delivered")) }
+
+    /// Adds the columns corrections need to a journal of an earlier version (written in one
+    /// transaction, so a journal is never left half migrated).
+    private static func addCorrectionColumns(_ db: SQLiteConnection) throws {
+        let q = try db.prepare("SELECT count(*) FROM pragma_table_info('delivered') WHERE name = 'digest'")
+        let has = try q.step() && q.int64(0) > 0
+        q.reset()
+        guard !has else { return }
+        try db.execute(
+            """
+            BEGIN IMMEDIATE;
+            ALTER TABLE delivered ADD COLUMN digest BLOB;
+            ALTER TABLE delivered ADD COLUMN total_seconds INTEGER;
+            ALTER TABLE delivered ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE delivered ADD COLUMN revision_of TEXT;
+            COMMIT;
+            """)
+    }
 
     /// The first column of the first row of `sql`, the statement finalized at once (an open
     /// statement would lock the schema).

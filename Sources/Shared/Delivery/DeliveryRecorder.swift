@@ -140,6 +140,7 @@ final class DeliveryRecorder {
         r.response = status == .delivered ? nil : p.response
         r.learningTime = p.learningTime
         r.enrichment = p.enrichment
+        r.revision = p.revision
         r.finishedAt = time.wallClock
         let tags = [("integration", p.endpoint.name), ("status", status.rawValue)]
         metrics.observe(.deliveryLatency, r.durationSeconds, tags: tags)
@@ -171,18 +172,27 @@ final class DeliveryRecorder {
     /// `--dry-run`: writes the request `p` would make, secrets masked, instead of sending it.
     func describe(_ p: PendingDelivery, userAgent: String) {
         let ep = p.endpoint
-        let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body)
+        let identity = AttemptIdentity(id: p.idHeader, timestamp: Int(time.wallClock), body: p.body)
         batch.beginObject()
         batch.key("line"); batch.int(p.location.line)
         batch.key("source"); batch.string(p.location.source)
         batch.key("id"); batch.string(p.id)
         batch.key("dry_run"); batch.bool(true)
+        if let revision = p.revision {
+            // `--resend-changed`: what would be corrected, and from what to what.
+            batch.key("revision"); batch.int(revision.number)
+            batch.key("revision_of"); batch.string(revision.original)
+            batch.key("previous_total_seconds")
+            if let t = revision.previousTotal { batch.int(t) } else { batch.null() }
+            batch.key("total_seconds")
+            if let t = p.enrichment?.totalSeconds { batch.int(t) } else { batch.null() }
+        }
         batch.key("method"); batch.string("POST")
         batch.key("url"); batch.string(ep.displayURL)
         batch.key("headers"); batch.beginObject()
-        for (name, value) in ep.maskedHeaders(identity, userAgent: userAgent) {
-            batch.key(name)
-            batch.string(value)
+        for h in ep.maskedHeaders(identity, userAgent: userAgent) + (p.revision?.headers ?? []) {
+            batch.key(h.name.text)
+            batch.string(h.value.text)
         }
         batch.endObject()
         batch.key("body"); batch.raw(p.body)
@@ -261,7 +271,7 @@ final class DeliveryRecorder {
                 resultsLost += Self.lines(queue[queueStart...])
                 if haltRequested == nil { haltRequested = .outputClosed }
                 dropQueue()
-            } catch let e as IOWriteError {
+            } catch let e as IOError {
                 outputBroken = true
                 // The piece's lines not written are in `e.lines`, a line cut in two among them.
                 let cut = queue[end - 1] != 0x0A ? 1 : 0
@@ -312,7 +322,7 @@ final class DeliveryRecorder {
             ? "; \(unjournaled) deliveries could not be journaled, so a re-run with this journal sends them again" : ""
         switch halt {
         case .recording:
-            return RecordingFailure(
+            return IOError.unrecorded(
                 lines: unrecorded, cause: firstRecordingError ?? "a write failed", note: journalNote)
         case .outputClosed:
             return ResultsLost(results: resultsLost, deadLetter: options.deadLetterPath, note: journalNote)

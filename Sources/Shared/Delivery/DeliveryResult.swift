@@ -26,6 +26,8 @@ public struct DeliveryResult {
     public var learningTime: Bool?
     /// lt-enrich's decision, whose reason, rule, lookup and key (ids only) the result repeats.
     public var enrichment: EnrichmentDecision?
+    /// For a correction: its number and the original id (written only then).
+    public var revision: Revision?
     /// Wall-clock seconds since the epoch when the line became final.
     public var finishedAt: Double?
     /// False for a delivery whose journal entry could not be written (a full disk): a re-run with
@@ -54,6 +56,10 @@ public struct DeliveryResult {
         json.key("response"); json.stringOrNull(response)
         json.key("learning_time"); if let learningTime { json.bool(learningTime) } else { json.null() }
         EnrichmentDecision.writeResultMembers(enrichment, to: &json)
+        if let revision {
+            json.key("revision"); json.int(revision.number)
+            json.key("revision_of"); json.string(revision.original)
+        }
         json.key("finished_at"); if let finishedAt { json.string(Timestamps.iso8601(finishedAt)) } else { json.null() }
         if !journaled { json.key("journaled"); json.bool(false) }
         json.endObject()

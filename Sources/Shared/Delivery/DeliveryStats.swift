@@ -44,7 +44,7 @@ public struct DeliveryStats {
                 separator: " ")
             out.append("endpoint \(name): \(counts(byEndpoint[name]!))\(http.isEmpty ? "" : " http: \(http)")")
         }
-        out.append("latency: \(latency.summaryText)")
+        out.append("latency: \(latency.summaryText) (per HTTP attempt, request to response)")
         return out
     }
 }

@@ -21,7 +21,7 @@ public struct Endpoint: Sendable {
     /// `retry_statuses = [408, 429, "5xx"]`: which answers this integration retries.
     public var retryStatuses: RetriedStatuses?
     public var maxRequestsPerMinute: Int?
-    public var headers: [(String, String)] = []
+    public var headers: [HTTPHeader] = []
     public var auth: Auth = .none
     /// Standard Webhooks signing secrets (`whsec_…`); several during a rotation.
     public var signingSecrets: SecretReference?

@@ -48,7 +48,8 @@ final class EndpointState {
         case .none:
             oauth = nil
         case .bearer(let ref):
-            authenticators.append(BearerAuthenticator(token: try resolve(ref)))
+            authenticators.append(
+                BearerAuthenticator(token: try EndpointState.headerSecret(resolve(ref), ref, endpoint)))
             oauth = nil
         case .oauth2(let tokenURL, let clientID, let clientSecret, let scope):
             let id = try resolve(clientID)
@@ -82,20 +83,22 @@ final class EndpointState {
     var name: String { endpoint.name }
 
     /// The headers of one attempt, authentication included.
-    func headers(_ attempt: AttemptIdentity) -> [(String, String)] {
-        var headers: [(String, String)] = [("Content-Type", "application/json")]
+    func headers(_ attempt: AttemptIdentity) -> [HTTPHeader] {
+        var headers: [HTTPHeader] = [HTTPHeader("Content-Type", "application/json")]
         headers.append(contentsOf: endpoint.headers)
         for a in authenticators { headers.append(contentsOf: a.headers(attempt)) }
-        if !signs { headers.append(("webhook-id", attempt.id)) }
+        if !signs { headers.append(HTTPHeader("webhook-id", attempt.id)) }
         return headers
     }
 
     /// The same headers with every secret masked, for `--dry-run`.
-    func maskedHeaders(_ attempt: AttemptIdentity, userAgent: String) -> [(String, String)] {
-        var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", userAgent)]
+    func maskedHeaders(_ attempt: AttemptIdentity, userAgent: String) -> [HTTPHeader] {
+        var headers: [HTTPHeader] = [
+            HTTPHeader("Content-Type", "application/json"), HTTPHeader("User-Agent", HeaderValue(computed: userAgent)),
+        ]
         headers.append(contentsOf: endpoint.headers)
         for a in authenticators { headers.append(contentsOf: a.maskedHeaders(attempt)) }
-        if !signs { headers.append(("webhook-id", attempt.id)) }
+        if !signs { headers.append(HTTPHeader("webhook-id", attempt.id)) }
         return headers
     }
 
@@ -104,6 +107,17 @@ final class EndpointState {
         // An address refusal already names the address, and reads the same whatever the port.
         if let e = r.transportError { return e.hasPrefix("refused: ") ? e : "POST to \(hostPort) failed: \(e)" }
         return "\(hostPort) answered \(r.status)"
+    }
+
+    /// A secret that becomes a header value (a static bearer token): one with a line break or
+    /// other control character is refused at start-up, naming where it came from, never sent.
+    /// (``SecretReference/resolve(_:)`` refuses them too; this is the typed step the request needs.)
+    static func headerSecret(_ value: String, _ ref: SecretReference, _ endpoint: Endpoint) throws -> HeaderValue {
+        do { return try HeaderValue(value) } catch {
+            throw ConfigError(
+                "\(endpoint.name): the bearer token from \(ref) holds a control character (\(error.character))",
+                hint: "a token is one line of text; remove line breaks and control characters")
+        }
     }
 
     static func hostKey(_ url: String) -> String {

@@ -1,3 +1,5 @@
+import Crypto
+
 /// An input line parsed for sending: what lt-send needs of its envelope, checked.
 ///
 /// Parsing is the first of the three steps a line goes through (parse, route, dedupe); a line
@@ -7,6 +9,8 @@ struct InboundLine {
     /// The payload's bytes within the line, sent as they are.
     let payload: Range<Int>
     let id: String
+    /// The id as a header value: built only once ``WebhookID/problem(_:)`` found nothing wrong.
+    let idHeader: HeaderValue
 
     /// Parses `line`, or says why it cannot be sent.
     static func parse(_ line: InputLine) -> Result<InboundLine, LineRejection> {
@@ -33,7 +37,7 @@ struct InboundLine {
                     message: "the envelope has no payload", id: envelope.id, integration: envelope.integration))
         }
         let id = WebhookID.make(for: envelope)
-        if let problem = WebhookID.problem(id) {
+        if let problem = WebhookID.problem(id) ?? ((try? HeaderValue(id)) == nil ? "holds a control character" : nil) {
             // Never sent nor journaled: the id would become a header and a journal entry.
             return .failure(
                 LineRejection(
@@ -41,8 +45,13 @@ struct InboundLine {
                     hint: "an id is 1 to \(WebhookID.maxLength) visible ASCII characters (see docs/contract.md)",
                     integration: envelope.integration))
         }
-        return .success(InboundLine(envelope: envelope, payload: payload, id: id))
+        // swift-format-ignore: NeverUseForceTry
+        let header = try! HeaderValue(id)  // visible ASCII, checked just above
+        return .success(InboundLine(envelope: envelope, payload: payload, id: id, idHeader: header))
     }
+
+    /// The SHA-256 of the payload's bytes, which the journal keeps for corrections.
+    var digest: [UInt8] { Array(SHA256.hash(data: UnsafeRawBufferPointer(envelope.json.bytes(payload)))) }
 
     /// The payload's bytes, copied out of the reader's buffer.
     var body: [UInt8] { Array(envelope.json.bytes(payload)) }

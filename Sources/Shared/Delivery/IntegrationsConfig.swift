@@ -97,13 +97,16 @@ public struct IntegrationsConfig: Sendable {
         }
         if let v = t["headers"] {
             guard let h = v.table else { throw ConfigError("\(at): headers must be a table of strings") }
+            let hasAuth = t["auth"]?.table?["type"]?.string.map { $0 != "none" } ?? false
             for k in h.keys.sorted() {
                 guard let value = h[k]?.string else { throw ConfigError("\(at): header \(k) must be a string") }
-                e.headers.append((k, value))
+                do {
+                    e.headers.append(try HTTPHeader.user(name: k, value: value, hasAuth: hasAuth))
+                } catch let error as ConfigError {
+                    throw ConfigError("\(at).headers: \(error.message)", hint: error.hint)
+                }
             }
         }
-        let hasAuth = t["auth"]?.table?["type"]?.string.map { $0 != "none" } ?? false
-        for (name, value) in e.headers { try checkHeader(name, value, hasAuth: hasAuth, at: "\(at).headers") }
         if let v = t["auth"] {
             guard let a = v.table, let type = a["type"]?.string else {
                 throw ConfigError("\(at): auth needs a type (none, bearer or oauth2)")
@@ -192,40 +195,6 @@ public struct IntegrationsConfig: Sendable {
         for k in t.keys.sorted() where !known.contains(k) {
             throw ConfigError(
                 "\(at): unknown key \"\(k)\"", hint: "known keys: \(known.sorted().joined(separator: ", "))")
-        }
-    }
-
-    /// Headers lt-send sets itself, which the file may not set (compared case-insensitively).
-    static let ownedHeaders: Set<String> = [
-        "host", "content-length", "content-type", "transfer-encoding", "connection", "expect",
-    ]
-
-    /// A header from the file: a token name (RFC 9110), a value without control characters, and not
-    /// one that lt-send owns (the `webhook-*` headers, and Authorization when the integration has auth).
-    static func checkHeader(_ name: String, _ value: String, hasAuth: Bool, at: String) throws {
-        let tchar = Set("!#$%&'*+-.^_`|~".utf8)
-        let printable = name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "?" }
-            .joined()
-        guard !name.isEmpty,
-            name.utf8.allSatisfy({
-                ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || tchar.contains($0)
-            })
-        else {
-            throw ConfigError(
-                "\(at): header name \"\(printable)\" is not a valid header name",
-                hint: "use letters, digits and - only, such as X-Source")
-        }
-        if let bad = value.utf8.first(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
-            throw ConfigError(
-                "\(at): the value of header \(name) contains a control character (0x\(String(bad, radix: 16)))",
-                hint: "header values are one line of text; remove line breaks and control characters")
-        }
-        let lower = name.lowercased()
-        if ownedHeaders.contains(lower) || lower.hasPrefix("webhook-") || (hasAuth && lower == "authorization") {
-            throw ConfigError(
-                "\(at): header \(name) is set by lt-send and may not be set here",
-                hint: lower == "authorization"
-                    ? "auth sets Authorization; remove one of them" : "remove it from headers")
         }
     }
 

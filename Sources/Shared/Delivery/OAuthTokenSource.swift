@@ -16,7 +16,7 @@ public final class OAuthTokenSource {
     public let tokenURL: String
     private let form: [UInt8]
     private let timeout: Double
-    private var token: String?
+    private var token: HeaderValue?
     private var validUntil = 0.0
     /// A token request is in flight.
     public private(set) var fetching = false
@@ -36,7 +36,7 @@ public final class OAuthTokenSource {
     /// What a line about to be sent does.
     enum Gate {
         /// Go, with this token.
-        case go(String)
+        case go(HeaderValue)
         /// Wait for a token; `fetch` is the token request to start, when one may go now.
         case wait(fetch: HTTPRequest?)
         /// Fail: the token endpoint refused the client credentials (the reason).
@@ -46,7 +46,7 @@ public final class OAuthTokenSource {
     /// How a token request ended.
     enum Outcome {
         /// The waiting lines go on with this token.
-        case token(String)
+        case token(HeaderValue)
         /// It failed (the cause); the waiting lines stay held until a later request succeeds.
         case failed(String, breakerOpened: Bool)
         /// The token endpoint refused the client: the waiting lines fail with this reason.
@@ -65,7 +65,7 @@ public final class OAuthTokenSource {
     }
 
     /// The cached token while it is valid at `now`.
-    public func cached(now: Double) -> String? {
+    public func cached(now: Double) -> HeaderValue? {
         guard let token, now < validUntil else { return nil }
         return token
     }
@@ -74,7 +74,9 @@ public final class OAuthTokenSource {
     public func request() -> HTTPRequest {
         fetching = true
         requests += 1
-        let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
+        let headers = [
+            HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("Accept", "application/json"),
+        ]
         return HTTPRequest(url: tokenURL, headers: headers, body: form, timeout: timeout)
     }
 
@@ -220,11 +222,13 @@ public final class OAuthTokenSource {
     }
 
     /// Forgets `used` after the endpoint answered 401 to it, so the next request fetches a new one.
-    public func invalidate(_ used: String) {
+    public func invalidate(_ used: HeaderValue) {
         if token == used { token = nil }
     }
 
-    static func parse(_ body: [UInt8]) throws -> (String, Int64?) {
+    /// The access token and its lifetime from the token endpoint's answer. A token that could not
+    /// be a header value (empty, or with CR, LF or any control character) is a failed fetch, never sent.
+    static func parse(_ body: [UInt8]) throws -> (HeaderValue, Int64?) {
         try body.withUnsafeBufferPointer { b in
             let s = JSONScanner(b)
             guard let doc = try? s.document(), s.kind(at: doc.lowerBound) == .object,
@@ -232,8 +236,13 @@ public final class OAuthTokenSource {
             else {
                 throw DeliveryError("the OAuth2 token endpoint's answer has no access_token", hint: "check token_url")
             }
+            guard let value = try? HeaderValue(token), !token.isEmpty else {
+                throw DeliveryError(
+                    "the OAuth2 token endpoint's access_token is empty or holds a control character (such as CR or LF)",
+                    hint: "the token endpoint answered something that cannot be a header; check token_url")
+            }
             let expires = (try? s.member("expires_in", ofObjectAt: doc.lowerBound)).flatMap { $0 }
-            return (token, expires.flatMap { JSONNumbers.int64(s, $0.value) })
+            return (value, expires.flatMap { JSONNumbers.int64(s, $0.value) })
         }
     }
 

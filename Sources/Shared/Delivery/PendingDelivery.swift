@@ -5,7 +5,16 @@ final class PendingDelivery {
     let line: [UInt8]
     /// The payload bytes, sent as they are.
     let body: [UInt8]
+    /// The webhook id sent: the line's, or for a correction the revision's.
     let id: String
+    /// The id as the `webhook-id` header carries it (checked by ``InboundLine``).
+    let idHeader: HeaderValue
+    /// For a correction (`--resend-changed`): its number and the original id.
+    let revision: Revision?
+    /// The SHA-256 of the payload as received (before a revision mark), for the journal; empty without one.
+    let digest: [UInt8]
+    /// The line's own id, under which it is de-duplicated within the run.
+    var lineID: String { revision?.original ?? id }
     let endpoint: EndpointState
     /// The integration named in the result.
     let integration: String?
@@ -30,22 +39,26 @@ final class PendingDelivery {
     var probe = false
     /// A 401 already led to a fresh OAuth2 token once.
     var refreshedToken = false
-    var tokenUsed: String?
+    var tokenUsed: HeaderValue?
     /// A token fetched for this line's attempt, used even when its lifetime is too short to cache.
-    var freshToken: String?
+    var freshToken: HeaderValue?
     var httpStatus: Int?
     /// The start of the last non-2xx answer's body.
     var response: String?
 
     init(
-        location: SourceLocation, line: [UInt8], body: [UInt8], id: String, endpoint: EndpointState,
-        integration: String?, enrichment: EnrichmentDecision?, isCompletion: Bool = true, received: Double
+        location: SourceLocation, line: [UInt8], body: [UInt8], id: HeaderValue, endpoint: EndpointState,
+        integration: String?, enrichment: EnrichmentDecision?, isCompletion: Bool = true, received: Double,
+        revision: Revision? = nil, digest: [UInt8] = []
     ) {
+        self.revision = revision
+        self.digest = digest
         self.received = received
         self.location = location
         self.line = line
         self.body = body
-        self.id = id
+        self.id = id.text
+        self.idHeader = id
         self.endpoint = endpoint
         self.integration = integration
         self.enrichment = enrichment

@@ -1,13 +1,14 @@
 /// What an authenticator may sign or name: one attempt of one line.
 public struct AttemptIdentity {
-    public var id: String
+    /// The line's id, checked as a header value where the line was parsed.
+    public var id: HeaderValue
     /// Seconds since the epoch, for the signature's timestamp.
     public var timestamp: Int
     public var body: [UInt8]
     /// The OAuth2 access token for this attempt, when the endpoint uses OAuth2.
-    public var token: String?
+    public var token: HeaderValue?
 
-    public init(id: String, timestamp: Int, body: [UInt8], token: String? = nil) {
+    public init(id: HeaderValue, timestamp: Int, body: [UInt8], token: HeaderValue? = nil) {
         self.id = id
         self.timestamp = timestamp
         self.body = body
@@ -18,18 +19,22 @@ public struct AttemptIdentity {
 /// Adds a request's authentication headers, and says what they look like with secrets masked, in
 /// one place, so `--dry-run` always shows exactly the headers a real attempt carries.
 public protocol RequestAuthenticator: Sendable {
-    func headers(_ attempt: AttemptIdentity) -> [(String, String)]
-    func maskedHeaders(_ attempt: AttemptIdentity) -> [(String, String)]
+    func headers(_ attempt: AttemptIdentity) -> [HTTPHeader]
+    func maskedHeaders(_ attempt: AttemptIdentity) -> [HTTPHeader]
 }
 
 /// A static bearer token.
 public struct BearerAuthenticator: RequestAuthenticator {
-    let token: String
+    let token: HeaderValue
 
-    public init(token: String) { self.token = token }
+    public init(token: HeaderValue) { self.token = token }
 
-    public func headers(_ attempt: AttemptIdentity) -> [(String, String)] { [("Authorization", "Bearer \(token)")] }
-    public func maskedHeaders(_ attempt: AttemptIdentity) -> [(String, String)] { [("Authorization", "Bearer ***")] }
+    public func headers(_ attempt: AttemptIdentity) -> [HTTPHeader] {
+        [HTTPHeader("Authorization", HeaderValue("Bearer ", token))]
+    }
+    public func maskedHeaders(_ attempt: AttemptIdentity) -> [HTTPHeader] {
+        [HTTPHeader("Authorization", "Bearer ***")]
+    }
 }
 
 /// An OAuth2 client-credentials token, fetched by the event loop (``OAuthTokenSource``) and
@@ -39,11 +44,16 @@ public struct OAuth2Authenticator: RequestAuthenticator {
 
     public init(tokenURL: String) { self.tokenURL = tokenURL }
 
-    public func headers(_ attempt: AttemptIdentity) -> [(String, String)] {
-        attempt.token.map { [("Authorization", "Bearer \($0)")] } ?? []
+    public func headers(_ attempt: AttemptIdentity) -> [HTTPHeader] {
+        attempt.token.map { [HTTPHeader("Authorization", HeaderValue("Bearer ", $0))] } ?? []
     }
-    public func maskedHeaders(_ attempt: AttemptIdentity) -> [(String, String)] {
-        [("Authorization", "Bearer *** (OAuth2 token from \(HTTPURL.withoutQuery(tokenURL)))")]
+    public func maskedHeaders(_ attempt: AttemptIdentity) -> [HTTPHeader] {
+        // The token URL was checked as a URL (no control characters) when the file was read.
+        [
+            HTTPHeader(
+                "Authorization",
+                HeaderValue(computed: "Bearer *** (OAuth2 token from \(HTTPURL.withoutQuery(tokenURL)))"))
+        ]
     }
 }
 
@@ -53,11 +63,11 @@ public struct SigningAuthenticator: RequestAuthenticator {
 
     public init(signer: WebhookSigner) { self.signer = signer }
 
-    public func headers(_ attempt: AttemptIdentity) -> [(String, String)] {
+    public func headers(_ attempt: AttemptIdentity) -> [HTTPHeader] {
         signer.headers(id: attempt.id, timestamp: attempt.timestamp, body: attempt.body)
     }
-    public func maskedHeaders(_ attempt: AttemptIdentity) -> [(String, String)] {
-        headers(attempt).map { ($0.0, $0.0 == "webhook-signature" ? "v1,***" : $0.1) }
+    public func maskedHeaders(_ attempt: AttemptIdentity) -> [HTTPHeader] {
+        headers(attempt).map { $0.name == "webhook-signature" ? HTTPHeader($0.name, "v1,***") : $0 }
     }
 }
 

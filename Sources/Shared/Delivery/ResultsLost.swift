@@ -4,6 +4,7 @@ public struct ResultsLost: LTError {
     public let results: Int
     public let deadLetter: String?
     public let note: String
+    public var kind: ErrorKind { .failure }
     public var message: String {
         "standard output was closed: \(results) results were not written\(note)"
     }

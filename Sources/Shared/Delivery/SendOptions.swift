@@ -2,8 +2,8 @@
 public struct SendOptions: Sendable {
     /// Send every line here instead of routing by integration.
     public var url: String?
-    /// With `url`: further request headers (`-H`), checked by ``HeaderField``.
-    public var urlHeaders: [(String, String)] = []
+    /// With `url`: further request headers (`-H`), checked by ``HTTPHeader/user(name:value:hasAuth:)``.
+    public var urlHeaders: [HTTPHeader] = []
     /// With `url`: the environment variable holding a bearer token (`--bearer-env`).
     public var urlBearerEnvironment: String?
     public var integrations: IntegrationsConfig?
@@ -42,6 +42,11 @@ public struct SendOptions: Sendable {
     public var grace = 5.0
     /// Print each request instead of sending it.
     public var dryRun = false
+    /// `--resend-changed[=MIN]`: send a line delivered before as a correction when its learning time
+    /// changed by at least this many seconds (needs the journal); nil: such a line stays skipped.
+    public var resendChanged: Int64?
+    /// MIN when `--resend-changed` is given alone: a minute, below what partners round to (0.01 h is 36 s).
+    public static let defaultResendMinimum: Int64 = 60
 
     public init() {}
 

@@ -1,3 +1,6 @@
+// Over 400 lines for now: the event loop and the fate of an attempt (retry, hold, token wait, 410,
+// stop) read as one state machine. The next step is moving the attempt outcomes (attemptEnded,
+// retryOrFail, the token turn) into their own type beside DeliveryRecorder.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,7 +67,7 @@ public final class Sender {
         self.signals = signals
         recorder = try DeliveryRecorder(
             options: options, diagnostics: diagnostics, metrics: metrics, output: output, time: time)
-        dedupe = recorder.journal.map(RunDeduplicator.init)
+        dedupe = recorder.journal.map { RunDeduplicator(journal: $0, resendChanged: options.resendChanged) }
         self.transport =
             try transport
             ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
@@ -72,7 +75,12 @@ public final class Sender {
             globalRate: options.rate, perHost: options.perHost,
             maxHeld: min(options.maxHeld ?? options.window, options.window))
         routes = try DeliveryRoutes(options: options, environment: environment, journal: recorder.journal)
+        metrics.startAtZero(.taskQueued)
         for e in routes.all {
+            // The counters the delivery alerts divide by, at 0 from the start for every destination.
+            for m in [Metric.successWithLearningTime, .successWithoutLearningTime, .successEnrollment] {
+                metrics.startAtZero(m, tags: [("integration", e.name)])
+            }
             e.secrets.forEach(diagnostics.redact)
             scheduler.add(
                 e, breakerFailures: options.breakerFailures, cooldown: options.breakerCooldown,
@@ -91,7 +99,7 @@ public final class Sender {
     }
 
     /// Waits for every line under way to become final, and writes the last results. Throws when
-    /// lines could not be recorded (``RecordingFailure``, exit 74) or standard output closed (exit 1).
+    /// lines could not be recorded (an ``IOError``, exit 74) or standard output closed (exit 1).
     public func finish() throws {
         try loop(nil)
         if let failure = recorder.failure() { throw failure }
@@ -170,12 +178,15 @@ public final class Sender {
         case .failure(let r): return recorder.reject(line, r)
         }
         let id = inbound.id
+        var admission = RunDeduplicator.Admission()
         if let dedupe {
             do {
-                if case .skip(let reason) = try dedupe.check(id, endpoint) {
+                switch try dedupe.check(inbound, endpoint) {
+                case .skip(let reason):
                     return recorder.skip(
                         line, id: id, integration: integration, url: endpoint.displayURL, reason: reason,
                         enrichment: inbound.enrichment)
+                case .send(let a): admission = a
                 }
             } catch {
                 recorder.recordingFailed("\(error)", lines: 0)
@@ -183,11 +194,17 @@ public final class Sender {
                     line, LineRejection(message: "not sent: \(error)", id: id, integration: integration))
             }
         }
+        // A correction goes under its revision's id, marked (docs/contract.md, "Corrections").
+        let revision = admission.revision
         let p = PendingDelivery(
-            location: line.location, line: Array(line.bytes), body: inbound.body, id: id, endpoint: endpoint,
+            location: line.location, line: Array(line.bytes),
+            body: revision.map { $0.mark(inbound.envelope) } ?? inbound.body,
+            id: revision.map { HeaderValue(computed: $0.id) } ?? inbound.idHeader, endpoint: endpoint,
             integration: integration, enrichment: inbound.enrichment,
-            isCompletion: inbound.envelope.isCourseCompletion, received: now)
+            isCompletion: inbound.envelope.isCourseCompletion, received: now, revision: revision,
+            digest: admission.digest)
         if options.dryRun { return recorder.describe(p, userAgent: options.transport.userAgent) }
+        if let revision { diagnostics.info("learning time changed: sending \(p.id), \(revision)", at: line.location) }
         dedupe?.begin(id, endpoint, at: line.location)
         pending += 1
         metrics.increment(.taskQueued)
@@ -221,7 +238,7 @@ public final class Sender {
             let reason = halt.map { "not sent: \($0.reason)" } ?? "interrupted before delivery (\(signalName))"
             return finish(p, .failed, reason, now)
         }
-        var token: String?
+        var token: HeaderValue?
         if let oauth = ep.oauth {
             switch oauth.gate(p, now: now) {
             case .go(let t): token = t
@@ -237,9 +254,9 @@ public final class Sender {
                 return refuse(p, reason, now)
             }
         }
-        let identity = AttemptIdentity(id: p.id, timestamp: Int(time.wallClock), body: p.body, token: token)
+        let identity = AttemptIdentity(id: p.idHeader, timestamp: Int(time.wallClock), body: p.body, token: token)
         let request = HTTPRequest(
-            url: ep.endpoint.url, headers: ep.headers(identity), body: p.body,
+            url: ep.endpoint.url, headers: ep.headers(identity) + (p.revision?.headers ?? []), body: p.body,
             timeout: ep.endpoint.timeout, clientCertificate: ep.clientCertificate)
         p.beginAttempt(now)
         transport.start(request, tag: tag(.delivery(p, startedAt: time.wallClock, started: now)))
@@ -326,7 +343,11 @@ public final class Sender {
             cause: failure, now: now)
         switch verdict {
         case .delivered:
-            journal?.record(p.id, scope: ep.journalScope)
+            journal?.record(
+                DeliveryJournal.Delivery(
+                    id: p.id, scope: ep.journalScope, digest: p.digest,
+                    totalSeconds: p.learningTime == true ? p.enrichment?.totalSeconds : nil,
+                    revision: p.revision?.number ?? 0, revisionOf: p.revision?.original))
             finish(p, .delivered, nil, now)
         case .gone:
             ep.goneAt = p.location
@@ -439,7 +460,7 @@ public final class Sender {
 
     private func finish(_ p: PendingDelivery, _ status: DeliveryStatus, _ error: String?, _ now: Double) {
         pending -= 1
-        dedupe?.end(p.id, p.endpoint)
+        dedupe?.end(p.lineID, p.endpoint)
         recorder.final(p, status, error, now: now, backlog: pending)
     }
 }

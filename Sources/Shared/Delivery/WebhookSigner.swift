@@ -23,15 +23,16 @@ public struct WebhookSigner: Sendable {
     }
 
     /// The three headers for one attempt.
-    public func headers(id: String, timestamp: Int, body: [UInt8]) -> [(String, String)] {
-        var message = Array("\(id).\(timestamp).".utf8)
+    public func headers(id: HeaderValue, timestamp: Int, body: [UInt8]) -> [HTTPHeader] {
+        var message = Array("\(id.text).\(timestamp).".utf8)
         message.append(contentsOf: body)
         let signatures = keys.map { key in
             "v1," + Data(HMAC<SHA256>.authenticationCode(for: message, using: key)).base64EncodedString()
         }
+        // Digits and base64: nothing a header could trip over.
         return [
-            ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
-            ("webhook-signature", signatures.joined(separator: " ")),
+            HTTPHeader("webhook-id", id), HTTPHeader("webhook-timestamp", HeaderValue(computed: String(timestamp))),
+            HTTPHeader("webhook-signature", HeaderValue(computed: signatures.joined(separator: " "))),
         ]
     }
 }

@@ -181,7 +181,8 @@ public final class Diagnostics {
                     + context.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\(Diagnostics.text($0.value))" }
                     .joined(separator: " ") + ")"
             }
-            return mask(text + "\n")
+            // One line whatever the message quotes from outside (an id, a partner's answer, a path).
+            return mask(TerminalText.escape(text, backslashes: false) + "\n")
         case .json:
             var json = JSONBuffer(capacity: 256)
             json.beginObject()

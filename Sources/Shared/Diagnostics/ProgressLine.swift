@@ -3,7 +3,9 @@ import Glibc
 #endif
 
 /// A live line on a terminal's stderr for long runs: lines done, rate, and for a regular file
-/// of known size, percent and time left. Redrawn at most five times a second; cleared before
+/// of known size, percent and time left. Redrawn at most five times a second, by the clock: the
+/// clock is read every 16 lines, and while the input is waited for the reader's tick calls
+/// ``refresh()``, so a trickle or a pause never leaves a stale count on screen. Cleared before
 /// any diagnostic is written and at the end. Never shown when stderr is not a terminal, nor when
 /// standard output is a pipe: in `lt-query | lt-enrich | lt-send` on one terminal only the last tool
 /// (whose output goes to the terminal or a file) draws, so the three never overwrite each other.
@@ -44,8 +46,13 @@ public final class ProgressLine {
     public func count(lineBytes: Int) {
         lines += 1
         bytes += lineBytes
-        if lines & 255 == 0 || lines < 256 { maybeDraw() }
+        // Every 16th line: at 90 lines/s that is under 0.2 s between looks at the clock; at a
+        // million lines/s the clock costs well under 1 % (about 20 ns per look).
+        if lines & 15 == 0 || lines < 16 { maybeDraw() }
     }
+
+    /// Redraws when it is time, with no new line: called while the input is waited for.
+    public func refresh() { maybeDraw() }
 
     private func maybeDraw() {
         let now = Timestamps.monotonic()

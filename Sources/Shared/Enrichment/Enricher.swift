@@ -24,6 +24,7 @@ public final class Enricher {
         self.output = output
         self.lineEnrichment = LineEnrichment(options: options)
         if flag.diagnostics == nil { flag.diagnostics = diagnostics }
+        metrics.startAtZero(.enriched)
         if flag.isOffForAll {
             diagnostics.warning("enrichment is off (\(flag.origin)); payloads pass through without learning time")
         }

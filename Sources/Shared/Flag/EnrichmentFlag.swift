@@ -53,18 +53,18 @@ public final class EnrichmentFlag {
     }
 
     /// The flag from the first source that is set (see the type's documentation). A rollout file that
-    /// is missing or invalid, or a value that is not a boolean, is a ``RolloutError`` (exit status 2).
+    /// is missing or invalid, or a value that is not a boolean, is a ``ConfigError`` (exit status 2).
     public static func resolve(
         option: String?, rollout: String?, environment: [String: String],
         diagnostics: Diagnostics? = nil
     ) throws -> EnrichmentFlag {
         if let option {
             guard rollout == nil else {
-                throw RolloutError(
+                throw ConfigError(
                     "--flag and --rollout cannot be combined", hint: "--flag decides every line; drop one of them")
             }
             guard let v = parse(option) else {
-                throw RolloutError("--flag \(option) is not on or off", hint: "use --flag on or --flag off")
+                throw ConfigError("--flag \(option) is not on or off", hint: "use --flag on or --flag off")
             }
             return EnrichmentFlag(enabled: v, origin: "--flag \(option)")
         }
@@ -79,7 +79,7 @@ public final class EnrichmentFlag {
         }
         if let text = environment[environmentVariable], !text.isEmpty {
             guard let v = parse(text) else {
-                throw RolloutError(
+                throw ConfigError(
                     "\(environmentVariable)=\(text) is not a boolean",
                     hint: "set it to true or false (also 1/0, on/off, yes/no)")
             }

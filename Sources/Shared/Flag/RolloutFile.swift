@@ -23,7 +23,7 @@ public final class RolloutFile {
         /// The file changed and its new rules differ from the previous ones.
         case reloaded(previous: RolloutRules)
         /// The file changed into something unusable (or vanished); the last good rules stay.
-        case failed(RolloutError)
+        case failed(ConfigError)
     }
 
     /// Identity and version of the file's content as `stat` sees it.
@@ -56,7 +56,7 @@ public final class RolloutFile {
         signature = sig
         guard sig != nil else {
             return .failed(
-                RolloutError(
+                ConfigError(
                     "rollout file \(path) is missing; keeping the last good setting (\(rules.summary))",
                     hint: "put the file back, or write {\"enabled\": false} to turn enrichment off"))
         }
@@ -66,18 +66,18 @@ public final class RolloutFile {
             let previous = rules
             rules = new
             return .reloaded(previous: previous)
-        } catch let e as RolloutError {
-            return .failed(RolloutError("\(e.message); keeping the last good setting (\(rules.summary))", hint: e.hint))
+        } catch let e as ConfigError {
+            return .failed(ConfigError("\(e.message); keeping the last good setting (\(rules.summary))", hint: e.hint))
         } catch {
             return .failed(
-                RolloutError("rollout file \(path): \(error); keeping the last good setting (\(rules.summary))"))
+                ConfigError("rollout file \(path): \(error); keeping the last good setting (\(rules.summary))"))
         }
     }
 
     static func load(_ path: String) throws -> RolloutRules {
         guard let bytes = FileBytes.read(path, limit: 1 << 20) else {
             let reason = access(path, F_OK) == 0 ? "cannot be read or is over 1 MiB" : "does not exist"
-            throw RolloutError(
+            throw ConfigError(
                 "rollout file \(path) \(reason)",
                 hint: "check the path given by --rollout or $\(EnrichmentFlag.rolloutFileVariable)")
         }

@@ -4,18 +4,18 @@ extension RolloutRules {
         "enabled", "percent", "enterprises_in", "enterprises_out", "integrations_in", "integrations_out",
     ]
 
-    /// Reads a rollout file's JSON text (format in docs/rollout.md), throwing a ``RolloutError`` that names the culprit.
+    /// Reads a rollout file's JSON text (format in docs/rollout.md), throwing a ``ConfigError`` that names the culprit.
     public static func parse(_ bytes: [UInt8], file: String) throws -> RolloutRules {
         try bytes.withUnsafeBufferPointer { buf in
             let s = JSONScanner(buf)
             let doc: Range<Int>
             do { doc = try s.document() } catch let e as JSONError {
-                throw RolloutError(
+                throw ConfigError(
                     "rollout file \(file) is not valid JSON: \(e.message) (byte \(e.offset + 1))",
                     hint: "fix the file; see docs/rollout.md")
             }
             guard s.kind(at: doc.lowerBound) == .object else {
-                throw RolloutError(
+                throw ConfigError(
                     "rollout file \(file) is a JSON \(s.kind(at: doc.lowerBound).rawValue), not an object",
                     hint: "write an object such as {\"enabled\": true, \"percent\": 10}")
             }
@@ -23,8 +23,8 @@ extension RolloutRules {
             var sawEnabled = false
             for m in try s.members(ofObjectAt: doc.lowerBound) {
                 let name = s.keyText(m)
-                func fail(_ what: String, _ hint: String) -> RolloutError {
-                    RolloutError("rollout file \(file): \"\(name)\" \(what)", hint: hint)
+                func fail(_ what: String, _ hint: String) -> ConfigError {
+                    ConfigError("rollout file \(file): \"\(name)\" \(what)", hint: hint)
                 }
                 switch name {
                 case "enabled":
@@ -70,7 +70,7 @@ extension RolloutRules {
                 }
             }
             guard sawEnabled else {
-                throw RolloutError(
+                throw ConfigError(
                     "rollout file \(file) has no \"enabled\"", hint: "add \"enabled\": true or \"enabled\": false")
             }
             return rules
@@ -78,8 +78,7 @@ extension RolloutRules {
     }
 
     /// A percentage written as a plain decimal with at most two decimals (`25`, `12.5`, `0.01`), in hundredths.
-    static func percentHundredths(_ text: String, isNumber: Bool, fail: (String, String) -> RolloutError) throws -> Int
-    {
+    static func percentHundredths(_ text: String, isNumber: Bool, fail: (String, String) -> ConfigError) throws -> Int {
         let hint = "write a number from 0 to 100 with at most two decimals, such as 25 or 12.5"
         guard isNumber else { throw fail("must be a number from 0 to 100", hint) }
         if text.hasPrefix("-") { throw fail("is \(text), outside 0 to 100", hint) }

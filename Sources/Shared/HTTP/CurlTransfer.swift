@@ -151,8 +151,8 @@ public final class CurlTransfer {
         errorBuffer[0] = 0
         curl_slist_free_all(headerList)
         headerList = nil
-        for (name, value) in request.headers {
-            headerList = curl_slist_append(headerList, "\(name): \(value)")
+        for h in request.headers {
+            headerList = curl_slist_append(headerList, "\(h.name.text): \(h.value.text)")
         }
         // An empty Expect stops libcurl from waiting for "100 Continue" on larger bodies.
         headerList = curl_slist_append(headerList, "Expect:")

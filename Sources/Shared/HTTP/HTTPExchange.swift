@@ -7,7 +7,8 @@ public struct HTTPRequest: Sendable {
 
     public var method: Method = .post
     public var url: String
-    public var headers: [(String, String)]
+    /// Checked headers only: nothing reaches the wire as raw text.
+    public var headers: [HTTPHeader]
     public var body: [UInt8]
     /// Seconds the whole attempt may take.
     public var timeout: Double
@@ -15,7 +16,7 @@ public struct HTTPRequest: Sendable {
     public var clientCertificate: ClientCertificate?
 
     public init(
-        method: Method = .post, url: String, headers: [(String, String)], body: [UInt8], timeout: Double,
+        method: Method = .post, url: String, headers: [HTTPHeader], body: [UInt8], timeout: Double,
         clientCertificate: ClientCertificate? = nil
     ) {
         self.method = method

@@ -6,7 +6,7 @@ import Glibc
 ///
 /// Each line goes out with its newline in one `write` on an `O_APPEND` descriptor; the result is
 /// checked, and a write cut short (a full disk) is truncated back, so the file only ever holds
-/// whole lines, and a line that could not be written is an ``IOWriteError`` (exit 74).
+/// whole lines, and a line that could not be written is an ``IOError`` (exit 74).
 public final class AppendFile {
     public let path: String
     private let fd: Int32
@@ -35,7 +35,7 @@ public final class AppendFile {
         var line = [UInt8](bytes)
         line.append(0x0A)
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw IOWriteError(path: path, errno: errno, lines: 1) }
+        guard fstat(fd, &st) == 0 else { throw IOError.write(path: path, errno: errno, lines: 1) }
         let before = st.st_size
         try line.withUnsafeBufferPointer { b in
             var off = 0
@@ -46,10 +46,10 @@ public final class AppendFile {
                 let reason = n < 0 ? errno : ENOSPC
                 // Cut short: take the part written back out, so the file never holds half a line.
                 if off > 0 { _ = ftruncate(fd, before) }
-                throw IOWriteError(path: path, errno: reason, lines: 1)
+                throw IOError.write(path: path, errno: reason, lines: 1)
             }
         }
-        if sync && fdatasync(fd) != 0 { throw IOWriteError(path: path, errno: errno, lines: 1) }
+        if sync && fdatasync(fd) != 0 { throw IOError.write(path: path, errno: errno, lines: 1) }
     }
 
     public func appendLine(_ bytes: [UInt8], sync: Bool = false) throws {

@@ -3,6 +3,16 @@
 ///
 /// A line whose answer is known at once and has nothing queued ahead of it is written straight
 /// from the reused buffer; only lines that wait for a batch keep a copy of their output prefix.
+///
+/// Batching: keys wait in one pool, and leave it as statements of at most `--batch-size` keys
+/// when `--batch-window` has passed since the oldest arrived (so keys that trickle in keep a short
+/// wait, one statement at a time), when the pool would fill every free statement slot, or when the
+/// input ends. Keys beyond one statement's worth are spread evenly over the free slots
+/// (see ``sendWaiting(inputFlowing:)``): 9,000 keys at the end of the input make 8 statements of
+/// 1,125, one round trip, instead of 18 of 500 in three.
+///
+/// The start-up probe runs alongside the first batches; no line is written until its verdict, so
+/// that a warehouse that cannot work as configured still stops lt-query before any output.
 public final class LookupPipeline {
     private let resolver: LookupResolver
     private let flag: EnrichmentFlag
@@ -21,6 +31,7 @@ public final class LookupPipeline {
         s.lines = counts.lines
         s.errors = counts.errors
         s.byStatus = counts.byStatus
+        s.outputWaitSeconds = output.blockedSeconds
         return s
     }
 
@@ -37,8 +48,10 @@ public final class LookupPipeline {
 
     /// Lines written out leave it; it holds at most ``maxQueued`` lines however long the input.
     private var queue = FIFO<Pending>()
+    /// The keys waiting to be sent (the pool), in their order of arrival, and as a set.
     private var batch: Set<LookupKey> = []
     private var batchOrder: [LookupKey] = []
+    /// When the pool's oldest key has waited `--batch-window`.
     private var batchDeadline = 0.0
     /// A batch submitted and not yet collected: the resolver's ticket, its keys, its number.
     private struct Submitted {
@@ -49,8 +62,13 @@ public final class LookupPipeline {
 
     /// Batches submitted and not yet collected, oldest first.
     private var inFlight: [Submitted] = []
-    /// The number of the batch being filled; each batch submitted takes the next one.
+    /// The number the pool's keys wait under; it moves on once the pool is emptied. Statements
+    /// sent from one pool share its number: a line takes its answer from the statement that holds its key.
     private var openBatch = 0
+    /// Whether the probe was started: once per pipeline, whatever the number of inputs.
+    private var probeStarted = false
+    /// True while the probe's verdict is awaited: lines are held back, none is written.
+    private var holding: Bool { resolver.probeRunning }
     /// The keys of those batches, so that a repeat waits for its batch instead of joining another.
     private var keysOut: [LookupKey: Int] = [:]
     private var nextLook = 0.0
@@ -81,7 +99,21 @@ public final class LookupPipeline {
         }
     }
 
+    /// Starts the warehouse's start-up probe (once, however many inputs follow); until its verdict,
+    /// no line is written. A configuration error then ends ``run(_:)`` before any output.
+    public func startProbe() {
+        guard !probeStarted else { return }
+        probeStarted = true
+        resolver.startProbe()
+    }
+
     private func process(_ reader: LineReader) throws {
+        // Answers are collected while the output is blocked, so a statement's round trip is
+        // timed when its answer arrives, not when a slow reader next takes lines.
+        output.whileBlocked = { [unowned self] in
+            self.resolver.poll(waitingUpTo: 0.002)
+            self.diagnostics.periodic?.tick()
+        }
         reader.onWouldBlock = { [unowned self] in
             // Idle: let other processes' writes in and their checkpoints finish.
             self.resolver.idle()
@@ -89,30 +121,26 @@ public final class LookupPipeline {
             try? self.output.flush()
         }
         while true {
-            if !batchOrder.isEmpty || !inFlight.isEmpty {
+            if !batchOrder.isEmpty || !inFlight.isEmpty || holding {
                 let now = Timestamps.monotonic()
-                // Past its window the open batch goes when a batch slot is free, and, while other
-                // batches are out and lines keep coming, only once it is full: the lines behind a
-                // running batch wait for it anyway, and small batches would waste the slots.
-                let due = !batchOrder.isEmpty && batchDeadline <= now && hasFreeSlot
-                if due && inFlight.isEmpty { try submitBatch() }
+                let flowing = reader.waitForInput(milliseconds: 0)
+                // Past its window the pool goes out, as soon as a statement slot is free.
+                if !batchOrder.isEmpty && batchDeadline <= now && hasFreeSlot {
+                    try sendWaiting(inputFlowing: flowing)
+                }
                 // Between lines, look at the warehouse about once a millisecond, not once a line.
                 if now >= nextLook {
                     nextLook = now + 0.001
                     try poll(waitingUpTo: 0)
                 }
-                if !reader.waitForInput(milliseconds: 0) {
-                    if due && !batchOrder.isEmpty {
-                        try submitBatch()
-                        continue
-                    }
+                if !flowing {
                     // The input pauses while batches are out: wait for them in short slices, so that a
                     // line arriving meanwhile is not held up, and write out what they answer.
                     var slice = 0.005
                     if !batchOrder.isEmpty && hasFreeSlot {
                         slice = min(slice, max(0, batchDeadline - Timestamps.monotonic()))
                     }
-                    if inFlight.isEmpty {
+                    if inFlight.isEmpty && !holding {
                         _ = reader.waitForInput(milliseconds: Int32(slice * 1000) + 1)
                     } else {
                         try poll(waitingUpTo: slice)
@@ -205,7 +233,7 @@ public final class LookupPipeline {
             }
         }
         writePrefix(envelope)
-        if let result, queue.isEmpty {
+        if let result, queue.isEmpty, !holding {
             // Nothing waits ahead of this line: write it now, from the reused buffer.
             counts.byStatus[result.status, default: 0] += 1
             result.write(to: &scratch)
@@ -217,13 +245,15 @@ public final class LookupPipeline {
             let prefix = scratch.bytes.withUnsafeBufferPointer { Array($0) }
             queue.append(Pending(prefix: prefix, key: key, result: result, batch: waitsFor, hasLookup: true))
         }
-        if batchOrder.count >= options.batchSize { try submitBatch() }
+        // Once the pool would fill every free slot, waiting longer cannot make the statements better.
+        if hasFreeSlot && batchOrder.count >= freeSlots * options.batchSize { try sendWaiting(inputFlowing: true) }
         // Lines held behind running batches are bounded: past the limit, wait for answers.
         while queue.count >= maxQueued {
-            if !inFlight.isEmpty {
+            if !batchOrder.isEmpty && hasFreeSlot {
+                // No further line is read until lines go out: the pool is all there is to send.
+                try sendWaiting(inputFlowing: false)
+            } else if !inFlight.isEmpty || holding {
                 try poll(waitingUpTo: 1)
-            } else if !batchOrder.isEmpty {
-                try submitBatch()
             } else {
                 try emitReady()
                 break
@@ -245,11 +275,14 @@ public final class LookupPipeline {
     /// Most lines held behind running batches: room for every batch out and one filling.
     private var maxQueued: Int { (resolver.maxInFlight + 1) * options.batchSize }
 
-    private var hasFreeSlot: Bool { inFlight.count < resolver.maxInFlight }
+    /// Statement slots free: `--max-statements` less the batches out and the probe, which runs as
+    /// a statement too.
+    private var freeSlots: Int { max(0, resolver.maxInFlight - inFlight.count - (holding ? 1 : 0)) }
+    private var hasFreeSlot: Bool { freeSlots > 0 }
 
     /// A line written as it is (an error record), in its place in the order.
     private func writeWhole(_ bytes: [UInt8]) throws {
-        if queue.isEmpty {
+        if queue.isEmpty && !holding {
             try output.write(bytes)
             try output.endLine()
         } else {
@@ -266,6 +299,8 @@ public final class LookupPipeline {
 
     /// Writes out every line at the front of the queue whose lookup is known.
     private func emitReady() throws {
+        if let e = resolver.probeFailure { throw e }
+        if holding { return }
         while let p = queue.first {
             if p.hasLookup && p.result == nil { break }
             try output.write(p.prefix)
@@ -281,19 +316,52 @@ public final class LookupPipeline {
         }
     }
 
-    /// Hands the pending keys to the resolver as one batch, once a batch slot is free.
-    private func submitBatch() throws {
-        guard !batchOrder.isEmpty else { return }
-        while !hasFreeSlot { try poll(waitingUpTo: 1) }
-        let keys = batchOrder
-        batchOrder.removeAll(keepingCapacity: true)
-        batch.removeAll(keepingCapacity: true)
+    /// Sends the pool's keys as statements over the free slots (at least one must be free).
+    ///
+    /// Up to `--batch-size` keys go as one statement. More are spread evenly: while more input is
+    /// readable, over as few statements as hold them, leaving the other slots to the keys behind;
+    /// when the input pauses or ends (or no line can be read until lines go out), over every free
+    /// slot, so that one round trip answers them all. Keys beyond what the free slots hold stay in
+    /// the pool, due at once.
+    private func sendWaiting(inputFlowing: Bool) throws {
+        let n = batchOrder.count
+        let free = freeSlots
+        guard n > 0, free > 0 else { return }
+        let m = options.batchSize
+        let statements = Self.statementCount(keys: n, maxPerStatement: m, freeSlots: free, inputFlowing: inputFlowing)
+        let sizes = Self.evenSizes(min(n, statements * m), over: statements)
         resolver.queuedLines = queue.count
         reportQueue()
-        for k in keys { keysOut[k] = openBatch }
-        inFlight.append(Submitted(ticket: resolver.submit(keys), keys: keys, number: openBatch))
-        openBatch += 1
+        var start = 0
+        for size in sizes {
+            let keys = Array(batchOrder[start..<start + size])
+            start += size
+            for k in keys {
+                keysOut[k] = openBatch
+                batch.remove(k)
+            }
+            inFlight.append(Submitted(ticket: resolver.submit(keys), keys: keys, number: openBatch))
+        }
+        batchOrder.removeFirst(start)
+        if batchOrder.isEmpty {
+            openBatch += 1
+        } else {
+            // Their lines wait under this number still; they go as soon as a slot frees.
+            batchDeadline = 0
+        }
         try collectAnswered()
+    }
+
+    /// How many statements `keys` waiting keys go out as (see ``sendWaiting(inputFlowing:)``).
+    static func statementCount(keys n: Int, maxPerStatement m: Int, freeSlots free: Int, inputFlowing: Bool) -> Int {
+        if n <= m { return 1 }
+        return inputFlowing ? min(free, (n + m - 1) / m) : free
+    }
+
+    /// `total` split into `parts` sizes that differ by at most one, larger first.
+    static func evenSizes(_ total: Int, over parts: Int) -> [Int] {
+        let parts = max(1, min(parts, total))
+        return (0..<parts).map { total / parts + ($0 < total % parts ? 1 : 0) }
     }
 
     /// Lets the resolver move the batches out along (waiting at most `seconds`) and collects
@@ -315,7 +383,7 @@ public final class LookupPipeline {
                 i += 1
             }
         }
-        if collected { try emitReady() }
+        if collected || resolver.probeFailure != nil || !holding { try emitReady() }
     }
 
     /// Fills in the lines of the batch at `index` of ``inFlight``, waiting for its answer.
@@ -330,11 +398,17 @@ public final class LookupPipeline {
         }
     }
 
-    /// Submits what is pending and collects every batch out.
+    /// Sends what is pending, spread over the free slots, waits for the probe's verdict and
+    /// collects every batch out.
     private func resolveAll() throws {
-        try submitBatch()
-        while !inFlight.isEmpty {
-            try collect(at: 0)
+        while !batchOrder.isEmpty || !inFlight.isEmpty || holding {
+            if !batchOrder.isEmpty && hasFreeSlot {
+                try sendWaiting(inputFlowing: false)
+            } else if holding {
+                try poll(waitingUpTo: 1)
+            } else {
+                try collect(at: 0)
+            }
             try emitReady()
         }
     }

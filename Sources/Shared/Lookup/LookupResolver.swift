@@ -22,8 +22,9 @@ public final class LookupResolver {
     /// Cache and warehouse counts for `--stats` (lines and statuses are the caller's).
     public private(set) var stats = LookupStats()
     /// Most batches submitted and not yet collected (`--max-statements`); a caller collects one
-    /// before submitting past it.
-    public var maxInFlight: Int { options.maxStatements }
+    /// before submitting past it. A warehouse that answers each batch when it is sent (SQLite) has
+    /// one slot: more would only let keys and lines pile up in memory for no round trip saved.
+    public var maxInFlight: Int { warehouse is SerialStatements ? 1 : options.maxStatements }
     /// Lines the caller holds back for answers, reported with each batch's metrics.
     public var queuedLines = 0
 
@@ -51,6 +52,10 @@ public final class LookupResolver {
         self.metrics = metrics
         // A batch that used up its retries is failure enough to open it.
         breaker = CircuitBreaker(threshold: 1, cooldown: options.breakerCooldown)
+        metrics.startAtZero(.querySuccess, tags: [("status", "found")])
+        metrics.startAtZero(.querySuccess, tags: [("status", "not_found")])
+        metrics.startAtZero(.queryFailure)
+        metrics.startAtZero(.taskQueued)
     }
 
     /// The warehouse's printable name, for records that say where an answer came from.
@@ -127,6 +132,37 @@ public final class LookupResolver {
 
     // MARK: Batches in flight
 
+    // MARK: The start-up probe
+
+    /// The start-up probe's ticket: no batch has a negative one.
+    private static let probeTicket = -1
+    /// True from ``startProbe()`` until the warehouse has answered it.
+    public private(set) var probeRunning = false
+    /// The probe's verdict when the warehouse cannot work as configured (failed login, missing
+    /// table, column or grant): the caller stops before writing any line.
+    public private(set) var probeFailure: WarehouseError?
+
+    /// Sends the start-up probe (a statement that reads the table's columns and no rows) without
+    /// waiting for it, so that it runs alongside the first batches instead of before them. Its
+    /// verdict arrives through ``poll(waitingUpTo:)``: ``probeRunning`` turns false, and a
+    /// configuration error lands in ``probeFailure``. A warehouse that cannot be reached is only
+    /// a warning: its batches are retried as lines arrive.
+    public func startProbe() {
+        guard !probeRunning else { return }
+        probeRunning = true
+        warehouse.submit(WarehouseStatement.probe(ticket: Self.probeTicket))
+    }
+
+    private func settleProbe(_ outcome: WarehouseOutcome) {
+        probeRunning = false
+        guard case .failure(let e) = outcome.result else { return }
+        if e.isPermanent {
+            probeFailure = e
+        } else {
+            diagnostics.warning("\(e.description); lookups will be retried as lines arrive")
+        }
+    }
+
     /// A batch between its submission and its answer: in flight, or waiting to be sent (again).
     private struct Flight {
         let ticket: Int
@@ -139,6 +175,8 @@ public final class LookupResolver {
         /// When a waiting batch may be sent (again).
         var due = 0.0
         var probing: Bool
+        /// When its latest attempt was sent.
+        var sentAt = 0.0
         /// Answers the store gave for the batch's other keys, handed back with the warehouse's.
         var known: [LookupKey: LookupResult] = [:]
     }
@@ -171,10 +209,18 @@ public final class LookupResolver {
         answered[f.ticket] = .results(f.known.isEmpty ? results : results.merging(f.known) { a, _ in a })
     }
 
+    /// When the warehouse last timed out (``WarehouseError/timedOut(_:)``) and nothing has been
+    /// answered since. A frozen warehouse gets one more attempt (one reconnection) after a timeout:
+    /// a second timeout of an attempt sent after the first opens the breaker, so that the stream
+    /// stalls for at most the statement timeout plus one connect timeout, not once per retry.
+    private var timedOutAt: Double?
+
     private static let failingFast =
         "the warehouse failed repeatedly; not asking it again until --breaker-cooldown has passed"
 
     private func send(_ flight: Flight) {
+        var flight = flight
+        flight.sentAt = Timestamps.monotonic()
         inFlight[flight.ticket] = flight
         stats.roundTrips += 1
         warehouse.submit(
@@ -195,7 +241,15 @@ public final class LookupResolver {
         for var f in waiting {
             if f.due > now { later.append(f); continue }
             if f.attempt > 0 {
-                if breaker.isOpen { rejected.append(f) } else { send(f) }
+                if breaker.isOpen {
+                    rejected.append(f)
+                } else if timedOutAt != nil && inFlight.values.contains(where: { $0.attempt > 0 }) {
+                    // After a timeout one retry reconnects; the others wait for its verdict.
+                    f.due = now + 0.01
+                    later.append(f)
+                } else {
+                    send(f)
+                }
                 continue
             }
             if retrying {
@@ -230,7 +284,7 @@ public final class LookupResolver {
         sendDue()
         var wait = seconds
         if let due = waiting.map(\.due).min() { wait = min(wait, max(0, due - Timestamps.monotonic())) }
-        if inFlight.isEmpty {
+        if inFlight.isEmpty && !probeRunning {
             if wait > 0 && !waiting.isEmpty { Clock.sleep(seconds: wait) }
         } else {
             for outcome in warehouse.collect(waitingUpTo: wait) { complete(outcome) }
@@ -240,11 +294,13 @@ public final class LookupResolver {
 
     /// A batch's outcome: its answers, or another attempt scheduled.
     private func complete(_ outcome: WarehouseOutcome) {
+        if outcome.ticket == Self.probeTicket { return settleProbe(outcome) }
         guard var f = inFlight.removeValue(forKey: outcome.ticket) else { return }
         f.attempt += 1
         let e: WarehouseError
         switch outcome.result {
         case .success(let answer):
+            timedOutAt = nil
             stats.roundTripSeconds.record(outcome.seconds)
             breaker.record(healthy: true, now: Timestamps.monotonic())
             let found = f.keys.reduce(0) { $0 + (answer.totals[$1] != nil ? 1 : 0) }
@@ -260,9 +316,17 @@ public final class LookupResolver {
             answered[f.ticket] = .failed(e)
             return
         }
-        if f.attempt >= f.attempts {
+        var attempts = f.attempts
+        if case .timedOut = e {
+            if let t = timedOutAt, f.sentAt > t {
+                attempts = f.attempt  // the second timeout: no further attempt
+            } else {
+                timedOutAt = max(timedOutAt ?? 0, Timestamps.monotonic())
+            }
+        }
+        if f.attempt >= attempts {
             breaker.record(healthy: false, now: Timestamps.monotonic())
-            let what = f.probing ? "the probe after the cooldown failed" : "after \(f.attempts) attempts"
+            let what = f.probing ? "the probe after the cooldown failed" : "after \(f.attempt) attempts"
             diagnostics.error(
                 "the warehouse query failed; \(f.keys.count) keys marked unavailable \(what)",
                 hint: "lookups fail fast for \(options.breakerCooldown) s, then one batch probes",
@@ -303,6 +367,13 @@ public final class LookupResolver {
     /// Commits what the store gathered and reports the run's hit rate.
     public func finish() {
         store?.flush()
+        reportHitRate()
+    }
+
+    /// The cache's hit rate, only when there is a cache: a `--no-cache` run reports none, so the
+    /// "cache not helping" alert does not fire on purpose-built runs (docs/monitoring.md).
+    private func reportHitRate() {
+        guard store != nil else { return }
         metrics.gauge(.cacheHitRate, stats.hitRate * 100)
     }
 
@@ -370,7 +441,7 @@ public final class LookupResolver {
         metrics.observe(.queryDuration, seconds)
         metrics.increment(.querySuccess, by: Double(found), tags: [("status", "found")])
         metrics.increment(.querySuccess, by: Double(notFound), tags: [("status", "not_found")])
-        metrics.gauge(.cacheHitRate, stats.hitRate * 100)
+        reportHitRate()
         metrics.gauge(.taskBacklog, Double(queuedLines))
     }
 

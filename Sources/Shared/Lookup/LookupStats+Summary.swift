@@ -20,6 +20,7 @@ extension LookupStats: RunSummary {
         json.key("failed_fast"); json.int(failedFast)
         json.endObject()
         json.key("latency"); roundTripSeconds.writeJSON(to: &json)
+        json.key("output_wait_s"); json.double((outputWaitSeconds * 1e3).rounded() / 1e3)
         json.endObject()
     }
 }

@@ -9,8 +9,13 @@ public struct LookupStats {
     public var roundTrips = 0
     /// Batches answered `unavailable` without asking, while the circuit breaker was open.
     public var failedFast = 0
-    /// Durations of the warehouse round trips that answered, in seconds.
+    /// Durations of the warehouse round trips that answered, in seconds: from sending a statement to
+    /// its answer, without the time its keys waited for the batch to fill or a slot to free, and
+    /// without time blocked on a full output pipe (the answers are collected meanwhile).
     public var roundTripSeconds = LatencyHistogram()
+    /// Seconds spent blocked on a full output pipe (a slow reader downstream, such as lt-send behind
+    /// a slow partner): the reader's delay, reported apart from the warehouse's.
+    public var outputWaitSeconds = 0.0
 
     public init() {}
 
@@ -27,7 +32,8 @@ public struct LookupStats {
             lookups: \(statuses)
             cache: hits=\(cacheHits) misses=\(cacheMisses) hit_rate=\(rate)%
             warehouse: batches=\(batches) round_trips=\(roundTrips) failed_fast=\(failedFast)
-            latency: \(roundTripSeconds.summaryText)
+            latency: \(roundTripSeconds.summaryText) (per warehouse statement, sent to answered)
+            output_wait: \(DurationText.format(outputWaitSeconds)) (blocked on a full output pipe)
             """
     }
 }

@@ -52,7 +52,8 @@ public final class Metrics {
         self.statsd = statsd
         file = settings.filePath.map { PrometheusFile(path: $0) }
         interval = settings.fileInterval
-        statsdTags = "|#" + ([("tool", tool)] + settings.statsdTags).map { "\($0):\($1)" }.joined(separator: ",")
+        statsdTags =
+            "|#" + ([("tool", tool)] + settings.statsdTags).map { MetricTags.statsd($0, $1) }.joined(separator: ",")
         fileLabels = [("tool", tool)] + settings.tags
         self.diagnostics = diagnostics
         lastWrite = Timestamps.monotonic()
@@ -76,6 +77,13 @@ public final class Metrics {
         record(metric, value, tags)
     }
 
+    /// Exports a counter at 0 until it counts anything, so that an alert dividing by it gets 0 from
+    /// the start of a run, not "no data" (a run with no failure still has a failure series).
+    public func startAtZero(_ metric: Metric, tags: [(String, String)] = []) {
+        guard isEnabled, metric.kind == .counter else { return }
+        record(metric, 0, tags)
+    }
+
     public func gauge(_ metric: Metric, _ value: Double, tags: [(String, String)] = []) {
         guard isEnabled else { return }
         record(metric, value, tags)
@@ -91,7 +99,8 @@ public final class Metrics {
         let now = Timestamps.monotonic()
         if let statsd {
             let tagText =
-                tags.isEmpty ? statsdTags : statsdTags + "," + tags.map { "\($0):\($1)" }.joined(separator: ",")
+                tags.isEmpty
+                ? statsdTags : statsdTags + "," + tags.map { MetricTags.statsd($0, $1) }.joined(separator: ",")
             switch metric.kind {
             case .histogram:
                 statsd.send("\(metric.rawValue):\(Metrics.number(value * metric.statsdFactor))|h\(tagText)")

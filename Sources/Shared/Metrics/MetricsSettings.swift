@@ -55,6 +55,20 @@ public struct MetricsSettings: Sendable {
         return s
     }
 
+    /// Throws when `DD_TAGS` names a key lt sets itself. Other bad tags in the environment are
+    /// left out with a warning, but this one is refused (exit 2): the run would report its figures
+    /// under a forged or split series.
+    public static func refuseReservedKeys(environment: [String: String]) throws {
+        for word in (environment["DD_TAGS"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }) {
+            let key = String(word.prefix { $0 != ":" })
+            if MetricTags.reservedKeys.contains(key) {
+                throw ConfigError(
+                    "DD_TAGS has the tag key \(key), which lt sets itself",
+                    hint: "remove it from DD_TAGS; lt sets \(MetricTags.reservedKeys.joined(separator: ", "))")
+            }
+        }
+    }
+
     /// `key:value`, checked where it enters: the key a letter then letters, digits and `_`, the value
     /// letters, digits and `_ - . : /`, at most 200 characters in all, as Datadog and Prometheus both take them.
     public static func parseTag(_ text: String, from origin: String) throws -> (String, String) {
@@ -72,8 +86,10 @@ public struct MetricsSettings: Sendable {
         guard keyOK, valueOK, text.count <= 200 else {
             throw ConfigError("\(origin) \(text.prefix(60)) is not a valid tag", hint: hint)
         }
-        guard key != "tool" && key != "le" else {
-            throw ConfigError("\(origin) \(key) is a tag lt sets itself", hint: "choose another key")
+        guard !MetricTags.reservedKeys.contains(key) else {
+            throw ConfigError(
+                "\(origin) \(key) is a tag key lt sets itself",
+                hint: "choose another key; lt sets \(MetricTags.reservedKeys.joined(separator: ", "))")
         }
         return (key, value)
     }

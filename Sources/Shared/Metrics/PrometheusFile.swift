@@ -28,13 +28,10 @@ struct PrometheusFile {
         }
     }
 
-    /// `{key="value",…}` with values escaped as the text format asks; keys are checked where they enter.
+    /// `{key="value",…}` with values escaped by ``MetricTags``; keys are checked where they enter.
     static func labels(_ tags: [(String, String)]) -> String {
         guard !tags.isEmpty else { return "" }
-        let body = tags.map { k, v in
-            let escaped = v.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n")
-            return "\(k)=\"\(escaped)\""
-        }
+        let body = tags.map { k, v in "\(k)=\"\(MetricTags.prometheusValue(v))\"" }
         return "{" + body.joined(separator: ",") + "}"
     }
 }

@@ -18,6 +18,7 @@ public struct CourseKeys {
     public var count: Int { spans.count }
 
     /// The id of `key`, added when new.
+    @_optimize(speed)
     public mutating func id(of key: UnsafeBufferPointer<UInt8>) -> UInt32 {
         let h = LineHash.of(key)
         let mask = slots.count - 1
@@ -34,12 +35,6 @@ public struct CourseKeys {
         slots[i] = id + 1
         if spans.count * 2 > slots.count { grow() }
         return id
-    }
-
-    /// The id of `key`, added when new.
-    public mutating func id(of key: String) -> UInt32 {
-        var key = key
-        return key.withUTF8 { id(of: $0) }
     }
 
     /// The key with id `id`.

@@ -11,9 +11,6 @@ public struct EnterpriseEnrollments: Sendable {
 
     public init() {}
 
-    /// How many (user, course) enrollments have an enterprise.
-    public var count: Int { owners.count }
-
     /// The enterprises of `user` in `course`, sorted; empty when none.
     public func enterprises(user: Int64, course: String) -> [String] {
         owners[Key(user: user, course: course)] ?? []

@@ -7,6 +7,7 @@ public enum EventTime {
     /// Reads `YYYY-MM-DDTHH:MM:SS`, with an optional fraction (digits past the sixth are dropped)
     /// and an optional zone (`Z`, `+HH:MM` or `+HHMM`; none means UTC), as microseconds in UTC.
     /// A space may stand for the `T`. Nil for anything else, or a day or time that does not exist.
+    @_optimize(speed)
     public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard b.count >= 19 else { return nil }
         @inline(__always) func digits(_ from: Int, _ n: Int) -> Int64? {

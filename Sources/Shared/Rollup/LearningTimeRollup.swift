@@ -1,9 +1,3 @@
-/// A learner in a course run: the unit whose events are sorted and whose gaps are summed.
-public struct StreamKey: Hashable, Sendable {
-    public var user: Int64
-    public var course: UInt32
-}
-
 /// One counted event as kept until the end of the input: 16 bytes, never the line.
 struct RollupEvent {
     /// The (user, course) stream, by number.
@@ -24,9 +18,7 @@ public final class LearningTimeRollup {
     /// Lines read, whatever became of them.
     public private(set) var lines = 0
     private var events: [RollupEvent] = []
-    private var streamIDs: [StreamKey: UInt32] = [:]
-    private var streams: [StreamKey] = []
-    private var lastStream: (key: StreamKey, id: UInt32)?
+    private var streams = StreamTable()
 
     public init(rule: RollupRule) {
         parser = TrackingLineParser(rule: rule)
@@ -34,28 +26,15 @@ public final class LearningTimeRollup {
 
     public var rule: RollupRule { parser.rule }
 
-    /// Events kept so far (before duplicates are removed).
-    public var eventCount: Int { events.count }
-
     /// Reads one line; `location` is only evaluated for the first few lines of each skip reason.
+    @_optimize(speed)
     public func add(_ line: UnsafeBufferPointer<UInt8>, at location: @autoclosure () -> SourceLocation) {
         lines += 1
         switch parser.parse(line) {
         case .skipped(let reason):
             tally.add(reason, at: location())
         case .event(let user, let course, let time):
-            let key = StreamKey(user: user, course: course)
-            let id: UInt32
-            if let last = lastStream, last.key == key {
-                id = last.id
-            } else if let known = streamIDs[key] {
-                id = known
-            } else {
-                id = UInt32(streams.count)
-                streams.append(key)
-                streamIDs[key] = id
-            }
-            lastStream = (key, id)
+            let id = streams.id(of: StreamKey(user: user, course: course))
             let h = LineHash.of(line)
             events.append(RollupEvent(stream: id, lineHash: UInt32(truncatingIfNeeded: h ^ (h >> 32)), time: time))
         }
@@ -71,11 +50,7 @@ public final class LearningTimeRollup {
     /// (user_id, course_key, enterprise_customer_uuid, date), with the UTC days the input covers.
     /// Rows whose day rounds to 0 seconds are left out.
     public func finish(enterprises: EnterpriseEnrollments, keepUnattributed: Bool) -> RollupResult {
-        events.sort { a, b in
-            if a.stream != b.stream { return a.stream < b.stream }
-            if a.time != b.time { return a.time < b.time }
-            return a.lineHash < b.lineHash
-        }
+        sortEvents()
         let totals = dayTotals()
         // Course keys ranked by their UTF-8 bytes, so rows sort as bytes (and as Python's str) do.
         let courseNames = (0..<parser.courses.count).map { parser.courses.key(UInt32($0)) }
@@ -85,9 +60,10 @@ public final class LearningTimeRollup {
         }).enumerated() {
             courseRank[id] = rank
         }
-        let order = streams.indices.sorted { a, b in
-            let x = streams[a]
-            let y = streams[b]
+        let keys = streams.keys
+        let order = keys.indices.sorted { a, b in
+            let x = keys[a]
+            let y = keys[b]
             return x.user != y.user ? x.user < y.user : courseRank[Int(x.course)] < courseRank[Int(y.course)]
         }
         var result = RollupResult()
@@ -97,7 +73,7 @@ public final class LearningTimeRollup {
         for s in order {
             let range = totals.ranges[s]
             guard !range.isEmpty else { continue }
-            let key = streams[s]
+            let key = keys[s]
             let course = courseNames[Int(key.course)]
             var owners = enterprises.enterprises(user: key.user, course: course)
             if owners.isEmpty {
@@ -117,7 +93,18 @@ public final class LearningTimeRollup {
         return result
     }
 
+    /// Events by stream, then time, then line hash (so exact duplicates are neighbours).
+    @_optimize(speed)
+    private func sortEvents() {
+        events.sort { a, b in
+            if a.stream != b.stream { return a.stream < b.stream }
+            if a.time != b.time { return a.time < b.time }
+            return a.lineHash < b.lineHash
+        }
+    }
+
     /// Each stream's rounded day totals (over 0 s), by stream number, and the days with any event.
+    @_optimize(speed)
     private func dayTotals() -> (
         days: [(day: Int64, seconds: Int64)], ranges: [Range<Int>], coveredDays: [Int64], events: Int
     ) {

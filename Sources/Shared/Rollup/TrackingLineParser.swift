@@ -22,6 +22,7 @@ public struct TrackingLineParser {
         self.rule = rule
     }
 
+    @_optimize(speed)
     public mutating func parse(_ line: UnsafeBufferPointer<UInt8>) -> ParsedLine {
         guard let base = line.baseAddress else { return .skipped(.blank) }
         var first = 0
@@ -31,36 +32,34 @@ public struct TrackingLineParser {
             return .skipped(.notJSON)
         }
         let start = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(brace))
-        var s = JSONScanner(UnsafeBufferPointer(start: base + start, count: line.count - start))
-        let top: [JSONMember]
-        var context: [JSONMember]?
-        do {
-            _ = try s.validateDocument()
-            (top, context) = try s.members(ofObjectAt: 0, withMembersOf: "context")
-        } catch {
-            return .skipped(.notJSON)
-        }
+        let s = JSONScanner(UnsafeBufferPointer(start: base + start, count: line.count - start))
         var time: JSONMember?
         var name: JSONMember?
         var eventType: JSONMember?
         var source: JSONMember?
         var event: JSONMember?
         var page: JSONMember?
-        var contextMember: JSONMember?
-        // The last of repeated members wins, as in most JSON readers (Python's json among them).
-        for m in top {
-            switch s[m.keyStart] {
-            case UInt8(ascii: "t") where s.key(of: m, equals: "time"): time = m
-            case UInt8(ascii: "n") where s.key(of: m, equals: "name"): name = m
-            case UInt8(ascii: "e") where s.key(of: m, equals: "event_type"): eventType = m
-            case UInt8(ascii: "e") where s.key(of: m, equals: "event_source"): source = m
-            case UInt8(ascii: "e") where s.key(of: m, equals: "event"): event = m
-            case UInt8(ascii: "p") where s.key(of: m, equals: "page"): page = m
-            case UInt8(ascii: "c") where s.key(of: m, equals: "context"): contextMember = m
-            default: break
+        var context: JSONMember?
+        // One validating pass over the whole line that stores nothing; the last of repeated members
+        // wins, as in most JSON readers (Python's json among them).
+        do {
+            let end = try s.forEachMember(ofObjectAt: 0) { m in
+                // Keys are compared as bytes; one with escapes (`"\u0074ime"`) by its decoded text.
+                switch m.keyHasEscapes ? s.keyText(m).utf8.first ?? 0 : s[m.keyStart] {
+                case UInt8(ascii: "t") where s.key(of: m, equals: "time"): time = m
+                case UInt8(ascii: "n") where s.key(of: m, equals: "name"): name = m
+                case UInt8(ascii: "e") where s.key(of: m, equals: "event_type"): eventType = m
+                case UInt8(ascii: "e") where s.key(of: m, equals: "event_source"): source = m
+                case UInt8(ascii: "e") where s.key(of: m, equals: "event"): event = m
+                case UInt8(ascii: "p") where s.key(of: m, equals: "page"): page = m
+                case UInt8(ascii: "c") where s.key(of: m, equals: "context"): context = m
+                default: break
+                }
             }
+            guard s.skipWhitespace(end) == s.count else { return .skipped(.notJSON) }
+        } catch {
+            return .skipped(.notJSON)
         }
-        if let c = contextMember, s.kind(at: c.valueStart) != .object { context = nil }
 
         guard let time else { return .skipped(.noTime) }
         guard let micros = Self.withString(s, time, EventTime.parse) ?? nil else { return .skipped(.badTime) }
@@ -80,13 +79,15 @@ public struct TrackingLineParser {
         var contextUser: JSONMember?
         var contextCourse: JSONMember?
         var contextPath: JSONMember?
-        for m in context ?? [] {
-            if s.key(of: m, equals: "user_id") {
-                contextUser = m
-            } else if s.key(of: m, equals: "course_id") {
-                contextCourse = m
-            } else if s.key(of: m, equals: "path") {
-                contextPath = m
+        if let c = context, s.kind(at: c.valueStart) == .object {
+            _ = try? s.forEachMember(ofObjectAt: c.valueStart) { m in
+                if s.key(of: m, equals: "user_id") {
+                    contextUser = m
+                } else if s.key(of: m, equals: "course_id") {
+                    contextCourse = m
+                } else if s.key(of: m, equals: "path") {
+                    contextPath = m
+                }
             }
         }
         var user = contextUser.flatMap { Self.userID(s, $0) }

@@ -50,6 +50,7 @@ public final class TrackingLogReader {
 
     /// Calls `body` with each line and its 1-based number; a final line without a newline is a
     /// line; a trailing `\r` is removed.
+    @_optimize(speed)
     public func forEachLine(_ body: (Line, Int) throws -> Void) throws {
         var skipping = false
         while true {

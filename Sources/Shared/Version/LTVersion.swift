@@ -6,12 +6,13 @@ import CSQLite
 public enum LTVersion {
     public static let current = "0.1.0"
 
-    /// What `--version` prints: the project's version, then the C libraries this process runs
+    /// What `--version` prints: the tool's name and the project's version (as `lt-query 0.1.0`,
+    /// so a pasted report says which tool it came from), then the C libraries this process runs
     /// with (which may differ from those it was built against). CURLVERSION_FIRST: the version
     /// string is in every layout, and CURLVERSION_NOW is a macro Swift cannot import.
-    public static var report: String {
+    public static func report(tool: String) -> String {
         """
-        \(current)
+        \(tool) \(current)
         libcurl \(String(cString: curl_version_info(CURLVERSION_FIRST).pointee.version))
         libpq \(libpq)
         SQLite \(String(cString: sqlite3_libversion()))

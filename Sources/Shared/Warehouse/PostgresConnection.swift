@@ -24,6 +24,9 @@ public final class PostgresConnection {
         public let sqlState: String?
         /// True when the connection itself is gone (or never came up), so the next call must reconnect.
         public let connectionLost: Bool
+        /// True when the server did not answer in time (a connect timeout, or no answer within
+        /// ``answerTimeout``): a frozen server or a stuck proxy, not a refusal.
+        public var timedOut = false
         public var description: String { sqlState.map { "\(message) (SQLSTATE \($0))" } ?? message }
     }
 
@@ -64,7 +67,8 @@ public final class PostgresConnection {
                 ofConnectionFailure: message,
                 needsPassword: PQconnectionNeedsPassword(handle) == 1)
             PQfinish(handle)
-            throw Failure(message: message, sqlState: state, connectionLost: true)
+            throw Failure(
+                message: message, sqlState: state, connectionLost: true, timedOut: message.contains("timeout expired"))
         }
         conn = handle
         PQsetClientEncoding(conn, "UTF8")
@@ -106,6 +110,9 @@ public final class PostgresConnection {
 
     /// Queries sent in pipeline mode and not yet answered, oldest first, with when they were sent.
     private var pipelined: [(tag: Int, sent: Double)] = []
+    /// When the last pipelined query was answered: the server runs them one after another, so the
+    /// oldest one's clock starts at its sending or at this, whichever is later.
+    private var lastAnswered = 0.0
     /// The result that decides the oldest pipelined query so far: its first error, else its last.
     private var decisive: OpaquePointer?
     /// PQflush said more output waits for the socket to take it.
@@ -159,6 +166,7 @@ public final class PostgresConnection {
                 if PQresultStatus(r) == PGRES_PIPELINE_SYNC {
                     PQclear(r)
                     let tag = pipelined.removeFirst().tag
+                    lastAnswered = Timestamps.monotonic()
                     let result = decisive
                     decisive = nil
                     defer { PQclear(result) }
@@ -179,11 +187,11 @@ public final class PostgresConnection {
             }
             let now = Timestamps.monotonic()
             if delivered > 0 || now >= deadline || pipelined.isEmpty { return }
-            if now - front.sent > answerTimeout {
+            if now - max(front.sent, lastAnswered) > answerTimeout {
                 abandoned = true
                 throw Failure(
                     message: "the server did not answer within \(DurationText.format(answerTimeout))",
-                    sqlState: nil, connectionLost: true)
+                    sqlState: nil, connectionLost: true, timedOut: true)
             }
             let events = Int16(POLLIN) | (outputPending ? Int16(POLLOUT) : 0)
             var p = pollfd(fd: PQsocket(conn), events: events, revents: 0)
@@ -226,7 +234,7 @@ public final class PostgresConnection {
                     PQclear(decisive)
                     throw Failure(
                         message: "the server did not answer within \(DurationText.format(answerTimeout))",
-                        sqlState: nil, connectionLost: true)
+                        sqlState: nil, connectionLost: true, timedOut: true)
                 }
                 var p = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
                 _ = poll(&p, 1, Int32(min(left * 1000, 1000).rounded(.up)))

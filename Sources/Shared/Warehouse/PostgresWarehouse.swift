@@ -15,7 +15,9 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
     private static let statementName = "lt_totals"
 
     /// Checks the address without connecting; a malformed one is a configuration error.
-    public init(address: String, spec: TableSpec, statementTimeout: Double = 30) throws {
+    public init(
+        address: String, spec: TableSpec, statementTimeout: Double = WarehouseAddress.defaultStatementTimeout
+    ) throws {
         displayName = WarehouseAddress.redacted(address)
         do { try PostgresConnection.checkAddress(address) } catch let e as PostgresConnection.Failure {
             throw WarehouseError.misconfigured(
@@ -53,8 +55,9 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
         connection = nil
         do {
             let c = try PostgresConnection(address: address)
-            // Past the server's own timeout, with room for its answer to arrive.
-            c.answerTimeout = statementTimeout + max(1, statementTimeout / 2)
+            // Past the server's own timeout, with a second for its answer to arrive: a server that
+            // has not answered by then is frozen (docs/contract.md, "A frozen warehouse").
+            c.answerTimeout = statementTimeout + 1
             try c.execute("SET statement_timeout = \(Int((statementTimeout * 1000).rounded()))")
             try c.prepare(Self.statementName, sql, parameterCount: 3)
             try c.enterPipelineMode()
@@ -73,6 +76,7 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
                 : "cannot query \(spec.table) on \(displayName)"
             return .misconfigured("\(what): \(e.message)", hint: cause.hint(table: spec.table))
         }
+        if e.timedOut { connection = nil; return .timedOut("\(displayName): \(e.message)") }
         if e.connectionLost { connection = nil; return .unavailable("\(displayName): \(e.message)") }
         return .queryFailed(e.description)
     }

@@ -74,6 +74,11 @@ public final class SQLiteConnection {
         public func bind(_ index: Int32, _ value: String) {
             sqlite3_bind_text(stmt, index, value, -1, lt_sqlite_transient())
         }
+        public func bind(_ index: Int32, _ value: [UInt8]) {
+            value.withUnsafeBytes {
+                sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), lt_sqlite_transient())
+            }
+        }
 
         /// Steps once: true when a row is available, false when done.
         public func step() throws -> Bool {
@@ -93,6 +98,12 @@ public final class SQLiteConnection {
             let n = Int(sqlite3_column_bytes(stmt, column))
             var text = text
             return text.withUTF8 { u in u.count == n && (n == 0 || memcmp(u.baseAddress!, p, n) == 0) }
+        }
+
+        public func blob(_ column: Int32) -> [UInt8] {
+            let n = Int(sqlite3_column_bytes(stmt, column))
+            guard n > 0, let p = sqlite3_column_blob(stmt, column) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: p, count: n))
         }
 
         public func string(_ column: Int32) -> String {

@@ -4,7 +4,7 @@ import FoundationEssentials
 ///
 /// - `sqlite:PATH`: the embedded warehouse.
 /// - `postgres://…`, `postgresql://…` or a libpq conninfo (`host=… dbname=…`): through libpq.
-/// - `snowflake://…`: reserved for the Snowflake SQL API.
+/// - `snowflake://ACCOUNT/DB/SCHEMA?…`: the Snowflake SQL API, with key-pair authentication (docs/snowflake.md).
 public enum WarehouseAddress {
     public static let environmentVariable = "LT_WAREHOUSE"
 
@@ -41,6 +41,16 @@ public enum WarehouseAddress {
             hint: "use sqlite:PATH, postgres://USER@HOST:PORT/DB or a libpq conninfo such as 'host=… dbname=…'")
     }
 
+    /// The warning for an address given on the command line with a password in it (`ps` and the
+    /// shell's history show it to others), or nil when it holds none. It still works, for the
+    /// scripts that rely on it. (A snowflake:// address with a password is refused outright.)
+    public static func commandLinePasswordWarning(_ address: String) -> String? {
+        guard redacted(address) != address else { return nil }
+        return "--warehouse \(redacted(address)) holds a password, which ps and the shell's history show to "
+            + "other users; put it in PGPASSWORD or ~/.pgpass instead (for Snowflake, the key-pair variables "
+            + "SNOWFLAKE_PRIVATE_KEY_PATH and SNOWFLAKE_SERVICE_USER)"
+    }
+
     /// The address with any password replaced by `***`, safe to print.
     public static func redacted(_ address: String) -> String {
         var s = address
@@ -70,9 +80,15 @@ public enum WarehouseAddress {
         return s
     }
 
+    /// Longest a warehouse statement may run, in seconds, unless `--statement-timeout` says otherwise:
+    /// PostgreSQL's `statement_timeout`, Snowflake's statement `timeout`. Written here alone.
+    public static let defaultStatementTimeout = 30.0
+
     /// Opens the warehouse; configuration problems throw at once. A PostgreSQL warehouse connects
     /// on first use (or ``Warehouse/verify()``).
-    public static func open(_ address: String, spec: TableSpec, statementTimeout: Double = 30) throws -> Warehouse {
+    public static func open(
+        _ address: String, spec: TableSpec, statementTimeout: Double = defaultStatementTimeout
+    ) throws -> Warehouse {
         switch try kind(of: address) {
         case .sqlite(let path): return try SQLiteWarehouse(path: path, spec: spec)
         case .postgres(let conninfo):

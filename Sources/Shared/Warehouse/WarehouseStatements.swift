@@ -18,6 +18,16 @@ public struct WarehouseStatement: Sendable {
         self.requestID = requestID
     }
 
+    /// The start-up probe: a statement with no keys, which reads the table's columns and no rows,
+    /// so that a configuration mistake (missing table, column or grant, failed login) is found
+    /// without asking for any key. It fails with ``WarehouseError/misconfigured(_:hint:)`` then.
+    public static func probe(ticket: Int) -> WarehouseStatement {
+        WarehouseStatement(ticket: ticket, keys: [], attempt: 0, requestID: newRequestID())
+    }
+
+    /// True for the start-up probe (``probe(ticket:)``).
+    public var isProbe: Bool { keys.isEmpty }
+
     /// A fresh request id (a lower-case UUID) for a new batch.
     public static func newRequestID() -> String { UUID().uuidString.lowercased() }
 }
@@ -44,10 +54,18 @@ extension ConcurrentWarehouse {
     /// One statement, waited for: for ad-hoc lookups and callers that need a single answer.
     public func runAlone(_ keys: [LookupKey]) throws -> WarehouseAnswer {
         guard !keys.isEmpty else { return WarehouseAnswer() }
-        let ticket = Int.min
-        submit(WarehouseStatement(ticket: ticket, keys: keys, attempt: 0, requestID: WarehouseStatement.newRequestID()))
+        return try wait(
+            for: WarehouseStatement(
+                ticket: Int.min, keys: keys, attempt: 0, requestID: WarehouseStatement.newRequestID()))
+    }
+
+    /// The start-up probe (``WarehouseStatement/probe(ticket:)``), waited for.
+    public func runProbe() throws { _ = try wait(for: .probe(ticket: Int.min)) }
+
+    private func wait(for statement: WarehouseStatement) throws -> WarehouseAnswer {
+        submit(statement)
         while true {
-            for outcome in collect(waitingUpTo: 1) where outcome.ticket == ticket {
+            for outcome in collect(waitingUpTo: 1) where outcome.ticket == statement.ticket {
                 return try outcome.result.get()
             }
         }
@@ -72,7 +90,12 @@ public final class SerialStatements: ConcurrentWarehouse {
         let started = Timestamps.monotonic()
         let result: Result<WarehouseAnswer, WarehouseError>
         do {
-            result = .success(try warehouse.answer(for: statement.keys))
+            if statement.isProbe {
+                try warehouse.verify()
+                result = .success(WarehouseAnswer())
+            } else {
+                result = .success(try warehouse.answer(for: statement.keys))
+            }
         } catch let e as WarehouseError {
             result = .failure(e)
         } catch {

@@ -37,6 +37,18 @@ final class Interactive {
         try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
     }
 
+    /// The tool's standard input, for a test that feeds it from another thread.
+    var inputHandle: FileHandle { input.fileHandleForWriting }
+
+    /// Collects what the tool wrote on stderr within 100 ms, leaving its output unread.
+    func pumpStderr() {
+        var p = pollfd(fd: errors.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, 100) > 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = read(p.fd, &buffer, buffer.count)
+        if n > 0 { stderr += String(decoding: buffer[0..<n], as: UTF8.self) }
+    }
+
     /// Writes `line` and returns the tool's answer to it.
     func ask(_ line: String) throws -> String {
         try send(line)
@@ -102,7 +114,7 @@ final class Interactive {
 
     /// Closes the input and waits for the tool; returns its exit status and all of its stderr.
     func finish() throws -> (Int32, String) {
-        try input.fileHandleForWriting.close()
+        try? input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             pump(milliseconds: 100)

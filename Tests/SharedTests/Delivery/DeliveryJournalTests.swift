@@ -84,7 +84,7 @@ import Testing
     @Test func oauthTokenAnswerIsParsed() throws {
         let (token, expires) = try OAuthTokenSource.parse(
             Array(#"{"access_token":"t-1","token_type":"Bearer","expires_in":3599}"#.utf8))
-        #expect(token == "t-1")
+        #expect(token.text == "t-1")
         #expect(expires == 3599)
         #expect(throws: DeliveryError.self) { try OAuthTokenSource.parse(Array(#"{"error":"invalid_client"}"#.utf8)) }
     }

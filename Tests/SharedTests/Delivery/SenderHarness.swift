@@ -22,7 +22,7 @@ final class FakeTransport: Transport {
             }
             return Int(s[r.upperBound...].prefix { $0.isNumber })
         }
-        func header(_ name: String) -> String? { request.headers.first { $0.0.lowercased() == name }?.1 }
+        func header(_ name: String) -> String? { request.headers.first { $0.name.lowercased == name }?.value.text }
     }
 
     let time: FakeTime

@@ -21,6 +21,19 @@ import Testing
         #expect(d.errorCount == 1 && d.warningCount == 1)
     }
 
+    @Test func humanLinesCannotBeForgedOrActOnTheTerminal() throws {
+        let file = try ScratchFile()
+        let d = Diagnostics(tool: "lt-test", fd: file.fd)
+        let fromOutside = "u-1\nlt-test: error: forged\u{1B}]0;title\u{07}\u{1B}[2J"
+        d.warning(
+            "no learning time for \(fromOutside)", hint: "partner said \r\u{9B}1m",
+            context: ["user": .string(fromOutside)])
+        #expect(file.lines.count == 1)
+        let line = try #require(file.lines.first)
+        #expect(!line.unicodeScalars.contains { $0.value < 0x20 || ($0.value >= 0x7F && $0.value <= 0x9F) })
+        #expect(line.contains(#"u-1\nlt-test: error: forged\x1b]0;title\x07\x1b[2J"#))
+    }
+
     @Test func warningsDoNotFailTheRunAndMarkFailedSaysNothing() throws {
         let file = try ScratchFile()
         let d = Diagnostics(tool: "lt-test", fd: file.fd)

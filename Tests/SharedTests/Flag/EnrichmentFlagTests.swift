@@ -26,7 +26,7 @@ import Testing
             try EnrichmentFlag.resolve(option: nil, environment: [Self.env: "true"]).isEnabled(
                 enterprise: nil, integration: nil))
         #expect(try EnrichmentFlag.resolve(option: nil, environment: [Self.env: "0"]).isOffForAll)
-        #expect(throws: RolloutError.self) { try EnrichmentFlag.resolve(option: nil, environment: [Self.env: "maybe"]) }
+        #expect(throws: ConfigError.self) { try EnrichmentFlag.resolve(option: nil, environment: [Self.env: "maybe"]) }
     }
 
     @Test func rolloutFileBeatsTheEnvironmentVariable() throws {
@@ -55,15 +55,15 @@ import Testing
         #expect(
             try EnrichmentFlag.resolve(option: "on", environment: [Self.fileVar: "/nonexistent/rollout.json"])
                 .isEnabled(enterprise: nil, integration: nil))
-        #expect(throws: RolloutError.self) { try EnrichmentFlag.resolve(option: "on", rollout: on, environment: [:]) }
-        #expect(throws: RolloutError.self) { try EnrichmentFlag.resolve(option: "sometimes", environment: [:]) }
+        #expect(throws: ConfigError.self) { try EnrichmentFlag.resolve(option: "on", rollout: on, environment: [:]) }
+        #expect(throws: ConfigError.self) { try EnrichmentFlag.resolve(option: "sometimes", environment: [:]) }
     }
 
     @Test func missingRolloutFileAtStartUpIsExitTwo() {
         do {
             _ = try EnrichmentFlag.resolve(option: nil, environment: [Self.fileVar: "/nonexistent/rollout.json"])
             Issue.record("no error")
-        } catch let e as RolloutError {
+        } catch let e as ConfigError {
             #expect(e.kind == .configuration)
         } catch { Issue.record("\(error)") }
     }

@@ -62,12 +62,12 @@ import Testing
 
     @Test func missingOrInvalidAtStartUpIsAConfigurationError() throws {
         let f = try Scratch()
-        #expect(throws: RolloutError.self) { try RolloutFile(path: f.path) }
-        do { _ = try RolloutFile(path: f.path) } catch let e as RolloutError {
+        #expect(throws: ConfigError.self) { try RolloutFile(path: f.path) }
+        do { _ = try RolloutFile(path: f.path) } catch let e as ConfigError {
             #expect(e.kind == .configuration)
             #expect(e.message.contains("does not exist"))
         }
         try f.write(#"{"enabled": true, "percent": 150}"#)
-        #expect(throws: RolloutError.self) { try RolloutFile(path: f.path) }
+        #expect(throws: ConfigError.self) { try RolloutFile(path: f.path) }
     }
 }

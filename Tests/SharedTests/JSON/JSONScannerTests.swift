@@ -93,6 +93,22 @@ import Testing
 
 /// Typed accessors answer nil for a value of another kind, instead of reading it as theirs.
 @Suite struct JSONTypedAccessorTests {
+    /// A range that is not the line's traps instead of reading past the buffer (issue 27).
+    @Test func aRangeOutsideTheLineTrapsInsteadOfReadingPastIt() async {
+        await #expect(processExitsWith: .failure) {
+            let line = Array(#"{"a":1}"#.utf8)
+            line.withUnsafeBufferPointer { b in _ = JSONScanner(b).bytes(2..<4096) }
+        }
+        let line = Array(#"{"a":"b"}"#.utf8)
+        line.withUnsafeBufferPointer { b in
+            let s = JSONScanner(b)
+            #expect(s.decodeString(5..<8) == "b")
+            #expect(s.decodeString(5..<400) == nil)
+            #expect(s.decodeString(-1..<3) == nil)
+            #expect(s.decodeString(4..<5) == nil)
+        }
+    }
+
     func members(_ text: String, _ body: (JSONScanner, [JSONMember]) throws -> Void) throws {
         var bytes = Array(text.utf8)
         try bytes.withUnsafeMutableBufferPointer { b in

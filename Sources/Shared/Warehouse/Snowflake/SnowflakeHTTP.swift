@@ -6,7 +6,7 @@ final class SnowflakeHTTP {
     struct Request {
         var method: HTTPRequest.Method
         var url: String
-        var headers: [(String, String)]
+        var headers: [HTTPHeader]
         var body: [UInt8]
         var timeout: Double
     }
@@ -22,8 +22,7 @@ final class SnowflakeHTTP {
     private let multi: CurlMulti
     private var spare: [CurlTransfer] = []
     private var tags: [ObjectIdentifier: Int] = [:]
-    /// Answers not yet handed back: requests that could not start, and answers that arrived while
-    /// ``request(_:)`` waited for its own.
+    /// Answers not yet handed back: requests that could not start.
     private var ready: [(Int, Response)] = []
 
     /// `guarded`: check the destination address (the default Snowflake host); an explicit `host=` in
@@ -81,20 +80,6 @@ final class SnowflakeHTTP {
                 done.append((tag, Response(status: 0, body: [], transportError: error)))
             } else {
                 done.append((tag, Response(status: r.status, body: r.body, transportError: nil)))
-            }
-        }
-    }
-
-    /// One request, waited for (the start-up probe); other answers stay for ``perform(waitingUpTo:)``.
-    func request(_ request: Request) -> Response {
-        let tag = Int.min
-        start(request, tag: tag)
-        var others: [(Int, Response)] = []
-        defer { ready += others }
-        while true {
-            for (t, r) in perform(waitingUpTo: 0.5) {
-                if t == tag { return r }
-                others.append((t, r))
             }
         }
     }

@@ -19,7 +19,10 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
     public var transientRetries = 3
     public var userAgent = "lt-query/\(LTVersion.current)"
 
-    public init(account: SnowflakeAccount, auth: SnowflakeAuth, spec: TableSpec, statementTimeout: Double = 30) throws {
+    public init(
+        account: SnowflakeAccount, auth: SnowflakeAuth, spec: TableSpec,
+        statementTimeout: Double = WarehouseAddress.defaultStatementTimeout
+    ) throws {
         // The default host is checked like any destination; an explicit host= is the operator's choice.
         http = try SnowflakeHTTP(
             guarded: account.baseURL == "https://\(account.account).snowflakecomputing.com",
@@ -72,9 +75,12 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         return json.bytes
     }
 
-    /// Runs a statement that reads the table's columns and no rows; a SQL error there (no such
-    /// table, column or grant) is a configuration mistake, not an outage.
-    public func verify() throws {
+    /// Runs the start-up probe (``WarehouseStatement/probe(ticket:)``) and waits for it; a SQL
+    /// error there (no such table, column or grant) is a configuration mistake, not an outage.
+    public func verify() throws { try runProbe() }
+
+    /// The probe's body: a statement that reads the table's columns and no rows.
+    func probeBody() -> [UInt8] {
         var json = JSONBuffer()
         json.beginObject()
         json.key("statement")
@@ -87,17 +93,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         json.member("warehouse", account.warehouse)
         json.member("role", account.role)
         json.endObject()
-        let url = "\(account.baseURL)/api/v2/statements?requestId=\(WarehouseStatement.newRequestID())"
-        let r = http.request(
-            .init(
-                method: .post, url: url, headers: try headers(), body: json.bytes,
-                timeout: statementTimeout + 15))
-        do { _ = try answer(r) } catch WarehouseError.queryFailed(let m) {
-            throw WarehouseError.misconfigured(
-                "cannot read \(spec.table) on Snowflake: \(m)",
-                hint: "check --table, the column options, the database and schema in the address, and the role's grants"
-            )
-        }
+        return json.bytes
     }
 
     public func explain(_ keys: [LookupKey]) -> String {
@@ -105,17 +101,18 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
             + "\n"
     }
 
-    private func headers() throws -> [(String, String)] {
-        let token: String
-        do { token = try auth.token() } catch {
+    private func headers() throws -> [HTTPHeader] {
+        let token: HeaderValue
+        do { token = try HeaderValue(auth.token()) } catch {
             throw WarehouseError.misconfigured(
                 "cannot sign the Snowflake token: \(error)",
                 hint: "check the private key named by SNOWFLAKE_PRIVATE_KEY_PATH")
         }
         return [
-            ("Authorization", "Bearer \(token)"),
-            ("X-Snowflake-Authorization-Token-Type", auth.tokenType),
-            ("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", userAgent),
+            HTTPHeader("Authorization", HeaderValue("Bearer ", token)),
+            HTTPHeader("X-Snowflake-Authorization-Token-Type", HeaderValue(computed: auth.tokenType)),
+            HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json"),
+            HTTPHeader("User-Agent", HeaderValue(computed: userAgent)),
         ]
     }
 
@@ -194,6 +191,15 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
     ) {
         running[r.statement.ticket] = nil
         let seconds = Timestamps.monotonic() - r.started
+        var result = result
+        if r.statement.isProbe, case .failure(.queryFailed(let m)) = result {
+            // The probe reads nothing but the table's columns: a SQL error there is the configuration's.
+            result = .failure(
+                .misconfigured(
+                    "cannot read \(spec.table) on Snowflake: \(m)",
+                    hint: "check --table, the column options, the database and schema in the address, and the "
+                        + "role's grants"))
+        }
         out.append(WarehouseOutcome(ticket: r.statement.ticket, result: result, seconds: seconds))
     }
 
@@ -226,7 +232,8 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
             let retry = r.statement.attempt > 0 || r.resubmissions > 0 ? "&retry=true" : ""
             return .init(
                 method: .post, url: "\(base)?requestId=\(r.statement.requestID)\(retry)",
-                headers: try headers(), body: body(r.statement.keys), timeout: statementTimeout + 15)
+                headers: try headers(), body: r.statement.isProbe ? probeBody() : body(r.statement.keys),
+                timeout: statementTimeout + 15)
         case .poll:
             if Timestamps.monotonic() - r.started > statementTimeout {
                 // Cancelled on the way out; its answer is not waited for.

@@ -1,25 +1,16 @@
 import CSQLite
 
-/// The journal could not be read or written during a run: lines cannot be recorded (exit 74).
-public struct JournalError: LTError {
-    public let message: String
-    public let hint: String
-    public var kind: ErrorKind { .io }
-
-    public init(_ message: String, hint: String = "") {
-        self.message = message
-        self.hint = hint
-    }
-
+extension DeliveryJournal {
     /// Why the journal at `path` could not be opened, with the fix for that cause: a full disk or a
     /// busy file is not damage, and deleting the journal would be the wrong fix (a re-run would send
     /// every line again).
-    static func opening(_ path: String, _ e: SQLiteConnection.Failure) -> any LTError {
+    static func openingError(_ path: String, _ e: SQLiteConnection.Failure) -> any LTError {
         let keep = "; keep the journal, it holds what was delivered"
         switch e.code & 0xFF {
         case SQLITE_FULL, SQLITE_IOERR:
-            return JournalError(
-                "cannot write the journal \(path): \(e.message)", hint: "free disk space on its filesystem\(keep)")
+            return IOError(
+                .writing, "cannot write the journal \(path): \(e.message)",
+                hint: "free disk space on its filesystem\(keep)")
         case SQLITE_BUSY, SQLITE_LOCKED:
             return ConfigError(
                 "the journal \(path) is in use by another process (\(e.message))",
