@@ -11,7 +11,8 @@ that path, then 200: an outage), /auth/... (200 only with a bearer token issued 
 tok-2, ... valid --token-ttl seconds; with --revoke-first-token, /auth/ refuses tok-1 as if it had
 been revoked; with --token-value TEXT it issues TEXT instead (a hostile token endpoint).
 /token/down/S/... answers 503 for S seconds from its first request (an identity provider's
-outage), then issues tokens. /echo/... answers 500 with the request's headers in its body, as a
+outage), then issues tokens. /every/N/K/... answers 503 to the first K of every N requests to
+that path, then 200 (a flaky partner, failing K in a row: /every/10/3/ fails 30 %). /echo/... answers 500 with the request's headers in its body, as a
 careless partner's error page does.
 With --tls-cert and --tls-key it serves https; with --client-ca too, it requires a client certificate
 signed by that CA (mutual TLS) and records its subject's common name as "client".
@@ -55,7 +56,7 @@ class Handler(BaseHTTPRequestHandler):
         self.record = record
         parts = [p for p in self.path.split("/") if p]
         mode = self.server.mode
-        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down", "echo"):
+        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down", "echo", "every"):
             mode = parts[0]
         if mode == "token" and len(parts) > 2 and parts[1] == "down":
             with lock:
@@ -97,6 +98,11 @@ class Handler(BaseHTTPRequestHandler):
                 n = attempts.get(key, 0)
                 attempts[key] = n + 1
             self.answer(500 if n < int(parts[1]) else 200)
+        elif mode == "every":
+            with lock:
+                n = attempts.get(self.path, 0)
+                attempts[self.path] = n + 1
+            self.answer(503 if n % int(parts[1]) < int(parts[2]) else 200)
         elif mode == "down":
             with lock:
                 start = first_seen.setdefault(self.path, time.time())

@@ -58,7 +58,10 @@ public struct SendArguments: ParsableArguments {
     public var perHost: Int?
     @Option(help: "Requests per second over all endpoints, evenly spaced.")
     public var rate: Double?
-    @Option(help: "Failed attempts in a row that open an endpoint's circuit breaker (0: never).")
+    @Option(
+        help: ArgumentHelp(
+            "Attempts in a row with no answer (refused, reset, DNS, TLS, timeout) that open an endpoint's circuit breaker (0: never).",
+            discussion: "Failed answers (5xx, 408) open it only at 50 % of at least 50 attempts in 30 s."))
     public var breakerFailures = defaults.breakerFailures
     @Option(
         help: ArgumentHelp(
