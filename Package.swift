@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // libcrypto, to check client certificates and keys at start-up as libcurl's TLS will read them.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Lines, JSON, envelopes and the error protocol: no dependencies, so that scripts/fuzz.sh builds
         // only this with the sanitizer. Shared re-exports it.
         .target(name: "LTCore", swiftSettings: onlyImportedMembers),
@@ -37,7 +39,7 @@ let package = Package(
         .target(
             name: "Shared",
             dependencies: [
-                "LTCore", "CCurl", "CLibPQ", "CSQLite", "CZlib",
+                "LTCore", "CCurl", "CLibPQ", "CSQLite", "CZlib", "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

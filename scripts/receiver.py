@@ -11,9 +11,15 @@ that path, then 200: an outage), /auth/... (200 only with a bearer token issued 
 tok-2, ... valid --token-ttl seconds; with --revoke-first-token, /auth/ refuses tok-1 as if it had
 been revoked; with --token-value TEXT it issues TEXT instead (a hostile token endpoint).
 /token/down/S/... answers 503 for S seconds from its first request (an identity provider's
-outage), then issues tokens. /every/N/K/... answers 503 to the first K of every N requests to
-that path, then 200 (a flaky partner, failing K in a row: /every/10/3/ fails 30 %). /echo/... answers 500 with the request's headers in its body, as a
-careless partner's error page does.
+outage), then issues tokens. /echo/... answers 500 with the request's headers in its body, as a
+careless partner's error page does; /token/echo/... answers 401 with the client secret it was sent
+as the OAuth2 error code; with --token-error TEXT, /token answers 401 with TEXT as the error code.
+/hostile/... answers 500 with control characters, ESC sequences, a forged log line, NUL and invalid
+UTF-8 in its body. /every/N/K/... answers 503 to the first K of every N requests to that path, then
+200 (a flaky partner failing K in a row: /every/20/6/ fails 30 %). /limit/S/... is a partner-wide
+rate limit: its first request gets 429 with Retry-After: S, and so does every request in the S
+seconds after it; then 200. /cap/N/D/... answers after D seconds, and 429 (no Retry-After) to a
+request that finds N others to that path in progress.
 With --tls-cert and --tls-key it serves https; with --client-ca too, it requires a client certificate
 signed by that CA (mutual TLS) and records its subject's common name as "client".
 Once listening it writes its port to --port-file, so callers wait on that file, not on a sleep.
@@ -28,9 +34,14 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# What /hostile/... answers: every byte a terminal, a log line or a JSON writer must not pass raw.
+HOSTILE = (b"\x1b]0;pwned\x07\x1b[2J\r\nlt-send: error: forged line\n\x00\xff\xfe"
+           + "\u2028\u009b31m".encode() + b'"quoted" \\ backslash')
+
 lock = threading.Lock()
 attempts = {}
 first_seen = {}
+in_progress = {}
 tokens = []
 
 
@@ -56,7 +67,7 @@ class Handler(BaseHTTPRequestHandler):
         self.record = record
         parts = [p for p in self.path.split("/") if p]
         mode = self.server.mode
-        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down", "echo", "every"):
+        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down", "echo", "hostile", "every", "limit", "cap"):
             mode = parts[0]
         if mode == "token" and len(parts) > 2 and parts[1] == "down":
             with lock:
@@ -65,6 +76,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.answer(503, body=b'{"error": "temporarily_unavailable"}')
             else:
                 self.token(body)
+        elif mode == "token" and len(parts) > 1 and parts[1] == "echo":
+            from urllib.parse import parse_qs
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            self.answer(401, body=json.dumps({"error": form.get("client_secret", "")}).encode())
         elif mode == "token":
             self.token(body)
         elif mode == "auth":
@@ -72,6 +87,8 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 valid = [t for t in tokens if not (self.server.revoke_first and t == "tok-1")]
             self.answer(200 if given.startswith("Bearer ") and given[7:] in valid else 401)
+        elif mode == "hostile":
+            self.answer(500, body=HOSTILE)
         elif mode == "echo":
             self.answer(500, body=("error; you sent: " + json.dumps(dict(self.headers.items()))).encode())
         elif mode == "redirect":
@@ -98,6 +115,25 @@ class Handler(BaseHTTPRequestHandler):
                 n = attempts.get(key, 0)
                 attempts[key] = n + 1
             self.answer(500 if n < int(parts[1]) else 200)
+        elif mode == "limit":
+            with lock:
+                start = first_seen.setdefault(self.path, time.time())
+            if time.time() - start < float(parts[1]):
+                self.answer(429, {"Retry-After": parts[1]})
+            else:
+                self.answer(200)
+        elif mode == "cap":
+            with lock:
+                busy = in_progress.get(self.path, 0)
+                if busy < int(parts[1]):
+                    in_progress[self.path] = busy + 1
+            if busy >= int(parts[1]):
+                self.answer(429)
+            else:
+                time.sleep(float(parts[2]))
+                with lock:
+                    in_progress[self.path] -= 1
+                self.answer(200)
         elif mode == "every":
             with lock:
                 n = attempts.get(self.path, 0)
@@ -122,6 +158,9 @@ class Handler(BaseHTTPRequestHandler):
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         if form.get("grant_type") != "client_credentials":
             self.answer(400)
+            return
+        if self.server.token_error is not None:
+            self.answer(401, body=json.dumps({"error": self.server.token_error}).encode())
             return
         if self.server.client_id and (form.get("client_id") != self.server.client_id
                                       or form.get("client_secret") != self.server.client_secret):
@@ -174,6 +213,7 @@ def main():
     ap.add_argument("--token-ttl", type=int, default=3600)
     ap.add_argument("--revoke-first-token", action="store_true")
     ap.add_argument("--token-value")
+    ap.add_argument("--token-error")
     args = ap.parse_args()
     # A deep listen backlog: lt-send opens many connections at once, and the default 5 drops SYNs.
     ThreadingHTTPServer.request_queue_size = 256
@@ -187,6 +227,7 @@ def main():
     server.token_ttl = args.token_ttl
     server.revoke_first = args.revoke_first_token
     server.token_value = args.token_value
+    server.token_error = args.token_error
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)

@@ -3,7 +3,7 @@
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libpq-dev libsqlite3-dev zlib1g-dev sqlite3 postgresql postgresql-client python3 python3-pip python3-venv curl jq openssl pkg-config binutils prometheus-node-exporter memcached)
+packages=(libcurl4-openssl-dev libssl-dev libpq-dev libsqlite3-dev zlib1g-dev sqlite3 postgresql postgresql-client python3 python3-pip python3-venv curl jq openssl pkg-config binutils prometheus-node-exporter memcached)
 # The Debian package and its test (scripts/build-deb.sh, scripts/test-package.sh): dpkg-shlibdeps and
 # lintian, man page linting, the shells whose completions are tested, systemd-analyze for the units.
 packages+=(dpkg-dev lintian mandoc bash-completion zsh fish systemd)

@@ -5,12 +5,13 @@ import Shared
 /// the parser reads it (a bad one is exit 64). Whether plain http is allowed (`--allow-http`) and
 /// where it may connect are decided when the run starts.
 public struct HTTPURLArgument: ExpressibleByArgument, Sendable, Equatable, CustomStringConvertible {
-    public let text: String
+    /// Parsed here, once; the run judges plain http by ``HTTPURL/requireHTTPS(what:allowHTTP:)``.
+    public let url: HTTPURL
 
     public init?(argument: String) {
-        guard (try? HTTPURL(argument, what: "--url", allowHTTP: true)) != nil else { return nil }
-        text = argument
+        guard let url = try? HTTPURL(argument, what: "--url", allowHTTP: true) else { return nil }
+        self.url = url
     }
 
-    public var description: String { text }
+    public var description: String { url.text }
 }

@@ -4,7 +4,9 @@ extension InputOptions {
     /// With `--stats --stats-interval N`, prints the current summary every N while lines flow.
     public func reportPeriodically(_ diagnostics: Diagnostics, _ summary: @escaping () -> RunSummary) {
         guard stats, let statsInterval else { return }
-        diagnostics.periodic = PeriodicReport(interval: statsInterval.seconds) { self.report(summary(), diagnostics) }
+        diagnostics.hooks.periodic = PeriodicReport(interval: statsInterval.seconds) {
+            self.report(summary(), diagnostics)
+        }
     }
 
     /// Prints `summary` on stderr when `--stats` was given, in the format asked for.

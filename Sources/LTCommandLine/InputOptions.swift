@@ -89,12 +89,20 @@ public struct InputOptions: ParsableArguments {
     }
 
     /// The run's diagnostics, with its format, level and progress line set up.
+    /// A line filter's run: its diagnostics and metrics made from these options, then `body` under
+    /// ``ToolRun/run(_:metrics:_:)``, which decides the exit status.
+    public func run(tool: String, _ body: (Diagnostics, Metrics) throws -> Void) throws {
+        let diagnostics = diagnostics(tool: tool)
+        let metrics = try ToolRun.setUp(diagnostics) { try self.metrics(tool: tool, diagnostics: diagnostics) }
+        try ToolRun.run(diagnostics, metrics: metrics) { try body(diagnostics, metrics) }
+    }
+
     public func diagnostics(tool: String) -> Diagnostics {
         let env = ProcessInfo.processInfo.environment
         let level = logLevel ?? (quiet ? .error : verbose ? .info : .warning)
         let d = Diagnostics(tool: tool, threshold: level)
         d.format = logFormat
-        d.progress = ProgressLine.make(tool: tool, wanted: !noProgress && logFormat == .human, environment: env)
+        d.hooks.line = ProgressLine.make(tool: tool, wanted: !noProgress && logFormat == .human, environment: env)
         return d
     }
 

@@ -25,9 +25,15 @@ public struct SendArguments: ParsableArguments {
             "With --url, send 'Authorization: Bearer' with the token in this environment variable.",
             valueName: "variable"))
     public var bearerEnv: String?
-    @Option(help: "Append lines that were not delivered to this file, as they arrived.", completion: .file())
+    @Option(
+        help:
+            "Append lines that were not delivered to this file, as they arrived (created 0600; a symbolic link is refused).",
+        completion: .file())
     public var deadLetter: String?
-    @Option(help: "Record delivered ids in this file and skip ids already in it.", completion: .file())
+    @Option(
+        help:
+            "Record delivered ids in this file and skip ids already in it (SQLite, created 0600; a symbolic link or another program's database is refused).",
+        completion: .file())
     public var journal: String?
     @Option(help: "Further attempts after the first for retryable failures (default: one per step of the schedule).")
     public var retries: Int?
@@ -54,7 +60,11 @@ public struct SendArguments: ParsableArguments {
     public var timeout = DurationArgument(seconds: defaults.timeout)
     @Option(help: "Transfers in flight at once.")
     public var concurrency = defaults.concurrency
-    @Option(help: "Transfers in flight at once to one host (default: --concurrency).")
+    @Option(
+        help: """
+            Transfers in flight at once to one host: one scheme, host and port, however spelled \
+            (https://a and https://a:443 are one) (default: --concurrency).
+            """)
     public var perHost: Int?
     @Option(help: "Requests per second over all endpoints, evenly spaced.")
     public var rate: Double?
@@ -73,7 +83,10 @@ public struct SendArguments: ParsableArguments {
     @Option(
         help: "Lines one endpoint may hold while its breaker is open before input reading stops (default: --window).")
     public var maxHeld: Int?
-    @Option(help: "Append one NDJSON record per HTTP attempt to this file (see docs/contract.md).", completion: .file())
+    @Option(
+        help:
+            "Append one NDJSON record per HTTP attempt to this file (see docs/contract.md; created 0600, never through a link; a full disk stops the run with exit 74).",
+        completion: .file())
     public var attempts: String?
     @Option(
         help: ArgumentHelp("Time in-flight transfers get to finish after SIGINT or SIGTERM.", valueName: "duration"))
@@ -83,13 +96,19 @@ public struct SendArguments: ParsableArguments {
         completion: .file())
     public var cacert: String?
     @Option(
-        help: "Client certificate (PEM) presented to the --url endpoint when it asks for one (mutual TLS).",
+        help:
+            "Client certificate (PEM) presented to the --url endpoint when it asks for one (mutual TLS); checked with its key at start-up (exit 2).",
         completion: .file())
     public var cert: String?
-    @Option(help: "Private key (PEM) of --cert, when it is not in the same file.", completion: .file())
+    @Option(
+        help:
+            "Private key (PEM) of --cert, when it is not in the same file; it must match --cert, and one readable by others gets a warning.",
+        completion: .file())
     public var key: String?
     @Option(
-        help: ArgumentHelp("Environment variable holding the passphrase of an encrypted --key.", valueName: "variable"))
+        help: ArgumentHelp(
+            "Environment variable holding the passphrase of an encrypted --key; without it such a key is refused at start-up (lt-send never prompts).",
+            valueName: "variable"))
     public var keyPasswordEnv: String?
     @Flag(help: "Allow plain http endpoints (for test receivers).")
     public var allowHttp = false
@@ -151,7 +170,7 @@ public struct SendArguments: ParsableArguments {
     /// The core's settings from these options; reading the integrations file may throw a configuration error.
     public func sendOptions() throws -> SendOptions {
         var options = SendOptions()
-        options.url = url?.text
+        options.url = url?.url
         options.urlHeaders = header.map(\.header)
         options.urlBearerEnvironment = bearerEnv
         options.integrations = try integrations.map { try IntegrationsConfig.load(path: $0) }

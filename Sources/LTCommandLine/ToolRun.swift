@@ -7,7 +7,7 @@ import Shared
 public enum ToolRun {
     public static func run(_ diagnostics: Diagnostics, metrics: Metrics? = nil, _ body: () throws -> Void) throws {
         defer {
-            diagnostics.progress?.clear()
+            diagnostics.hooks.line?.clear()
             diagnostics.reportRepeats()
             metrics?.flush()
         }
@@ -51,8 +51,8 @@ public enum ToolRun {
                 diagnostics.error(e)
                 continue
             }
-            let progress = diagnostics.progress
-            let periodic = diagnostics.periodic
+            let progress = diagnostics.hooks.line
+            let periodic = diagnostics.hooks.periodic
             progress?.totalBytes = reader.regularFileSize
             if progress != nil || periodic != nil {
                 reader.onLine = { bytes in

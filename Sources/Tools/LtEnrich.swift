@@ -4,8 +4,6 @@ import LTCommandLine
 import Shared
 
 struct LtEnrich: ParsableCommand {
-    static func main() { runAsTool() }
-
     static let configuration = CommandConfiguration(
         commandName: "lt-enrich",
         abstract: "Merge looked-up learning time into course-completion payloads.",
@@ -43,9 +41,7 @@ struct LtEnrich: ParsableCommand {
     @OptionGroup var enrich: EnrichArguments
 
     func run() throws {
-        let diagnostics = io.diagnostics(tool: "lt-enrich")
-        let metrics = try ToolRun.setUp(diagnostics) { try io.metrics(tool: "lt-enrich", diagnostics: diagnostics) }
-        try ToolRun.run(diagnostics, metrics: metrics) {
+        try io.run(tool: "lt-enrich") { diagnostics, metrics in
             let flag = try flagOptions.resolve(
                 environment: ProcessInfo.processInfo.environment, diagnostics: diagnostics)
             let enricher = Enricher(

@@ -4,8 +4,6 @@ import LTCommandLine
 import Shared
 
 struct LtQuery: ParsableCommand {
-    static func main() { runAsTool() }
-
     static let configuration = CommandConfiguration(
         commandName: "lt-query",
         abstract: "Look up learners' total learning time for webhook payloads.",
@@ -74,10 +72,8 @@ struct LtQuery: ParsableCommand {
     }
 
     func run() throws {
-        let diagnostics = io.diagnostics(tool: "lt-query")
-        let metrics = try ToolRun.setUp(diagnostics) { try io.metrics(tool: "lt-query", diagnostics: diagnostics) }
         let env = ProcessInfo.processInfo.environment
-        try ToolRun.run(diagnostics, metrics: metrics) {
+        try io.run(tool: "lt-query") { diagnostics, metrics in
             if let warning = warehouse.passwordWarning { diagnostics.warning(warning) }
             let spec = try warehouse.tableSpec(latestDate: lookup.lastUpdated == .rows)
             let store = try cache.store(environment: env, diagnostics: diagnostics)

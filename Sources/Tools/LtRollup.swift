@@ -3,8 +3,6 @@ import LTCommandLine
 import Shared
 
 struct LtRollup: ParsableCommand {
-    static func main() { runAsTool() }
-
     static let configuration = CommandConfiguration(
         commandName: "lt-rollup",
         abstract: "Compute the LEARNING_TIME table from Open edX tracking logs.",

@@ -4,8 +4,6 @@ import LTCommandLine
 import Shared
 
 struct LtSend: ParsableCommand {
-    static func main() { runAsTool() }
-
     static let configuration = CommandConfiguration(
         commandName: "lt-send",
         abstract: "POST webhook payloads to integration partners and report each delivery.",
@@ -56,8 +54,13 @@ struct LtSend: ParsableCommand {
             Each address a name resolves to is checked before its socket connects: it must be public \
             unless --allow-private or --allow-address allows it (behind HTTPS_PROXY, the proxy's \
             address), and every refusal reads the same. libcurl's HTTPS_PROXY and NO_PROXY apply. \
-            Results and logs show URLs without their query string. Secrets come from environment variables or files named in \
-            the integrations file and are never printed, --verbose and --dry-run included.
+            Client certificates and keys are loaded and checked at start-up whatever the URL's scheme \
+            (a junk certificate, a key that does not match, a missing or wrong passphrase: exit 2); \
+            lt-send never prompts for a passphrase. Results and logs show URLs without their query \
+            string. Secrets come from environment variables or files named in the integrations file \
+            and are never printed, --verbose and --dry-run included; they are masked in what a \
+            partner or a token endpoint sends back (response, error, the attempt log). Its files are \
+            never written through a symbolic link, and those holding learner data are created 0600.
 
             Examples:
               lt-query < completions.ndjson | lt-enrich | lt-send \\
@@ -76,9 +79,7 @@ struct LtSend: ParsableCommand {
     @OptionGroup var send: SendArguments
 
     func run() throws {
-        let diagnostics = io.diagnostics(tool: "lt-send")
-        let metrics = try ToolRun.setUp(diagnostics) { try io.metrics(tool: "lt-send", diagnostics: diagnostics) }
-        try ToolRun.run(diagnostics, metrics: metrics) {
+        try io.run(tool: "lt-send") { diagnostics, metrics in
             let sender = try Sender(
                 options: try send.sendOptions(), environment: ProcessInfo.processInfo.environment,
                 diagnostics: diagnostics, metrics: metrics, output: OutputWriter.standardOutput(),

@@ -1,3 +1,6 @@
+import ArgumentParser
+import LTCommandLine
+
 /// lt-query, lt-enrich, lt-send and lt-rollup as one program, chosen by the name it is run under (`argv[0]`):
 /// the release binary is one file installed under the four names, so the Swift runtime it carries
 /// is on disk and in the page cache once instead of three times.
@@ -12,13 +15,17 @@ public enum Tool: String, CaseIterable, Sendable {
         Tool(rawValue: String(path.split(separator: "/").last ?? ""))
     }
 
-    /// Parses the command line and runs the tool (which exits the process when it fails).
-    public func main() {
+    /// The command that implements the tool.
+    var command: ParsableCommand.Type {
         switch self {
-        case .query: LtQuery.main()
-        case .enrich: LtEnrich.main()
-        case .send: LtSend.main()
-        case .rollup: LtRollup.main()
+        case .query: LtQuery.self
+        case .enrich: LtEnrich.self
+        case .send: LtSend.self
+        case .rollup: LtRollup.self
         }
     }
+
+    /// Parses the command line and runs the tool (which exits the process when it fails), the same
+    /// way for every tool (``ParsableCommand/runAsTool()``).
+    public func main() { command.runAsTool() }
 }

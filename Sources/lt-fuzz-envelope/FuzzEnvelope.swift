@@ -33,6 +33,7 @@ enum FuzzEnvelope {
                     || line.bytes.isEmpty,
                 "a line must not contain a newline")
             guard line.truncatedFrom == nil else { continue }
+            checkEscaper(String(decoding: line.bytes, as: UTF8.self))
             let accepted = (try? JSONScanner(line.bytes).document()) != nil
             do {
                 let envelope = try Envelope(line.bytes)
@@ -49,10 +50,34 @@ enum FuzzEnvelope {
                 out.bytes.withUnsafeBufferPointer { b in
                     precondition((try? JSONScanner(b).document()) != nil, "an envelope written back is not valid JSON")
                 }
+                precondition(!out.bytes.contains(0x0A), "an envelope written back must stay one line")
             } catch is InputError {
             } catch {
                 preconditionFailure("untyped error \(error)")
             }
+        }
+    }
+}
+
+extension FuzzEnvelope {
+    /// Any text written as a JSON string (results, the attempt log, JSON logs) holds nothing a
+    /// terminal acts on (C0 and C1 controls, DEL, the line and paragraph separators) and reads back
+    /// as the same text.
+    static func checkEscaper(_ text: String) {
+        var json = JSONBuffer()
+        json.string(text)
+        let b = json.bytes
+        for i in b.indices {
+            precondition(b[i] >= 0x20 && b[i] != 0x7F, "a control byte written raw")
+            if b[i] == 0xC2, i + 1 < b.count { precondition(!(0x80...0x9F).contains(b[i + 1]), "a C1 control raw") }
+            if b[i] == 0xE2, i + 2 < b.count, b[i + 1] == 0x80 {
+                precondition(b[i + 2] != 0xA8 && b[i + 2] != 0xA9, "a line separator raw")
+            }
+        }
+        b.withUnsafeBufferPointer { buffer in
+            let s = JSONScanner(buffer)
+            guard let doc = try? s.document() else { preconditionFailure("an escaped string is not valid JSON") }
+            precondition(s.decodeString(doc) == text, "an escaped string does not read back the same")
         }
     }
 }

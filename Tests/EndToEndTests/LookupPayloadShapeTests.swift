@@ -8,8 +8,7 @@ import Testing
     typealias F = LtQueryFixture
 
     static let warehouse: String = {
-        let db = NSTemporaryDirectory() + "lt-shape-warehouse-\(getpid()).db"
-        unlink(db)
+        let db = SuiteFolder.make("lt-shape") + "/warehouse.db"
         _ = try? Tool.shell("sqlite3 \"$0\" < \"$1\"", args: [db, Tool.packageRoot + "/examples/warehouse.sql"])
         return db
     }()

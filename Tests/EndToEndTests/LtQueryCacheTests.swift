@@ -58,7 +58,7 @@ import Testing
         #expect((shown["expires_in_seconds"] as? Int ?? 0) > 3000)
     }
 
-    @Test(arguments: ["garbage", "foreign"])
+    @Test(arguments: ["garbage", "old lt cache"])
     func damagedCacheFileIsRebuilt(damage: String) throws {
         let dir = try Workdir()
         let db = try dir.sqliteWarehouse(F.schema + F.inserts(F.awkwardRows))
@@ -66,8 +66,9 @@ import Testing
         if damage == "garbage" {
             try dir.write("cache/lookups.sqlite", String(repeating: "not a database ", count: 1000))
         } else {
+            // The cache's first format: a `lookups` table, no application id.
             _ = try Tool.shell(
-                "sqlite3 \"$0\" 'CREATE TABLE t (x); INSERT INTO t VALUES (1);'",
+                "sqlite3 \"$0\" 'CREATE TABLE lookups (x); INSERT INTO lookups VALUES (1);'",
                 args: [dir.file("cache/lookups.sqlite")])
         }
         let first = try run(dir, db)
@@ -81,6 +82,21 @@ import Testing
                 $0.contains("warning") && !$0.contains("no learning time data")
             })
         #expect(try F.lookups(second).map { $0["source"] as? String } == ["cache", "cache"])
+    }
+
+    @Test func anotherProgramsDatabaseAsTheCacheIsLeftAsItIs() throws {
+        let dir = try Workdir()
+        let db = try dir.sqliteWarehouse(F.schema + F.inserts(F.awkwardRows))
+        try FileManager.default.createDirectory(atPath: dir.file("cache"), withIntermediateDirectories: true)
+        let file = dir.file("cache/lookups.sqlite")
+        _ = try Tool.shell("sqlite3 \"$0\" 'CREATE TABLE t (x); INSERT INTO t VALUES (1);'", args: [file])
+        let before = try Data(contentsOf: URL(fileURLWithPath: file))
+        let out = try run(dir, db)
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stderr.contains("another program's SQLite database"), "\(out.stderr)")
+        #expect(try F.lookups(out).map { $0["status"] as? String } == ["found", "not_found"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == before)
+        #expect(!FileManager.default.fileExists(atPath: file + "-wal"))
     }
 
     @Test func readOnlyFolderWarnsOnceAndGoesOnUncached() throws {

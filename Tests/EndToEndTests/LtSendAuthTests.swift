@@ -54,13 +54,9 @@ import Testing
     @Test func bearerTokenComesFromTheEnvironmentAndIsNeverPrinted() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let config = try dir.write(
-            "integrations.toml",
-            """
-            [integrations.partner]
-            url = "\(receiver.url("/ok/x"))"
-            auth = { type = "bearer", token_env = "PARTNER_TOKEN" }
-            """)
+        let config = try LtSendDeliveryTests.integrations(
+            dir, receiver, ["partner": "/ok/x"],
+            extra: ["partner": #"auth = { type = "bearer", token_env = "PARTNER_TOKEN" }"#])
         let out = try Tool.run(
             "lt-send", ["--integrations", config, "--allow-http", "--allow-private", "--verbose"],
             stdin: SendFixtures.lines(1, integration: "partner"), env: ["PARTNER_TOKEN": "s3cr3t-bearer"])

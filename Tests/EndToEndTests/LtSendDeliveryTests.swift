@@ -7,11 +7,7 @@ import Testing
     static func integrations(
         _ dir: Workdir, _ receiver: Receiver, _ routes: [String: String], extra: [String: String] = [:]
     ) throws -> String {
-        var toml = ""
-        for (name, path) in routes.sorted(by: { $0.key < $1.key }) {
-            toml += "[integrations.\(name)]\nurl = \"\(receiver.url(path))\"\n\(extra[name] ?? "")\n"
-        }
-        return try dir.write("integrations.toml", toml)
+        try SendFixtures.integrations(in: dir, routes.mapValues { receiver.url($0) }, extra: extra)
     }
 
     @Test func eachStatusClassEndsAsTheSpecificationSays() throws {

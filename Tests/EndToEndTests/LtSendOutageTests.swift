@@ -97,17 +97,15 @@ import Testing
     @Test func integrationsFileChoosesRetryPresetsAndStatuses() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let config = try dir.write(
-            "integrations.toml",
-            """
-            [integrations.strict]
-            url = "\(receiver.url("/status/404/a"))"
-            [integrations.svix]
-            url = "\(receiver.url("/status/404/b"))"
-            retry_schedule = ["50ms"]
-            retries = 2
-            retry_statuses = ["all"]
-            """)
+        let config = try LtSendDeliveryTests.integrations(
+            dir, receiver, ["strict": "/status/404/a", "svix": "/status/404/b"],
+            extra: [
+                "svix": """
+                retry_schedule = ["50ms"]
+                retries = 2
+                retry_statuses = ["all"]
+                """
+            ])
         let out = try Tool.run(
             "lt-send", ["--integrations", config, "--allow-http", "--allow-private"],
             stdin: SendFixtures.line("s1", integration: "strict") + "\n" + SendFixtures.line("v1", integration: "svix")

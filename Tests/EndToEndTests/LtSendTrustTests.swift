@@ -158,14 +158,7 @@ import Glibc
     @Test func journalEntriesAreScopedByDestination() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
-        let config = try dir.write(
-            "integrations.toml",
-            """
-            [integrations.a]
-            url = "\(receiver.url("/ok/a"))"
-            [integrations.b]
-            url = "\(receiver.url("/ok/b"))"
-            """)
+        let config = try LtSendDeliveryTests.integrations(dir, receiver, ["a": "/ok/a", "b": "/ok/b"])
         let input =
             SendFixtures.line("same-id", integration: "a") + "\n" + SendFixtures.line("same-id", integration: "b")
             + "\n"

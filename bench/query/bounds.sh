@@ -14,66 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 LATENCY=1.5
-E0=a1b2c3d4-e5f6-7890-abcd-ef1234567890
-
-if [ -z "${LT_BIN_DIR:-}" ]; then
-    echo "building lt-query (release)..." >&2
-    LT_BIN_DIR=$(scripts/build-release.sh .build-q lt-query)
-fi
-BIN=$LT_BIN_DIR
-work=$(mktemp -d /tmp/lt-bench-bounds.XXXXXX)
-pids=()
-pg_dir=""
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    [ -z "$pg_dir" ] || scripts/postgres.sh stop "$pg_dir"
-    rm -rf "$work"
-}
-trap cleanup EXIT
-now() { date +%s.%N; }
-
-# KEYS cold lines: user g (every tenth without rows: user 10**9 + g); the stand-in's rule answers them.
-lines() {
-    python3 - "$1" "$E0" <<'PY'
-import sys
-n, e = int(sys.argv[1]), sys.argv[2]
-for g in range(1, n + 1):
-    u = 10**9 + g if g % 10 == 0 else g
-    print('{"user":{"id":%d},"course":{"course_id":"course-v1:edX+Bench+C%d"},"completion":{},'
-          '"enterprise":{"enterprise_customer_uuid":"%s"}}' % (u, g % 5, e))
-PY
-}
-
-# Checks that output line i answers input line i with the rule's total.
-check() {
-    python3 - "$1" "$2" <<'PY'
-import json, sys
-n = 0
-for inp, out in zip(open(sys.argv[1]), open(sys.argv[2])):
-    u = json.loads(inp)["user"]["id"]
-    r = json.loads(out)
-    assert r["payload"]["user"]["id"] == u, ("out of order", n)
-    lk = r["lookup"]
-    want = None if u >= 10**9 else (u * 7919) % 3600 + 1
-    got = lk.get("total_seconds") if lk["status"] == "found" else None
-    assert lk["status"] in ("found", "not_found") and got == want, (u, lk)
-    n += 1
-assert n == sum(1 for _ in open(sys.argv[1])), "missing lines"
-PY
-}
-
-# Runs lt-query over KEYS cold lines; prints seconds and keys/s. $1 = keys, $2 = address, rest = options.
-run() {
-    local keys=$1 address=$2; shift 2
-    lines "$keys" > "$work/in.ndjson"
-    local t0 t1
-    t0=$(now)
-    SNOWFLAKE_PAT=bench "$BIN/lt-query" --warehouse "$address" --no-cache --flag on "$@" \
-        < "$work/in.ndjson" > "$work/out.ndjson" 2> "$work/err" || { cat "$work/err" >&2; exit 1; }
-    t1=$(now)
-    check "$work/in.ndjson" "$work/out.ndjson" || { echo "wrong output" >&2; exit 1; }
-    python3 -c "print(f'{$t1 - $t0:.3f} {round($keys / ($t1 - $t0))}')"
-}
+WORK_NAME=bounds
+# shellcheck source=bench/query/cold-keys.sh
+. bench/query/cold-keys.sh
 
 # The stand-in's figures of the run just made: statements, the most at once, how many queued, sizes.
 standin_stats() {
@@ -83,23 +26,15 @@ print(f\"{s['statements']} statements (probe included), {s['max_in_flight']} at 
 keys per statement {sz[0]}..{sz[-2] if len(sz) > 1 else sz[0]}\")"
 }
 
-start_standin() {
-    rm -f "$work/sf.port" "$work/sf.stats"
-    python3 bench/query/snowflake-latency-standin.py --port-file "$work/sf.port" --latency "$LATENCY" \
-        --concurrency 8 --stats "$work/sf.stats" & pids+=($!)
-    while [ ! -s "$work/sf.port" ]; do sleep 0.05; done
-    sf="snowflake://bench/PROD/BI?user=bench&host=http://127.0.0.1:$(cat "$work/sf.port")"
-}
-
 results="$work/results.txt"
 for keys in 9000 40000; do
-    start_standin
+    start_standin "$LATENCY" 8
     echo "Snowflake stand-in, $keys cold keys..." >&2
     read -r secs rate < <(run "$keys" "$sf" --max-statements 8)
     echo "snowflake|$keys cold keys, 8 statements in flight|$secs|$rate|$(standin_stats)" | tee -a "$results" >&2
 done
 
-start_standin
+start_standin "$LATENCY" 8
 echo "Snowflake stand-in, one ad-hoc key..." >&2
 t0=$(now)
 SNOWFLAKE_PAT=bench "$BIN/lt-query" --warehouse "$sf" --no-cache --user 7 --course course-v1:edX+Bench+C2 \
@@ -109,23 +44,7 @@ grep -q '"total_seconds":'$(( (7 * 7919) % 3600 + 1 )) "$work/adhoc.json" || { c
 echo "adhoc|one ad-hoc key|$(python3 -c "print(f'{$t1 - $t0:.3f}')")|-|$(standin_stats)" | tee -a "$results" >&2
 
 echo "PostgreSQL behind a 50 ms proxy..." >&2
-pg_env=$(scripts/postgres.sh start)
-eval "$pg_env"
-pg_dir=$LT_PG_DIR
-psql "$LT_TEST_POSTGRES" -v ON_ERROR_STOP=1 -qAt <<SQL
-CREATE UNLOGGED TABLE learning_time (user_id BIGINT NOT NULL, course_key VARCHAR(255) NOT NULL,
-  enterprise_customer_uuid VARCHAR(36) NOT NULL, date DATE NOT NULL, learning_time_seconds INTEGER NOT NULL);
-INSERT INTO learning_time
-  SELECT g, 'course-v1:edX+Bench+C' || (g % 5), '$E0', DATE '2026-01-01', (g::bigint * 7919 % 3600)::int + 1
-  FROM generate_series(1, 40000) AS g;
-CREATE INDEX learning_time_key ON learning_time (user_id, course_key, enterprise_customer_uuid);
-VACUUM ANALYZE learning_time;
-SQL
-target=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<< "$LT_TEST_POSTGRES")
-rm -f "$work/pg.port"
-python3 scripts/delay-proxy.py --target "127.0.0.1:$target" --delay 0.05 --port-file "$work/pg.port" & pids+=($!)
-while [ ! -s "$work/pg.port" ]; do sleep 0.05; done
-delayed="$LT_TEST_POSTGRES host=127.0.0.1 port=$(cat "$work/pg.port") sslmode=disable gssencmode=disable"
+start_postgres 40000
 for keys in 9000 40000; do
     read -r secs rate < <(run "$keys" "$LT_TEST_POSTGRES" --table learning_time)
     echo "postgres0|$keys cold keys, loopback|$secs|$rate|-" | tee -a "$results" >&2
@@ -134,7 +53,7 @@ for keys in 9000 40000; do
 done
 
 python3 - "$results" "$BIN" "$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo +changes)" \
-    "$(cut -d' ' -f1-3 /proc/loadavg)" "${WRITE_DOC:-1}" "$LATENCY" <<'PY'
+    "$(cut -d' ' -f1-3 /proc/loadavg)" "${WRITE_DOC:-1}" "$LATENCY" "$work/section.md" <<'PY'
 import datetime, re, sys
 path, binary, commit, load, write, latency = sys.argv[1:7]
 latency = float(latency)
@@ -181,9 +100,6 @@ late), against the same server on loopback in the same run.
 {table}
 <!-- bounds:end -->
 """
-    doc_path = "docs/benchmarks.md"
-    doc = open(doc_path).read()
-    pattern = re.compile(r"<!-- bounds:begin.*?<!-- bounds:end -->\n", re.S)
-    doc = pattern.sub(lambda _: section, doc) if pattern.search(doc) else doc.rstrip("\n") + "\n\n" + section
-    open(doc_path, "w").write(doc)
+    open(sys.argv[-1], "w").write(section)
 PY
+[ ! -s "$work/section.md" ] || write_section bounds "$work/section.md"

@@ -37,34 +37,11 @@ public struct Envelope {
         }
         let (top, payloadObjectMembers) = try s.members(ofObjectAt: doc.lowerBound, withMembersOf: "payload")
         members = top
-        var payloadM: JSONMember?
-        var errorM: JSONMember?
-        var lookupM: JSONMember?
-        var enrichM: JSONMember?
-        var idM: JSONMember?
-        var integrationM: JSONMember?
-        var keyM: JSONMember?
-        var eventM: JSONMember?
-        for m in top {
-            if s.key(of: m, equals: "payload") {
-                payloadM = m
-            } else if s.key(of: m, equals: "error") {
-                errorM = m
-            } else if s.key(of: m, equals: "lookup") {
-                lookupM = m
-            } else if s.key(of: m, equals: "enrichment") {
-                enrichM = m
-            } else if s.key(of: m, equals: "id") {
-                idM = m
-            } else if s.key(of: m, equals: "integration") {
-                integrationM = m
-            } else if s.key(of: m, equals: "key") {
-                keyM = m
-            } else if s.key(of: m, equals: "event") {
-                eventM = m
-            }
-        }
-        if errorM != nil, s.kind(at: errorM!.valueStart) == .null { errorM = nil }
+        let own = s.pick(Self.ownMembers, from: top)  // in the order of ``ownMembers``
+        let (payloadM, lookupM, enrichM, idM, integrationM, keyM, eventM) =
+            (own[0], own[2], own[3], own[4], own[5], own[6], own[7])
+        // `"error": null` is no error.
+        let errorM = own[1].flatMap { s.kind(at: $0.valueStart) == .null ? nil : $0 }
         isBare = payloadM == nil && errorM == nil
         if isBare {
             payload = doc

@@ -1,14 +1,12 @@
 /// Why one input line cannot be handled; it becomes an error record and the stream goes on.
-public struct InputError: LTError {
-    public let message: String
-    public let hint: String
-    public var kind: ErrorKind { .failure }
+public typealias InputError = DomainError<InputDomain>
 
-    public init(_ message: String, hint: String = "") {
-        self.message = message
-        self.hint = hint
-    }
+/// The domain of ``InputError``: the line fails (exit status 1), the run goes on.
+public enum InputDomain: ErrorDomain {
+    public static var kind: ErrorKind { .failure }
+}
 
+extension InputError {
     init(_ json: JSONError) {
         self.init(
             "not valid JSON: \(json.message) (column \(json.offset + 1))",

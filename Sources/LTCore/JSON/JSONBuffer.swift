@@ -74,24 +74,42 @@ public struct JSONBuffer {
     public mutating func member(_ name: StaticString, _ value: Int64?) { if let value { key(name); int(value) } }
     public mutating func member(_ name: StaticString, _ value: Int?) { if let value { key(name); int(value) } }
 
-    /// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped.
+    /// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped,
+    /// and also the C1 controls (U+0080 to U+009F, such as CSI and OSC) and the Unicode line and
+    /// paragraph separators, which JSON allows raw but a terminal or a log viewer acts on: lt's
+    /// output is often read on a terminal, and partners' text ends up in it.
     public static func appendEscaped(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for c in s.utf8 {
-            switch c {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20, 0x7F:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [
-                    0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(c >> 4)], hex[Int(c & 15)],
-                ])
-            default: out.append(c)
+        var s = s
+        s.withUTF8 { u in
+            var i = 0
+            while i < u.count {
+                let c = u[i]
+                switch c {
+                case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+                case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0..<0x20, 0x7F: appendUnicodeEscape(UInt16(c), to: &out)
+                case 0xC2 where i + 1 < u.count && (0x80...0x9F).contains(u[i + 1]):
+                    appendUnicodeEscape(UInt16(u[i + 1]), to: &out)
+                    i += 1
+                case 0xE2 where i + 2 < u.count && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9):
+                    appendUnicodeEscape(0x2000 | UInt16(u[i + 2] - 0x80), to: &out)
+                    i += 2
+                default: out.append(c)
+                }
+                i += 1
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendUnicodeEscape(_ v: UInt16, to out: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        out.append(contentsOf: [
+            0x5C, UInt8(ascii: "u"), hex[Int(v >> 12)], hex[Int(v >> 8 & 15)], hex[Int(v >> 4 & 15)], hex[Int(v & 15)],
+        ])
     }
 }

@@ -150,6 +150,17 @@ public struct JSONScanner {
         return found
     }
 
+    /// For each of `names`, in their order, the last of `members` with that key (the last of a
+    /// repeated member wins, as in most JSON readers), or nil: the members a reader needs, picked
+    /// in one pass.
+    public func pick(_ names: [StaticString], from members: [JSONMember]) -> [JSONMember?] {
+        var found = [JSONMember?](repeating: nil, count: names.count)
+        for m in members {
+            if let i = names.firstIndex(where: { key(of: m, equals: $0) }) { found[i] = m }
+        }
+        return found
+    }
+
     /// Compares a member's key with `name`, decoding escapes only when the key has any.
     public func key(of m: JSONMember, equals name: StaticString) -> Bool {
         if !m.keyHasEscapes {

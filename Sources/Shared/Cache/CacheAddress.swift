@@ -23,9 +23,7 @@ public enum CacheAddress: Sendable, Equatable {
             let list = text.dropFirst("memcached://".count).split(separator: ",", omittingEmptySubsequences: false)
             return .memcached(servers: try list.map { try MemcachedServerAddress(String($0)) })
         }
-        if text.hasPrefix("file:") {
-            var dir = String(text.dropFirst("file:".count))
-            if dir.hasPrefix("//") { dir.removeFirst(2) }
+        if let dir = WarehouseAddress.localPath(in: text, scheme: "file:") {
             guard !dir.isEmpty else {
                 throw ConfigError("--cache file: needs a folder", hint: "for example --cache file:$HOME/.cache/lt")
             }

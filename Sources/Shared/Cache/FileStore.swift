@@ -84,6 +84,12 @@ public final class FileStore: LookupStore {
         for p in [path, path + "-wal", path + "-shm"] {
             if let why = Self.refusal(p) { throw CacheFileRefused(reason: why) }
         }
+        // Another program's database is left alone, read from its first page before SQLite opens it.
+        if case .sqlite(let id, true) = SQLiteFileHeader.read(path), id != 0, id != Self.applicationID {
+            throw CacheFileRefused(reason: "the cache file \(path) is another program's SQLite database")
+        }
+        // Created 0600 (it holds learner ids); SQLite gives its WAL and shm files the same mode.
+        try StateFile.prepare(path, what: "the cache file")
         let c = try SQLiteConnection(
             path: path,
             flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW)
@@ -95,12 +101,20 @@ public final class FileStore: LookupStore {
         // Both in one statement, so in one snapshot: read apart, a process that creates the cache
         // between the two reads made its file look foreign, and it was deleted as damaged.
         let schema = try c.prepare(
-            "SELECT (SELECT application_id FROM pragma_application_id), (SELECT count(*) FROM sqlite_schema)")
+            "SELECT (SELECT application_id FROM pragma_application_id), (SELECT count(*) FROM sqlite_schema), "
+                + "(SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+                + "AND name NOT IN ('entries', 'namespaces', 'lookups'))")
         guard try schema.step() else { throw SQLiteConnection.Failure(code: SQLITE_NOTADB, message: "no schema") }
         let appID = Int32(truncatingIfNeeded: schema.int64(0))
         let tableCount = schema.int64(1)
+        let otherTables = schema.int64(2)
         schema.reset()
+        if appID != Self.applicationID && (appID != 0 || otherTables > 0) && tableCount > 0 {
+            // Tables an lt cache never had: another program's database, refused, never deleted.
+            throw CacheFileRefused(reason: "the cache file \(path) is another program's SQLite database")
+        }
         if appID != Self.applicationID && tableCount > 0 {
+            // An older lt cache (before application_id), or one whose tables were cut: rebuilt.
             throw SQLiteConnection.Failure(code: SQLITE_NOTADB, message: "it is not an lt cache (foreign schema)")
         }
         try c.execute("PRAGMA journal_mode = WAL")

@@ -19,14 +19,14 @@ final class AttemptLog {
         var seconds: Double
         var httpStatus: Int?
         var error: String?
-        var response: String?
+        var response: MaskedText?
         var enrichment: EnrichmentDecision?
     }
 
     let file: AppendFile
     private var buffer = JSONBuffer(capacity: 1024)
 
-    init(path: String) throws { file = try AppendFile(path: path) }
+    init(path: String) throws { file = try AppendFile(path: path, what: "the attempts file") }
 
     func append(_ r: Record) throws {
         buffer.removeAll()
@@ -41,7 +41,7 @@ final class AttemptLog {
         buffer.key("duration_ms"); buffer.double((r.seconds * 1e6).rounded() / 1e3)
         buffer.key("http_status"); if let s = r.httpStatus { buffer.int(s) } else { buffer.null() }
         buffer.key("error"); buffer.stringOrNull(r.error)
-        buffer.key("response"); buffer.stringOrNull(r.response)
+        buffer.key("response"); buffer.stringOrNull(r.response?.text)
         buffer.key("learning_time"); if let e = r.enrichment { buffer.bool(e.learningTime) } else { buffer.null() }
         EnrichmentDecision.writeResultMembers(r.enrichment, to: &buffer)
         buffer.endObject()

@@ -1,11 +1,7 @@
 /// A delivery-time failure that is not about one answer (token endpoint, journal).
-public struct DeliveryError: LTError {
-    public let message: String
-    public let hint: String
-    public var kind: ErrorKind { .failure }
+public typealias DeliveryError = DomainError<DeliveryDomain>
 
-    public init(_ message: String, hint: String = "") {
-        self.message = message
-        self.hint = hint
-    }
+/// The domain of ``DeliveryError``: exit status 1.
+public enum DeliveryDomain: ErrorDomain {
+    public static var kind: ErrorKind { .failure }
 }

@@ -77,15 +77,29 @@ public final class DeliveryJournal {
     public init(path: String) throws {
         self.path = path
         lock = try FileLock(path: path + ".lock", what: "the journal")
-        repaired = DeliveryJournal.tornTail(walPath: path + "-wal")
-        if let size = FileBytes.signature(path)?.size, size > 0, !DeliveryJournal.looksLikeSQLite(path) {
+        // Whose file it is, read from its first page before SQLite touches it: another program's
+        // database is refused before a byte of it changes (SQLite's first pragma would switch it to WAL).
+        switch SQLiteFileHeader.read(path) {
+        case .notSQLite:
             throw ConfigError(
                 "the journal \(path) is not an lt-send journal (an older text journal, or another file)",
                 hint: "give --journal a new path; lt-send never overwrites a file it cannot read")
+        case .sqlite(let id, let hasSchema) where hasSchema && id != DeliveryJournal.applicationID:
+            throw DeliveryJournal.foreign(path)
+        default:
+            break
         }
+        // Never through a link; created 0600 (it holds learner ids), and its WAL takes that mode.
+        try StateFile.prepare(path, what: "the journal", companions: ["-wal", "-shm"])
+        repaired = DeliveryJournal.tornTail(walPath: path + "-wal")
         do {
-            db = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            db = try SQLiteConnection(
+                path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW)
             try db.execute("PRAGMA locking_mode = EXCLUSIVE")
+            // Checked again through SQLite (a schema only in a WAL), still before anything writes.
+            let id = try DeliveryJournal.integer(db, "PRAGMA application_id")
+            let tables = try DeliveryJournal.integer(db, "SELECT count(*) FROM sqlite_master")
+            if tables != 0 && id != Int64(DeliveryJournal.applicationID) { throw DeliveryJournal.foreign(path) }
             try db.execute("PRAGMA journal_mode = WAL")
             try db.execute("PRAGMA synchronous = FULL")
             // Every delivery turn commits, so the WAL grows a page or more per turn: checkpoint every
@@ -93,13 +107,6 @@ public final class DeliveryJournal {
             // a backfill's journal needs little room beyond its own size.
             try db.execute("PRAGMA wal_autocheckpoint = 100")
             try db.execute("PRAGMA journal_size_limit = 1048576")
-            let id = try DeliveryJournal.integer(db, "PRAGMA application_id")
-            let tables = try DeliveryJournal.integer(db, "SELECT count(*) FROM sqlite_master")
-            if tables != 0 && id != Int64(DeliveryJournal.applicationID) {
-                throw ConfigError(
-                    "the journal \(path) is a SQLite database but not an lt-send journal",
-                    hint: "give --journal a new path")
-            }
             try db.execute(
                 """
                 PRAGMA application_id = \(DeliveryJournal.applicationID);
@@ -280,13 +287,10 @@ public final class DeliveryJournal {
         return try q.step() ? q.int64(0) : 0
     }
 
-    private static func looksLikeSQLite(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return true }  // unreadable: let SQLite say why
-        defer { close(fd) }
-        var header = [UInt8](repeating: 0, count: 16)
-        let n = read(fd, &header, 16)
-        return n == 16 && header == Array("SQLite format 3\0".utf8)
+    private static func foreign(_ path: String) -> ConfigError {
+        ConfigError(
+            "the journal \(path) is another program's SQLite database, not an lt-send journal; it was left as it is",
+            hint: "give --journal a new path")
     }
 
     /// A description of the WAL's cut-off last frame, when a crash or a full disk left one.

@@ -49,7 +49,9 @@ final class DeliveryRecorder {
         self.metrics = metrics
         self.time = time
         self.output = output
-        deadLetter = try options.deadLetterPath.map { try AppendFile(path: $0, lock: "the dead-letter file") }
+        deadLetter = try options.deadLetterPath.map {
+            try AppendFile(path: $0, what: "the dead-letter file", lock: true)
+        }
         journal = try options.journalPath.map { try DeliveryJournal(path: $0) }
         attemptLog = try options.attemptsPath.map { try AttemptLog(path: $0) }
         if let journal, let repaired = journal.repaired {
@@ -60,16 +62,19 @@ final class DeliveryRecorder {
     /// `--attempts`: records how an attempt of `p` ended.
     func logAttempt(
         _ p: PendingDelivery, _ r: HTTPResponse, startedAt: Double, seconds: Double, error: String?,
-        response: String?
+        response: MaskedText?
     ) {
         guard let attemptLog else { return }
         let record = AttemptLog.Record(
             location: p.location, id: p.id, integration: p.integration,
             url: p.endpoint.displayURL,
             attempt: p.attempts, startedAt: startedAt, seconds: seconds,
-            httpStatus: r.status == 0 ? nil : r.status, error: error, response: response, enrichment: p.enrichment)
+            httpStatus: r.status == 0 ? nil : r.status, error: error.map(diagnostics.secrets.mask(own:)),
+            response: response, enrichment: p.enrichment)
         do { try attemptLog.append(record) } catch {
+            // As for the dead-letter file: an audit trail with holes is not kept quietly (exit 74).
             diagnostics.error("cannot write the attempts file \(attemptLog.file.path): \(error)", at: p.location)
+            recordingFailed("\(error)", lines: 0)
         }
     }
 
@@ -136,7 +141,8 @@ final class DeliveryRecorder {
         r.httpStatus = p.httpStatus
         r.attempts = p.attempts
         r.durationSeconds = p.attempts > 0 ? now - p.started : 0
-        r.error = error
+        // Causes may quote outside text, masked where it entered; masked again here, as stderr is.
+        r.error = error.map(diagnostics.secrets.mask(own:))
         r.response = status == .delivered ? nil : p.response
         r.learningTime = p.learningTime
         r.enrichment = p.enrichment

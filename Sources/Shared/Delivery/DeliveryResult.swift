@@ -21,8 +21,8 @@ public struct DeliveryResult {
     public var attempts = 0
     public var durationSeconds = 0.0
     public var error: String?
-    /// The start of the last non-2xx answer's body (``ResponseSnippet``).
-    public var response: String?
+    /// The start of the last non-2xx answer's body, secrets masked (``SecretSet/snippet(_:limit:)``).
+    public var response: MaskedText?
     public var learningTime: Bool?
     /// lt-enrich's decision, whose reason, rule, lookup and key (ids only) the result repeats.
     public var enrichment: EnrichmentDecision?
@@ -53,7 +53,7 @@ public struct DeliveryResult {
         json.key("attempts"); json.int(attempts)
         json.key("duration_ms"); json.double((durationSeconds * 1e6).rounded() / 1e3)
         json.key("error"); json.stringOrNull(error)
-        json.key("response"); json.stringOrNull(response)
+        json.key("response"); json.stringOrNull(response?.text)
         json.key("learning_time"); if let learningTime { json.bool(learningTime) } else { json.null() }
         EnrichmentDecision.writeResultMembers(enrichment, to: &json)
         if let revision {

@@ -6,10 +6,10 @@ final class DeliveryRoutes {
     private(set) var url: EndpointState?
     private let defaultIntegration: String?
 
-    init(options: SendOptions, environment: [String: String], journal: DeliveryJournal?) throws {
+    init(options: SendOptions, environment: [String: String], journal: DeliveryJournal?, secrets: SecretSet) throws {
         defaultIntegration = options.integrations?.defaultIntegration
         if let url = options.url {
-            let parsed = try HTTPURL(url, what: "--url", allowHTTP: options.allowHTTP)
+            try url.requireHTTPS(what: "--url", allowHTTP: options.allowHTTP)
             var e = Endpoint(name: "--url", url: url)
             e.timeout = options.timeout
             e.headers = options.urlHeaders
@@ -17,16 +17,16 @@ final class DeliveryRoutes {
             e.certificateFile = options.clientCertificate?.certificatePath
             e.keyFile = options.clientCertificate?.keyPath
             e.keyPassword = options.keyPassword
-            let state = try EndpointState(e, options: options, environment: environment)
-            state.journalScope = try journal?.scope(DeliveryJournal.scopeName(url: parsed)) ?? 0
+            let state = try EndpointState(e, options: options, environment: environment, secrets: secrets)
+            state.journalScope = try journal?.scope(DeliveryJournal.scopeName(url: url)) ?? 0
             self.url = state
         }
         for e in options.integrations.map({ Array($0.endpoints.values) }) ?? [] {
-            _ = try HTTPURL(e.url, what: "integration \(e.name)'s url", allowHTTP: options.allowHTTP)
+            try e.url.requireHTTPS(what: "integration \(e.name)'s url", allowHTTP: options.allowHTTP)
             if case .oauth2(let tokenURL, _, _, _) = e.auth {
-                _ = try HTTPURL(tokenURL, what: "integration \(e.name)'s token_url", allowHTTP: options.allowHTTP)
+                try tokenURL.requireHTTPS(what: "integration \(e.name)'s token_url", allowHTTP: options.allowHTTP)
             }
-            let state = try EndpointState(e, options: options, environment: environment)
+            let state = try EndpointState(e, options: options, environment: environment, secrets: secrets)
             state.journalScope = try journal?.scope(e.name) ?? 0
             byName[e.name] = state
         }

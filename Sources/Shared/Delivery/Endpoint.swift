@@ -6,11 +6,12 @@ public struct Endpoint: Sendable {
         /// A static bearer token, read from an environment variable or a file.
         case bearer(SecretReference)
         /// OAuth2 client credentials, exchanged for a token at `tokenURL`.
-        case oauth2(tokenURL: String, clientID: SecretReference, clientSecret: SecretReference, scope: String?)
+        case oauth2(tokenURL: HTTPURL, clientID: SecretReference, clientSecret: SecretReference, scope: String?)
     }
 
     public var name: String
-    public var url: String
+    /// Parsed where it was read; plain http is judged against `--allow-http` when the run starts.
+    public var url: HTTPURL
     /// Seconds one attempt may take (5 to 300, as upstream).
     public var timeout: Double = 30
     public var retries: Int?
@@ -30,7 +31,7 @@ public struct Endpoint: Sendable {
     public var keyFile: String?
     public var keyPassword: SecretReference?
 
-    public init(name: String, url: String) {
+    public init(name: String, url: HTTPURL) {
         self.name = name
         self.url = url
     }

@@ -2,7 +2,7 @@
 /// and whether it answered 410 Gone. Its breaker, pacing and queues live in ``DeliveryScheduler``.
 final class EndpointState {
     let endpoint: Endpoint
-    /// `scheme://host:port`, the key for the per-host concurrency cap.
+    /// ``HTTPURL/origin`` (`scheme://host:port`), the key for the per-host concurrency cap.
     let host: String
     /// `host:port`, named in failure causes.
     let hostPort: String
@@ -19,30 +19,29 @@ final class EndpointState {
     /// Where the 410 came from, once the endpoint answered it.
     var goneAt: SourceLocation?
 
-    /// The secret values read for this endpoint, so diagnostics can mask them should one ever leak into a message.
-    private(set) var secrets: [String] = []
+    /// What start-up found worth a warning (a client key readable by others, an expired certificate).
+    let warnings: [String]
+    /// The run's secrets: every one read for this endpoint is added, and outside text is masked with them.
+    let secrets: SecretSet
 
-    init(_ endpoint: Endpoint, options: SendOptions, environment: [String: String]) throws {
+    init(_ endpoint: Endpoint, options: SendOptions, environment: [String: String], secrets: SecretSet) throws {
         self.endpoint = endpoint
-        host = EndpointState.hostKey(endpoint.url)
-        hostPort = HTTPURL.hostPort(endpoint.url)
-        displayURL = HTTPURL.withoutQuery(endpoint.url)
-        var secrets: [String] = []
+        host = endpoint.url.origin
+        hostPort = endpoint.url.hostPort
+        displayURL = endpoint.url.redacted
+        self.secrets = secrets
         func resolve(_ ref: SecretReference) throws -> String {
             let value = try ref.resolve(environment)
-            secrets.append(value)
+            secrets.add(value)
             return value
         }
-        for file in [endpoint.certificateFile, endpoint.keyFile].compactMap({ $0 })
-        where FileBytes.read(file, limit: 1 << 20) == nil {
-            throw ConfigError(
-                "\(endpoint.name): cannot read the client certificate or key \(file)",
-                hint: "check the path and its permissions")
-        }
-        clientCertificate = try endpoint.certificateFile.map {
+        let certificate = try endpoint.certificateFile.map {
             ClientCertificate(
                 certificatePath: $0, keyPath: endpoint.keyFile, keyPassword: try endpoint.keyPassword.map(resolve))
         }
+        // Loaded and checked now, whatever the URL's scheme, never prompting for a passphrase.
+        warnings = try certificate.map { try TLSMaterial.check($0, owner: endpoint.name) } ?? []
+        clientCertificate = certificate
         var authenticators: [any RequestAuthenticator] = []
         switch endpoint.auth {
         case .none:
@@ -52,12 +51,14 @@ final class EndpointState {
                 BearerAuthenticator(token: try EndpointState.headerSecret(resolve(ref), ref, endpoint)))
             oauth = nil
         case .oauth2(let tokenURL, let clientID, let clientSecret, let scope):
-            let id = try resolve(clientID)
+            // Not masked: a client id is an identifier (RFC 6749, 2.2), and masking a short one
+            // would garble the token endpoint's own words (`invalid_client`).
+            let id = try clientID.resolve(environment)
             let secret = try resolve(clientSecret)
             authenticators.append(OAuth2Authenticator(tokenURL: tokenURL))
             oauth = OAuthTokenSource(
                 tokenURL: tokenURL, clientID: id, clientSecret: secret, scope: scope,
-                timeout: endpoint.timeout)
+                timeout: endpoint.timeout, secrets: secrets)
         }
         if let ref = endpoint.signingSecrets {
             authenticators.append(SigningAuthenticator(signer: try WebhookSigner(secrets: resolve(ref))))
@@ -66,9 +67,6 @@ final class EndpointState {
             signs = false
         }
         self.authenticators = authenticators
-        self.secrets = secrets.flatMap {
-            $0.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }).map(String.init)
-        }
         var policy = options.retry
         if let preset = endpoint.retryPreset { policy.apply(preset) }
         if let schedule = endpoint.retrySchedule {
@@ -102,10 +100,13 @@ final class EndpointState {
         return headers
     }
 
-    /// The cause of a failed attempt: where it went and what came back.
+    /// The cause of a failed attempt: where it went and what came back (libcurl's message may
+    /// quote the peer, so it is masked like any outside text).
     func failureCause(_ r: HTTPResponse) -> String {
         // An address refusal already names the address, and reads the same whatever the port.
-        if let e = r.transportError { return e.hasPrefix("refused: ") ? e : "POST to \(hostPort) failed: \(e)" }
+        if let e = r.transportError.map(secrets.mask(outside:)) {
+            return e.text.hasPrefix("refused: ") ? e.text : "POST to \(hostPort) failed: \(e)"
+        }
         return "\(hostPort) answered \(r.status)"
     }
 
@@ -118,12 +119,5 @@ final class EndpointState {
                 "\(endpoint.name): the bearer token from \(ref) holds a control character (\(error.character))",
                 hint: "a token is one line of text; remove line breaks and control characters")
         }
-    }
-
-    static func hostKey(_ url: String) -> String {
-        guard let scheme = url.firstRange(of: "://") else { return url }
-        let rest = url[scheme.upperBound...]
-        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        return String(url[..<end]).lowercased()
     }
 }

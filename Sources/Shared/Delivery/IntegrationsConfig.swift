@@ -74,8 +74,7 @@ public struct IntegrationsConfig: Sendable {
             ], at: at)
         guard let url = t["url"]?.string else { throw ConfigError("\(at): url is missing or not a string") }
         // Parsed now by libcurl's URL parser; plain http is judged later against --allow-http.
-        _ = try HTTPURL(url, what: "\(at).url", allowHTTP: true)
-        var e = Endpoint(name: name, url: url)
+        var e = Endpoint(name: name, url: try HTTPURL(url, what: "\(at).url", allowHTTP: true))
         if let v = t["timeout"] {
             guard let timeout = v.double ?? v.int.map(Double.init), (5...300).contains(timeout) else {
                 throw ConfigError("\(at): timeout must be a number of seconds from 5 to 300")
@@ -127,9 +126,9 @@ public struct IntegrationsConfig: Sendable {
                 guard let tokenURL = a["token_url"]?.string else {
                     throw ConfigError("\(at).auth: oauth2 needs token_url")
                 }
-                _ = try HTTPURL(tokenURL, what: "\(at).auth.token_url", allowHTTP: true)
                 e.auth = .oauth2(
-                    tokenURL: tokenURL, clientID: try secret(a, "client_id", at: "\(at).auth"),
+                    tokenURL: try HTTPURL(tokenURL, what: "\(at).auth.token_url", allowHTTP: true),
+                    clientID: try secret(a, "client_id", at: "\(at).auth"),
                     clientSecret: try secret(a, "client_secret", at: "\(at).auth"), scope: a["scope"]?.string)
             default: throw ConfigError("\(at).auth: unknown type \"\(type)\"", hint: "use none, bearer or oauth2")
             }

@@ -13,7 +13,7 @@
 /// `invalid_client` is a configuration problem: the source remembers it, and every line of the
 /// integration fails with that reason without another request.
 public final class OAuthTokenSource {
-    public let tokenURL: String
+    public let tokenURL: HTTPURL
     private let form: [UInt8]
     private let timeout: Double
     private var token: HeaderValue?
@@ -53,7 +53,14 @@ public final class OAuthTokenSource {
         case refused(String)
     }
 
-    public init(tokenURL: String, clientID: String, clientSecret: String, scope: String?, timeout: Double) {
+    /// The run's secrets: each access token fetched joins them, and the token endpoint's text is masked with them.
+    private let secrets: SecretSet
+
+    public init(
+        tokenURL: HTTPURL, clientID: String, clientSecret: String, scope: String?, timeout: Double,
+        secrets: SecretSet
+    ) {
+        self.secrets = secrets
         self.tokenURL = tokenURL
         var fields = [("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", clientSecret)]
         if let scope { fields.append(("scope", scope)) }
@@ -77,7 +84,7 @@ public final class OAuthTokenSource {
         let headers = [
             HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("Accept", "application/json"),
         ]
-        return HTTPRequest(url: tokenURL, headers: headers, body: form, timeout: timeout)
+        return HTTPRequest(url: tokenURL.text, headers: headers, body: form, timeout: timeout)
     }
 
     /// The token for `p`'s attempt, or `p` parked here until a token request is answered.
@@ -165,10 +172,12 @@ public final class OAuthTokenSource {
         do {
             guard r.status == 200 else {
                 throw DeliveryError(
-                    "\(at) refused the client (\(r.status)\(Self.oauthError(r.body).map { " \($0)" } ?? ""))",
+                    "\(at) refused the client (\(r.status)\(Self.oauthError(r.body, secrets).map { " \($0)" } ?? ""))",
                     hint: "check client_id, client_secret, scope and token_url in the integrations file")
             }
             let (access, expiresIn) = try OAuthTokenSource.parse(r.body)
+            // Masked from now on wherever it could come back: a partner echoing the request.
+            secrets.addToken(access.text)
             token = access
             // Cached until 60 s before it expires; a shorter lifetime is used once.
             validUntil = expiresIn.map { now + Double($0) - 60 } ?? now + 3600
@@ -198,14 +207,14 @@ public final class OAuthTokenSource {
     }
 
     /// The OAuth2 `error` code of a token endpoint's refusal (`invalid_client`), when it gives one.
-    static func oauthError(_ body: [UInt8]) -> String? {
+    static func oauthError(_ body: [UInt8], _ secrets: SecretSet) -> MaskedText? {
         body.withUnsafeBufferPointer { b in
             let s = JSONScanner(b)
             guard let doc = try? s.document(), s.kind(at: doc.lowerBound) == .object,
                 let m = try? s.member("error", ofObjectAt: doc.lowerBound), let code = s.string(m),
                 !code.isEmpty, code.count <= 64, code.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
             else { return nil }
-            return code
+            return secrets.mask(outside: code)
         }
     }
 

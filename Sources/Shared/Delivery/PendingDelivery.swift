@@ -44,7 +44,7 @@ final class PendingDelivery {
     var freshToken: HeaderValue?
     var httpStatus: Int?
     /// The start of the last non-2xx answer's body.
-    var response: String?
+    var response: MaskedText?
 
     init(
         location: SourceLocation, line: [UInt8], body: [UInt8], id: HeaderValue, endpoint: EndpointState,

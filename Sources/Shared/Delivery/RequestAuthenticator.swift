@@ -40,9 +40,9 @@ public struct BearerAuthenticator: RequestAuthenticator {
 /// An OAuth2 client-credentials token, fetched by the event loop (``OAuthTokenSource``) and
 /// handed in with the attempt.
 public struct OAuth2Authenticator: RequestAuthenticator {
-    let tokenURL: String
+    let tokenURL: HTTPURL
 
-    public init(tokenURL: String) { self.tokenURL = tokenURL }
+    public init(tokenURL: HTTPURL) { self.tokenURL = tokenURL }
 
     public func headers(_ attempt: AttemptIdentity) -> [HTTPHeader] {
         attempt.token.map { [HTTPHeader("Authorization", HeaderValue("Bearer ", $0))] } ?? []
@@ -52,7 +52,7 @@ public struct OAuth2Authenticator: RequestAuthenticator {
         [
             HTTPHeader(
                 "Authorization",
-                HeaderValue(computed: "Bearer *** (OAuth2 token from \(HTTPURL.withoutQuery(tokenURL)))"))
+                HeaderValue(computed: "Bearer *** (OAuth2 token from \(tokenURL.redacted))"))
         ]
     }
 }
@@ -68,23 +68,5 @@ public struct SigningAuthenticator: RequestAuthenticator {
     }
     public func maskedHeaders(_ attempt: AttemptIdentity) -> [HTTPHeader] {
         headers(attempt).map { $0.name == "webhook-signature" ? HTTPHeader($0.name, "v1,***") : $0 }
-    }
-}
-
-/// The start of a response body for results and logs: at most 4 KiB, cut on a character
-/// boundary, invalid UTF-8 replaced, so it is always valid text.
-public enum ResponseSnippet {
-    public static let limit = 4096
-
-    public static func text(_ body: [UInt8]) -> String? {
-        guard !body.isEmpty else { return nil }
-        var end = min(body.count, limit)
-        if end < body.count {
-            // Step back over continuation bytes so a character is not cut in two.
-            var i = end
-            while i > 0, end - i < 4, body[i] & 0xC0 == 0x80 { i -= 1 }
-            end = i
-        }
-        return String(decoding: body[..<end], as: UTF8.self)
     }
 }

@@ -84,7 +84,7 @@ public struct RetryPolicy: Sendable {
     public static func parseRetryAfter(_ text: String, now: Double) -> Double? {
         let t = text.trimmed(" ")
         if let s = Double(t), s >= 0 { return s }
-        guard let date = HTTPDate.parse(t) else { return nil }
+        guard let date = HTTPDate.parse(t, now: now) else { return nil }
         return date - now
     }
 }

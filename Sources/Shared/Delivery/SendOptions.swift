@@ -1,7 +1,7 @@
 /// lt-send's settings, from its command line.
 public struct SendOptions: Sendable {
     /// Send every line here instead of routing by integration.
-    public var url: String?
+    public var url: HTTPURL?
     /// With `url`: further request headers (`-H`), checked by ``HTTPHeader/user(name:value:hasAuth:)``.
     public var urlHeaders: [HTTPHeader] = []
     /// With `url`: the environment variable holding a bearer token (`--bearer-env`).

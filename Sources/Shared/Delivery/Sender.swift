@@ -74,14 +74,15 @@ public final class Sender {
         scheduler = DeliveryScheduler(
             globalRate: options.rate, perHost: options.perHost,
             maxHeld: min(options.maxHeld ?? options.window, options.window))
-        routes = try DeliveryRoutes(options: options, environment: environment, journal: recorder.journal)
+        routes = try DeliveryRoutes(
+            options: options, environment: environment, journal: recorder.journal, secrets: diagnostics.secrets)
         metrics.startAtZero(.taskQueued)
         for e in routes.all {
             // The counters the delivery alerts divide by, at 0 from the start for every destination.
             for m in [Metric.successWithLearningTime, .successWithoutLearningTime, .successEnrollment] {
                 metrics.startAtZero(m, tags: [("integration", e.name)])
             }
-            e.secrets.forEach(diagnostics.redact)
+            for w in e.warnings { diagnostics.warning(w) }
             scheduler.add(
                 e, breakerFailures: options.breakerFailures, cooldown: options.breakerCooldown,
                 rateRule: options.breakerRate)
@@ -256,7 +257,7 @@ public final class Sender {
         }
         let identity = AttemptIdentity(id: p.idHeader, timestamp: Int(time.wallClock), body: p.body, token: token)
         let request = HTTPRequest(
-            url: ep.endpoint.url, headers: ep.headers(identity) + (p.revision?.headers ?? []), body: p.body,
+            url: ep.endpoint.url.text, headers: ep.headers(identity) + (p.revision?.headers ?? []), body: p.body,
             timeout: ep.endpoint.timeout, clientCertificate: ep.clientCertificate)
         p.beginAttempt(now)
         transport.start(request, tag: tag(.delivery(p, startedAt: time.wallClock, started: now)))
@@ -324,7 +325,8 @@ public final class Sender {
         recorder.attempt(endpoint: ep.name, httpStatus: r.status, seconds: r.seconds)
         p.httpStatus = r.status == 0 ? nil : r.status
         let success = (200..<300).contains(r.status)
-        let snippet = success ? nil : ResponseSnippet.text(r.body)
+        // The one place a partner's answer becomes result and log text: masked here, typed after.
+        let snippet = success ? nil : ep.secrets.snippet(r.body)
         p.response = snippet
         let failure = success ? nil : ep.failureCause(r)
         if let failure, diagnostics.isOn(.info) {

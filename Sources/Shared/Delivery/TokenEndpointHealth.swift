@@ -9,13 +9,13 @@ final class TokenEndpointHealth {
     /// The last failure of a token request, named when a held line gives up.
     var lastFailure: String?
 
-    init(tokenURL: String, breakerFailures: Int, cooldown: Double) {
-        hostPort = HTTPURL.hostPort(tokenURL)
+    init(tokenURL: HTTPURL, breakerFailures: Int, cooldown: Double) {
+        hostPort = tokenURL.hostPort
         // A token endpoint that fails opens its breaker even with partners' breakers turned off:
         // without one, every line waiting for a token would ask again.
         breaker = CircuitBreaker(threshold: max(1, breakerFailures), cooldown: cooldown)
     }
 
     /// Where the breaker's shared instances are keyed: the token URL without its query.
-    static func key(_ tokenURL: String) -> String { HTTPURL.withoutQuery(tokenURL) }
+    static func key(_ tokenURL: HTTPURL) -> String { tokenURL.redacted }
 }

@@ -4,10 +4,11 @@ import FoundationEssentials
 import Glibc
 #endif
 
-/// The one place diagnostics go through: every message is prefixed with the tool's name and,
-/// when it concerns an input line, its location (`lt-query: error (at <stdin>:17): …`), or, with
-/// `--log-format json`, written as `{"timestamp", "level", "logger", "message", "hint", "source",
-/// "line", "context": {…}}`.
+/// The one place diagnostics go through, in three parts: a log sink (``LogSink``, shaped like
+/// swift-log's `LogHandler`; ``StreamLogSink`` writes `lt-query: error (at <stdin>:17): …` or JSON
+/// records to standard error), the run's status (``RunStatus``: failed or not, errors and warnings
+/// counted) and the command line's progress hooks (``ProgressHooks``). This type is the policy
+/// between them, and what every tool calls.
 ///
 /// Errors set a sticky failure flag, so a tool reports and continues, and its exit status at
 /// the end says whether every line succeeded. Every registered secret is masked in everything
@@ -17,20 +18,19 @@ import Glibc
 /// bad lines stays readable.
 public final class Diagnostics {
     public let tool: String
-    public var threshold: DiagnosticLevel
-    public var format: LogFormat = .human
-    public private(set) var hasFailed = false
-    public private(set) var errorCount = 0
-    public private(set) var warningCount = 0
-    /// The live progress line, when stderr is a terminal; cleared before anything is written.
-    public var progress: ProgressLine?
-    /// Periodic `--stats` summaries (`--stats-interval`).
-    public var periodic: PeriodicReport?
+    /// Where records go.
+    public let sink: any LogSink
+    /// The sink when it is the standard one, whose format the command line sets.
+    private let stream: StreamLogSink?
+    public private(set) var status = RunStatus()
+    /// The live progress line and the periodic report; the progress line is cleared before anything is written.
+    public var hooks = ProgressHooks()
     /// How many records of one kind are shown before the rest are only counted.
     public var repeatsShown = 5
     private var said: Set<String> = []
-    private var secrets: [String] = []
-    private let fd: Int32
+    /// The run's secrets, masked in everything written here (and, through ``MaskedText``, in
+    /// everything lt-send writes that came from outside).
+    public let secrets: SecretSet
     private var repeats: [String: Repeat] = [:]
     /// Records not shown whose kind found no room in `repeats` (bounded against hostile input).
     private var overflow = 0
@@ -43,24 +43,46 @@ public final class Diagnostics {
         var count: Int
     }
 
-    public init(tool: String, threshold: DiagnosticLevel = .warning, fd: Int32 = 2) {
-        self.tool = tool
-        self.threshold = threshold
-        self.fd = fd
+    /// Records at `threshold` and above, written to `fd` (standard error).
+    public convenience init(tool: String, threshold: DiagnosticLevel = .warning, fd: Int32 = 2) {
+        let secrets = SecretSet()
+        self.init(
+            tool: tool, sink: StreamLogSink(tool: tool, level: threshold, fd: fd, secrets: secrets), secrets: secrets)
     }
 
-    /// Masks `secret` as `***` in every later message. Short values are ignored: masking them would garble text.
-    public func redact(_ secret: String) {
-        if secret.count >= 6 && !secrets.contains(secret) { secrets.append(secret) }
+    /// Records given to `sink`, which should mask `secrets` in what it writes.
+    public init(tool: String, sink: any LogSink, secrets: SecretSet) {
+        self.tool = tool
+        self.sink = sink
+        self.secrets = secrets
+        stream = sink as? StreamLogSink
+        stream?.beforeWrite = { [unowned self] in self.hooks.line?.clear() }
     }
+
+    public var threshold: DiagnosticLevel {
+        get { sink.logLevel }
+        set { sink.logLevel = newValue }
+    }
+
+    /// `--log-format`; only the standard sink has a format.
+    public var format: LogFormat {
+        get { stream?.format ?? .human }
+        set { stream?.format = newValue }
+    }
+
+    public var hasFailed: Bool { status.hasFailed }
+    public var errorCount: Int { status.errorCount }
+    public var warningCount: Int { status.warningCount }
+
+    /// Masks `secret` as `***` in every later message (``SecretSet/add(_:)``).
+    public func redact(_ secret: String) { secrets.add(secret) }
 
     /// Reports an error and marks the run as failed.
     public func error(
         _ message: String, hint: String = "", at location: SourceLocation? = nil,
         context: @autoclosure () -> LogContext = [:]
     ) {
-        hasFailed = true
-        errorCount += 1
+        status.error()
         emit(.error, message, hint: hint, at: location, context: context)
     }
 
@@ -75,7 +97,7 @@ public final class Diagnostics {
         _ message: String, hint: String = "", at location: SourceLocation? = nil,
         context: @autoclosure () -> LogContext = [:]
     ) {
-        warningCount += 1
+        status.warning()
         emit(.warning, message, hint: hint, at: location, context: context)
     }
 
@@ -101,27 +123,23 @@ public final class Diagnostics {
     }
 
     /// Marks the run as failed without printing anything, for lines whose error an upstream tool already reported.
-    public func markFailed() { hasFailed = true }
+    public func markFailed() { status.markFailed() }
 
     /// Writes a block to stderr as it is (for `--stats` and the like), without a level.
-    public func raw(_ text: String) {
-        write(mask(text.hasSuffix("\n") ? text : text + "\n"))
-    }
+    public func raw(_ text: String) { sink.write(raw: text) }
 
     /// Writes how many records of each repeated kind were counted and not shown; called at the end of a run.
     public func reportRepeats() {
         for r in repeats.values.sorted(by: { $0.message < $1.message }) where r.count > repeatsShown {
             let hidden = r.count - repeatsShown
-            write(
-                record(
-                    r.level, "\(hidden) more like \"\(r.message)\" not shown", hint: "pass --verbose to see each one",
-                    at: nil, context: ["repeated": .int(Int64(hidden))]))
+            sink.log(
+                level: r.level, message: "\(hidden) more like \"\(r.message)\" not shown",
+                hint: "pass --verbose to see each one", source: nil, metadata: ["repeated": .int(Int64(hidden))])
         }
         if overflow > 0 {
-            write(
-                record(
-                    .warning, "\(overflow) more warnings and errors of other kinds not shown",
-                    hint: "pass --verbose to see each one", at: nil, context: ["repeated": .int(Int64(overflow))]))
+            sink.log(
+                level: .warning, message: "\(overflow) more warnings and errors of other kinds not shown",
+                hint: "pass --verbose to see each one", source: nil, metadata: ["repeated": .int(Int64(overflow))])
         }
         repeats.removeAll()
         overflow = 0
@@ -134,7 +152,7 @@ public final class Diagnostics {
     ) {
         guard level >= threshold else { return }
         if level >= .warning && threshold >= .warning && !shouldShow(level, message) { return }
-        write(record(level, message, hint: hint, at: location, context: context()))
+        sink.log(level: level, message: message, hint: hint, source: location, metadata: context())
     }
 
     /// Counts a warning or error by its kind (its text with each run of digits blanked); false once that kind
@@ -156,87 +174,11 @@ public final class Diagnostics {
         let n = repeats[kind]!.count
         if n == repeatsShown + 1 && !toldAboutRepeats {
             toldAboutRepeats = true
-            write(
-                record(
-                    .info,
-                    "a problem seen \(repeatsShown) times is counted from now on, not shown; "
-                        + "the counts come at the end", hint: "", at: nil, context: [:]))
+            sink.log(
+                level: .info,
+                message: "a problem seen \(repeatsShown) times is counted from now on, not shown; "
+                    + "the counts come at the end", hint: "", source: nil, metadata: [:])
         }
         return n <= repeatsShown
-    }
-
-    private func record(
-        _ level: DiagnosticLevel, _ message: String, hint: String, at location: SourceLocation?,
-        context: LogContext
-    ) -> String {
-        switch format {
-        case .human:
-            var text = "\(tool): \(level.name)"
-            if let location { text += " (at \(location))" }
-            text += ": \(message)"
-            if !hint.isEmpty { text += "; \(hint)" }
-            if !context.isEmpty {
-                text +=
-                    " ("
-                    + context.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\(Diagnostics.text($0.value))" }
-                    .joined(separator: " ") + ")"
-            }
-            // One line whatever the message quotes from outside (an id, a partner's answer, a path).
-            return mask(TerminalText.escape(text, backslashes: false) + "\n")
-        case .json:
-            var json = JSONBuffer(capacity: 256)
-            json.beginObject()
-            json.key("timestamp"); json.string(Timestamps.iso8601(Timestamps.now()))
-            json.key("level"); json.string(level.name.uppercased())
-            json.key("logger"); json.string(tool)
-            json.key("message"); json.string(message)
-            if !hint.isEmpty { json.key("hint"); json.string(hint) }
-            if let location {
-                json.key("source"); json.string(location.source)
-                json.key("line"); json.int(location.line)
-            }
-            if !context.isEmpty {
-                json.key("context"); json.beginObject()
-                for (k, v) in context.sorted(by: { $0.key < $1.key }) {
-                    json.key(k)
-                    switch v {
-                    case .string(let s): json.string(s)
-                    case .int(let i): json.int(Int(i))
-                    case .double(let d): json.double(d)
-                    }
-                }
-                json.endObject()
-            }
-            json.endObject()
-            return mask(String(decoding: json.bytes, as: UTF8.self) + "\n")
-        }
-    }
-
-    private static func text(_ v: LogValue) -> String {
-        switch v {
-        case .string(let s): s
-        case .int(let i): String(i)
-        case .double(let d): String(d)
-        }
-    }
-
-    private func mask(_ text: String) -> String {
-        var text = text
-        for s in secrets where text.contains(s) { text = text.replacing(s, with: "***") }
-        return text
-    }
-
-    private func write(_ text: String) {
-        guard !text.isEmpty else { return }
-        progress?.clear()
-        var text = text
-        text.withUTF8 { buf in
-            var off = 0
-            while off < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
-                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-                off += n
-            }
-        }
     }
 }

@@ -5,8 +5,8 @@ import Glibc
 #endif
 
 /// Owns one libcurl easy handle, reused request after request so its connection stays warm.
-/// It is the project's one HTTP client: lt-send's deliveries (through ``CurlMulti``), OAuth2 token
-/// requests and the Snowflake SQL API all go through it.
+/// It is the project's one HTTP client: lt-send's deliveries, OAuth2 token requests and the
+/// Snowflake SQL API all go through it, by way of ``CurlTransport`` and ``CurlMulti``.
 ///
 /// Every option is set by a named setter that checks libcurl's answer. The options safety depends
 /// on are set once, here: only http and https; redirects never followed (a 3xx is the answer, as
@@ -27,6 +27,8 @@ public final class CurlTransfer {
     var retryAfter: String?
     var refusedAddress: String?
     var startedAt = 0.0
+    /// True while the handle is in a ``CurlMulti``; such a handle must not be prepared again.
+    var isAttached = false
 
     public init(settings: TransportSettings) throws {
         CurlTransfer.globalInit
@@ -177,14 +179,17 @@ public final class CurlTransfer {
         let cert = request.clientCertificate
         try set(CURLOPT_SSLCERT, cert?.certificatePath, "CURLOPT_SSLCERT")
         try set(CURLOPT_SSLKEY, cert?.keyPath, "CURLOPT_SSLKEY")
-        try set(CURLOPT_KEYPASSWD, cert?.keyPassword, "CURLOPT_KEYPASSWD")
+        // Always a passphrase with a certificate, empty when none was given: without one, OpenSSL
+        // would prompt on the terminal should the key be encrypted (it is checked at start-up too).
+        try set(CURLOPT_KEYPASSWD, cert.map { $0.keyPassword ?? "" }, "CURLOPT_KEYPASSWD")
     }
 
     /// What the finished transfer amounts to, given libcurl's result code.
     func response(_ code: CURLcode) -> HTTPResponse {
         var r: HTTPResponse
         var status = 0
-        lt_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        let statusRead = lt_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        if statusRead != CURLE_OK { status = 0 }
         // A final status that arrived is the receiver's verdict, even if the transfer then ended in an
         // error: nginx answers before reading the body and resets the HTTP/2 stream with NO_ERROR,
         // which libcurl 7.88 reports as a stream error (RFC 9113 §8.1 allows the server to do so).
@@ -197,13 +202,20 @@ public final class CurlTransfer {
                 r.timedOut = code == CURLE_OPERATION_TIMEDOUT
                 r.permanent = CurlTransfer.permanentCodes.contains(code.rawValue)
             }
+        } else if statusRead != CURLE_OK {
+            // Without the status nothing can be said of the answer: the attempt counts as failed.
+            r = HTTPResponse(
+                status: 0,
+                transportError: "libcurl could not give the answer's status: "
+                    + String(cString: curl_easy_strerror(statusRead)))
         } else {
             r = HTTPResponse(status: status, retryAfter: retryAfter, body: responseBody)
             r.truncated = truncated
         }
         var total: curl_off_t = 0
-        lt_curl_getinfo_off(handle, CURLINFO_TOTAL_TIME_T, &total)
-        r.seconds = Double(total) / 1e6
+        r.seconds =
+            lt_curl_getinfo_off(handle, CURLINFO_TOTAL_TIME_T, &total) == CURLE_OK
+            ? Double(total) / 1e6 : Timestamps.monotonic() - startedAt
         return r
     }
 
@@ -213,8 +225,8 @@ public final class CurlTransfer {
         let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
         guard CurlTransfer.tlsCodes.contains(code.rawValue) else { return detail }
         var verify = 0
-        lt_curl_getinfo_long(handle, CURLINFO_SSL_VERIFYRESULT, &verify)
-        let result = verify != 0 ? " (TLS verification result \(verify))" : ""
+        let known = lt_curl_getinfo_long(handle, CURLINFO_SSL_VERIFYRESULT, &verify) == CURLE_OK
+        let result = known && verify != 0 ? " (TLS verification result \(verify))" : ""
         return "\(detail)\(result); if the endpoint's certificate comes from a private CA, "
             + "pass that CA with --cacert (or CURL_CA_BUNDLE)"
     }

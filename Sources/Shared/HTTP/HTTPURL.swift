@@ -1,7 +1,10 @@
 import CCurl
 
 /// An endpoint or token URL, parsed at start-up with libcurl's own URL parser (the one that will
-/// send it), so a URL that cannot be sent is a configuration error before any line is read.
+/// send it), so a URL that cannot be sent is a configuration error before any line is read. It is
+/// parsed once, where it enters (the command line, the integrations file), and carried inward as
+/// this type: every later use (the per-host key, the host named in failures, the text without its
+/// query) reads its parts and never parses the text again.
 public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
     /// The URL as written, sent as it is.
     public let text: String
@@ -11,7 +14,8 @@ public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
     /// True when the URL has a query string, which results and logs leave out.
     public let hasQuery: Bool
 
-    /// Parses `text`; `what` names it in errors (`--url`, `integration partner's url`).
+    /// Parses `text`; `what` names it in errors (`--url`, `integration partner's url`). Plain http
+    /// is refused unless `allowHTTP` (see also ``requireHTTPS(what:allowHTTP:)``).
     public init(_ text: String, what: String, allowHTTP: Bool) throws {
         CurlTransfer.globalInit
         guard let u = curl_url() else { throw ConfigError("\(what): out of memory parsing the URL") }
@@ -36,15 +40,7 @@ public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
                 "\(what) has a user name or password in it (\(scheme)://…@\(host))",
                 hint: "remove them from the URL and set auth in the integrations file instead")
         }
-        switch scheme {
-        case "https": break
-        case "http":
-            guard allowHTTP else {
-                throw ConfigError(
-                    "\(what) uses plain http (\(HTTPURL.withoutQuery(text).prefix(80)))",
-                    hint: "use https, or pass --allow-http for a test receiver")
-            }
-        default:
+        guard scheme == "https" || scheme == "http" else {
             throw ConfigError("\(what) is not an http(s) URL (scheme \"\(scheme)\")", hint: "use an https:// URL")
         }
         guard !host.isEmpty else {
@@ -55,15 +51,25 @@ public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
         self.host = host
         port = part(CURLUPART_PORT, UInt32(CURLU_DEFAULT_PORT)).flatMap { Int($0) } ?? (scheme == "https" ? 443 : 80)
         hasQuery = part(CURLUPART_QUERY) != nil
+        try requireHTTPS(what: what, allowHTTP: allowHTTP)
     }
+
+    /// Refuses plain http unless `allowHTTP`: a URL read from a file before the command line's
+    /// `--allow-http` is known is parsed with `allowHTTP: true` and judged by this once it is.
+    public func requireHTTPS(what: String, allowHTTP: Bool) throws {
+        guard scheme == "http", !allowHTTP else { return }
+        throw ConfigError(
+            "\(what) uses plain http (\(redacted.prefix(80)))",
+            hint: "use https, or pass --allow-http for a test receiver")
+    }
+
+    /// `scheme://host:port`, in lower case and with the port filled in from the scheme when the URL
+    /// has none: what `--per-host` counts by, so `https://a`, `HTTPS://A/x` and `https://a:443` are
+    /// one host.
+    public var origin: String { "\(scheme)://\(host.lowercased()):\(port)" }
 
     /// `host:port`, the port filled in from the scheme when the URL has none, named in failure causes.
     public var hostPort: String { "\(host):\(port)" }
-
-    /// `host:port` of a URL given as text; the text itself when libcurl cannot parse it.
-    public static func hostPort(_ text: String) -> String {
-        (try? HTTPURL(text, what: "", allowHTTP: true))?.hostPort ?? text
-    }
 
     /// The URL without its query string and fragment, for results, logs and metrics.
     public var redacted: String { HTTPURL.withoutQuery(text) }

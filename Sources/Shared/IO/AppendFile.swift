@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// A file opened for appending whole lines (the dead-letter file), locked against a second writer.
+/// A file opened for appending whole lines (the dead-letter file, the attempt log), locked against
+/// a second writer, opened through ``StateFile`` (never through a link, created `0600`).
 ///
 /// Each line goes out with its newline in one `write` on an `O_APPEND` descriptor; the result is
 /// checked, and a write cut short (a full disk) is truncated back, so the file only ever holds
@@ -11,17 +12,13 @@ public final class AppendFile {
     public let path: String
     private let fd: Int32
 
-    /// Opens `path` for appending; with `lock`, takes an exclusive lock named by it ("the dead-letter file").
-    public init(path: String, lock: String? = nil) throws {
+    /// Opens `path` for appending; `what` names it in errors ("the dead-letter file"); with
+    /// `lock`, takes an exclusive lock on it.
+    public init(path: String, what: String, lock: Bool = false) throws {
         self.path = path
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw IOError(
-                .appending, "cannot open \(path) for appending: \(String(cString: strerror(errno)))",
-                hint: "check the path and its permissions")
-        }
-        if let lock {
-            do { try FileLock.acquire(fd: fd, path: path, what: lock) } catch {
+        fd = try StateFile.openForAppending(path, what: what)
+        if lock {
+            do { try FileLock.acquire(fd: fd, path: path, what: what) } catch {
                 close(fd)
                 throw error
             }

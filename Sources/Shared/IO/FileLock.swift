@@ -14,8 +14,13 @@ public final class FileLock {
     /// Locks `path` (created if missing); `what` names the file in the error ("the journal").
     public init(path: String, what: String) throws {
         self.path = path
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
+            if errno == ELOOP {
+                throw ConfigError(
+                    "the lock file of \(what) \(path) is a symbolic link; lt never writes through a link",
+                    hint: "remove the link")
+            }
             throw ConfigError(
                 "cannot open \(path) to lock \(what): \(String(cString: strerror(errno)))",
                 hint: "check the path and its permissions")

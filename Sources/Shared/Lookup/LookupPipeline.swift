@@ -112,7 +112,7 @@ public final class LookupPipeline {
         // timed when its answer arrives, not when a slow reader next takes lines.
         output.whileBlocked = { [unowned self] in
             self.resolver.poll(waitingUpTo: 0.002)
-            self.diagnostics.periodic?.tick()
+            self.diagnostics.hooks.periodic?.tick()
         }
         reader.onWouldBlock = { [unowned self] in
             // Idle: let other processes' writes in and their checkpoints finish.

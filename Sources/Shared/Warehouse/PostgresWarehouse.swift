@@ -6,6 +6,8 @@
 /// into a join, so the number of keys never changes the SQL text and values are never spliced in.
 /// The connection runs in pipeline mode: several batches go out without waiting for the answers
 /// before them, so a long round trip (a managed warehouse across a network) is paid once, not per batch.
+/// The start-up check is the shared probe (``ConcurrentWarehouse/verify()``): the statement runs
+/// for no keys, rather than only being prepared, because PostgreSQL checks privileges when a query runs.
 public final class PostgresWarehouse: ConcurrentWarehouse {
     public let displayName: String
     private let address: String
@@ -43,13 +45,6 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
             """
     }
 
-    /// Connects, prepares the query and runs it for no keys now, so that a failed login, a missing
-    /// database, table or column, or a missing grant is reported at start-up.
-    public func verify() throws {
-        // Privileges are checked when a query runs, not when it is prepared: run it for no keys.
-        _ = try runPipelined([])
-    }
-
     private func connected() throws -> PostgresConnection {
         if let c = connection, c.isHealthy { return c }
         connection = nil
@@ -79,26 +74,6 @@ public final class PostgresWarehouse: ConcurrentWarehouse {
         if e.timedOut { connection = nil; return .timedOut("\(displayName): \(e.message)") }
         if e.connectionLost { connection = nil; return .unavailable("\(displayName): \(e.message)") }
         return .queryFailed(e.description)
-    }
-
-    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        let a = try answer(for: keys)
-        if let (key, why) = a.rejected.first { throw WarehouseError.queryFailed("the total for \(key) \(why)") }
-        return a.totals
-    }
-
-    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
-        guard !keys.isEmpty else { return WarehouseAnswer() }
-        return try runPipelined(keys)
-    }
-
-    /// One statement sent on the pipeline and waited for.
-    private func runPipelined(_ keys: [LookupKey]) throws -> WarehouseAnswer {
-        let ticket = Int.min
-        submit(WarehouseStatement(ticket: ticket, keys: keys, attempt: 0, requestID: ""))
-        while true {
-            for outcome in collect(waitingUpTo: 1) where outcome.ticket == ticket { return try outcome.result.get() }
-        }
     }
 
     /// Batches sent on the connection and not yet answered, and outcomes not yet collected.

@@ -68,12 +68,6 @@ public final class SQLiteWarehouse: Warehouse {
             """
     }
 
-    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        let a = try answer(for: keys)
-        if let (key, why) = a.rejected.first { throw WarehouseError.queryFailed("the total for \(key) \(why)") }
-        return a.totals
-    }
-
     public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
         guard !keys.isEmpty else { return WarehouseAnswer() }
         do {

@@ -3,13 +3,10 @@ public protocol Warehouse: AnyObject {
     /// A description safe to print: passwords and tokens are redacted.
     var displayName: String { get }
 
-    /// The total seconds for each key that has rows; keys without rows are absent.
-    /// A NULL sum (no rows) counts as absent. Throws ``WarehouseError`` when the warehouse
-    /// cannot answer.
-    func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64]
-
-    /// The batch's answer with keys whose rows cannot make a total set apart, so that one bad
-    /// key never fails its batch. Warehouses that cannot tell keys apart use ``totals(for:)``.
+    /// The batch's answer: the total seconds of each key that has rows (a NULL sum counts as no
+    /// rows), and the keys whose rows cannot make a total set apart with why, so that one bad key
+    /// never fails its batch. Throws ``WarehouseError`` when the warehouse cannot answer. This is
+    /// the one way to ask a warehouse; every caller (the resolver, ad-hoc lookups) goes through it.
     func answer(for keys: [LookupKey]) throws -> WarehouseAnswer
 
     /// The query and its bound values, for `--explain`, without running it.
@@ -24,8 +21,4 @@ public protocol Warehouse: AnyObject {
 extension Warehouse {
     /// Warehouses that check their table when they are opened need nothing more.
     public func verify() throws {}
-
-    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
-        WarehouseAnswer(totals: try totals(for: keys))
-    }
 }

@@ -23,10 +23,16 @@ public enum WarehouseAddress {
         case snowflake(String)
     }
 
+    /// The path of a local address (`sqlite:PATH`, the cache's `file:DIR`), with a `//` after the
+    /// scheme dropped (`sqlite://w.db` is `sqlite:w.db`); nil when `address` does not start with `scheme`.
+    public static func localPath(in address: String, scheme: String) -> String? {
+        guard address.hasPrefix(scheme) else { return nil }
+        let path = address.dropFirst(scheme.count)
+        return String(path.hasPrefix("//") ? path.dropFirst(2) : path)
+    }
+
     public static func kind(of address: String) throws -> Kind {
-        if address.hasPrefix("sqlite:") {
-            var path = String(address.dropFirst("sqlite:".count))
-            if path.hasPrefix("//") { path.removeFirst(2) }
+        if let path = localPath(in: address, scheme: "sqlite:") {
             guard !path.isEmpty else {
                 throw ConfigError("sqlite: needs a path", hint: "for example --warehouse sqlite:warehouse.db")
             }

@@ -52,15 +52,16 @@ public protocol ConcurrentWarehouse: Warehouse {
 
 extension ConcurrentWarehouse {
     /// One statement, waited for: for ad-hoc lookups and callers that need a single answer.
-    public func runAlone(_ keys: [LookupKey]) throws -> WarehouseAnswer {
+    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer {
         guard !keys.isEmpty else { return WarehouseAnswer() }
         return try wait(
             for: WarehouseStatement(
                 ticket: Int.min, keys: keys, attempt: 0, requestID: WarehouseStatement.newRequestID()))
     }
 
-    /// The start-up probe (``WarehouseStatement/probe(ticket:)``), waited for.
-    public func runProbe() throws { _ = try wait(for: .probe(ticket: Int.min)) }
+    /// The start-up probe (``WarehouseStatement/probe(ticket:)``), waited for: it reads the table's
+    /// columns and no rows, so a failed login or a missing table, column or grant is found now.
+    public func verify() throws { _ = try wait(for: .probe(ticket: Int.min)) }
 
     private func wait(for statement: WarehouseStatement) throws -> WarehouseAnswer {
         submit(statement)
@@ -81,7 +82,6 @@ public final class SerialStatements: ConcurrentWarehouse {
     public init(_ warehouse: Warehouse) { self.warehouse = warehouse }
 
     public var displayName: String { warehouse.displayName }
-    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] { try warehouse.totals(for: keys) }
     public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer { try warehouse.answer(for: keys) }
     public func explain(_ keys: [LookupKey]) -> String { warehouse.explain(keys) }
     public func verify() throws { try warehouse.verify() }

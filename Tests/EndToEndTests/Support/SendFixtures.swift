@@ -8,6 +8,17 @@ enum SendFixtures {
         return #"{"id":"\#(id)"\#(route),"payload":{"event_type":"course_completion","n":\#(n)}}"#
     }
 
+    /// An integrations file in `dir` with one integration per name, sending to its URL, and each
+    /// integration's further settings from `extra`.
+    static func integrations(in dir: Workdir, _ urls: [String: String], extra: [String: String] = [:]) throws -> String
+    {
+        var toml = ""
+        for (name, url) in urls.sorted(by: { $0.key < $1.key }) {
+            toml += "[integrations.\(name)]\nurl = \"\(url)\"\n\(extra[name] ?? "")\n"
+        }
+        return try dir.write("integrations.toml", toml)
+    }
+
     /// `count` lines with ids `prefix-1` …, one per line, newline-terminated.
     static func lines(_ count: Int, prefix: String = "msg", integration: String? = nil) -> String {
         (1...count).map { line("\(prefix)-\($0)", integration: integration, n: $0) + "\n" }.joined()

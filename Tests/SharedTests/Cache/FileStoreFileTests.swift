@@ -75,12 +75,29 @@ import Testing
         defer { close(fd) }
         var header = [UInt8](repeating: 0, count: 100)
         #expect(pread(fd, &header, 100, 0) == 100)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let (enabled, said) = use(dir)
-        #expect(enabled)
-        #expect(said.contains("rebuilding"), "\(said)")
+        // Refused, never deleted: the cache goes on without a file.
+        #expect(!enabled)
+        #expect(said.contains("another program's SQLite database"), "\(said)")
         var after = [UInt8](repeating: 0, count: 100)
         #expect(pread(fd, &after, 100, 0) == 100)
         #expect(after == header)
         #expect(after[18] == 1 && after[19] == 1, "the foreign file was switched to WAL")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func theCacheFileAndItsWriteAheadLogAreOwnerOnly() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = FileStore(directory: dir, diagnostics: nil)
+        let cache = StoreGate(store, namespace: CacheNamespace(identity: "test"), diagnostics: nil)
+        cache.put([(key, 5)], lastUpdated: "2026-01-01T00:00:00Z", now: 0)
+        cache.flush()
+        for suffix in ["", "-wal", "-shm"] {
+            var st = stat()
+            #expect(stat(store.path + suffix, &st) == 0, "\(suffix) is missing")
+            #expect(st.st_mode & 0o777 == 0o600, "\(suffix): \(String(st.st_mode & 0o777, radix: 8))")
+        }
     }
 }

@@ -5,13 +5,13 @@ import Testing
 @testable import Shared
 
 @Suite struct DeliveryJournalTests {
-    static func scratch() -> String { NSTemporaryDirectory() + "lt-journal-\(UUID().uuidString)" }
+    /// The journal's folder, removed with the journal's companion files when the test ends.
+    let folder: ScratchFolder
+
+    init() throws { folder = try ScratchFolder("lt-journal") }
 
     @Test func idsSurviveAReopenScopedByDestination() throws {
-        let path = Self.scratch()
-        defer {
-            for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
+        let path = folder.file("journal")
         do {
             let j = try DeliveryJournal(path: path)
             let a = try j.scope("partner-a")
@@ -38,10 +38,7 @@ import Testing
     }
 
     @Test func aJournalInUseIsNotCalledDamaged() throws {
-        let path = Self.scratch()
-        defer {
-            for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
+        let path = folder.file("journal")
         _ = try DeliveryJournal(path: path)
         // Another process (here another connection) holds the database's exclusive lock.
         let other = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE)
@@ -51,17 +48,27 @@ import Testing
         #expect(error.hint.contains("keep the journal") && !error.hint.contains("damaged"), "\(error)")
         // Damage itself still says so.
         try other.execute("ROLLBACK")
-        let junk = Self.scratch()
-        defer { try? FileManager.default.removeItem(atPath: junk) }
+        let junk = folder.file("junk")
         try Data(Array("SQLite format 3\0".utf8) + [UInt8](repeating: 0xEE, count: 8192)).write(
             to: URL(fileURLWithPath: junk))
         let damaged = try #require(throws: ConfigError.self) { try DeliveryJournal(path: junk) }
         #expect(damaged.hint.contains("damaged"), "\(damaged)")
     }
 
+    @Test func theJournalAndItsWriteAheadLogAreOwnerOnly() throws {
+        let path = folder.file("journal")
+        let j = try DeliveryJournal(path: path)
+        j.record("id-1", scope: try j.scope("p"))
+        try j.sync()
+        for suffix in ["", "-wal", ".lock"] {
+            var st = stat()
+            #expect(stat(path + suffix, &st) == 0, "\(suffix) is missing")
+            #expect(st.st_mode & 0o777 == 0o600, "\(suffix): \(String(st.st_mode & 0o777, radix: 8))")
+        }
+    }
+
     @Test func aWriteAheadLogEndingInPartOfAFrameIsFoundTorn() throws {
-        let wal = Self.scratch() + "-wal"
-        defer { try? FileManager.default.removeItem(atPath: wal) }
+        let wal = folder.file("journal-wal")
         var header = [UInt8](repeating: 0, count: 32)
         header[10] = 0x10  // page size 4096, big-endian at bytes 8 to 11
         try Data(header + [UInt8](repeating: 1, count: 2 * (24 + 4096))).write(to: URL(fileURLWithPath: wal))

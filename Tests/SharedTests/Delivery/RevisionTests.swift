@@ -41,10 +41,8 @@ import Testing
     }
 
     @Test func theJournalKeepsTheLatestRevisionOfAnOriginal() throws {
-        let path = DeliveryJournalTests.scratch()
-        defer {
-            for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
+        let folder = try ScratchFolder("lt-journal")
+        let path = folder.file("journal")
         let digest = Array(repeating: UInt8(7), count: 32)
         do {
             let j = try DeliveryJournal(path: path)

@@ -68,23 +68,23 @@ struct SenderRun {
     /// The run's stop signals, raised by hand: the test process's signal mask is never touched.
     var signals = ManualStopSignals()
     let transport: FakeTransport
-    let dir: URL
+    /// Removed, with the journal and dead-letter files in it, once the run is released.
+    let folder: ScratchFolder
     var options = SendOptions()
     var integrations: String?
     var environment: [String: String] = [:]
 
     init(answer: @escaping (HTTPRequest, Double) -> (HTTPResponse, Double)) {
         transport = FakeTransport(time: time, answer: answer)
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("lt-sender-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        options.url = "http://127.0.0.1:9/hook?key=secret"
+        folder = try! ScratchFolder("lt-sender")
+        options.url = try? HTTPURL("http://127.0.0.1:9/hook?key=secret", what: "--url", allowHTTP: true)
         options.allowHTTP = true
         options.allowPrivate = true
         options.retry.schedule = [1, 2, 4]
         options.retry.retries = 3
     }
 
-    func file(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    func file(_ name: String) -> String { folder.file(name) }
 
     /// Lines `{"id":"m-N","payload":{"n":N}}` for N in 1...count, routed by `integration(N)` when given.
     static func input(_ count: Int, integration: ((Int) -> String)? = nil) -> String {

@@ -41,41 +41,6 @@ import Testing
         #expect(b.admit(now: 0) == .send)
     }
 }
-
-@Suite struct PacedLimiterTests {
-    @Test func spacesRequestsEvenlyWithoutBurst() {
-        var l = PacedLimiter(perSecond: 10)
-        var times: [Double] = []
-        for _ in 0..<5 {
-            let t = l.earliest(now: 100)
-            l.take(at: t)
-            times.append(t)
-        }
-        #expect(times.map { (($0 - 100) * 1000).rounded() } == [0, 100, 200, 300, 400])
-        // After a quiet spell the next request goes at once, but still no burst follows.
-        let later = l.earliest(now: 200)
-        #expect(later == 200)
-        l.take(at: later)
-        #expect(l.earliest(now: 200) == 200.1)
-    }
-}
-
-@Suite struct TimerQueueTests {
-    @Test func popsEarliestFirstAndInInsertionOrderForTies() {
-        var q = TimerQueue<String>()
-        q.push("c", due: 3); q.push("a", due: 1); q.push("b1", due: 2); q.push("b2", due: 2)
-        #expect(q.popDue(now: 0.5) == nil)
-        #expect(q.nextDue == 1)
-        var out: [String] = []
-        while let s = q.popDue(now: 10) { out.append(s) }
-        #expect(out == ["a", "b1", "b2", "c"])
-        q.push("x", due: 1); q.push("y", due: 2); q.push("z", due: 3)
-        #expect(q.removeAll { $0 == "y" } == ["y"])
-        #expect(q.drain() == ["x", "z"])
-    }
-}
-
-/// The failure-rate rule of lt-send's partners (issue 25): down tells from flaky.
 @Suite struct CircuitBreakerRateTests {
     static let rule = CircuitBreaker.RateRule()
 

@@ -32,7 +32,7 @@ import Testing
         let k2 = LookupKey(userID: 2, courseID: "c1", enterpriseID: Self.e0)
         let k3 = LookupKey(userID: 1, courseID: "c2", enterpriseID: Self.e0)
         let none = LookupKey(userID: 3, courseID: "c1", enterpriseID: Self.e0)
-        let totals = try w.totals(for: [k1, k2, k1, none, k3, k1])
+        let totals = try w.answer(for: [k1, k2, k1, none, k3, k1]).totals
         #expect(totals == [k1: 120, k2: 3001, k3: 7])
     }
 

@@ -75,11 +75,9 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         return json.bytes
     }
 
-    /// Runs the start-up probe (``WarehouseStatement/probe(ticket:)``) and waits for it; a SQL
-    /// error there (no such table, column or grant) is a configuration mistake, not an outage.
-    public func verify() throws { try runProbe() }
-
-    /// The probe's body: a statement that reads the table's columns and no rows.
+    /// The probe's body (``ConcurrentWarehouse/verify()`` sends it): a statement that reads the
+    /// table's columns and no rows. A SQL error there (no such table, column or grant) is a
+    /// configuration mistake, not an outage.
     func probeBody() -> [UInt8] {
         var json = JSONBuffer()
         json.beginObject()
@@ -115,14 +113,6 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
             HTTPHeader("User-Agent", HeaderValue(computed: userAgent)),
         ]
     }
-
-    public func totals(for keys: [LookupKey]) throws -> [LookupKey: Int64] {
-        let a = try answer(for: keys)
-        if let (key, why) = a.rejected.first { throw WarehouseError.queryFailed("the total for \(key) \(why)") }
-        return a.totals
-    }
-
-    public func answer(for keys: [LookupKey]) throws -> WarehouseAnswer { try runAlone(keys) }
 
     // MARK: Statements in flight
 
@@ -208,7 +198,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         let now = Timestamps.monotonic()
         for r in running.values {
             guard let due = r.due, due <= now else { continue }
-            let request: SnowflakeHTTP.Request
+            let request: HTTPRequest
             do {
                 request = try nextRequest(r)
             } catch let e as WarehouseError {
@@ -225,7 +215,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
         }
     }
 
-    private func nextRequest(_ r: Running) throws -> SnowflakeHTTP.Request {
+    private func nextRequest(_ r: Running) throws -> HTTPRequest {
         let base = "\(account.baseURL)/api/v2/statements"
         switch r.step {
         case .submit:
@@ -254,7 +244,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
     }
 
     /// Takes in one answer of the statement's chain; true when the statement is complete.
-    private func advance(_ r: Running, _ response: SnowflakeHTTP.Response) throws -> Bool {
+    private func advance(_ r: Running, _ response: HTTPResponse) throws -> Bool {
         if case .submit = r.step, [408, 429, 503].contains(response.status), r.resubmissions < transientRetries {
             r.resubmissions += 1
             r.due = Timestamps.monotonic() + 0.2 * Double(1 << r.resubmissions) * Double.random(in: 0.5...1)
@@ -316,7 +306,7 @@ public final class SnowflakeWarehouse: ConcurrentWarehouse {
     }
 
     /// The decoded answer, or the error it stands for.
-    private func answer(_ r: SnowflakeHTTP.Response) throws -> SnowflakeAnswer {
+    private func answer(_ r: HTTPResponse) throws -> SnowflakeAnswer {
         if let t = r.transportError { throw WarehouseError.unavailable("Snowflake at \(account.baseURL): \(t)") }
         switch r.status {
         case 200, 202:

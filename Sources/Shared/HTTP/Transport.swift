@@ -1,7 +1,9 @@
-/// Where lt-send's HTTP requests go: many in flight at once, driven from one event loop.
+/// Where HTTP requests go: many in flight at once, driven from one event loop.
 ///
-/// ``CurlTransport`` (a libcurl multi handle) is the real one; tests use a fake on a fake clock.
-/// Each request carries a `tag` chosen by the caller, and its answer comes back with it.
+/// ``CurlTransport`` (a libcurl multi handle) is the project's one request adapter: lt-send's
+/// deliveries and token requests and the Snowflake SQL API (``SnowflakeHTTP``) all use it; lt-send's
+/// tests use a fake on a fake clock. Each request carries a `tag` chosen by the caller, and its
+/// answer comes back with it.
 public protocol Transport: AnyObject {
     /// Requests started and not finished.
     var inFlight: Int { get }
@@ -18,30 +20,16 @@ public protocol Transport: AnyObject {
     func wait(fds: [Int32], writable: [Int32], milliseconds: Int)
 }
 
-/// Where lt-send reads the time: the system clocks, or a fake one in tests.
-public protocol TimeSource: AnyObject {
-    /// Seconds on a monotonic clock, for durations and timers.
-    var monotonic: Double { get }
-    /// Seconds since the epoch, for timestamps in results and signatures.
-    var wallClock: Double { get }
-}
-
-/// The system's clocks.
-public final class SystemTime: TimeSource {
-    public init() {}
-    public var monotonic: Double { Timestamps.monotonic() }
-    public var wallClock: Double { Timestamps.now() }
-}
-
 /// The libcurl transport: one multi handle, and a pool of easy handles reused so connections stay warm.
 public final class CurlTransport: Transport {
     private let multi: CurlMulti
-    private let settings: TransportSettings
     private var pool: [CurlTransfer] = []
     private var running: [Int: CurlTransfer] = [:]
     private var tags: [ObjectIdentifier: Int] = [:]
     /// Requests that could not be started, handed back as failed by the next ``perform()``.
     private var failed: [(tag: Int, response: HTTPResponse)] = []
+    /// What every transfer is built with: the destination check, TLS trust, the body cap.
+    public let settings: TransportSettings
 
     public init(settings: TransportSettings, maxConnections: Int) throws {
         self.settings = settings
@@ -75,7 +63,7 @@ public final class CurlTransport: Transport {
         guard let t = running.removeValue(forKey: tag) else { return }
         tags[ObjectIdentifier(t)] = nil
         multi.remove(t)
-        pool.append(t)
+        release(t)
     }
 
     public func perform() -> [(tag: Int, response: HTTPResponse)] {
@@ -84,13 +72,28 @@ public final class CurlTransport: Transport {
         for (t, r) in multi.perform() {
             guard let tag = tags.removeValue(forKey: ObjectIdentifier(t)) else { continue }
             running[tag] = nil
-            pool.append(t)
+            release(t)
             done.append((tag, r))
         }
         return done
     }
 
+    /// A finished transfer goes back to the pool, unless libcurl would not let go of it (``CurlMulti``
+    /// keeps such a one until the end, and it is never used again).
+    private func release(_ t: CurlTransfer) {
+        if !t.isAttached { pool.append(t) }
+    }
+
     public func wait(fds: [Int32], writable: [Int32], milliseconds: Int) {
         _ = multi.wait(fds: fds, writable: writable, milliseconds: failed.isEmpty ? milliseconds : 0)
+    }
+
+    /// ``perform()``, and when nothing has finished, a wait of at most `seconds` for a transfer to
+    /// move and a second ``perform()``: for callers whose loop waits on nothing else.
+    public func perform(waitingUpTo seconds: Double) -> [(tag: Int, response: HTTPResponse)] {
+        let done = perform()
+        guard done.isEmpty, seconds > 0, inFlight > 0 else { return done }
+        wait(fds: [], writable: [], milliseconds: Int((seconds * 1000).rounded(.up)))
+        return perform()
     }
 }
