@@ -81,6 +81,13 @@ public struct SendArguments: ParsableArguments {
     @Option(help: "Lines read and not final at once (default: 8 per --concurrency, at least 256).")
     public var window: Int?
     @Option(
+        help: ArgumentHelp(
+            "Bytes of lines read and not final at once (held, in flight, waiting to be retried); input reading stops at this bound.",
+            discussion:
+                "Counts each line as read plus its payload. Bounds memory whatever the line sizes: with the default, peak resident memory stays under about 128 MB.",
+            valueName: "bytes"))
+    public var windowBytes = ByteCountArgument(bytes: defaults.windowBytes)
+    @Option(
         help: "Lines one endpoint may hold while its breaker is open before input reading stops (default: --window).")
     public var maxHeld: Int?
     @Option(
@@ -196,6 +203,7 @@ public struct SendArguments: ParsableArguments {
         options.concurrency = concurrency
         options.perHost = perHost ?? concurrency
         options.window = window ?? max(256, concurrency * 8)
+        options.windowBytes = windowBytes.bytes
         options.maxHeld = maxHeld
         options.rate = rate
         options.breakerFailures = breakerFailures

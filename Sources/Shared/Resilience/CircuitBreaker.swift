@@ -4,7 +4,7 @@
 /// or opens it again.
 ///
 /// With a ``RateRule`` (lt-send's partners), only failures with no answer at all (refused, reset,
-/// DNS, TLS, timeout) count in a row; answers that are failures (5xx, 408, 429) open it only when
+/// DNS, TLS, timeout) count in a row; answers that are failures (5xx, 408) open it only when
 /// they are at least `failureRate` of at least `minimumAttempts` attempts in the last `window`
 /// seconds, as resilience4j's sliding window does. So a partner that is down (no answer) opens it
 /// after `threshold` attempts as before, one answering 503 to everything opens it once 50 attempts
@@ -69,7 +69,7 @@ public struct CircuitBreaker: Sendable {
     }
 
     /// Records an attempt's outcome: `healthy` when the service answered sensibly (for an
-    /// endpoint, a 2xx or a 4xx); `answered` when a failure still came with an answer (a 5xx), which
+    /// endpoint, a 2xx, a 4xx other than 408, or a 429, which paces the endpoint instead); `answered` when a failure still came with an answer (a 5xx), which
     /// with a ``RateRule`` counts toward the failure rate only, not toward failures in a row.
     public mutating func record(healthy: Bool, answered: Bool = false, now: Double) {
         if let rule = rateRule, threshold > 0 { count(healthy: healthy, rule, now) }
