@@ -14,12 +14,13 @@ been revoked; with --token-value TEXT it issues TEXT instead (a hostile token en
 outage), then issues tokens. /echo/... answers 500 with the request's headers in its body, as a
 careless partner's error page does; /token/echo/... answers 401 with the client secret it was sent
 as the OAuth2 error code; with --token-error TEXT, /token answers 401 with TEXT as the error code.
-/hostile/... answers 500 with control characters, ESC sequences, a forged log line, NUL and invalid
-UTF-8 in its body. /every/N/K/... answers 503 to the first K of every N requests to that path, then
-200 (a flaky partner failing K in a row: /every/20/6/ fails 30 %). /limit/S/... is a partner-wide
-rate limit: its first request gets 429 with Retry-After: S, and so does every request in the S
-seconds after it; then 200. /cap/N/D/... answers after D seconds, and 429 (no Retry-After) to a
-request that finds N others to that path in progress.
+/random/P/D/... answers after D seconds, 503 with probability P and 200 otherwise (a flaky partner;
+--seed makes the draws repeat). /hostile/... answers 500 with control characters, ESC sequences, a
+forged log line, NUL and invalid UTF-8 in its body. /every/N/K/... answers 503 to the first K of
+every N requests to that path, then 200 (a flaky partner failing K in a row: /every/20/6/ fails
+30 %). /limit/S/... is a partner-wide rate limit: its first request gets 429 with Retry-After: S,
+and so does every request in the S seconds after it; then 200. /cap/N/D/... answers after D
+seconds, and 429 (no Retry-After) to a request that finds N others to that path in progress.
 With --tls-cert and --tls-key it serves https; with --client-ca too, it requires a client certificate
 signed by that CA (mutual TLS) and records its subject's common name as "client".
 Once listening it writes its port to --port-file, so callers wait on that file, not on a sleep.
@@ -27,6 +28,7 @@ Once listening it writes its port to --port-file, so callers wait on that file, 
 import argparse
 import json
 import os
+import random
 import signal
 import socket
 import ssl
@@ -67,7 +69,7 @@ class Handler(BaseHTTPRequestHandler):
         self.record = record
         parts = [p for p in self.path.split("/") if p]
         mode = self.server.mode
-        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down", "echo", "hostile", "every", "limit", "cap"):
+        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down", "echo", "hostile", "random", "every", "limit", "cap"):
             mode = parts[0]
         if mode == "token" and len(parts) > 2 and parts[1] == "down":
             with lock:
@@ -89,6 +91,11 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(200 if given.startswith("Bearer ") and given[7:] in valid else 401)
         elif mode == "hostile":
             self.answer(500, body=HOSTILE)
+        elif mode == "random":
+            time.sleep(float(parts[2]))
+            with lock:
+                failed = self.server.random.random() < float(parts[1])
+            self.answer(503 if failed else 200)
         elif mode == "echo":
             self.answer(500, body=("error; you sent: " + json.dumps(dict(self.headers.items()))).encode())
         elif mode == "redirect":
@@ -214,6 +221,7 @@ def main():
     ap.add_argument("--revoke-first-token", action="store_true")
     ap.add_argument("--token-value")
     ap.add_argument("--token-error")
+    ap.add_argument("--seed", type=int)
     args = ap.parse_args()
     # A deep listen backlog: lt-send opens many connections at once, and the default 5 drops SYNs.
     ThreadingHTTPServer.request_queue_size = 256
@@ -228,6 +236,7 @@ def main():
     server.revoke_first = args.revoke_first_token
     server.token_value = args.token_value
     server.token_error = args.token_error
+    server.random = random.Random(args.seed)
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)

@@ -45,6 +45,30 @@ import Testing
         #expect(sizes.max()! <= 10)
     }
 
+    /// Keys read from a file (always readable) with a window of zero: the window passes at every
+    /// key, but while more input is readable only full statements go, so slots are not taken by
+    /// part-full ones. Part-full statements come only at the end of the input: its keys spread
+    /// over the free slots (at most `--max-statements`), or one last statement.
+    @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote))
+    func whileInputIsReadableOnlyFullStatementsGo() throws {
+        let python = try Services.snowflakePython()
+        let users = 120
+        let sf = try LtQuerySnowflakeTests.StandIn(python: python, seed: InFlight.snowflakeSeed(users))
+        let order: [Int?] = Array(1...users)
+        let dir = try Workdir()
+        let input = try dir.write("in.ndjson", InFlight.lines(order))
+        let options = [
+            "--no-cache", "--flag", "on", "--batch-size", "10", "--max-statements", "4", "--batch-window", "0ms",
+        ]
+        let out = try Tool.run("lt-query", ["--warehouse", sf.address] + options + [input], env: sf.env)
+        #expect(out.status == 0, "\(out.stderr)")
+        try InFlight.expectInOrderWithTotals(out, order)
+        let (_, sizes) = try Self.statements(sf)
+        #expect(sizes.reduce(0, +) == users)
+        #expect(sizes.max()! <= 10)
+        #expect(sizes.filter { $0 < 10 }.count <= 4, "part-full statements while input was readable: \(sizes)")
+    }
+
     @Test(.enabled(if: Services.hasSnowflake, Services.snowflakeNote))
     func theProbeRunsAlongsideTheFirstBatchAndAdHocIsOneStatement() throws {
         let python = try Services.snowflakePython()

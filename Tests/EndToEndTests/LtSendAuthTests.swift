@@ -82,18 +82,19 @@ import Testing
             """)
     }
 
+    /// lt-send over `lines` lines for the integration of ``oauthConfig(_:_:)``, with `options` added.
+    static func sendOAuth(_ dir: Workdir, _ receiver: Receiver, lines: Int, _ options: [String]) throws -> ToolOutput {
+        try Tool.run(
+            "lt-send", ["--integrations", try oauthConfig(dir, receiver), "--allow-http", "--allow-private"] + options,
+            stdin: SendFixtures.lines(lines, integration: "percipio"), env: ["P_ID": "lt"])
+    }
+
     @Test func oauth2TokenIsFetchedOnceAndCached() throws {
         let dir = try Workdir()
         try dir.write("secret", "client-s3cret\n")
         let receiver = try Receiver(
             in: dir, arguments: ["--client-id", "lt", "--client-secret", "client-s3cret", "--token-ttl", "3600"])
-        let out = try Tool.run(
-            "lt-send",
-            [
-                "--integrations", try Self.oauthConfig(dir, receiver), "--allow-http", "--allow-private",
-                "--concurrency", "1", "--verbose",
-            ],
-            stdin: SendFixtures.lines(4, integration: "percipio"), env: ["P_ID": "lt"])
+        let out = try Self.sendOAuth(dir, receiver, lines: 4, ["--concurrency", "1", "--verbose"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(try receiver.requests(under: "/token").count == 1)
         let auth = try receiver.requests(under: "/auth").map {
@@ -110,13 +111,7 @@ import Testing
         try dir.write("secret", "client-s3cret")
         let receiver = try Receiver(
             in: dir, arguments: ["--client-id", "lt", "--client-secret", "client-s3cret", "--revoke-first-token"])
-        let out = try Tool.run(
-            "lt-send",
-            [
-                "--integrations", try Self.oauthConfig(dir, receiver), "--allow-http", "--allow-private",
-                "--concurrency", "1",
-            ],
-            stdin: SendFixtures.lines(3, integration: "percipio"), env: ["P_ID": "lt"])
+        let out = try Self.sendOAuth(dir, receiver, lines: 3, ["--concurrency", "1"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(try receiver.requests(under: "/token").count == 2)
         let auth = try receiver.requests(under: "/auth").map {
@@ -130,13 +125,7 @@ import Testing
         try dir.write("secret", "client-s3cret")
         // expires_in 60: cached until 60 s before it expires, that is not at all.
         let receiver = try Receiver(in: dir, arguments: ["--token-ttl", "60"])
-        let out = try Tool.run(
-            "lt-send",
-            [
-                "--integrations", try Self.oauthConfig(dir, receiver), "--allow-http", "--allow-private",
-                "--concurrency", "1",
-            ],
-            stdin: SendFixtures.lines(3, integration: "percipio"), env: ["P_ID": "lt"])
+        let out = try Self.sendOAuth(dir, receiver, lines: 3, ["--concurrency", "1"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(try receiver.requests(under: "/token").count == 3)
     }
@@ -145,13 +134,7 @@ import Testing
         let dir = try Workdir()
         try dir.write("secret", "wrong")
         let receiver = try Receiver(in: dir, arguments: ["--client-id", "lt", "--client-secret", "client-s3cret"])
-        let out = try Tool.run(
-            "lt-send",
-            [
-                "--integrations", try Self.oauthConfig(dir, receiver), "--allow-http", "--allow-private",
-                "--retries", "1", "--retry-schedule", "10ms",
-            ],
-            stdin: SendFixtures.lines(3, integration: "percipio"), env: ["P_ID": "lt"])
+        let out = try Self.sendOAuth(dir, receiver, lines: 3, ["--retries", "1", "--retry-schedule", "10ms"])
         #expect(out.status == 1)
         // A configuration problem: said once, one token request, every line failed with the reason.
         let r = try out.records()

@@ -8,13 +8,7 @@ import Testing
         let dir = try Workdir()
         try dir.write("secret", "client-s3cret")
         let receiver = try Receiver(in: dir, arguments: ["--token-value", "tok\r\nX-Injected: yes"])
-        let out = try Tool.run(
-            "lt-send",
-            [
-                "--integrations", try LtSendAuthTests.oauthConfig(dir, receiver), "--allow-http", "--allow-private",
-                "--retries", "0",
-            ],
-            stdin: SendFixtures.lines(1, integration: "percipio"), env: ["P_ID": "lt"])
+        let out = try LtSendAuthTests.sendOAuth(dir, receiver, lines: 1, ["--retries", "0"])
         #expect(out.status == 1, "\(out.stderr)")
         let error = try out.records().first?["error"] as? String ?? ""
         #expect(error.contains("control character"), "\(error)")

@@ -21,16 +21,8 @@ if [ -z "${LT_SEND:-}" ]; then
 fi
 [ -x /usr/bin/time ] || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 1; }
 
-tmp=$(mktemp -d /tmp/lt-bench-journal.XXXXXX)
-receiver_pid=""
-cleanup() { [ -n "$receiver_pid" ] && kill "$receiver_pid" 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT
-
-python3 scripts/receiver.py --port-file "$tmp/port" --record "$tmp/record.ndjson" &
-receiver_pid=$!
-for _ in $(seq 100); do [ -f "$tmp/port" ] && break; sleep 0.1; done
-url="http://127.0.0.1:$(cat "$tmp/port")/ok/hook"
+. bench/send/receiver.sh journal
+url="http://127.0.0.1:$port/ok/hook"
 
 make_journal() { # PATH COUNT
     echo '{"id":"seed","payload":{"n":0}}' | "$LT_SEND" --url "$url" --allow-http --allow-private --journal "$1" > /dev/null

@@ -5,11 +5,12 @@
 /// from the reused buffer; only lines that wait for a batch keep a copy of their output prefix.
 ///
 /// Batching: keys wait in one pool, and leave it as statements of at most `--batch-size` keys
-/// when `--batch-window` has passed since the oldest arrived (so keys that trickle in keep a short
-/// wait, one statement at a time), when the pool would fill every free statement slot, or when the
-/// input ends. Keys beyond one statement's worth are spread evenly over the free slots
-/// (see ``sendWaiting(inputFlowing:)``): 9,000 keys at the end of the input make 8 statements of
-/// 1,125, one round trip, instead of 18 of 500 in three.
+/// when `--batch-window` has passed since the oldest arrived and the input pauses (so keys that
+/// trickle in keep a short wait, one statement at a time), as full statements while more input
+/// is readable, when the pool would fill every free statement slot, or when the input ends.
+/// Keys beyond one statement's worth are spread evenly over the free slots
+/// (see ``statementSizes(keys:maxPerStatement:freeSlots:inputFlowing:)``): 9,000 keys at the end
+/// of the input make 8 statements of 1,125, one round trip, instead of 18 of 500 in three.
 ///
 /// The start-up probe runs alongside the first batches; no line is written until its verdict, so
 /// that a warehouse that cannot work as configured still stops lt-query before any output.
@@ -46,13 +47,18 @@ public final class LookupPipeline {
         var hasLookup: Bool
     }
 
-    /// Lines written out leave it; it holds at most ``maxQueued`` lines however long the input.
+    /// Lines written out leave it; it holds at most ``maxQueued`` lines and about
+    /// ``maxQueuedBytes`` of them, however long the input.
     private var queue = FIFO<Pending>()
+    /// The bytes of the lines in ``queue`` (their prefixes).
+    private var queuedBytes = 0
     /// The keys waiting to be sent (the pool), in their order of arrival, and as a set.
     private var batch: Set<LookupKey> = []
     private var batchOrder: [LookupKey] = []
     /// When the pool's oldest key has waited `--batch-window`.
     private var batchDeadline = 0.0
+    /// When the pool's oldest key has waited ``flowingHold``: then it goes even while input flows.
+    private var holdDeadline = 0.0
     /// A batch submitted and not yet collected: the resolver's ticket, its keys, its number.
     private struct Submitted {
         let ticket: LookupResolver.Ticket
@@ -222,7 +228,11 @@ public final class LookupPipeline {
                     } else {
                         waitsFor = openBatch
                         if batch.insert(k).inserted {
-                            if batchOrder.isEmpty { batchDeadline = Timestamps.monotonic() + options.batchWindow }
+                            if batchOrder.isEmpty {
+                                let now = Timestamps.monotonic()
+                                batchDeadline = now + options.batchWindow
+                                holdDeadline = now + Self.flowingHold
+                            }
                             batchOrder.append(k)
                         }
                     }
@@ -243,12 +253,13 @@ public final class LookupPipeline {
         } else {
             // A copy of its own size: sharing the reused buffer would keep its whole capacity per line.
             let prefix = scratch.bytes.withUnsafeBufferPointer { Array($0) }
+            queuedBytes += prefix.count
             queue.append(Pending(prefix: prefix, key: key, result: result, batch: waitsFor, hasLookup: true))
         }
         // Once the pool would fill every free slot, waiting longer cannot make the statements better.
-        if hasFreeSlot && batchOrder.count >= freeSlots * options.batchSize { try sendWaiting(inputFlowing: true) }
+        if hasFreeSlot && batchOrder.count >= freeSlots * options.batchSize { try sendWaiting(inputFlowing: false) }
         // Lines held behind running batches are bounded: past the limit, wait for answers.
-        while queue.count >= maxQueued {
+        while queue.count >= maxQueued || queuedBytes >= Self.maxQueuedBytes {
             if !batchOrder.isEmpty && hasFreeSlot {
                 // No further line is read until lines go out: the pool is all there is to send.
                 try sendWaiting(inputFlowing: false)
@@ -272,8 +283,17 @@ public final class LookupPipeline {
             hint: "send enterprise_customer_uuid in lower case, as Open edX writes it", at: location)
     }
 
-    /// Most lines held behind running batches: room for every batch out and one filling.
-    private var maxQueued: Int { (resolver.maxInFlight + 1) * options.batchSize }
+    /// Most lines held behind running batches: room for every batch out and as many again
+    /// waiting, so that the next wave's lines are read and parsed while the one before runs, and
+    /// its statements go out full the moment slots free. (With room for only one batch filling,
+    /// each wave after the first waited for its lines to be read, went out over 0.4 s in part-full
+    /// statements, and 40,000 keys took 5.3–6.3 s at 1.5 s per statement instead of about 4.7.)
+    /// A single statement slot (SQLite) keeps room for two batches.
+    private var maxQueued: Int { max(2, 2 * resolver.maxInFlight) * options.batchSize }
+
+    /// Most bytes of lines held (beyond one line, which may be up to the line limit): read-ahead
+    /// stays within lt-query's 64 MB memory budget whatever the lines' size.
+    static let maxQueuedBytes = 16 << 20
 
     /// Statement slots free: `--max-statements` less the batches out and the probe, which runs as
     /// a statement too.
@@ -287,6 +307,7 @@ public final class LookupPipeline {
             try output.endLine()
         } else {
             let copy = bytes.withUnsafeBufferPointer { Array($0) }
+            queuedBytes += copy.count
             queue.append(Pending(prefix: copy, key: nil, result: nil, hasLookup: false))
         }
     }
@@ -312,24 +333,28 @@ public final class LookupPipeline {
                 try output.write(byte: UInt8(ascii: "}"))
             }
             try output.endLine()
+            queuedBytes -= p.prefix.count
             _ = queue.popFirst()
         }
     }
 
-    /// Sends the pool's keys as statements over the free slots (at least one must be free).
-    ///
-    /// Up to `--batch-size` keys go as one statement. More are spread evenly: while more input is
-    /// readable, over as few statements as hold them, leaving the other slots to the keys behind;
-    /// when the input pauses or ends (or no line can be read until lines go out), over every free
-    /// slot, so that one round trip answers them all. Keys beyond what the free slots hold stay in
-    /// the pool, due at once.
+    /// Longest the pool's oldest key waits for a full statement while more input is readable
+    /// (see ``statementSizes(keys:maxPerStatement:freeSlots:inputFlowing:)``). Input is readable
+    /// after each line only when lines arrive faster than lt-query reads them, so a statement
+    /// fills in tens of milliseconds; the bound is for a fast stream whose lines are mostly
+    /// answered from memory or the cache.
+    static let flowingHold = 0.5
+
+    /// Sends the pool's keys as statements over the free slots (see ``statementSizes(keys:maxPerStatement:freeSlots:inputFlowing:)``);
+    /// `inputFlowing` says more input is readable now. Keys left over stay in the pool, due at once.
     private func sendWaiting(inputFlowing: Bool) throws {
         let n = batchOrder.count
         let free = freeSlots
         guard n > 0, free > 0 else { return }
-        let m = options.batchSize
-        let statements = Self.statementCount(keys: n, maxPerStatement: m, freeSlots: free, inputFlowing: inputFlowing)
-        let sizes = Self.evenSizes(min(n, statements * m), over: statements)
+        let flowing = inputFlowing && Timestamps.monotonic() < holdDeadline
+        let sizes = Self.statementSizes(
+            keys: n, maxPerStatement: options.batchSize, freeSlots: free, inputFlowing: flowing)
+        guard !sizes.isEmpty else { return }
         resolver.queuedLines = queue.count
         reportQueue()
         var start = 0
@@ -352,10 +377,19 @@ public final class LookupPipeline {
         try collectAnswered()
     }
 
-    /// How many statements `keys` waiting keys go out as (see ``sendWaiting(inputFlowing:)``).
-    static func statementCount(keys n: Int, maxPerStatement m: Int, freeSlots free: Int, inputFlowing: Bool) -> Int {
-        if n <= m { return 1 }
-        return inputFlowing ? min(free, (n + m - 1) / m) : free
+    /// The statements that `keys` waiting keys go out as now, at most `m` keys each.
+    ///
+    /// While more input is readable, only full statements go, one per free slot at most: the
+    /// keys behind fill the rest. (Sending part-full statements there, when `--batch-window`
+    /// passed while a burst was still being read, took slots that a full statement needed:
+    /// 9,000 keys then sometimes took two round trips instead of one, and each wave of 40,000
+    /// held fewer keys.) When the input pauses or ends, or no line can be read until lines go
+    /// out, up to `m` keys go as one statement, and more are spread evenly over every free slot,
+    /// so that one round trip answers them all.
+    static func statementSizes(keys n: Int, maxPerStatement m: Int, freeSlots free: Int, inputFlowing: Bool) -> [Int] {
+        if inputFlowing { return Array(repeating: m, count: min(free, n / m)) }
+        let statements = n <= m ? 1 : free
+        return evenSizes(min(n, statements * m), over: statements)
     }
 
     /// `total` split into `parts` sizes that differ by at most one, larger first.

@@ -5,26 +5,30 @@ import Testing
 /// How the pipeline splits the keys waiting in its pool into statements (pure arithmetic; the
 /// end-to-end tests in LtQueryLatencyBoundTests watch the statements a warehouse receives).
 @Suite struct LookupPipelineBatchingTests {
-    @Test func keysThatFitOneStatementGoAsOne() {
-        for flowing in [true, false] {
-            #expect(
-                LookupPipeline.statementCount(keys: 3, maxPerStatement: 2000, freeSlots: 8, inputFlowing: flowing) == 1)
-            #expect(
-                LookupPipeline.statementCount(keys: 2000, maxPerStatement: 2000, freeSlots: 8, inputFlowing: flowing)
-                    == 1)
-        }
+    typealias P = LookupPipeline
+
+    @Test func keysThatFitOneStatementGoAsOneOnceTheInputPauses() {
+        #expect(P.statementSizes(keys: 3, maxPerStatement: 2000, freeSlots: 8, inputFlowing: false) == [3])
+        #expect(P.statementSizes(keys: 2000, maxPerStatement: 2000, freeSlots: 8, inputFlowing: false) == [2000])
     }
 
     @Test func aBurstSpreadsOverEveryFreeSlotOnceTheInputPauses() {
-        let n = LookupPipeline.statementCount(keys: 9000, maxPerStatement: 2000, freeSlots: 8, inputFlowing: false)
-        #expect(n == 8)
-        #expect(LookupPipeline.evenSizes(9000, over: n) == Array(repeating: 1125, count: 8))
+        let sizes = P.statementSizes(keys: 9000, maxPerStatement: 2000, freeSlots: 8, inputFlowing: false)
+        #expect(sizes == Array(repeating: 1125, count: 8))
+        // More than the free slots hold: they go full, the rest stays in the pool.
+        #expect(
+            P.statementSizes(keys: 9000, maxPerStatement: 2000, freeSlots: 3, inputFlowing: false) == [
+                2000, 2000, 2000,
+            ])
     }
 
-    @Test func whileInputFlowsAsFewStatementsAsHoldTheKeysLeaveSlotsFree() {
-        let n = LookupPipeline.statementCount(keys: 4500, maxPerStatement: 2000, freeSlots: 8, inputFlowing: true)
-        #expect(n == 3)
-        #expect(LookupPipeline.evenSizes(4500, over: n) == [1500, 1500, 1500])
+    /// While more input is readable, a part-full statement would take a slot that a full one needs.
+    @Test func whileInputFlowsOnlyFullStatementsGo() {
+        #expect(P.statementSizes(keys: 1999, maxPerStatement: 2000, freeSlots: 8, inputFlowing: true).isEmpty)
+        #expect(P.statementSizes(keys: 4500, maxPerStatement: 2000, freeSlots: 8, inputFlowing: true) == [2000, 2000])
+        #expect(
+            P.statementSizes(keys: 9000, maxPerStatement: 2000, freeSlots: 3, inputFlowing: true) == [2000, 2000, 2000])
+        #expect(P.statementSizes(keys: 2000, maxPerStatement: 2000, freeSlots: 0, inputFlowing: true).isEmpty)
     }
 
     @Test func sizesDifferByOneAtMostAndAddUp() {
