@@ -18,7 +18,8 @@ install -m 755 "$examples/systemd/lt-spool" "$work/lt-spool"
 
 # systemd-analyze verify needs no running systemd; it checks each unit and that ExecStart is executable.
 install -d "$work/units"
-for unit in lt-spool.path lt-spool.service lt-replay.service lt-replay.timer lt-refresh.service lt-refresh.timer; do
+for unit in lt-spool.path lt-spool.service lt-replay.service lt-replay.timer lt-refresh.service lt-refresh.timer \
+    lt-produce.service lt-produce.timer; do
     sed "s#/usr/local/libexec/lt/lt-spool#$work/lt-spool#" "$examples/systemd/$unit" > "$work/units/$unit"
 done
 if verify=$(cd "$work/units" && systemd-analyze verify --man=no ./*.path ./*.service ./*.timer 2>&1) && [ -z "$verify" ]; then

@@ -35,6 +35,12 @@ public struct SendArguments: ParsableArguments {
             "Record delivered ids in this file and skip ids already in it (SQLite, created 0600; a symbolic link or another program's database is refused).",
         completion: .file())
     public var journal: String?
+    @Flag(
+        help: ArgumentHelp(
+            "At the end of the run, drop from the --dead-letter file the lines that the --journal shows as "
+                + "delivered (by this run, a resumed run or a replay), so that it lists only what is still "
+                + "undelivered. The file is replaced whole, 0600, while still locked."))
+    public var pruneDelivered = false
     @Option(help: "Further attempts after the first for retryable failures (default: one per step of the schedule).")
     public var retries: Int?
     @Option(
@@ -143,6 +149,10 @@ public struct SendArguments: ParsableArguments {
     public init() {}
 
     public func validate() throws {
+        if pruneDelivered && (journal == nil || deadLetter == nil) {
+            throw ValidationError(
+                "--prune-delivered needs --journal (what was delivered) and --dead-letter (the file to prune)")
+        }
         if resendChanged && journal == nil {
             throw ValidationError("--resend-changed needs --journal, which holds what was delivered before")
         }
@@ -182,6 +192,7 @@ public struct SendArguments: ParsableArguments {
         options.urlBearerEnvironment = bearerEnv
         options.integrations = try integrations.map { try IntegrationsConfig.load(path: $0) }
         options.deadLetterPath = deadLetter
+        options.pruneDelivered = pruneDelivered
         options.journalPath = journal
         options.allowHTTP = allowHttp
         options.allowPrivate = allowPrivate

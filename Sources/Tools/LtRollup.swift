@@ -81,6 +81,18 @@ struct LtRollup: ParsableCommand {
             d.raw(text)
             for line in tally.lines { d.raw("lt-rollup: skipped \(line)") }
         }
+        if written != nil && !result.days.isEmpty {
+            // Not refused: recomputing a day is what a run does (docs/rollup.md); but a run over one
+            // host's file, or a late event pulling in an earlier day, silently loses the rest of the
+            // day, so every run says which days it replaced.
+            let days = result.days.prefix(5).map(EventTime.dateText(day:)).joined(separator: ", ")
+            let more = result.days.count > 5 ? " and \(result.days.count - 5) more" : ""
+            d.warning(
+                "replaced every row of \(days)\(more) (UTC days with events in these logs) with this run's rows",
+                hint:
+                    "each of those days now holds only what these logs gave: run over every host's logs of a day at once"
+            )
+        }
         let malformed = tally.malformed
         if malformed > 0 && options.strict {
             d.error(

@@ -100,6 +100,8 @@ import Testing
             let out = try Tool.run("lt-rollup", ["--enterprises", ent, "--into", db, a, b])
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout.isEmpty)
+            // Every run into a table says which days it replaced whole.
+            #expect(out.stderr.contains("replaced every row of 2026-01-10, 2026-01-11 "), "\(out.stderr)")
         }
         let rows = try Tool.shell(
             "sqlite3 \"$0\" 'SELECT * FROM LEARNING_TIME ORDER BY 1, 4'", args: [dir.file("warehouse.db")])

@@ -205,6 +205,57 @@ import Testing
         #expect(try receiver.requests().count == 8)
     }
 
+    /// The correction end to end on the test command's PostgreSQL server: deliver; the warehouse
+    /// changes (user 1 +500 s, user 3 gets rows, user 2 unchanged); a refresh with
+    /// --resend-changed sends exactly lines 1 and 3, with new ids; a second refresh sends nothing.
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote))
+    func aCorrectionEndToEndOnPostgres() throws {
+        let pg = try Services.postgres()
+        let dir = try Workdir()
+        let schema = try LtQueryPostgresTests.Schema(
+            pg, rows: [(1, Self.course, F.enterprise, 100), (2, Self.course, F.enterprise, 200)])
+        let receiver = try Receiver(in: dir)
+        let input = (1...3).map { Self.completion($0) }.joined(separator: "\n") + "\n"
+        func refresh(_ extra: [String] = []) throws -> (ToolOutput, [[String: Any]]) {
+            let out = try Tool.shell(
+                """
+                lt-query --warehouse "$0" --table "$1" --no-cache --flag on | lt-enrich --flag on \
+                  | lt-send --url "$2" --allow-http --allow-private --journal "$3" "${@:4}"
+                """, args: [pg, schema.table, receiver.url(), dir.file("sent.journal")] + extra, stdin: input)
+            return (out, try out.records().sorted { ($0["line"] as? Int ?? 0) < ($1["line"] as? Int ?? 0) })
+        }
+
+        let (first, delivered) = try refresh()
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(delivered.map { $0["status"] as? String } == ["delivered", "delivered", "delivered"])
+        let ids = delivered.map { $0["id"] as? String ?? "" }
+        try #require(try receiver.requests().count == 3)
+
+        try schema.psql(
+            "INSERT INTO \(schema.table) VALUES (1, '\(Self.course)', '\(F.enterprise)', '2026-02-10', 500), "
+                + "(3, '\(Self.course)', '\(F.enterprise)', '2026-02-10', 3000);")
+
+        let (second, refreshed) = try refresh(["--resend-changed"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(refreshed.map { $0["status"] as? String } == ["delivered", "skipped", "delivered"])
+        #expect(refreshed.map { $0["id"] as? String } == [ids[0] + "-rev1", ids[1], ids[2] + "-rev1"])
+        let requests = try receiver.requests()
+        try #require(requests.count == 5)
+        let sent = requests.suffix(2).map { $0["headers"] as? [String: String] ?? [:] }
+        #expect(Set(sent.map { $0["webhook-id"] ?? "" }) == [ids[0] + "-rev1", ids[2] + "-rev1"])
+        #expect(Set(sent.map { $0["lt-revision-of"] ?? "" }) == [ids[0], ids[2]])
+        let totals = try requests.suffix(2).map { r in
+            let body = try JSONSerialization.jsonObject(with: Data((r["body"] as? String ?? "").utf8)) as? [String: Any]
+            return (body?["learning_time"] as? [String: Any])?["total_seconds"] as? Int ?? 0
+        }
+        #expect(Set(totals) == [600, 3000])
+
+        let (third, again) = try refresh(["--resend-changed"])
+        #expect(third.status == 0, "\(third.stderr)")
+        #expect(again.allSatisfy { $0["status"] as? String == "skipped" }, "\(again)")
+        #expect(try receiver.requests().count == 5)
+    }
+
     @Test func aJournalOfAnEarlierVersionIsMigratedAndNotCorrected() throws {
         let dir = try Workdir()
         let journal = dir.file("sent.journal")

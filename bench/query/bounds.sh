@@ -92,10 +92,12 @@ line (start-up and the start-up probe included), default options (`--batch-size 
 --max-statements 8`), `--no-cache`, each output line checked for its place and total.
 Snowflake: `bench/query/snowflake-latency-standin.py --latency {latency:g} --concurrency 8`, a stand-in
 for a warehouse that runs 8 statements at once (a ninth queues for a slot, the probe counting as
-one) and answers each in {latency:g} s, about real Snowflake's speed; not snowduck, which answers one
+one) and answers each {latency:g} s after its request arrived, about real Snowflake's speed; not snowduck, which answers one
 statement at a time. The bound is the keys over the round trips that 8 statements of at most
 2,000 keys need. PostgreSQL: a throwaway server behind `scripts/delay-proxy.py` (every answer 50 ms
-late), against the same server on loopback in the same run.
+late), against the same server on loopback in the same run. Command:
+`LT_BIN_DIR=.build-q/x86_64-unknown-linux-gnu/release bench/query/bounds.sh` after
+`scripts/build-release.sh .build-q` (or `bench/query/bounds.sh` alone, which builds).
 
 {table}
 <!-- bounds:end -->

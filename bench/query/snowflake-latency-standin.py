@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A light Snowflake SQL API stand-in on 127.0.0.1 for the benchmark: POST /api/v2/statements
-answers lt-query's batch statement from its bindings, after holding it --latency seconds (without
-blocking other statements), in the SQL API's answer format. No SQL engine and no token check: the
+answers lt-query's batch statement from its bindings, --latency seconds after the request arrived
+(without blocking other statements; this stand-in's own parsing is inside that time, as Snowflake's
+compilation is), in the SQL API's answer format. No SQL engine and no token check: the
 tests' stand-in (scripts/snowflake-standin.py: snowduck behind a JWT check) spends seconds of CPU on
 a 500-key statement, which would measure the stand-in instead of lt-query.
 
@@ -11,7 +12,7 @@ Its warehouse runs --concurrency statements at once (8, Snowflake's default MAX_
 further statements queue for a free slot, as on Snowflake, so a client that sends more than that
 pays for it. Every statement takes a slot, the start-up probe (SELECT … LIMIT 0) included.
 Writes its port to --port-file and, at exit (SIGTERM), the most statements it held at once to
---stats.
+--stats, with each statement's size and arrival time (seconds after the first).
 """
 import argparse
 import asyncio

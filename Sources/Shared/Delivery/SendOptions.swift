@@ -9,6 +9,8 @@ public struct SendOptions: Sendable {
     public var integrations: IntegrationsConfig?
     public var allowHTTP = false
     public var deadLetterPath: String?
+    /// At the end of the run, drop from the dead-letter file the lines the journal shows as delivered.
+    public var pruneDelivered = false
     public var journalPath: String?
     /// Append one record per HTTP attempt to this file (`--attempts`).
     public var attemptsPath: String?

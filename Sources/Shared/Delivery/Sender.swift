@@ -106,6 +106,11 @@ public final class Sender {
     public func finish() throws {
         try loop(nil)
         if let failure = recorder.failure() { throw failure }
+        if options.pruneDelivered, let path = options.deadLetterPath, let journal {
+            let dropped = try DeadLetterPruner.prune(path: path, routes: routes, journal: journal)
+            diagnostics.info(
+                "dropped \(dropped) lines that the journal shows delivered from the dead-letter file \(path)")
+        }
     }
 
     // MARK: - Event loop

@@ -16,13 +16,26 @@ public final class AppendFile {
     /// `lock`, takes an exclusive lock on it.
     public init(path: String, what: String, lock: Bool = false) throws {
         self.path = path
-        fd = try StateFile.openForAppending(path, what: what)
-        if lock {
+        var fd = try StateFile.openForAppending(path, what: what)
+        // A run that prunes the file (lt-send --prune-delivered) renames a new one over it while
+        // locked: a lock won on the file it replaced would append to a file no longer there, so the
+        // path is opened again until the locked file is the one it names.
+        for attempt in 0..<8 where lock {
             do { try FileLock.acquire(fd: fd, path: path, what: what) } catch {
                 close(fd)
                 throw error
             }
+            var held = stat()
+            var named = stat()
+            if attempt == 7 || fstat(fd, &held) != 0 || lstat(path, &named) != 0
+                || (held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+            {
+                break
+            }
+            close(fd)
+            fd = try StateFile.openForAppending(path, what: what)
         }
+        self.fd = fd
     }
 
     deinit { close(fd) }

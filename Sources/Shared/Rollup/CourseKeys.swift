@@ -61,19 +61,38 @@ public struct CourseKeys {
     }
 }
 
-/// A fast 64-bit hash of a line's bytes, eight at a time: for telling exact duplicate lines apart
-/// and finding interned keys, not for anything an attacker could profit from colliding (a collision
-/// at most merges two events of one learner at the same microsecond, whose gap counts 0 anyway).
+/// A fast 64-bit hash of a line's bytes, 32 at a time in four independent lanes (one lane's chain of
+/// multiplies was a seventh of a rollup): for telling exact duplicate lines apart and finding
+/// interned keys, not for anything an attacker could profit from colliding (a collision at most
+/// merges two events of one learner at the same microsecond, whose gap counts 0 anyway).
 public enum LineHash {
     @inline(__always)
     public static func of(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let m: UInt64 = 0xFF51_AFD7_ED55_8CCD
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.count)
         guard let p = b.baseAddress else { return h }
         let raw = UnsafeRawPointer(p)
         var i = 0
+        if b.count >= 32 {
+            var l0 = h
+            var l1: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+            var l2: UInt64 = 0x1656_67B1_9E37_79F9
+            var l3: UInt64 = 0x27D4_EB2F_1656_67C5
+            while i + 32 <= b.count {
+                l0 = (l0 ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* m
+                l1 = (l1 ^ raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* m
+                l2 = (l2 ^ raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)) &* m
+                l3 = (l3 ^ raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)) &* m
+                l0 ^= l0 >> 32
+                l1 ^= l1 >> 32
+                l2 ^= l2 >> 32
+                l3 ^= l3 >> 32
+                i += 32
+            }
+            h = ((l0 &* m) ^ (l1 &* 0xC4CE_B9FE_1A85_EC53)).rotated(16) ^ (l2 &* m).rotated(32) ^ l3
+        }
         while i + 8 <= b.count {
-            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* m
             h ^= h >> 32
             i += 8
         }
@@ -88,4 +107,9 @@ public enum LineHash {
         h ^= h >> 29
         return h
     }
+}
+
+extension UInt64 {
+    @inline(__always)
+    fileprivate func rotated(_ k: UInt64) -> UInt64 { (self << k) | (self >> (64 - k)) }
 }

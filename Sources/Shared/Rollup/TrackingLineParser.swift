@@ -32,43 +32,31 @@ public struct TrackingLineParser {
             return .skipped(.notJSON)
         }
         let start = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(brace))
-        let s = JSONScanner(UnsafeBufferPointer(start: base + start, count: line.count - start))
-        var time: JSONMember?
-        var name: JSONMember?
-        var eventType: JSONMember?
-        var source: JSONMember?
-        var event: JSONMember?
-        var page: JSONMember?
-        var context: JSONMember?
-        // One validating pass over the whole line that stores nothing; the last of repeated members
-        // wins, as in most JSON readers (Python's json among them).
-        do {
-            let end = try s.forEachMember(ofObjectAt: 0) { m in
-                // Keys are compared as bytes; one with escapes (`"\u0074ime"`) by its decoded text.
-                switch m.keyHasEscapes ? s.keyText(m).utf8.first ?? 0 : s[m.keyStart] {
-                case UInt8(ascii: "t") where s.key(of: m, equals: "time"): time = m
-                case UInt8(ascii: "n") where s.key(of: m, equals: "name"): name = m
-                case UInt8(ascii: "e") where s.key(of: m, equals: "event_type"): eventType = m
-                case UInt8(ascii: "e") where s.key(of: m, equals: "event_source"): source = m
-                case UInt8(ascii: "e") where s.key(of: m, equals: "event"): event = m
-                case UInt8(ascii: "p") where s.key(of: m, equals: "page"): page = m
-                case UInt8(ascii: "c") where s.key(of: m, equals: "context"): context = m
-                default: break
-                }
-            }
-            guard s.skipWhitespace(end) == s.count else { return .skipped(.notJSON) }
-        } catch {
-            return .skipped(.notJSON)
+        let text = UnsafeBufferPointer(start: base + start, count: line.count - start)
+        var fields = TrackingFields()
+        switch TrackingFieldScanner.scan(text, into: &fields) {
+        case .fields: break
+        case .notJSON: return .skipped(.notJSON)
+        case .unsure:
+            guard let f = Self.generalFields(JSONScanner(text)) else { return .skipped(.notJSON) }
+            fields = f
         }
+        return apply(JSONScanner(text), fields)
+    }
 
-        guard let time else { return .skipped(.noTime) }
+    /// The rule applied to the members found.
+    @_optimize(speed)
+    private mutating func apply(_ s: JSONScanner, _ fields: TrackingFields) -> ParsedLine {
+        guard let time = fields.time else { return .skipped(.noTime) }
         guard let micros = Self.withString(s, time, EventTime.parse) ?? nil else { return .skipped(.badTime) }
 
-        if let source, Self.withString(s, source, { $0.count == 4 && memcmp($0.baseAddress!, "task", 4) == 0 }) == true
+        if let source = fields.source,
+            Self.withString(s, source, { $0.count == 4 && memcmp($0.baseAddress!, "task", 4) == 0 }) == true
         {
             return .skipped(.notLearnerActivity)
         }
-        let nameMember = name.flatMap { Self.withString(s, $0, { $0.count }) ?? 0 > 0 ? $0 : nil } ?? eventType
+        let nameMember =
+            fields.name.flatMap { Self.withString(s, $0, { $0.count }) ?? 0 > 0 ? $0 : nil } ?? fields.eventType
         if let nameMember {
             let excluded = Self.withString(s, nameMember) { n in
                 RollupRule.hasExcludedPrefix(n) || rule.isExcludedByPattern(n)
@@ -76,31 +64,15 @@ public struct TrackingLineParser {
             if excluded == true { return .skipped(.notLearnerActivity) }
         }
 
-        var contextUser: JSONMember?
-        var contextCourse: JSONMember?
-        var contextPath: JSONMember?
-        if let c = context, s.kind(at: c.valueStart) == .object {
-            _ = try? s.forEachMember(ofObjectAt: c.valueStart) { m in
-                if s.key(of: m, equals: "user_id") {
-                    contextUser = m
-                } else if s.key(of: m, equals: "course_id") {
-                    contextCourse = m
-                } else if s.key(of: m, equals: "path") {
-                    contextPath = m
-                }
-            }
-        }
-        var user = contextUser.flatMap { Self.userID(s, $0) }
-        if user == nil, let event, s.kind(at: event.valueStart) == .object,
-            let m = try? s.member("user_id", ofObjectAt: event.valueStart)
-        {
+        var user = fields.contextUser.flatMap { Self.userID(s, $0) }
+        if user == nil, let m = fields.eventUser {
             user = Self.userID(s, m)
         }
         guard let user else { return .skipped(.noUser) }
 
         var course: UInt32?
         var tooLong = false
-        if let contextCourse {
+        if let contextCourse = fields.contextCourse {
             course =
                 Self.withString(s, contextCourse) { k -> UInt32? in
                     if k.count > 255 { tooLong = true }
@@ -108,7 +80,7 @@ public struct TrackingLineParser {
                 } ?? nil
         }
         if course == nil && !tooLong && rule.courseFromURL {
-            for m in [contextPath, page, eventType] {
+            for m in [fields.contextPath, fields.page, fields.eventType] {
                 guard let m, course == nil else { continue }
                 course =
                     Self.withString(s, m) { url -> UInt32? in
@@ -123,24 +95,77 @@ public struct TrackingLineParser {
         return .event(user: user, course: course, time: micros)
     }
 
+    /// The members the rule reads, found with the project's general scanner: one validating pass
+    /// over the whole object, then `context`, then `event`. Nil when the text is not one JSON
+    /// object. The path for what ``TrackingFieldScanner`` leaves to it (escaped keys, deep nesting);
+    /// the tests hold the two to the same answers.
+    static func generalFields(_ s: JSONScanner) -> TrackingFields? {
+        var time: JSONMember?
+        var name: JSONMember?
+        var eventType: JSONMember?
+        var source: JSONMember?
+        var event: JSONMember?
+        var page: JSONMember?
+        var context: JSONMember?
+        // The last of repeated members wins, as in most JSON readers (Python's json among them).
+        do {
+            let end = try s.forEachMember(ofObjectAt: 0) { m in
+                // Keys are compared as bytes; one with escapes (`"\u0074ime"`) by its decoded text.
+                switch m.keyHasEscapes ? s.keyText(m).utf8.first ?? 0 : s[m.keyStart] {
+                case UInt8(ascii: "t") where s.key(of: m, equals: "time"): time = m
+                case UInt8(ascii: "n") where s.key(of: m, equals: "name"): name = m
+                case UInt8(ascii: "e") where s.key(of: m, equals: "event_type"): eventType = m
+                case UInt8(ascii: "e") where s.key(of: m, equals: "event_source"): source = m
+                case UInt8(ascii: "e") where s.key(of: m, equals: "event"): event = m
+                case UInt8(ascii: "p") where s.key(of: m, equals: "page"): page = m
+                case UInt8(ascii: "c") where s.key(of: m, equals: "context"): context = m
+                default: break
+                }
+            }
+            guard s.skipWhitespace(end) == s.count else { return nil }
+        } catch {
+            return nil
+        }
+        var f = TrackingFields(
+            time: time?.value, name: name?.value, eventType: eventType?.value, source: source?.value,
+            page: page?.value)
+        if let c = context, s.kind(at: c.valueStart) == .object {
+            _ = try? s.forEachMember(ofObjectAt: c.valueStart) { m in
+                if s.key(of: m, equals: "user_id") {
+                    f.contextUser = m.value
+                } else if s.key(of: m, equals: "course_id") {
+                    f.contextCourse = m.value
+                } else if s.key(of: m, equals: "path") {
+                    f.contextPath = m.value
+                }
+            }
+        }
+        if let event, s.kind(at: event.valueStart) == .object,
+            let m = try? s.member("user_id", ofObjectAt: event.valueStart)
+        {
+            f.eventUser = m.value
+        }
+        return f
+    }
+
     /// Calls `body` with a string member's bytes (unescaped); nil when the member is not a string.
     @inline(__always)
-    static func withString<R>(_ s: JSONScanner, _ m: JSONMember, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
-        guard m.valueEnd - m.valueStart >= 2, s[m.valueStart] == UInt8(ascii: "\"") else { return nil }
-        let inner = UnsafeBufferPointer(start: s.base + m.valueStart + 1, count: m.valueEnd - m.valueStart - 2)
+    static func withString<R>(_ s: JSONScanner, _ v: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard v.count >= 2, s[v.lowerBound] == UInt8(ascii: "\"") else { return nil }
+        let inner = UnsafeBufferPointer(start: s.base + v.lowerBound + 1, count: v.count - 2)
         if inner.isEmpty || memchr(inner.baseAddress!, Int32(UInt8(ascii: "\\")), inner.count) == nil {
             return body(inner)
         }
-        var text = s.string(m) ?? ""
+        var text = s.decodeString(v) ?? ""
         return text.withUTF8 { body($0) }
     }
 
     /// A user id: a JSON integer, or a string of ASCII digits; nil for anything else.
-    static func userID(_ s: JSONScanner, _ m: JSONMember) -> Int64? {
-        switch s.kind(at: m.valueStart) {
-        case .number: return s.int64(m)
+    static func userID(_ s: JSONScanner, _ v: Range<Int>) -> Int64? {
+        switch s.kind(at: v.lowerBound) {
+        case .number: return JSONNumbers.int64(s, v)
         case .string:
-            return withString(s, m) { d -> Int64? in
+            return withString(s, v) { d -> Int64? in
                 guard !d.isEmpty, d.allSatisfy({ $0 &- 0x30 < 10 }) else { return nil }
                 return JSONNumbers.parseDigits(d)
             } ?? nil
