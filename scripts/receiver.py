@@ -15,8 +15,12 @@ outage), then issues tokens. /echo/... answers 500 with the request's headers in
 careless partner's error page does; /token/echo/... answers 401 with the client secret it was sent
 as the OAuth2 error code; with --token-error TEXT, /token answers 401 with TEXT as the error code.
 /random/P/D/... answers after D seconds, 503 with probability P and 200 otherwise (a flaky partner;
---seed makes the draws repeat). /hostile/... answers 500 with control characters, ESC sequences, a forged log line, NUL and invalid
-UTF-8 in its body.
+--seed makes the draws repeat). /hostile/... answers 500 with control characters, ESC sequences, a
+forged log line, NUL and invalid UTF-8 in its body. /every/N/K/... answers 503 to the first K of
+every N requests to that path, then 200 (a flaky partner failing K in a row: /every/20/6/ fails
+30 %). /limit/S/... is a partner-wide rate limit: its first request gets 429 with Retry-After: S,
+and so does every request in the S seconds after it; then 200. /cap/N/D/... answers after D
+seconds, and 429 (no Retry-After) to a request that finds N others to that path in progress.
 With --tls-cert and --tls-key it serves https; with --client-ca too, it requires a client certificate
 signed by that CA (mutual TLS) and records its subject's common name as "client".
 Once listening it writes its port to --port-file, so callers wait on that file, not on a sleep.
@@ -39,6 +43,7 @@ HOSTILE = (b"\x1b]0;pwned\x07\x1b[2J\r\nlt-send: error: forged line\n\x00\xff\xf
 lock = threading.Lock()
 attempts = {}
 first_seen = {}
+in_progress = {}
 tokens = []
 
 
@@ -64,7 +69,7 @@ class Handler(BaseHTTPRequestHandler):
         self.record = record
         parts = [p for p in self.path.split("/") if p]
         mode = self.server.mode
-        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down", "echo", "hostile", "random"):
+        if parts and parts[0] in ("status", "slow", "retry-after", "close", "flaky", "ok", "redirect", "auth", "token", "down", "echo", "hostile", "random", "every", "limit", "cap"):
             mode = parts[0]
         if mode == "token" and len(parts) > 2 and parts[1] == "down":
             with lock:
@@ -117,6 +122,30 @@ class Handler(BaseHTTPRequestHandler):
                 n = attempts.get(key, 0)
                 attempts[key] = n + 1
             self.answer(500 if n < int(parts[1]) else 200)
+        elif mode == "limit":
+            with lock:
+                start = first_seen.setdefault(self.path, time.time())
+            if time.time() - start < float(parts[1]):
+                self.answer(429, {"Retry-After": parts[1]})
+            else:
+                self.answer(200)
+        elif mode == "cap":
+            with lock:
+                busy = in_progress.get(self.path, 0)
+                if busy < int(parts[1]):
+                    in_progress[self.path] = busy + 1
+            if busy >= int(parts[1]):
+                self.answer(429)
+            else:
+                time.sleep(float(parts[2]))
+                with lock:
+                    in_progress[self.path] -= 1
+                self.answer(200)
+        elif mode == "every":
+            with lock:
+                n = attempts.get(self.path, 0)
+                attempts[self.path] = n + 1
+            self.answer(503 if n % int(parts[1]) < int(parts[2]) else 200)
         elif mode == "down":
             with lock:
                 start = first_seen.setdefault(self.path, time.time())

@@ -74,7 +74,10 @@ public struct SendArguments: ParsableArguments {
     public var perHost: Int?
     @Option(help: "Requests per second over all endpoints, evenly spaced.")
     public var rate: Double?
-    @Option(help: "Failed attempts in a row that open an endpoint's circuit breaker (0: never).")
+    @Option(
+        help: ArgumentHelp(
+            "Attempts in a row with no answer (refused, reset, DNS, TLS, timeout) that open an endpoint's circuit breaker (0: never).",
+            discussion: "Failed answers (5xx, 408) open it only at 50 % of at least 50 attempts in 30 s."))
     public var breakerFailures = defaults.breakerFailures
     @Option(
         help: ArgumentHelp(
@@ -83,6 +86,13 @@ public struct SendArguments: ParsableArguments {
     public var breakerCooldown = DurationArgument(seconds: defaults.breakerCooldown)
     @Option(help: "Lines read and not final at once (default: 8 per --concurrency, at least 256).")
     public var window: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Bytes of lines read and not final at once (held, in flight, waiting to be retried); input reading stops at this bound.",
+            discussion:
+                "Counts each line as read plus its payload. Bounds memory whatever the line sizes: with the default, peak resident memory stays under about 128 MB.",
+            valueName: "bytes"))
+    public var windowBytes = ByteCountArgument(bytes: defaults.windowBytes)
     @Option(
         help: "Lines one endpoint may hold while its breaker is open before input reading stops (default: --window).")
     public var maxHeld: Int?
@@ -204,6 +214,7 @@ public struct SendArguments: ParsableArguments {
         options.concurrency = concurrency
         options.perHost = perHost ?? concurrency
         options.window = window ?? max(256, concurrency * 8)
+        options.windowBytes = windowBytes.bytes
         options.maxHeld = maxHeld
         options.rate = rate
         options.breakerFailures = breakerFailures

@@ -19,8 +19,9 @@ struct LtSend: ParsableCommand {
             error (with the endpoint's host:port and the cause), response (the first 4 KiB of a non-2xx \
             body), learning_time, finished_at. --attempts FILE logs every HTTP attempt.
 
-            Outages: after --breaker-failures failed attempts in a row an endpoint's breaker opens and \
-            its lines are held, not failed; one probe goes out per --breaker-cooldown, and when it is \
+            Outages: an endpoint's breaker opens after --breaker-failures attempts in a row with no \
+            answer (refused, reset, DNS, TLS, timeout), or when failed answers (5xx, 408) are 50 % of \
+            at least 50 attempts in 30 s, so a flaky partner never opens it; then its lines are held, not failed; one probe goes out per --breaker-cooldown, and when it is \
             answered the held lines go at full speed. Once an endpoint holds --max-held lines, input \
             reading stops until it is back. A line gives up only by its retry policy (--retries, \
             --retry-preset or --retry-schedule, --max-elapsed, which counts time held).

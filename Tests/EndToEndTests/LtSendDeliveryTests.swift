@@ -104,6 +104,9 @@ import Testing
         #expect(gap >= 0.95, "Retry-After: 1 was not honoured (retried after \(gap) s, schedule says 10 ms)")
     }
 
+    /// A partner answering 503 to everything opens the breaker by the rate rule: 50 % of at least
+    /// 50 attempts (one at a time here, so exactly 50 go out). The rest are held until
+    /// --max-elapsed and name the cause. The old rule (3 in a row) sent 3.
     @Test func circuitBreakerHoldsLinesUntilMaxElapsedAndNamesTheCause() throws {
         let dir = try Workdir()
         let receiver = try Receiver(in: dir)
@@ -113,18 +116,61 @@ import Testing
                 "--url", receiver.url("/status/503/x"), "--allow-http", "--allow-private", "--retries", "0",
                 "--concurrency", "1", "--breaker-failures", "3", "--breaker-cooldown", "10m",
                 "--max-elapsed", "300ms", "--dead-letter", dir.file("dead.ndjson"),
-            ], stdin: SendFixtures.lines(8))
+            ], stdin: SendFixtures.lines(60))
         #expect(out.status == 1)
-        #expect(try receiver.requests().count == 3)
+        #expect(try receiver.requests().count == 50)
         let results = try out.resultsByLine()
-        for line in 4...8 {
+        for line in 51...60 {
             #expect(results[line]?["attempts"] as? Int == 0)
             let error = results[line]?["error"] as? String ?? ""
             #expect(
                 error.contains("circuit breaker")
                     && error.contains("opened by: 127.0.0.1:\(receiver.port) answered 503"), "\(error)")
         }
-        #expect(dir.read("dead.ndjson").split(separator: "\n").count == 8)
+        #expect(dir.read("dead.ndjson").split(separator: "\n").count == 60)
+    }
+
+    /// A partner that drops every connection (no answer) opens the breaker as fast as before: after
+    /// --breaker-failures attempts in a row.
+    @Test func connectionFailuresOpenTheBreakerAfterBreakerFailuresInARow() throws {
+        let dir = try Workdir()
+        let receiver = try Receiver(in: dir)
+        let out = try Tool.run(
+            "lt-send",
+            [
+                "--url", receiver.url("/close/x"), "--allow-http", "--allow-private", "--retries", "0",
+                "--concurrency", "1", "--breaker-failures", "3", "--breaker-cooldown", "10m",
+                "--max-elapsed", "300ms",
+            ], stdin: SendFixtures.lines(8))
+        #expect(out.status == 1)
+        #expect(try receiver.requests().count == 3)
+        let results = try out.resultsByLine()
+        for line in 4...8 {
+            #expect(results[line]?["attempts"] as? Int == 0)
+            #expect((results[line]?["error"] as? String ?? "").contains("circuit breaker"))
+        }
+    }
+
+    /// A partner answering 30 % of requests with 503, in runs of 6 in a row (more than the 5 that
+    /// opened the old breaker), never opens it: every line is delivered and none waits on a breaker.
+    @Test func aFlakyPartnerNeverOpensTheBreaker() throws {
+        let dir = try Workdir()
+        let receiver = try Receiver(in: dir)
+        let out = try Tool.run(
+            "lt-send",
+            [
+                "--url", receiver.url("/every/20/6/x"), "--allow-http", "--allow-private", "--retries", "10",
+                "--retry-schedule", "1ms", "--concurrency", "4", "--breaker-cooldown", "10m",
+                "--max-elapsed", "1m",
+            ], stdin: SendFixtures.lines(120))
+        #expect(out.status == 0, "\(out.stderr.suffix(500))")
+        let results = try out.records()
+        #expect(results.count == 120 && results.allSatisfy { $0["status"] as? String == "delivered" })
+        #expect(!out.stderr.contains("circuit breaker"), "\(out.stderr.suffix(500))")
+        let answered = try receiver.requests().compactMap { $0["answered"] as? Int }
+        #expect(answered.filter { $0 == 200 }.count == 120)
+        // 6 of every 20 requests failed: 120 successes took about 51 failures.
+        #expect(answered.filter { $0 == 503 }.count >= 48)
     }
 
     @Test func rateLimitsSpaceRequestsEvenly() throws {

@@ -83,6 +83,11 @@ final class DeliveryRecorder {
         stats.attempt(endpoint: endpoint, httpStatus: httpStatus, seconds: seconds)
     }
 
+    /// Notes the bytes of lines under way, for the peak in `--stats`.
+    func pendingBytes(_ bytes: Int) {
+        stats.pendingBytes(bytes)
+    }
+
     /// Adds a result to this turn's batch.
     private func emit(_ r: DeliveryResult, endpoint: String?) {
         stats.line(r.status, endpoint: endpoint)

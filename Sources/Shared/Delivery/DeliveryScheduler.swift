@@ -6,10 +6,14 @@
 /// first held line goes out as the probe; when it is answered, the breaker closes and every held
 /// line is released at once. Held time counts toward `--max-elapsed` (``expired(now:budget:)``),
 /// never toward a line's attempts.
+///
+/// What the partner says paces the whole endpoint: a `Retry-After` on a 429 or 503 stops every
+/// line to it until then, not just the line that got it (a partner-wide rate limit), and 429s
+/// shrink its concurrency (``AdaptiveConcurrency``), which recovers as answers succeed.
 final class DeliveryScheduler {
     /// What the sender does with the line handed out.
     enum Decision {
-        /// Send it now (its host slot is taken; give it back with ``releaseHost(_:)``).
+        /// Send it now (its host slot is taken; give it back with ``release(_:)``).
         case send
         /// Fail it: the endpoint answered 410 Gone earlier.
         case gone(SourceLocation)
@@ -24,10 +28,17 @@ final class DeliveryScheduler {
         var openCause: String?
         /// A wake-up is scheduled for the end of the cooldown.
         var wakeScheduled = false
+        /// Until when the partner asked, by `Retry-After`, that nothing be sent (monotonic seconds).
+        var pausedUntil = -Double.infinity
+        var concurrency: AdaptiveConcurrency
+        var inFlight = 0
+        /// Lines waiting for room under `concurrency`.
+        var waiting = FIFO<PendingDelivery>()
 
-        init(breaker: CircuitBreaker, limiter: PacedLimiter?) {
+        init(breaker: CircuitBreaker, limiter: PacedLimiter?, concurrency: Int) {
             self.breaker = breaker
             self.limiter = limiter
+            self.concurrency = AdaptiveConcurrency(maximum: concurrency)
         }
     }
 
@@ -41,22 +52,26 @@ final class DeliveryScheduler {
     private var hostInFlight: [String: Int] = [:]
     private var globalLimiter: PacedLimiter?
     private let perHost: Int
+    /// The most requests one endpoint may have in flight (`--concurrency`), before 429s shrink it.
+    private let perEndpoint: Int
     /// Lines one endpoint may hold before input reading stops.
     let maxHeld: Int
     /// Held lines in all lanes.
     private(set) var heldCount = 0
     private var nextExpirySweep = 0.0
 
-    init(globalRate: Double?, perHost: Int, maxHeld: Int) {
+    init(globalRate: Double?, perHost: Int, perEndpoint: Int, maxHeld: Int) {
         globalLimiter = globalRate.map { PacedLimiter(perSecond: $0) }
         self.perHost = perHost
+        self.perEndpoint = perEndpoint
         self.maxHeld = maxHeld
     }
 
     /// Registers an endpoint with its breaker settings and rate limit.
-    func add(_ ep: EndpointState, breakerFailures: Int, cooldown: Double) {
+    func add(_ ep: EndpointState, breakerFailures: Int, cooldown: Double, rateRule: CircuitBreaker.RateRule) {
         let limiter = ep.endpoint.maxRequestsPerMinute.map { PacedLimiter(perSecond: Double($0) / 60) }
-        lanes[ep.name] = Lane(breaker: CircuitBreaker(threshold: breakerFailures, cooldown: cooldown), limiter: limiter)
+        let breaker = CircuitBreaker(threshold: breakerFailures, cooldown: cooldown, rateRule: rateRule)
+        lanes[ep.name] = Lane(breaker: breaker, limiter: limiter, concurrency: perEndpoint)
     }
 
     // MARK: - Lines in
@@ -115,6 +130,14 @@ final class DeliveryScheduler {
                 return nil
             }
         }
+        if now < lane.pausedUntil {
+            timers.push(p, due: lane.pausedUntil)
+            return nil
+        }
+        if lane.inFlight >= lane.concurrency.allowed {
+            lane.waiting.append(p)
+            return nil
+        }
         if !p.paced && (globalLimiter != nil || lane.limiter != nil) {
             var t = now
             if let g = globalLimiter { t = max(t, g.earliest(now: now)) }
@@ -132,6 +155,7 @@ final class DeliveryScheduler {
             return nil
         }
         hostInFlight[ep.host, default: 0] += 1
+        lane.inFlight += 1
         p.paced = false
         return .send
     }
@@ -150,21 +174,39 @@ final class DeliveryScheduler {
         wakes.push(name, due: until)
     }
 
-    /// Gives back the host slot of a line that was sent (or was to be), and lets the next waiting line go.
-    func releaseHost(_ host: String) {
-        hostInFlight[host, default: 1] -= 1
-        if let next = hostWaiting[host]?.popFirst() { ready.append(next) }
+    /// Gives back the host and endpoint slots of a line that was sent (or was to be), and lets the
+    /// next waiting lines go.
+    func release(_ ep: EndpointState) {
+        hostInFlight[ep.host, default: 1] -= 1
+        if let next = hostWaiting[ep.host]?.popFirst() { ready.append(next) }
+        guard let lane = lanes[ep.name] else { return }
+        lane.inFlight -= 1
+        // Lines that find no room after all are parked again by `admit`.
+        var room = lane.concurrency.allowed - lane.inFlight
+        while room > 0, let next = lane.waiting.popFirst() {
+            ready.append(next)
+            room -= 1
+        }
     }
 
     // MARK: - Outcomes
 
     /// Records how an attempt of `p` ended: `healthy` when the endpoint answered sensibly (2xx, most
     /// 4xx), `cause` saying what went wrong otherwise. Held lines are released when the breaker closes.
-    func record(_ p: PendingDelivery, healthy: Bool, cause: String?, now: Double) {
+    ///
+    /// `status` and `pause` (a 429's or 503's `Retry-After`, in seconds) pace the whole endpoint;
+    /// `started` is when the attempt began, which tells a new burst of 429s from the rest of one.
+    func record(
+        _ p: PendingDelivery, healthy: Bool, answered: Bool = false, status: Int = 0, pause: Double? = nil,
+        started: Double = 0, cause: String?, now: Double
+    ) {
         let lane = lanes[p.endpoint.name]!
+        if let pause { lane.pausedUntil = max(lane.pausedUntil, now + pause) }
+        if status == 429 { lane.concurrency.tooManyRequests(started: started, now: now) }
+        if (200..<300).contains(status) { lane.concurrency.succeeded() }
         let wasOpen = lane.breaker.state != .closed
         p.probe = false
-        lane.breaker.record(healthy: healthy, now: now)
+        lane.breaker.record(healthy: healthy, answered: answered, now: now)
         switch lane.breaker.state {
         case .closed:
             if wasOpen || !lane.held.isEmpty {
@@ -229,6 +271,7 @@ final class DeliveryScheduler {
             hostWaiting[ep.host] = rest
         }
         out.append(contentsOf: lanes[ep.name]!.held.drain())
+        out.append(contentsOf: lanes[ep.name]!.waiting.drain())
         recount()
         return out
     }
@@ -237,7 +280,7 @@ final class DeliveryScheduler {
     func drainAll() -> [PendingDelivery] {
         var out = timers.drain() + resumed.drain() + ready.drain()
         for host in Array(hostWaiting.keys) { out.append(contentsOf: hostWaiting[host]!.drain()) }
-        for lane in lanes.values { out.append(contentsOf: lane.held.drain()) }
+        for lane in lanes.values { out.append(contentsOf: lane.held.drain() + lane.waiting.drain()) }
         _ = wakes.drain()
         recount()
         return out

@@ -5,6 +5,8 @@ public struct DeliveryStats {
     private var byEndpoint: [String: [DeliveryStatus: Int]] = [:]
     private var httpStatuses: [String: [Int: Int]] = [:]
     public private(set) var attempts = 0
+    /// The most bytes of lines read but not final at once (held, in flight, waiting to be retried).
+    public private(set) var peakLineBytes = 0
     public private(set) var transportErrors = 0
     /// Durations of the attempts, in seconds.
     public private(set) var latency = LatencyHistogram()
@@ -27,6 +29,8 @@ public struct DeliveryStats {
     }
 
     /// Lines in all, and those not delivered (failed or rejected).
+    mutating func pendingBytes(_ bytes: Int) { peakLineBytes = max(peakLineBytes, bytes) }
+
     public var lineCount: Int { byStatus.values.reduce(0, +) }
     public var errors: Int { byStatus[.failed, default: 0] + byStatus[.rejected, default: 0] }
 
@@ -45,6 +49,7 @@ public struct DeliveryStats {
             out.append("endpoint \(name): \(counts(byEndpoint[name]!))\(http.isEmpty ? "" : " http: \(http)")")
         }
         out.append("latency: \(latency.summaryText) (per HTTP attempt, request to response)")
+        out.append("memory: peak_line_bytes=\(peakLineBytes) (lines read but not final; bounded by --window-bytes)")
         return out
     }
 }

@@ -65,6 +65,9 @@ final class PendingDelivery {
         self.isCompletion = isCompletion
     }
 
+    /// Bytes this line keeps in memory until it is final, toward `--window-bytes`.
+    var size: Int { line.count + body.count }
+
     /// Counts an attempt starting (or failing to start, without a token) at `now`.
     func beginAttempt(_ now: Double) {
         attempts += 1

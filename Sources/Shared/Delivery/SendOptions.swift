@@ -28,6 +28,10 @@ public struct SendOptions: Sendable {
     public var perHost = 16
     /// Lines read but not final at once: reading stops while this many wait (memory stays bounded).
     public var window = 256
+    /// Bytes of those lines (as read, plus the payload sent) at once: reading stops at this bound
+    /// too, so memory stays bounded whatever the line sizes. A line larger than the bound is still
+    /// read when no other line is under way.
+    public var windowBytes = 32 << 20
     /// Bytes of results waiting for standard output before reading stops: while a slow reader
     /// pauses, transfers in flight go on and their results queue up to this bound.
     public var maxQueuedResultBytes = 256 << 10
@@ -35,7 +39,10 @@ public struct SendOptions: Sendable {
     public var maxHeld: Int?
     /// Requests per second over all endpoints, paced evenly; nil for no limit.
     public var rate: Double?
+    /// Attempts in a row that got no answer (refused, reset, DNS, TLS, timeout) and open a breaker; 0 turns breakers off.
     public var breakerFailures = 5
+    /// Failed answers (5xx, 408) open a breaker by this rule only: 50 % of at least 50 attempts in 30 s.
+    public var breakerRate = CircuitBreaker.RateRule()
     public var breakerCooldown = 30.0
     /// Seconds in-flight transfers get to finish after SIGINT or SIGTERM.
     public var grace = 5.0

@@ -42,6 +42,8 @@ public final class Sender {
     private var nextTag = 0
     /// Lines read and not final yet.
     private var pending = 0
+    /// Bytes of the `pending` lines (``PendingDelivery/size``), bounded by `--window-bytes`.
+    private var pendingBytes = 0
     private var stopDeadline: Double?
     private var halt: Halt? { recorder.halt }
     private var journal: DeliveryJournal? { recorder.journal }
@@ -72,7 +74,7 @@ public final class Sender {
             try transport
             ?? CurlTransport(settings: options.transport, maxConnections: options.concurrency * 2)
         scheduler = DeliveryScheduler(
-            globalRate: options.rate, perHost: options.perHost,
+            globalRate: options.rate, perHost: options.perHost, perEndpoint: options.concurrency,
             maxHeld: min(options.maxHeld ?? options.window, options.window))
         routes = try DeliveryRoutes(
             options: options, environment: environment, journal: recorder.journal, secrets: diagnostics.secrets)
@@ -83,7 +85,9 @@ public final class Sender {
                 metrics.startAtZero(m, tags: [("integration", e.name)])
             }
             for w in e.warnings { diagnostics.warning(w) }
-            scheduler.add(e, breakerFailures: options.breakerFailures, cooldown: options.breakerCooldown)
+            scheduler.add(
+                e, breakerFailures: options.breakerFailures, cooldown: options.breakerCooldown,
+                rateRule: options.breakerRate)
         }
     }
 
@@ -113,7 +117,8 @@ public final class Sender {
 
     /// True while input may be read: room in the window, and no endpoint holding its share.
     private var wantsInput: Bool {
-        pending < options.window && !scheduler.isBackedUp && recorder.queuedBytes < options.maxQueuedResultBytes
+        pending < options.window && pendingBytes < options.windowBytes && !scheduler.isBackedUp
+            && recorder.queuedBytes < options.maxQueuedResultBytes
             && !routes.oauthEndpoints.contains { ($0.oauth?.waiting ?? 0) >= scheduler.maxHeld }
     }
 
@@ -151,7 +156,13 @@ public final class Sender {
             }
 
             var timeout = 100.0  // ms; also how soon a stop signal is noticed
-            if let due = scheduler.nextDue(budget: options.maxElapsed) { timeout = min(timeout, (due - now) * 1000) }
+            // A timer already due (a retry) can only wait while every slot is in flight: the next
+            // transfer to finish wakes the loop. Waiting 0 ms for it would spin.
+            if let due = scheduler.nextDue(budget: options.maxElapsed),
+                due > now || transport.inFlight < options.concurrency
+            {
+                timeout = min(timeout, (due - now) * 1000)
+            }
             if let due = routes.nextTokenDue { timeout = min(timeout, (due - now) * 1000) }
             if scheduler.hasReady && transport.inFlight < options.concurrency { timeout = 0 }
             if let deadline = stopDeadline { timeout = min(timeout, (deadline - now) * 1000) }
@@ -211,6 +222,8 @@ public final class Sender {
         if let revision { diagnostics.info("learning time changed: sending \(p.id), \(revision)", at: line.location) }
         dedupe?.begin(id, endpoint, at: line.location)
         pending += 1
+        pendingBytes += p.size
+        recorder.pendingBytes(pendingBytes)
         metrics.increment(.taskQueued)
         scheduler.enqueue(p)
     }
@@ -238,7 +251,7 @@ public final class Sender {
     private func start(_ p: PendingDelivery, _ now: Double) {
         let ep = p.endpoint
         if stopDeadline != nil || halt != nil {
-            scheduler.releaseHost(ep.host)
+            scheduler.release(ep)
             let reason = halt.map { "not sent: \($0.reason)" } ?? "interrupted before delivery (\(signalName))"
             return finish(p, .failed, reason, now)
         }
@@ -247,14 +260,14 @@ public final class Sender {
             switch oauth.gate(p, now: now) {
             case .go(let t): token = t
             case .wait(let fetch):
-                scheduler.releaseHost(ep.host)
+                scheduler.release(ep)
                 if let fetch {
                     diagnostics.debug("fetching an OAuth2 token for \(ep.name)")
                     transport.start(fetch, tag: tag(.token(ep)))
                 }
                 return
             case .refused(let reason):
-                scheduler.releaseHost(ep.host)
+                scheduler.release(ep)
                 return refuse(p, reason, now)
             }
         }
@@ -324,7 +337,7 @@ public final class Sender {
         _ now: Double
     ) {
         let ep = p.endpoint
-        scheduler.releaseHost(ep.host)
+        scheduler.release(ep)
         recorder.attempt(endpoint: ep.name, httpStatus: r.status, seconds: r.seconds)
         p.httpStatus = r.status == 0 ? nil : r.status
         let success = (200..<300).contains(r.status)
@@ -343,9 +356,17 @@ public final class Sender {
             return
         }
         let verdict: RetryPolicy.Verdict = r.permanent ? .permanent : ep.policy.classify(r)
+        // A 429 is the partner's rate limit, not ill health: it paces the endpoint (a Retry-After on a
+        // 429 or 503 holds all its lines until then; 429s shrink its concurrency), never opens the breaker.
+        var pause: Double?
+        if r.status == 429 || r.status == 503, let text = r.retryAfter,
+            let wait = RetryPolicy.parseRetryAfter(text, now: time.wallClock)
+        {
+            pause = min(max(0, wait), ep.policy.maxRetryAfter)
+        }
         scheduler.record(
-            p, healthy: r.status > 0 && r.status < 500 && r.status != 408 && r.status != 429,
-            cause: failure, now: now)
+            p, healthy: r.status > 0 && r.status < 500 && r.status != 408, answered: r.status > 0, status: r.status,
+            pause: pause, started: now - seconds, cause: failure, now: now)
         switch verdict {
         case .delivered:
             journal?.record(
@@ -454,7 +475,7 @@ public final class Sender {
             case .token(let ep):
                 ep.oauth?.abandon()
             case .delivery(let p, _, _):
-                scheduler.releaseHost(p.endpoint.host)
+                scheduler.release(p.endpoint)
                 finish(
                     p, .failed, "interrupted while in flight (\(signalName)); the endpoint may have received it", now)
             }
@@ -465,6 +486,7 @@ public final class Sender {
 
     private func finish(_ p: PendingDelivery, _ status: DeliveryStatus, _ error: String?, _ now: Double) {
         pending -= 1
+        pendingBytes -= p.size
         dedupe?.end(p.lineID, p.endpoint)
         recorder.final(p, status, error, now: now, backlog: pending)
     }
