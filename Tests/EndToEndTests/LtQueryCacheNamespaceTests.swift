@@ -80,6 +80,41 @@ import Testing
         #expect(try Tool.run("lt-query", args + ["--no-cache", "--cache-write"]).status == 64)
     }
 
+    /// The same on the test command's PostgreSQL server: its entries are a namespace of their own
+    /// beside a SQLite warehouse's for the same key, and an ad-hoc lookup reads PostgreSQL and shows
+    /// the cache's older total beside the new one.
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote))
+    func aPostgresWarehouseHasItsOwnEntriesAndAdHocLookupsReadIt() throws {
+        let pg = try Services.postgres()
+        let dir = try Workdir()
+        let (a, _) = try warehouses(dir)
+        let schema = try LtQueryPostgresTests.Schema(pg, rows: [(1, Self.course, F.enterprise, 77)])
+        let input = F.completion(user: 1, course: Self.course) + "\n"
+        let cache = ["--cache", "file:" + dir.file("cache"), "--flag", "on"]
+        let postgres = ["--warehouse", pg, "--table", schema.table] + cache
+        let sqlite = try F.lookups(try Tool.run("lt-query", ["--warehouse", "sqlite:" + a] + cache, stdin: input))[0]
+        #expect(sqlite["total_seconds"] as? Int == 123)
+        let first = try F.lookups(try Tool.run("lt-query", postgres, stdin: input))[0]
+        #expect(first["total_seconds"] as? Int == 77)
+        #expect(first["source"] as? String == "warehouse")
+        let again = try F.lookups(try Tool.run("lt-query", postgres, stdin: input))[0]
+        #expect(again["total_seconds"] as? Int == 77)
+        #expect(again["source"] as? String == "cache")
+        let every = try Tool.run("lt-query", ["--cache", "file:" + dir.file("cache"), "--cache-show", Self.key])
+        let totals = try every.records().compactMap { ($0["lookup"] as? [String: Any])?["total_seconds"] as? Int }
+        #expect(totals.sorted() == [77, 123], "\(every.stdout)")
+
+        try schema.psql("UPDATE \(schema.table) SET LEARNING_TIME_SECONDS = 200 WHERE USER_ID = 1;")
+        let adHoc = postgres + ["--user", "1", "--course", Self.course, "--enterprise", F.enterprise]
+        let moved = try #require(try Tool.run("lt-query", adHoc).records().first)
+        #expect((moved["lookup"] as? [String: Any])?["total_seconds"] as? Int == 200)
+        #expect((moved["lookup"] as? [String: Any])?["source"] as? String == "warehouse")
+        #expect(((moved["cache"] as? [String: Any])?["lookup"] as? [String: Any])?["total_seconds"] as? Int == 77)
+        #expect(moved["difference"] as? String == "the warehouse has 200 s, the cache 77 s (+123 s)")
+        // The ad-hoc lookup wrote nothing: a run still answers from the cache.
+        #expect(try F.lookups(try Tool.run("lt-query", postgres, stdin: input))[0]["total_seconds"] as? Int == 77)
+    }
+
     /// Several processes starting at once on a folder with no cache yet: none may call it
     /// damaged and rebuild it (which lost the others' entries), and every entry is kept.
     @Test func processesStartingTogetherOnANewFolderShareIt() throws {
