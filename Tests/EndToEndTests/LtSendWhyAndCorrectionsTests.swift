@@ -27,15 +27,27 @@ import Testing
     @Test func resultsAndAttemptsSayWhyWithIdsOnly() throws {
         let dir = try Workdir()
         let db = try dir.sqliteWarehouse(Self.schema + Self.row(1, "2026-01-09", 18540))
+        try resultsAndAttemptsSayWhy(in: dir, warehouse: ["--warehouse", "sqlite:" + db])
+    }
+
+    /// The same reasons with the test command's PostgreSQL server as the warehouse.
+    @Test(.enabled(if: Services.hasPostgres, Services.postgresNote))
+    func resultsAndAttemptsSayWhyOnPostgres() throws {
+        let pg = try Services.postgres()
+        let schema = try LtQueryPostgresTests.Schema(pg, rows: [(1, Self.course, F.enterprise, 18540)])
+        try resultsAndAttemptsSayWhy(in: try Workdir(), warehouse: ["--warehouse", pg, "--table", schema.table])
+    }
+
+    func resultsAndAttemptsSayWhy(in dir: Workdir, warehouse: [String]) throws {
         let rollout = try dir.write(
             "rollout.json", #"{"enabled": true, "percent": 100, "enterprises_out": ["\#(F.otherEnterprise)"]}"#)
         let receiver = try Receiver(in: dir)
         let input = [Self.completion(1), Self.completion(2), Self.completion(3, enterprise: F.otherEnterprise)]
         let out = try Tool.shell(
             """
-            lt-query --warehouse "sqlite:$0" --no-cache --rollout "$1" | lt-enrich --rollout "$1" \
+            lt-query "${@:4}" --no-cache --rollout "$1" | lt-enrich --rollout "$1" \
               | lt-send --url "$2" --allow-http --allow-private --attempts "$3"
-            """, args: [db, rollout, receiver.url(), dir.file("attempts.ndjson")],
+            """, args: ["", rollout, receiver.url(), dir.file("attempts.ndjson")] + warehouse,
             stdin: input.joined(separator: "\n") + "\n")
         #expect(out.status == 0, "\(out.stderr)")
         let results = try out.records().sorted { ($0["line"] as? Int ?? 0) < ($1["line"] as? Int ?? 0) }
