@@ -84,7 +84,12 @@ public struct SendArguments: ParsableArguments {
             "How long an open circuit breaker holds an endpoint's lines before one goes out as a probe.",
             valueName: "duration"))
     public var breakerCooldown = DurationArgument(seconds: defaults.breakerCooldown)
-    @Option(help: "Lines read and not final at once (default: 8 per --concurrency, at least 256).")
+    @Option(
+        help: ArgumentHelp(
+            "Lines read and not final at once, apart from those waiting for a retry (default: 8 per --concurrency, at least 256).",
+            discussion:
+                "Lines waiting for a retry are bounded by --window-bytes with the rest, and to 64 times --window in number."
+        ))
     public var window: Int?
     @Option(
         help: ArgumentHelp(

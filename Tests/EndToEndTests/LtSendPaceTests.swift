@@ -84,3 +84,41 @@ extension LtSendPaceTests {
                 + "\(tokenRequests) token requests", summary)
     }
 }
+
+extension LtSendPaceTests {
+    /// A flaky partner does not stall reading: lines waiting for a retry (an hour here) stay out of
+    /// the `--window` line count, so the lines behind them are read and delivered meanwhile. Before,
+    /// the first 4 failures filled a window of 4 and nothing more was read until their retries.
+    @Test func linesWaitingForARetryLeaveTheWindowToTheLinesBehind() throws {
+        let dir = try Workdir()
+        let receiver = try Receiver(in: dir)
+        let count = 40
+        let input = try dir.write("in.ndjson", SendFixtures.lines(count))
+        let tool = try BackgroundTool(
+            "lt-send",
+            [
+                "--url", receiver.url("/every/1000/4/x"), "--allow-http", "--allow-private", "--concurrency", "2",
+                "--window", "4", "--retry-schedule", "1h", "--grace", "200ms", "--dead-letter", dir.file("dead.ndjson"),
+            ], stdinFile: input, in: dir)
+        // The receiver answers 503 to its first 4 requests and 200 to the rest.
+        let delivered = { try receiver.requests(under: "/every").filter { $0["answered"] as? Int == 200 }.count }
+        try awaitCondition { try delivered() >= count - 4 || !tool.process.isRunning }
+        try #require(tool.process.isRunning, "lt-send ended early: \(tool.stderr)")
+        tool.signal(SIGTERM)
+        #expect(tool.wait() == 143)
+        _ = try dir.write("results.ndjson", tool.stdout)
+        let results = try ToolOutput(stdout: tool.stdout, stderr: tool.stderr, status: 143).resultsByLine()
+        #expect(results.count == count)
+        let waiting = results.values.filter { $0["status"] as? String != "delivered" }
+        #expect(waiting.count == 4)
+        #expect(
+            waiting.allSatisfy {
+                ($0["error"] as? String)?.contains("interrupted") == true && $0["attempts"] as? Int == 1
+            })
+        let ids = try receiver.webhookIDs()
+        #expect(ids.count == count && Set(ids).count == count, "\(ids.count) requests, \(Set(ids).count) ids")
+        _ = try ReliabilityTests.checkDelivery(
+            input: input, results: [dir.file("results.ndjson")], deadLetter: dir.file("dead.ndjson"),
+            received: receiver.recordPath)
+    }
+}

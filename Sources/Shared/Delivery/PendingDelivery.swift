@@ -37,6 +37,9 @@ final class PendingDelivery {
     var paced = false
     /// The next attempt is the circuit breaker's probe.
     var probe = false
+    /// An attempt failed and the next has not started: the line waits for its retry, outside the
+    /// `--window` line count (``Sender``).
+    var awaitingRetry = false
     /// A 401 already led to a fresh OAuth2 token once.
     var refreshedToken = false
     var tokenUsed: HeaderValue?

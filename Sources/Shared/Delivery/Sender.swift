@@ -14,9 +14,12 @@ import Glibc
 /// token endpoint holds up only its own integration. Results are written as soon as a line is
 /// final, so they may come out of input order: each carries its `line` (and `source`) and `id`.
 ///
-/// Input is read only while fewer than `window` lines are waiting or in flight, and while no
-/// endpoint holds `maxHeld` lines behind an open breaker, so memory stays bounded whatever the
-/// input's size and however long a partner is down: unread input waits in the pipe or file.
+/// Input is read only while fewer than `window` lines are queued, held or in flight, fewer than
+/// `maxRetrying` wait for a retry, their bytes together are under `windowBytes`, and no endpoint
+/// holds `maxHeld` lines behind an open breaker, so memory stays bounded whatever the input's size
+/// and however long a partner is down: unread input waits in the pipe or file. Lines waiting for a
+/// retry are kept out of the `window` count because they wait 30 s or more: counted in, a flaky
+/// partner filled the window with them and reading stopped.
 ///
 /// Delivered ids reach the journal (synced) before their results are written; lines that are not
 /// delivered go to the dead-letter file as they arrived. When a line cannot be recorded (a full
@@ -42,6 +45,8 @@ public final class Sender {
     private var nextTag = 0
     /// Lines read and not final yet.
     private var pending = 0
+    /// Of the `pending` lines, those waiting for a retry (``PendingDelivery/awaitingRetry``).
+    private var retrying = 0
     /// Bytes of the `pending` lines (``PendingDelivery/size``), bounded by `--window-bytes`.
     private var pendingBytes = 0
     private var stopDeadline: Double?
@@ -115,9 +120,11 @@ public final class Sender {
 
     // MARK: - Event loop
 
-    /// True while input may be read: room in the window, and no endpoint holding its share.
+    /// True while input may be read: room in the window (lines waiting for a retry are bounded
+    /// apart, and by bytes with the rest), and no endpoint holding its share.
     private var wantsInput: Bool {
-        pending < options.window && pendingBytes < options.windowBytes && !scheduler.isBackedUp
+        pending - retrying < options.window && retrying < options.maxRetrying
+            && pendingBytes < options.windowBytes && !scheduler.isBackedUp
             && recorder.queuedBytes < options.maxQueuedResultBytes
             && !routes.oauthEndpoints.contains { ($0.oauth?.waiting ?? 0) >= scheduler.maxHeld }
     }
@@ -250,6 +257,7 @@ public final class Sender {
     /// Sends `p` now (its host slot is taken), or parks it until its endpoint's OAuth2 token arrives.
     private func start(_ p: PendingDelivery, _ now: Double) {
         let ep = p.endpoint
+        leaveRetry(p)
         if stopDeadline != nil || halt != nil {
             scheduler.release(ep)
             let reason = halt.map { "not sent: \($0.reason)" } ?? "interrupted before delivery (\(signalName))"
@@ -410,7 +418,16 @@ public final class Sender {
         diagnostics.info(
             "attempt \(p.attempts) to \(ep.name) failed (\(error)); retrying in \(Int(delay * 1000)) ms", at: p.location
         )
+        p.awaitingRetry = true
+        retrying += 1
         scheduler.retry(p, at: now + delay)
+    }
+
+    /// `p`'s wait for a retry is over (its attempt starts, or it becomes final): it counts in the window again.
+    private func leaveRetry(_ p: PendingDelivery) {
+        guard p.awaitingRetry else { return }
+        p.awaitingRetry = false
+        retrying -= 1
     }
 
     /// A line held by an open breaker past `--max-elapsed`.
@@ -485,6 +502,7 @@ public final class Sender {
     // MARK: - Results out
 
     private func finish(_ p: PendingDelivery, _ status: DeliveryStatus, _ error: String?, _ now: Double) {
+        leaveRetry(p)
         pending -= 1
         pendingBytes -= p.size
         dedupe?.end(p.lineID, p.endpoint)

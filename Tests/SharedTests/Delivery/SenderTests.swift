@@ -86,6 +86,7 @@ import Testing
         run.options.window = 40
         run.options.maxHeld = 20
         run.options.breakerFailures = 3
+        run.options.breakerRate = .init(minimumAttempts: 10)
         run.options.breakerCooldown = 10
         run.options.concurrency = 2
         // Odd lines to the endpoint that is down, even ones to the healthy one.
@@ -93,7 +94,9 @@ import Testing
         #expect(r.count == 200)
         #expect(r.values.allSatisfy { $0["status"] as? String == "delivered" })
         // While the endpoint was down, reading stopped: no line past two windows was read, and the
-        // healthy endpoint's later lines went only once the outage was over.
+        // healthy endpoint's later lines went only once the outage was over. What stops it is the
+        // hold: the 10 lines whose 503s opened the breaker wait for their retries outside the
+        // window, then 20 more are held. (With the default rule, 50 lines would open it.)
         let readDuringOutage = run.transport.sent.filter { $0.time < 60 }.compactMap(\.n).max() ?? 0
         #expect(readDuringOutage <= 2 * 40, "line \(readDuringOutage) was sent during the outage")
         #expect(run.transport.sent(to: "/up").filter { ($0.n ?? 0) > 2 * 40 }.allSatisfy { $0.time >= 60 })
