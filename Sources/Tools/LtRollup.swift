@@ -48,13 +48,7 @@ struct LtRollup: ParsableCommand {
                     diagnostics.error(e)
                     continue
                 }
-                let source = reader.sourceName
-                try reader.forEachLine { line, number in
-                    switch line {
-                    case .line(let bytes): rollup.add(bytes, at: SourceLocation(source: source, line: number))
-                    case .tooLong: rollup.skip(.tooLong, at: SourceLocation(source: source, line: number))
-                    }
-                }
+                try rollup.read(reader)
             }
             let result = rollup.finish(enterprises: enterprises, keepUnattributed: options.keepUnattributed)
             if let table {

@@ -133,7 +133,9 @@ import Testing
         let created = try psql(
             "CREATE SCHEMA \(schema); CREATE TABLE \(schema).LEARNING_TIME (USER_ID INTEGER NOT NULL, "
                 + "COURSE_KEY VARCHAR(255) NOT NULL, ENTERPRISE_CUSTOMER_UUID VARCHAR(36) NOT NULL, DATE DATE NOT NULL, "
-                + "LEARNING_TIME_SECONDS INTEGER NOT NULL, PRIMARY KEY (USER_ID, COURSE_KEY, ENTERPRISE_CUSTOMER_UUID, DATE));"
+                + "LEARNING_TIME_SECONDS INTEGER NOT NULL, PRIMARY KEY (USER_ID, COURSE_KEY, ENTERPRISE_CUSTOMER_UUID, DATE), "
+                // Which program wrote each row, as the server knew it (pg_stat_activity's name).
+                + "WRITTEN_BY TEXT DEFAULT current_setting('application_name'));"
                 + "INSERT INTO \(schema).LEARNING_TIME VALUES (6, '\(Self.course)', '\(Self.enterprise)', '2026-01-10', 5);"
         )
         #expect(created.status == 0, "\(created.stderr)")
@@ -148,6 +150,7 @@ import Testing
         }
         let rows = try psql("SELECT user_id, date, learning_time_seconds FROM \(schema).LEARNING_TIME ORDER BY 1, 2")
         #expect(rows.lines == ["6|2026-01-10|900", "7|2026-01-10|600", "7|2026-01-11|600"])
+        #expect(try psql("SELECT DISTINCT written_by FROM \(schema).LEARNING_TIME").lines == ["lt-rollup"])
         #expect(try Self.queried(pg, table: "\(schema).LEARNING_TIME", user: 7) == 1200)
         #expect(try Self.queried(pg, table: "\(schema).LEARNING_TIME", user: 6) == 900)
         // A table that is not there is a configuration error, and nothing is written.

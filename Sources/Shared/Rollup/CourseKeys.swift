@@ -43,6 +43,12 @@ public struct CourseKeys {
         return String(decoding: arena[s.start..<s.start + s.count], as: UTF8.self)
     }
 
+    /// Calls `body` with the bytes of the key with id `id`.
+    func withKey<R>(_ id: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let s = spans[Int(id)]
+        return arena.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[s.start..<s.start + s.count])) }
+    }
+
     private func equals(_ id: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         let s = spans[id]
         guard s.count == key.count else { return false }

@@ -7,8 +7,31 @@ public enum EventTime {
     /// Reads `YYYY-MM-DDTHH:MM:SS`, with an optional fraction (digits past the sixth are dropped)
     /// and an optional zone (`Z`, `+HH:MM` or `+HHMM`; none means UTC), as microseconds in UTC.
     /// A space may stand for the `T`. Nil for anything else, or a day or time that does not exist.
-    @_optimize(speed)
     public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var cache = DayCache()
+        return parse(b, cache: &cache)
+    }
+
+    /// The last date read (`YYYY-MM-DD`, its 10 bytes) and its day number: a log's events come a day
+    /// at a time, so most times skip reading and checking the date again.
+    public struct DayCache {
+        fileprivate var head: UInt64 = 0
+        fileprivate var tail: UInt16 = 0
+        /// Nil until a valid date is read.
+        fileprivate var day: Int64?
+
+        public init() {}
+
+        fileprivate init(head: UInt64, tail: UInt16, day: Int64) {
+            self.head = head
+            self.tail = tail
+            self.day = day
+        }
+    }
+
+    /// ``parse(_:)`` remembering the last date in `cache`.
+    @_optimize(speed)
+    public static func parse(_ b: UnsafeBufferPointer<UInt8>, cache: inout DayCache) -> Int64? {
         guard b.count >= 19 else { return nil }
         @inline(__always) func digits(_ from: Int, _ n: Int) -> Int64? {
             var v: Int64 = 0
@@ -19,10 +42,21 @@ public enum EventTime {
             }
             return v
         }
-        guard let y = digits(0, 4), b[4] == 0x2D, let mo = digits(5, 2), b[7] == 0x2D, let d = digits(8, 2),
-            b[10] == UInt8(ascii: "T") || b[10] == 0x20, let h = digits(11, 2), b[13] == 0x3A,
-            let mi = digits(14, 2), b[16] == 0x3A, let s = digits(17, 2),
-            (1...12).contains(mo), d >= 1, d <= daysInMonth(year: y, month: mo), h < 24, mi < 60, s < 60
+        let raw = UnsafeRawPointer(b.baseAddress!)
+        let head = raw.loadUnaligned(as: UInt64.self)
+        let tail = raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
+        let day: Int64
+        if let cached = cache.day, head == cache.head, tail == cache.tail {
+            day = cached
+        } else {
+            guard let y = digits(0, 4), b[4] == 0x2D, let mo = digits(5, 2), b[7] == 0x2D, let d = digits(8, 2),
+                (1...12).contains(mo), d >= 1, d <= daysInMonth(year: y, month: mo)
+            else { return nil }
+            day = days(year: y, month: mo, day: d)
+            cache = DayCache(head: head, tail: tail, day: day)
+        }
+        guard b[10] == UInt8(ascii: "T") || b[10] == 0x20, let h = digits(11, 2), b[13] == 0x3A,
+            let mi = digits(14, 2), b[16] == 0x3A, let s = digits(17, 2), h < 24, mi < 60, s < 60
         else { return nil }
         var i = 19
         var fraction: Int64 = 0
@@ -52,7 +86,7 @@ public enum EventTime {
                 return nil
             }
         }
-        let seconds = days(year: y, month: mo, day: d) * 86_400 + h * 3600 + mi * 60 + s - offsetMinutes * 60
+        let seconds = day * 86_400 + h * 3600 + mi * 60 + s - offsetMinutes * 60
         return seconds * microsecondsPerSecond + fraction
     }
 

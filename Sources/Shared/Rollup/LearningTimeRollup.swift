@@ -1,45 +1,37 @@
-/// One counted event as kept until the end of the input: 16 bytes, never the line.
-struct RollupEvent {
-    /// The (user, course) stream, by number.
-    var stream: UInt32
-    /// Part of the line's hash, so that an exact duplicate line (same stream, time and bytes)
-    /// is told apart from another event at the same microsecond.
-    var lineHash: UInt32
-    /// Microseconds since the epoch, UTC.
-    var time: Int64
-}
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The default rule of docs/rollup.md over a whole set of tracking logs: lines are added one by
 /// one in any order (files interleave), and ``finish(enterprises:keepUnattributed:)`` sorts each
 /// learner's stream in a course by time, sums the gaps per UTC day and gives the table's rows.
 public final class LearningTimeRollup {
-    // Unchecked exclusivity: the class is used from one thread, and the run-time checks of its
-    // properties, made for every line, were a twentieth of the run (perf, bench/rollup).
-    @exclusivity(unchecked) public private(set) var parser: TrackingLineParser
+    public let rule: RollupRule
+    // Unchecked exclusivity: the class is used from one thread (its shards are lent to worker
+    // threads only inside read(_:threads:)), and the run-time checks of its properties, made for
+    // every line, were a twentieth of the run (perf, bench/rollup).
     @exclusivity(unchecked) public private(set) var tally = SkipTally()
     /// Lines read, whatever became of them.
     @exclusivity(unchecked) public private(set) var lines = 0
-    @exclusivity(unchecked) private var events: [RollupEvent] = []
-    @exclusivity(unchecked) private var streams = StreamTable()
+    /// One per parsing thread; the first also takes ``add(_:at:)``.
+    @exclusivity(unchecked) private var shards: [RollupShard]
+    /// The buffers ``read(_:threads:)`` reads into, kept from one input to the next.
+    private var chunks: [TrackingLogChunk] = []
 
     public init(rule: RollupRule) {
-        parser = TrackingLineParser(rule: rule)
+        self.rule = rule
+        shards = [RollupShard(rule: rule)]
     }
 
-    public var rule: RollupRule { parser.rule }
+    /// Parsing threads worth starting here: one per processor, at most four (reading, one thread at a
+    /// time, keeps about that many busy).
+    public static var defaultThreads: Int { max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     /// Reads one line; `location` is only evaluated for the first few lines of each skip reason.
     @_optimize(speed)
     public func add(_ line: UnsafeBufferPointer<UInt8>, at location: @autoclosure () -> SourceLocation) {
         lines += 1
-        switch parser.parse(line) {
-        case .skipped(let reason):
-            tally.add(reason, at: location())
-        case .event(let user, let course, let time):
-            let id = streams.id(of: StreamKey(user: user, course: course))
-            let h = LineHash.of(line)
-            events.append(RollupEvent(stream: id, lineHash: UInt32(truncatingIfNeeded: h ^ (h >> 32)), time: time))
-        }
+        if let reason = shards[0].add(line) { tally.add(reason, at: location()) }
     }
 
     /// Counts a line the reader could not hand out whole.
@@ -48,14 +40,28 @@ public final class LearningTimeRollup {
         tally.add(reason, at: location)
     }
 
+    /// Reads every line of `reader`, parsing on `threads` threads (1: on this one). The result does
+    /// not depend on `threads`: the tests hold the two paths to the same rows and summary.
+    public func read(_ reader: TrackingLogReader, threads: Int = LearningTimeRollup.defaultThreads) throws {
+        let threads = max(1, threads)
+        while shards.count < threads { shards.append(RollupShard(rule: rule)) }
+        while chunks.count < threads { chunks.append(TrackingLogChunk()) }
+        let pipeline = RollupPipeline(reader: reader, tally: tally)
+        defer {
+            tally = pipeline.tally
+            lines += pipeline.lines
+        }
+        try pipeline.run(shards: Array(shards.prefix(threads)), chunks: Array(chunks.prefix(threads)))
+    }
+
     /// Sorts the events, drops exact duplicates, sums the gaps and gives the rows sorted by
     /// (user_id, course_key, enterprise_customer_uuid, date), with the UTC days the input covers.
     /// Rows whose day rounds to 0 seconds are left out.
     public func finish(enterprises: EnterpriseEnrollments, keepUnattributed: Bool) -> RollupResult {
-        sortEvents()
-        let totals = dayTotals()
+        let (courses, streams, events) = mergeShards()
+        let totals = dayTotals(events, streams: streams.count)
         // Course keys ranked by their UTF-8 bytes, so rows sort as bytes (and as Python's str) do.
-        let courseNames = (0..<parser.courses.count).map { parser.courses.key(UInt32($0)) }
+        let courseNames = (0..<courses.count).map { courses.key(UInt32($0)) }
         var courseRank = [Int](repeating: 0, count: courseNames.count)
         for (rank, id) in courseNames.indices.sorted(by: {
             courseNames[$0].utf8.lexicographicallyPrecedes(courseNames[$1].utf8)
@@ -95,39 +101,59 @@ public final class LearningTimeRollup {
         return result
     }
 
-    /// Events by stream, then time, then line hash (so exact duplicates are neighbours): placed by
-    /// stream first (a counting sort: streams are numbered densely), then each stream sorted on its
-    /// own, where the input's time order makes long runs that the standard sort merges cheaply.
+    /// The shards' events as one array with one numbering of courses and streams, ordered by stream,
+    /// then time, then line hash (so exact duplicates are neighbours): placed by stream first (a
+    /// counting sort: streams are numbered densely), then each stream sorted on its own, where the
+    /// input's time order makes long runs that the standard sort merges cheaply. Empties the shards.
     @_optimize(speed)
-    private func sortEvents() {
-        var offsets = [Int](repeating: 0, count: streams.count + 1)
-        for e in events { offsets[Int(e.stream) + 1] += 1 }
-        for s in 0..<streams.count { offsets[s + 1] += offsets[s] }
-        var placed = [RollupEvent](unsafeUninitializedCapacity: events.count) { out, initialized in
-            var next = offsets
-            for e in events {
-                out.initializeElement(at: next[Int(e.stream)], to: e)
-                next[Int(e.stream)] += 1
+    private func mergeShards() -> (CourseKeys, StreamTable, [RollupEvent]) {
+        var courses = CourseKeys()
+        var streams = StreamTable()
+        // For each shard, its stream numbers in the merged numbering.
+        let renumbered = shards.map { shard -> [UInt32] in
+            let courseIDs = (0..<shard.parser.courses.count).map { id in
+                shard.parser.courses.withKey(UInt32(id)) { courses.id(of: $0) }
             }
-            initialized = events.count
+            return shard.streams.keys.map { key in
+                streams.id(of: StreamKey(user: key.user, course: courseIDs[Int(key.course)]))
+            }
         }
-        events = []
+        var offsets = [Int](repeating: 0, count: streams.count + 1)
+        var total = 0
+        for (shard, ids) in zip(shards, renumbered) {
+            for e in shard.events { offsets[Int(ids[Int(e.stream)]) + 1] += 1 }
+            total += shard.events.count
+        }
+        for s in 0..<streams.count { offsets[s + 1] += offsets[s] }
+        var placed = [RollupEvent](unsafeUninitializedCapacity: total) { out, initialized in
+            var next = offsets
+            for (shard, ids) in zip(shards, renumbered) {
+                for e in shard.events {
+                    let s = ids[Int(e.stream)]
+                    out.initializeElement(
+                        at: next[Int(s)], to: RollupEvent(stream: s, lineHash: e.lineHash, time: e.time))
+                    next[Int(s)] += 1
+                }
+                shard.events = []
+            }
+            initialized = total
+        }
         placed.withUnsafeMutableBufferPointer { all in
             for s in 0..<streams.count where offsets[s + 1] - offsets[s] > 1 {
                 var one = UnsafeMutableBufferPointer(rebasing: all[offsets[s]..<offsets[s + 1]])
                 one.sort { a, b in a.time != b.time ? a.time < b.time : a.lineHash < b.lineHash }
             }
         }
-        events = placed
+        return (courses, streams, placed)
     }
 
     /// Each stream's rounded day totals (over 0 s), by stream number, and the days with any event.
     @_optimize(speed)
-    private func dayTotals() -> (
+    private func dayTotals(_ events: [RollupEvent], streams: Int) -> (
         days: [(day: Int64, seconds: Int64)], ranges: [Range<Int>], coveredDays: [Int64], events: Int
     ) {
         var days: [(day: Int64, seconds: Int64)] = []
-        var ranges = [Range<Int>](repeating: 0..<0, count: streams.count)
+        var ranges = [Range<Int>](repeating: 0..<0, count: streams)
         var covered = Set<Int64>()
         var lastCoveredDay = Int64.min
         var counted = 0

@@ -112,7 +112,7 @@ final class PostgresRollupTable: RollupTable {
         self.spec = spec
         self.address = WarehouseAddress.redacted(address)
         do {
-            connection = try PostgresConnection(address: address)
+            connection = try PostgresConnection(address: address, tool: "lt-rollup")
             try connection.prepare(
                 "delete_days", "DELETE FROM \(spec.table) WHERE \(spec.dateColumn) = ANY($1::date[])", parameterCount: 1
             )

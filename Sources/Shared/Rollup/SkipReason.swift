@@ -47,7 +47,8 @@ public struct SkipTally: Sendable {
     public private(set) var counts = [Int](repeating: 0, count: SkipReason.allCases.count)
     public private(set) var locations = [[SourceLocation]](repeating: [], count: SkipReason.allCases.count)
     /// How many locations of each reason are kept.
-    public var locationsKept = 3
+    public var locationsKept = SkipTally.defaultLocationsKept
+    public static let defaultLocationsKept = 3
 
     public init() {}
 
@@ -56,6 +57,13 @@ public struct SkipTally: Sendable {
         if locations[reason.rawValue].count < locationsKept, let l = location() {
             locations[reason.rawValue].append(l)
         }
+    }
+
+    /// Adds `count` lines skipped for `reason`, the first of them at `locations`, in input order.
+    public mutating func add(_ reason: SkipReason, count: Int, at locations: [SourceLocation]) {
+        counts[reason.rawValue] += count
+        let room = locationsKept - self.locations[reason.rawValue].count
+        if room > 0 { self.locations[reason.rawValue] += locations.prefix(room) }
     }
 
     public subscript(reason: SkipReason) -> Int { counts[reason.rawValue] }

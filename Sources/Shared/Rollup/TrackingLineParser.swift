@@ -17,6 +17,7 @@ public struct TrackingLineParser {
     public let rule: RollupRule
     /// The course keys met so far; an event names its course by id.
     public var courses = CourseKeys()
+    private var dayCache = EventTime.DayCache()
 
     public init(rule: RollupRule) {
         self.rule = rule
@@ -28,10 +29,15 @@ public struct TrackingLineParser {
         var first = 0
         while first < line.count, line[first] == 0x20 || line[first] == 0x09 { first += 1 }
         if first == line.count || line[first] == UInt8(ascii: "#") { return .skipped(.blank) }
-        guard let brace = memchr(base + first, Int32(UInt8(ascii: "{")), line.count - first) else {
-            return .skipped(.notJSON)
+        let start: Int
+        if line[first] == UInt8(ascii: "{") {
+            start = first
+        } else {
+            guard let brace = memchr(base + first, Int32(UInt8(ascii: "{")), line.count - first) else {
+                return .skipped(.notJSON)
+            }
+            start = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(brace))
         }
-        let start = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(brace))
         let text = UnsafeBufferPointer(start: base + start, count: line.count - start)
         var fields = TrackingFields()
         switch TrackingFieldScanner.scan(text, into: &fields) {
@@ -48,7 +54,9 @@ public struct TrackingLineParser {
     @_optimize(speed)
     private mutating func apply(_ s: JSONScanner, _ fields: TrackingFields) -> ParsedLine {
         guard let time = fields.time else { return .skipped(.noTime) }
-        guard let micros = Self.withString(s, time, EventTime.parse) ?? nil else { return .skipped(.badTime) }
+        guard let micros = Self.withString(s, time, { EventTime.parse($0, cache: &dayCache) }) ?? nil else {
+            return .skipped(.badTime)
+        }
 
         if let source = fields.source,
             Self.withString(s, source, { $0.count == 4 && memcmp($0.baseAddress!, "task", 4) == 0 }) == true

@@ -4,35 +4,32 @@ import CZlib
 import Glibc
 #endif
 
-/// Reads a tracking log line by line, plain or gzip-compressed (told by its content, as zcat -f
-/// does; concatenated gzip members, as rotated logs give, are read through), from a file or
-/// standard input. Lines are handed out without copying, valid until the next call.
+/// Reads a tracking log in chunks of whole lines, plain or gzip-compressed (told by its content, as
+/// zcat -f does; concatenated gzip members, as rotated logs give, are read through), from a file or
+/// standard input. Chunks, not lines, so that several threads can parse one log
+/// (``LearningTimeRollup/read(_:threads:)``); ``TrackingLogChunk/forEachLine(maxLineLength:_:)``
+/// splits one.
 ///
 /// Why not ``LineReader``: it reads a file descriptor with read(2), and zlib's `gzread` has to sit
 /// between the descriptor and the lines. Memory is bounded the same way: a line over
 /// `maxLineLength` is skipped and reported, not buffered.
 public final class TrackingLogReader {
     public let sourceName: String
-    // Unchecked exclusivity: one reader is used from one thread, and the run-time checks cost a
-    // visible share of a rollup (perf, bench/rollup).
-    @exclusivity(unchecked) public private(set) var lineNumber = 0
     public let maxLineLength: Int
+    /// The bytes a chunk is filled with. Small, so that the chunks in flight stay in the processor's
+    /// cache (2 MiB chunks made the kernel's copy into them cost twice as much: perf, bench/rollup);
+    /// a chunk grows, up to `maxLineLength` + 2, for a line that does not fit.
+    public let chunkSize: Int
     private let file: gzFile
-    @exclusivity(unchecked) private var buffer: [UInt8]
-    @exclusivity(unchecked) private var start = 0
-    @exclusivity(unchecked) private var end = 0
-    @exclusivity(unchecked) private var eof = false
-
-    /// One line, or a line that was over the limit (its bytes are not kept).
-    public enum Line {
-        case line(UnsafeBufferPointer<UInt8>)
-        case tooLong
-    }
+    /// What followed the last chunk's last newline: the start of the next chunk's first line.
+    private var carry: [UInt8] = []
+    private var eof = false
 
     /// Opens `path`; `-` is standard input.
-    public init(path: String, maxLineLength: Int = 1 << 20) throws {
+    public init(path: String, maxLineLength: Int = 1 << 20, chunkSize: Int = 1 << 18) throws {
         sourceName = path == "-" ? "<stdin>" : path
         self.maxLineLength = maxLineLength
+        self.chunkSize = max(1, chunkSize)
         let fd = path == "-" ? dup(0) : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw IOError(
@@ -44,80 +41,204 @@ public final class TrackingLogReader {
             throw IOError(.reading, "cannot read \(sourceName): out of memory")
         }
         file = f
-        gzbuffer(file, 1 << 17)
-        // Reads of at least twice zlib's buffer go straight into ours, without its extra copy.
-        buffer = [UInt8](repeating: 0, count: 1 << 20)
+        // Reads of at least twice zlib's buffer go straight into the chunk, without its extra copy:
+        // so the buffer is at most half of a chunk.
+        gzbuffer(file, UInt32(min(1 << 16, max(8192, self.chunkSize / 4))))
     }
 
     deinit { gzclose_r(file) }
 
-    /// Calls `body` with each line and its 1-based number; a final line without a newline is a
-    /// line; a trailing `\r` is removed.
-    @_optimize(speed)
-    public func forEachLine(_ body: (Line, Int) throws -> Void) throws {
-        var skipping = false
+    /// Fills `chunk` with the next whole lines (the last one of the input may lack its newline), or
+    /// marks it ``TrackingLogChunk/isTooLong`` for one line over the chunk size, which is read
+    /// through and not kept. False at the end of the input.
+    public func read(into chunk: TrackingLogChunk) throws(ReadFailure) -> Bool {
+        chunk.reset(capacity: max(chunkSize, carry.count))
+        var buffer = chunk.storage!
+        var end = carry.count
+        carry.withUnsafeBufferPointer { c in
+            if let b = c.baseAddress { buffer.baseAddress!.update(from: b, count: c.count) }
+        }
+        carry.removeAll(keepingCapacity: true)
+        // Bytes are read up to `target`; the newline search starts at `searched`.
+        var target = chunkSize
+        var searched = 0
         while true {
-            let found = buffer.withUnsafeBufferPointer { b -> Int? in
-                guard end > start, let p = memchr(b.baseAddress! + start, 0x0A, end - start) else { return nil }
-                return UnsafeRawPointer(b.baseAddress!).distance(to: UnsafeRawPointer(p))
+            while end < target && !eof {
+                let n = try gzread(into: buffer.baseAddress! + end, count: target - end)
+                if n == 0 { eof = true }
+                end += n
             }
-            if let nl = found {
-                lineNumber += 1
-                if skipping {
-                    skipping = false
-                    try body(.tooLong, lineNumber)
-                } else {
-                    try hand(from: start, to: nl, body)
-                }
-                start = nl + 1
-                continue
+            if end == 0 { return false }
+            if let nl = Self.lastNewline(buffer.baseAddress! + searched, end - searched) {
+                let count = searched + nl + 1
+                carry.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[count..<end]))
+                chunk.setLines(count: count)
+                return true
             }
+            searched = end
             if eof {
-                if end > start || skipping {
-                    lineNumber += 1
-                    if skipping { try body(.tooLong, lineNumber) } else { try hand(from: start, to: end, body) }
-                }
-                return
+                // The input's last line, without a newline.
+                chunk.setLines(count: end)
+                return true
             }
-            if end - start > maxLineLength {
-                // Drop what is buffered of the overlong line and read on to its end.
-                skipping = true
-                start = 0
-                end = 0
+            // The chunk is one unfinished line so far: read on, growing the chunk up to what a line
+            // within the limit needs (with a `\r` and its newline), or give up on the line.
+            guard end < maxLineLength + 2 else { break }
+            target = min(max(end * 2, chunkSize), maxLineLength + 2)
+            if target > buffer.count { buffer = chunk.grow(to: target, keeping: end) }
+        }
+        // No newline in over `maxLineLength` + 1 bytes: read through to the line's end and keep what
+        // follows.
+        while !eof {
+            let n = try gzread(into: buffer.baseAddress!, count: buffer.count)
+            if n == 0 {
+                eof = true
+            } else if let nl = memchr(buffer.baseAddress!, 0x0A, n) {
+                let after = UnsafeRawPointer(buffer.baseAddress!).distance(to: UnsafeRawPointer(nl)) + 1
+                carry.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[after..<n]))
+                break
             }
-            try fill()
+        }
+        chunk.setTooLong()
+        return true
+    }
+
+    /// Where the last `\n` of the `count` bytes at `p` is (memrchr is a GNU extension that Glibc's
+    /// module does not show; the last line is a few hundred bytes back).
+    @_optimize(speed)
+    static func lastNewline(_ p: UnsafePointer<UInt8>, _ count: Int) -> Int? {
+        var i = count
+        while i > 0 {
+            i -= 1
+            if p[i] == 0x0A { return i }
+        }
+        return nil
+    }
+
+    /// What zlib said when a read failed; ``error(atLine:)`` makes the error reported, once the
+    /// caller knows how many lines came before.
+    public struct ReadFailure: Error {
+        public let sourceName: String
+        public let message: String
+
+        public func error(atLine line: Int) -> IOError {
+            IOError(
+                .reading, "cannot read \(sourceName) at line \(line): \(message)",
+                hint: "check that the file is whole (a cut gzip file ends in an error)")
         }
     }
 
-    private func hand(from s: Int, to e: Int, _ body: (Line, Int) throws -> Void) throws {
-        var e = e
-        if e > s && buffer[e - 1] == 0x0D { e -= 1 }
-        if e - s > maxLineLength { return try body(.tooLong, lineNumber) }
-        try buffer.withUnsafeBufferPointer { b in
-            try body(.line(UnsafeBufferPointer(rebasing: b[s..<e])), lineNumber)
-        }
-    }
-
-    private func fill() throws {
-        if start > 0 {
-            let n = end - start
-            if n > 0 {
-                buffer.withUnsafeMutableBufferPointer { _ = memmove($0.baseAddress!, $0.baseAddress! + start, n) }
-            }
-            end = n
-            start = 0
-        }
-        if buffer.count - end < 1 << 18 { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
-        let want = UInt32(min(buffer.count - end, 1 << 30))
-        let n = buffer.withUnsafeMutableBufferPointer { gzread(file, $0.baseAddress! + end, want) }
+    private func gzread(into p: UnsafeMutablePointer<UInt8>, count: Int) throws(ReadFailure) -> Int {
+        let n = CZlib.gzread(file, p, UInt32(min(count, 1 << 30)))
         if n < 0 {
             var code: Int32 = 0
             let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
-            throw IOError(
-                .reading, "cannot read \(sourceName) at line \(lineNumber + 1): \(message)",
-                hint: "check that the file is whole (a cut gzip file ends in an error)")
+            throw ReadFailure(sourceName: sourceName, message: message)
         }
-        if n == 0 { eof = true }
-        end += Int(n)
+        return Int(n)
+    }
+
+    /// Calls `body` with each line and its 1-based number (``TrackingLogChunk/Line``); a final line
+    /// without a newline is a line; a trailing `\r` is removed. One chunk at a time, on this thread.
+    public func forEachLine(_ body: (TrackingLogChunk.Line, Int) throws -> Void) throws {
+        let chunk = TrackingLogChunk()
+        var number = 0
+        while true {
+            do {
+                guard try read(into: chunk) else { return }
+            } catch {
+                throw error.error(atLine: number + 1)
+            }
+            try chunk.forEachLine(maxLineLength: maxLineLength) { line, n in try body(line, number + n) }
+            number += chunk.lineCount
+        }
+    }
+}
+
+/// A buffer of whole tracking-log lines that ``TrackingLogReader`` fills and a parsing thread reads;
+/// reused from chunk to chunk, so a run holds a fixed number of them whatever the input's length.
+public final class TrackingLogChunk: @unchecked Sendable {
+    // @unchecked Sendable: each chunk belongs to one thread of a RollupPipeline, which joins them
+    // before anything else touches it.
+    fileprivate var storage: UnsafeMutableBufferPointer<UInt8>?
+    /// The bytes of the lines, when the chunk holds lines.
+    public private(set) var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    /// True when the chunk stands for one line over the chunk size, whose bytes were not kept.
+    public private(set) var isTooLong = false
+    /// Lines in the chunk, counted by ``forEachLine(maxLineLength:_:)`` (1 for a too-long one).
+    public private(set) var lineCount = 0
+    /// The chunk's place in its input, for putting per-chunk results back in order.
+    var sequence = 0
+
+    /// One line, or a line that was over the limit (its bytes are not kept).
+    public enum Line {
+        case line(UnsafeBufferPointer<UInt8>)
+        case tooLong
+    }
+
+    public init() {}
+
+    deinit { storage?.deallocate() }
+
+    /// Empties the chunk, its buffer holding at least `capacity` bytes (a buffer grown for a long
+    /// line is kept for the next one).
+    fileprivate func reset(capacity: Int) {
+        if let s = storage, s.count < capacity {
+            s.deallocate()
+            storage = nil
+        }
+        if storage == nil { storage = .allocate(capacity: capacity) }
+        bytes = UnsafeBufferPointer(start: nil, count: 0)
+        isTooLong = false
+        lineCount = 0
+    }
+
+    /// Gives the buffer `capacity` bytes, the first `count` kept.
+    fileprivate func grow(to capacity: Int, keeping count: Int) -> UnsafeMutableBufferPointer<UInt8> {
+        let bigger = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+        bigger.baseAddress!.update(from: storage!.baseAddress!, count: count)
+        storage!.deallocate()
+        storage = bigger
+        return bigger
+    }
+
+    fileprivate func setLines(count: Int) {
+        bytes = UnsafeBufferPointer(rebasing: storage![0..<count])
+    }
+
+    fileprivate func setTooLong() {
+        isTooLong = true
+        lineCount = 1
+    }
+
+    /// Calls `body` with each line and its 1-based number in the chunk: the chunk's last line may
+    /// lack its newline (the input's last line); a trailing `\r` is removed; a line longer than
+    /// `maxLineLength` is handed as ``Line/tooLong``.
+    @_optimize(speed)
+    @inline(__always)
+    public func forEachLine(maxLineLength: Int, _ body: (Line, Int) throws -> Void) rethrows {
+        if isTooLong { return try body(.tooLong, 1) }
+        guard let base = bytes.baseAddress else { return }
+        let count = bytes.count
+        var start = 0
+        var number = 0
+        while start < count {
+            let end: Int
+            if let nl = memchr(base + start, 0x0A, count - start) {
+                end = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(nl))
+            } else {
+                end = count
+            }
+            number += 1
+            var e = end
+            if e > start && base[e - 1] == 0x0D { e -= 1 }
+            if e - start > maxLineLength {
+                try body(.tooLong, number)
+            } else {
+                try body(.line(UnsafeBufferPointer(start: base + start, count: e - start)), number)
+            }
+            start = end + 1
+        }
+        lineCount = number
     }
 }

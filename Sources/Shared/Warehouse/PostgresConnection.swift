@@ -42,11 +42,12 @@ public final class PostgresConnection {
     }
 
     /// Connects (blocking). `fallbackTimeout` is the connect timeout when neither the address
-    /// nor `PGCONNECT_TIMEOUT` gives one.
-    public init(address: String, fallbackTimeout: Int = 10) throws {
+    /// nor `PGCONNECT_TIMEOUT` gives one; `tool` names the connection in `pg_stat_activity` unless
+    /// the address or `PGAPPNAME` names it.
+    public init(address: String, tool: String = "lt-query", fallbackTimeout: Int = 10) throws {
         // With expand_dbname, later keywords override earlier ones, so the address (last) wins.
         var keywords = ["fallback_application_name"]
-        var values = ["lt-query"]
+        var values = [tool]
         if getenv("PGCONNECT_TIMEOUT") == nil {
             keywords.append("connect_timeout")
             values.append(String(fallbackTimeout))

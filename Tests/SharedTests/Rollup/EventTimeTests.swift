@@ -30,6 +30,22 @@ import Testing
         #expect(parse(s) == nil)
     }
 
+    @Test func theRememberedDateGivesWhatReadingItAgainGives() {
+        // One cache through a run of times, as a log gives them: the same date, a bad time on a
+        // good date, a date that does not exist, then good dates again.
+        let times = [
+            "2026-01-10T10:00:00Z", "2026-01-10T23:59:59.999999Z", "2026-01-10T24:00:00Z", "2026-01-10 10:00:00",
+            "2026-02-29T10:00:00Z", "2026-02-29T10:00:01Z", "2026-01-11T00:00:00+01:00", "2026-01-10T10:00:00Z",
+            "2026-01-1", "2024-02-29T10:00:00Z", "2026-01-10T10:00:00.5-02:00",
+        ]
+        var cache = EventTime.DayCache()
+        for t in times {
+            var t = t
+            let cached = t.withUTF8 { EventTime.parse($0, cache: &cache) }
+            #expect(cached == parse(t), "\(t)")
+        }
+    }
+
     @Test func daysAndDates() {
         #expect(parse("2024-02-29T00:00:00Z") != nil)
         let t = parse("2026-01-10T23:59:59.999999Z")!
