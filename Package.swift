@@ -45,8 +45,11 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            swiftSettings: onlyImportedMembers
+            swiftSettings: onlyImportedMembers,
+            plugins: ["CommitStamp"]
         ),
+        // Writes the commit the build is made from into Shared, for --version (scripts/commit-stamp.sh).
+        .plugin(name: "CommitStamp", capability: .buildTool()),
         // The command line (option groups, typed arguments, exit status); Shared knows nothing of it.
         .target(
             name: "LTCommandLine",

@@ -44,7 +44,14 @@ def name_text(name):
     return roff_word(prefix + name["name"])
 
 
-def option_item(arg):
+VERSION_TEXT = ("Print the tool's name, version and the commit it was built from, as in "
+                "%s 0.1.0 (commit 0f5e6e7), then the versions of libcurl, libpq and SQLite it runs with. "
+                "The commit ends in -dirty when the checkout had uncommitted changes to tracked files, and "
+                "is unknown for a build from a copy of the sources with neither git nor the stamp that "
+                "git archive writes (scripts/commit-stamp.sh).")
+
+
+def option_item(arg, tool):
     """One .TP entry of the OPTIONS section for a dumped ArgumentParser argument."""
     kind = arg["kind"]
     value = arg.get("valueName") or "value"
@@ -54,6 +61,9 @@ def option_item(arg):
         names = ", ".join("\\fB%s\\fP" % name_text(n) for n in arg.get("names") or [])
         head = names if kind == "flag" else "%s \\fI%s\\fP" % (names, roff_word(value))
     text = (arg.get("abstract") or "").strip()
+    if any(n["name"] == "version" for n in arg.get("names") or []):
+        # ArgumentParser's own flag, whose help says only "Show the version."
+        text = VERSION_TEXT % tool
     if arg.get("discussion"):
         text += "\n" + arg["discussion"].strip()
     if text and not text.endswith((".", ")")):
@@ -82,8 +92,8 @@ def options_section(tool, bin_dir):
         sys.exit("%s: has subcommands (%s), which its page does not describe" % (tool, ", ".join(subcommands)))
     args = [a for a in command.get("arguments") or [] if a.get("shouldDisplay", True)]
     out = ".SH OPTIONS\n"
-    out += "".join(option_item(a) for a in args if a["kind"] == "positional")
-    out += "".join(option_item(a) for a in args if a["kind"] != "positional")
+    out += "".join(option_item(a, tool) for a in args if a["kind"] == "positional")
+    out += "".join(option_item(a, tool) for a in args if a["kind"] != "positional")
     return out
 
 
@@ -134,7 +144,7 @@ def main():
     bin_dir, out_dir = sys.argv[1], sys.argv[2]
     os.makedirs(out_dir, exist_ok=True)
     version = subprocess.run([os.path.join(bin_dir, TOOLS[0]), "--version"],
-                             check=True, capture_output=True, text=True).stdout.splitlines()[0].split()[-1]
+                             check=True, capture_output=True, text=True).stdout.splitlines()[0].split()[1]
     date = page_date()
     pages = [(t + ".1", t) for t in TOOLS] + [(p, None) for p in FILE_PAGES]
     for page, tool in pages:

@@ -49,6 +49,9 @@ tokens = []
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle on, the second waits for the ACK of the
+    # first, which the client delays by 40 ms on a kept-alive connection (244 ms answers for 200).
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass

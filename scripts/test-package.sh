@@ -2,6 +2,7 @@
 # The package test, run by scripts/test.sh: builds the Debian package from the tools in BIN_DIR,
 # installs it into a throwaway root, and checks it as an operator would meet it:
 #   - Depends names libcurl4, libpq5 and libsqlite3-0 with versions (dpkg-shlibdeps);
+#   - each installed tool's --version names it, the package's version and the commit it was built from;
 #   - the packaged lt-demo runs the demo from the package alone, on a free loopback port, writing
 #     nothing outside its temporary folder; the systemd example's spool script runs on the packaged
 #     tools and its units pass systemd-analyze verify;
@@ -52,6 +53,24 @@ for f in usr/bin/lt-query usr/bin/lt-enrich usr/bin/lt-send usr/bin/lt-rollup us
     usr/share/fish/vendor_completions.d/lt-send.fish usr/share/doc/lt/copyright usr/share/doc/lt/changelog.gz \
     usr/share/doc/lt/examples/integrations.toml usr/share/doc/lt/examples/systemd/lt-spool.service; do
     [ -e "$root/$f" ] || fail "the package has no /$f"
+done
+
+# Each installed tool says which build it is: its name, the version the package is named after, and
+# the commit: this checkout's HEAD, or in a `git archive` tarball the commit it filled in.
+if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]; then
+    commit=$(git rev-parse --short HEAD)
+else
+    commit=$(cat packaging/commit)
+fi
+for path in usr/bin/lt-query usr/bin/lt-enrich usr/bin/lt-send usr/bin/lt-rollup usr/libexec/lt/lt; do
+    tool=${path##*/}
+    line=$("$root/$path" --version | head -n 1)
+    if [[ $line =~ ^$tool\ $(dpkg-deb -f "$deb" Version)\ \(commit\ ([0-9a-f]{7,40})(-dirty)?\)$ ]] \
+        && [ "${BASH_REMATCH[1]}" = "$commit" ]; then
+        pass "/$path --version: $line"
+    else
+        fail "/$path --version says \"$line\", not \"$tool $(dpkg-deb -f "$deb" Version) (commit $commit)\""
+    fi
 done
 
 # The demo from the package alone: run from an empty folder with an empty HOME and TMPDIR, it

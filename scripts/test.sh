@@ -58,7 +58,7 @@ wait $fuzzing
 step "package checks and fuzzing"
 
 # Formatting last, so that a stray space does not hide the test results; fix with
-# swift format format -i --recursive Sources Tests (settings in .swift-format).
-swift format lint --strict --recursive Sources Tests
+# swift format format -i --recursive Sources Tests Plugins (settings in .swift-format).
+swift format lint --strict --recursive Sources Tests Plugins
 step "lint"
 printf 'test: %s\n' "${steps[@]}" >&2

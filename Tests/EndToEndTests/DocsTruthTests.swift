@@ -112,6 +112,21 @@ import Testing
         for tool in Self.tools { #expect(names.contains(tool + ".1"), "\(tool) has no man page (docs/man/\(tool).1)") }
     }
 
+    /// The README's install section says which names the binary is installed under and which man
+    /// pages come with it: all of them (it once left out lt-rollup).
+    @Test func theReadmeInstallSectionNamesEveryToolAndPage() throws {
+        let readme = try String(contentsOfFile: Tool.packageRoot + "/README.md", encoding: .utf8)
+        let install =
+            try #require(readme.components(separatedBy: "\n## Install\n").dropFirst().first)
+            .components(separatedBy: "\n## ").first ?? ""
+        let dir = try Workdir()
+        for tool in Self.tools { #expect(install.contains("`\(tool)`"), "README's Install section lacks `\(tool)`") }
+        for page in try Self.pages(in: dir) {
+            let cited = page.name.replacingOccurrences(of: #"\.(\d)$"#, with: "($1)", options: .regularExpression)
+            #expect(install.contains("`\(cited)`"), "README's Install section lacks the man page `\(cited)`")
+        }
+    }
+
     @Test func everyHelpOptionIsInTheManPageAndEveryOptionNamedExists() throws {
         let dir = try Workdir()
         let pages = try Self.pages(in: dir)
