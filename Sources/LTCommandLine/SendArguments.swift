@@ -88,7 +88,7 @@ public struct SendArguments: ParsableArguments {
         help: ArgumentHelp(
             "Lines read and not final at once, apart from those waiting for a retry (default: 8 per --concurrency, at least 256).",
             discussion:
-                "Lines waiting for a retry are bounded by --window-bytes with the rest, and to 64 times --window in number."
+                "Lines waiting for a retry are bounded by --window-bytes with the rest, and to 16384 (or --window, if larger) in number."
         ))
     public var window: Int?
     @Option(

@@ -15,7 +15,7 @@ import Glibc
 /// final, so they may come out of input order: each carries its `line` (and `source`) and `id`.
 ///
 /// Input is read only while fewer than `window` lines are queued, held or in flight, fewer than
-/// `maxRetrying` wait for a retry, their bytes together are under `windowBytes`, and no endpoint
+/// `maxRetrying` (at least `window`) wait for a retry, their bytes together are under `windowBytes`, and no endpoint
 /// holds `maxHeld` lines behind an open breaker, so memory stays bounded whatever the input's size
 /// and however long a partner is down: unread input waits in the pipe or file. Lines waiting for a
 /// retry are kept out of the `window` count because they wait 30 s or more: counted in, a flaky
@@ -123,7 +123,7 @@ public final class Sender {
     /// True while input may be read: room in the window (lines waiting for a retry are bounded
     /// apart, and by bytes with the rest), and no endpoint holding its share.
     private var wantsInput: Bool {
-        pending - retrying < options.window && retrying < options.maxRetrying
+        pending - retrying < options.window && retrying < max(options.maxRetrying, options.window)
             && pendingBytes < options.windowBytes && !scheduler.isBackedUp
             && recorder.queuedBytes < options.maxQueuedResultBytes
             && !routes.oauthEndpoints.contains { ($0.oauth?.waiting ?? 0) >= scheduler.maxHeld }

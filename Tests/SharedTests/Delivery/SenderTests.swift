@@ -105,6 +105,21 @@ import Testing
         #expect(upEarly >= 10)
     }
 
+    /// Lines waiting for a retry stay out of the window, and are bounded in number apart: with a
+    /// window of 4 and at most 10 waiting, reading goes past the window but stops at the bound
+    /// until the first retries come due (1 s). Counted in the window, line 4 was the last tried
+    /// before then; unbounded, all 100 were.
+    @Test func linesWaitingForARetryAreBoundedApartFromTheWindow() throws {
+        var run = SenderRun { _, now in now < 1 ? (.status(503), 0.01) : (.status(200), 0.01) }
+        run.options.window = 4
+        run.options.maxRetrying = 10
+        let r = try run.run(SenderRun.input(100))
+        #expect(r.count == 100)
+        #expect(r.values.allSatisfy { $0["status"] as? String == "delivered" })
+        let lastTriedEarly = run.transport.sent.filter { $0.time < 1 }.compactMap(\.n).max() ?? 0
+        #expect(lastTriedEarly >= 10 && lastTriedEarly <= 10 + 4, "line \(lastTriedEarly) was tried before 1 s")
+    }
+
     @Test func maxElapsedCountsTimeHeldAndTheFailureNamesTheCauseThatOpenedTheBreaker() throws {
         var run = SenderRun { _, _ in
             (HTTPResponse(status: 0, transportError: "Failed to connect to 127.0.0.1 port 9"), 0.01)
