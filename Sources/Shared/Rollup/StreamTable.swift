@@ -13,10 +13,23 @@ struct StreamTable {
     /// Every stream's key, by number.
     private(set) var keys: [StreamKey] = []
     /// Open addressing with the key in the slot, so a lookup touches one place in memory; `id` is
-    /// the stream number + 1, or 0 for an empty slot.
+    /// the stream number + 1, or 0 for an empty slot. The key's fields are laid out here rather
+    /// than as a StreamKey, which would pad the slot from 16 bytes to 24.
     private struct Slot {
-        var key = StreamKey(user: 0, course: 0)
+        var user: Int64 = 0
+        var course: UInt32 = 0
         var id: UInt32 = 0
+
+        init() {}
+
+        init(key: StreamKey, id: UInt32) {
+            user = key.user
+            course = key.course
+            self.id = id
+        }
+
+        @inline(__always)
+        func holds(_ key: StreamKey) -> Bool { user == key.user && course == key.course }
     }
     private var slots = [Slot](repeating: Slot(), count: 1024)
     /// The stream of the previous event, which the next one often shares.
@@ -37,7 +50,7 @@ struct StreamTable {
         let mask = slots.count - 1
         var i = Self.hash(key) & mask
         while slots[i].id != 0 {
-            if slots[i].key == key {
+            if slots[i].holds(key) {
                 let id = slots[i].id - 1
                 last = (key, id)
                 return id

@@ -95,52 +95,6 @@ enum TrackingFieldScanner {
             return i
         }
 
-        /// The end of the string whose opening quote is at `i` (after its closing quote), nil when
-        /// it is not a valid JSON string; `escapes` tells whether it has any backslash.
-        @inline(__always) func stringEnd(_ i: Int, _ escapes: inout Bool) -> Int? {
-            var j = i + 1
-            while true {
-                while j + 8 <= n {
-                    let s = specialBytes(raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
-                    if s == 0 {
-                        j += 8
-                        continue
-                    }
-                    j += s.trailingZeroBitCount >> 3
-                    break
-                }
-                guard j < n else { return nil }
-                let c = p[j]
-                if c == UInt8(ascii: "\"") { return j + 1 }
-                if c == UInt8(ascii: "\\") {
-                    escapes = true
-                    guard j + 1 < n else { return nil }
-                    switch p[j + 1] {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
-                        UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                        j += 2
-                    case UInt8(ascii: "u"):
-                        guard j + 6 <= n else { return nil }
-                        for k in 2..<6 {
-                            let h = p[j + k]
-                            guard h &- 0x30 < 10 || (h | 0x20) &- 0x61 < 6 else { return nil }
-                        }
-                        j += 6
-                    default:
-                        return nil
-                    }
-                    continue
-                }
-                if c < 0x20 { return nil }
-                if c < 0x80 {
-                    j += 1
-                    continue
-                }
-                guard let e = utf8SequenceEnd(p, n, j) else { return nil }
-                j = e
-            }
-        }
-
         @inline(__always) func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
 
         @inline(__always) func numberEnd(_ i: Int) -> Int? {
@@ -198,7 +152,11 @@ enum TrackingFieldScanner {
             if expectKey {
                 guard i < n, p[i] == UInt8(ascii: "\"") else { return .notJSON }
                 var escapes = false
-                guard let keyEnd = stringEnd(i, &escapes) else { return .notJSON }
+                var keyEnd = Self.shortStringEnd(raw, n, i)
+                if keyEnd < 0 {
+                    guard let e = Self.stringEnd(p, n, i, &escapes) else { return .notJSON }
+                    keyEnd = e
+                }
                 let ks = i + 1
                 let ke = keyEnd - 1
                 if depth == 1 {
@@ -259,9 +217,14 @@ enum TrackingFieldScanner {
             }
             switch p[i] {
             case UInt8(ascii: "\""):
-                var escapes = false
-                guard let e = stringEnd(i, &escapes) else { return .notJSON }
-                i = e
+                let quick = Self.shortStringEnd(raw, n, i)
+                if quick >= 0 {
+                    i = quick
+                } else {
+                    var escapes = false
+                    guard let e = Self.stringEnd(p, n, i, &escapes) else { return .notJSON }
+                    i = e
+                }
             case UInt8(ascii: "{"):
                 guard depth < 64 else { return .unsure }
                 objects |= 1 << UInt64(depth)
@@ -327,6 +290,78 @@ enum TrackingFieldScanner {
                     return skipWhitespace(i) == n ? .fields : .notJSON
                 }
             }
+        }
+    }
+
+    /// The end of a string of plain ASCII (no escape, no control byte) at `i` whose closing quote is
+    /// within 16 bytes, as keys and most values are: checked inline, in one or two words; -1 for
+    /// any other string, which ``stringEnd(_:_:_:_:)`` then reads (the call was a seventh of a
+    /// rollup: perf, bench/rollup).
+    @inline(__always)
+    private static func shortStringEnd(_ raw: UnsafeRawPointer, _ n: Int, _ i: Int) -> Int {
+        var j = i + 1
+        for _ in 0..<2 {
+            guard j + 8 <= n else { return -1 }
+            let w = raw.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+            let s = specialBytes(w)
+            if s != 0 {
+                // The lowest flagged byte is exact: the string ends there if it is the quote.
+                let bit = s.trailingZeroBitCount &- 7
+                return (w >> UInt64(bit)) & 0xFF == 0x22 ? j + bit >> 3 + 1 : -1
+            }
+            j += 8
+        }
+        return -1
+    }
+
+    /// The end of the string whose opening quote is at `i` (after its closing quote), nil when
+    /// it is not a valid JSON string; `escapes` tells whether it has any backslash.
+    @_optimize(speed)
+    @inline(__always)
+    private static func stringEnd(
+        _ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, _ escapes: inout Bool
+    ) -> Int? {
+        let raw = UnsafeRawPointer(p)
+        var j = i + 1
+        while true {
+            while j + 8 <= n {
+                let s = specialBytes(raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                if s == 0 {
+                    j += 8
+                    continue
+                }
+                j += s.trailingZeroBitCount >> 3
+                break
+            }
+            guard j < n else { return nil }
+            let c = p[j]
+            if c == UInt8(ascii: "\"") { return j + 1 }
+            if c == UInt8(ascii: "\\") {
+                escapes = true
+                guard j + 1 < n else { return nil }
+                switch p[j + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                    UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    j += 2
+                case UInt8(ascii: "u"):
+                    guard j + 6 <= n else { return nil }
+                    for k in 2..<6 {
+                        let h = p[j + k]
+                        guard h &- 0x30 < 10 || (h | 0x20) &- 0x61 < 6 else { return nil }
+                    }
+                    j += 6
+                default:
+                    return nil
+                }
+                continue
+            }
+            if c < 0x20 { return nil }
+            if c < 0x80 {
+                j += 1
+                continue
+            }
+            guard let e = utf8SequenceEnd(p, n, j) else { return nil }
+            j = e
         }
     }
 
