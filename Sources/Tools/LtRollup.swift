@@ -42,14 +42,13 @@ struct LtRollup: ParsableCommand {
             let enterprises = try options.enterprises.map(EnterpriseEnrollments.load) ?? EnterpriseEnrollments()
             let table = try options.into.map { try RollupTables.open($0, spec: spec) }
             let rollup = LearningTimeRollup(rule: options.rule)
-            for path in options.paths {
-                let reader: TrackingLogReader
-                do { reader = try TrackingLogReader(path: path) } catch let e as LTError {
-                    diagnostics.error(e)
-                    continue
-                }
-                try rollup.read(reader)
-            }
+            // Rows over part of the inputs would be wrong totals, and with --into would replace whole
+            // days: an input that cannot be opened or read to its end stops the run before anything
+            // is written (exit 74), unlike the line filters, which go on to the next input.
+            let unopenable = TrackingLogReader.unopenable(options.paths)
+            for e in unopenable.dropLast() { diagnostics.error(e) }
+            if let last = unopenable.last { throw last }
+            for path in options.paths { try rollup.read(TrackingLogReader(path: path)) }
             let result = rollup.finish(enterprises: enterprises, keepUnattributed: options.keepUnattributed)
             if let table {
                 let written = try table.replace(days: result.days, with: result.rows)

@@ -10,6 +10,9 @@ import Glibc
 /// (``LearningTimeRollup/read(_:threads:)``); ``TrackingLogChunk/forEachLine(maxLineLength:_:)``
 /// splits one.
 ///
+/// A cut or corrupt gzip input, and a failed read, are errors (``ReadFailure``), never a shorter
+/// input: zlib hands out the data up to a cut and says so only when asked.
+///
 /// Why not ``LineReader``: it reads a file descriptor with read(2), and zlib's `gzread` has to sit
 /// between the descriptor and the lines. Memory is bounded the same way: a line over
 /// `maxLineLength` is skipped and reported, not buffered.
@@ -34,7 +37,7 @@ public final class TrackingLogReader {
         guard fd >= 0 else {
             throw IOError(
                 .reading, "cannot open \(path): \(String(cString: strerror(errno)))",
-                hint: "check the path and its permissions")
+                hint: "nothing was written; check the path and its permissions, or leave it out")
         }
         guard let f = gzdopen(fd, "rb") else {
             close(fd)
@@ -47,6 +50,20 @@ public final class TrackingLogReader {
     }
 
     deinit { gzclose_r(file) }
+
+    /// The errors of the inputs of `paths` that cannot be opened (standard input always can), so
+    /// that a run can refuse before reading gigabytes of the others: rows over some of the inputs
+    /// would be a partial rollup.
+    public static func unopenable(_ paths: [String]) -> [IOError] {
+        paths.compactMap { path in
+            do {
+                _ = try TrackingLogReader(path: path, chunkSize: 1)
+                return nil
+            } catch {
+                return error as? IOError
+            }
+        }
+    }
 
     /// Fills `chunk` with the next whole lines (the last one of the input may lack its newline), or
     /// marks it ``TrackingLogChunk/isTooLong`` for one line over the chunk size, which is read
@@ -115,27 +132,70 @@ public final class TrackingLogReader {
         return nil
     }
 
-    /// What zlib said when a read failed; ``error(atLine:)`` makes the error reported, once the
-    /// caller knows how many lines came before.
+    /// Why an input could not be read to its end; ``error(atLine:)`` makes the error reported, once
+    /// the caller knows how many lines came before. lt-rollup reads every input before it writes a
+    /// row, so a read failure always means that nothing was written.
     public struct ReadFailure: Error {
-        public let sourceName: String
-        public let message: String
+        public enum Reason: Equatable, Sendable {
+            /// The gzip data stops inside a member (a file cut short or still being copied);
+            /// `byte` is where the input ended, when the input can tell (not a pipe).
+            case cutShort(byte: Int64?)
+            /// The gzip data does not decompress, or its check sum does not match; zlib's message,
+            /// and about where zlib stopped, when the input can tell.
+            case corrupt(String, byte: Int64?)
+            /// The system's read failed (an I/O error).
+            case system(String)
+        }
 
+        public let sourceName: String
+        public let reason: Reason
+
+        /// `line`: the first line not counted. The gzip errors leave it out: the chunk being read
+        /// when zlib gave up is dropped, so the line would be up to a chunk early, while the byte is
+        /// where the data ends.
         public func error(atLine line: Int) -> IOError {
-            IOError(
-                .reading, "cannot read \(sourceName) at line \(line): \(message)",
-                hint: "check that the file is whole (a cut gzip file ends in an error)")
+            switch reason {
+            case .cutShort(let byte):
+                let at = byte.map { " (cut short at byte \($0)?)" } ?? " (cut short?)"
+                return IOError(
+                    .reading, "\(sourceName): the gzip data ends early\(at)",
+                    hint: "nothing was written; re-copy the file or leave it out")
+            case .corrupt(let message, let byte):
+                let at = byte.map { " at byte \($0)" } ?? ""
+                return IOError(
+                    .reading, "\(sourceName): the gzip data is corrupt (\(message)\(at))",
+                    hint: "nothing was written; re-copy the file or leave it out")
+            case .system(let message):
+                return IOError(
+                    .reading, "cannot read \(sourceName) at line \(line): \(message)",
+                    hint: "nothing was written; check the file and its disk, or leave it out")
+            }
         }
     }
 
+    /// `gzread`, with its failures typed. zlib hands out the data up to a cut and reports the cut
+    /// only through `gzerror` (`Z_BUF_ERROR`, "unexpected end of file") with a read of 0 bytes: so
+    /// the end of the input is asked about, or a cut file would read as a shorter whole one.
     private func gzread(into p: UnsafeMutablePointer<UInt8>, count: Int) throws(ReadFailure) -> Int {
         let n = CZlib.gzread(file, p, UInt32(min(count, 1 << 30)))
-        if n < 0 {
-            var code: Int32 = 0
-            let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
-            throw ReadFailure(sourceName: sourceName, message: message)
+        if n > 0 { return Int(n) }
+        var code: Int32 = Z_OK
+        let said = gzerror(file, &code).map { String(cString: $0) } ?? ""
+        if n == 0 && code == Z_OK { return 0 }
+        // zlib's message follows the name it was given for the descriptor (`<fd:3>: `).
+        var message = Substring(said)
+        if message.hasPrefix("<fd:"), let colon = message.firstRange(of: ": ") { message = message[colon.upperBound...] }
+        let offset = gzoffset(file)
+        let byte = offset >= 0 ? Int64(offset) : nil
+        switch code {
+        case Z_BUF_ERROR:
+            throw ReadFailure(sourceName: sourceName, reason: .cutShort(byte: byte))
+        case Z_DATA_ERROR:
+            throw ReadFailure(sourceName: sourceName, reason: .corrupt(String(message), byte: byte))
+        default:
+            // Z_ERRNO (the message is the system's), or zlib out of memory.
+            throw ReadFailure(sourceName: sourceName, reason: .system(message.isEmpty ? "read error" : String(message)))
         }
-        return Int(n)
     }
 
     /// Calls `body` with each line and its 1-based number (``TrackingLogChunk/Line``); a final line

@@ -119,4 +119,77 @@ import Testing
             #expect(rollup.lines == 0)
         }
     }
+
+    /// `text` as one gzip member at `path`, through zlib as gzip(1) writes it.
+    static func gzip(_ text: String, to path: String, mode: String = "wb") throws {
+        let gz = try #require(gzopen(path, mode))
+        _ = Array(text.utf8).withUnsafeBufferPointer { gzwrite(gz, $0.baseAddress, UInt32($0.count)) }
+        #expect(gzclose(gz) == Z_OK)
+    }
+
+    /// The error `LearningTimeRollup.read` throws for the file at `path` on `threads` threads.
+    static func readError(_ path: String, threads: Int) throws -> IOError? {
+        let rollup = LearningTimeRollup(rule: RollupRule())
+        do {
+            try rollup.read(TrackingLogReader(path: path, chunkSize: 512), threads: threads)
+            return nil
+        } catch {
+            return try #require(error as? IOError)
+        }
+    }
+
+    /// Text that does not compress to nothing, so that a cut lands inside the deflate data.
+    static let logText = (1...3000).map { #"{"n": \#($0), "x": "\#(($0 * 7919) % 100_003)"}"# }.joined(separator: "\n") + "\n"
+
+    @Test func aCutGzipFileIsAnErrorAtEveryCutOnEveryPath() throws {
+        let folder = try ScratchFolder("lt-rollup-reader")
+        let whole = folder.file("whole.gz")
+        try Self.gzip(Self.logText, to: whole)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: whole)))
+        #expect(try Self.read(whole, max: 100, chunk: 512) == Self.expected(Array(Self.logText.utf8), max: 100))
+        // Inside the header, inside the deflate data, just before the check sum and length (the
+        // last 8 bytes), and one byte short.
+        for keep in [5, 20, bytes.count / 2, bytes.count - 8, bytes.count - 1] {
+            let cut = folder.file("cut-\(keep).gz")
+            try Self.write(Array(bytes[..<keep]), to: cut)
+            for threads in [1, 2] {
+                let error = try #require(try Self.readError(cut, threads: threads), "cut at \(keep), \(threads) threads")
+                #expect(error.message == "\(cut): the gzip data ends early (cut short at byte \(keep)?)")
+                #expect(error.hint == "nothing was written; re-copy the file or leave it out")
+                #expect(error.kind == .io)
+            }
+        }
+        // A second member cut short, after a whole first one (`cat a.gz b.gz` with b cut).
+        let second = folder.file("second.gz")
+        try Self.write(bytes + bytes[..<(bytes.count / 2)], to: second)
+        for threads in [1, 2] {
+            let error = try #require(try Self.readError(second, threads: threads))
+            #expect(error.message == "\(second): the gzip data ends early (cut short at byte \(bytes.count * 3 / 2)?)")
+        }
+    }
+
+    @Test func corruptGzipDataIsAnError() throws {
+        let folder = try ScratchFolder("lt-rollup-reader")
+        let whole = folder.file("whole.gz")
+        try Self.gzip(Self.logText, to: whole)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: whole)))
+        // A wrong check sum (the trailer's first 4 bytes): every byte decompresses, and only the
+        // check at the end tells.
+        var badSum = bytes
+        badSum[bytes.count - 8] ^= 0xFF
+        let sum = folder.file("sum.gz")
+        try Self.write(badSum, to: sum)
+        // A byte flipped inside the deflate data.
+        var flipped = bytes
+        flipped[bytes.count / 2] ^= 0xFF
+        let middle = folder.file("middle.gz")
+        try Self.write(flipped, to: middle)
+        for threads in [1, 2] {
+            let error = try #require(try Self.readError(sum, threads: threads))
+            #expect(error.message == "\(sum): the gzip data is corrupt (incorrect data check at byte \(bytes.count))")
+            let other = try #require(try Self.readError(middle, threads: threads))
+            #expect(other.message.hasPrefix("\(middle): the gzip data "), "\(other.message)")
+            #expect(other.hint == "nothing was written; re-copy the file or leave it out")
+        }
+    }
 }
