@@ -227,8 +227,6 @@ public final class TrackingLogChunk: @unchecked Sendable {
     public private(set) var isTooLong = false
     /// Lines in the chunk, counted by ``forEachLine(maxLineLength:_:)`` (1 for a too-long one).
     public private(set) var lineCount = 0
-    /// The chunk's place in its input, for putting per-chunk results back in order.
-    var sequence = 0
 
     /// One line, or a line that was over the limit (its bytes are not kept).
     public enum Line {
