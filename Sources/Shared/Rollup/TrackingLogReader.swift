@@ -184,7 +184,9 @@ public final class TrackingLogReader {
         if n == 0 && code == Z_OK { return 0 }
         // zlib's message follows the name it was given for the descriptor (`<fd:3>: `).
         var message = Substring(said)
-        if message.hasPrefix("<fd:"), let colon = message.firstRange(of: ": ") { message = message[colon.upperBound...] }
+        if message.hasPrefix("<fd:"), let colon = message.firstRange(of: ": ") {
+            message = message[colon.upperBound...]
+        }
         let offset = gzoffset(file)
         let byte = offset >= 0 ? Int64(offset) : nil
         switch code {
